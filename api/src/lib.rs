@@ -1,0 +1,3 @@
+//! The HTTP, WebSocket and MCP surface of omi-server.
+
+pub mod auth;

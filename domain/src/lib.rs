@@ -1,0 +1,13 @@
+//! The domain of omi-server: one module per aggregate, each with its commands, events and the aggregate that
+//! decides between them. Everything here is pure: ids and clocks come in with the command, nothing does IO.
+
+pub mod action_item;
+pub mod error;
+pub mod memory;
+pub mod patch;
+
+pub use error::DomainError;
+pub use patch::Patch;
+
+/// Timestamps in the domain are UTC, as the spec's wire format is.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
