@@ -1,3 +1,13 @@
-//! The HTTP, WebSocket and MCP surface of omi-server.
+//! The HTTP, WebSocket and MCP surface of omi-server: routers named after the Omi routers, authentication,
+//! errors, configuration, and the pieces of the `omi-server` binary.
 
 pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod request_id;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod time_input;

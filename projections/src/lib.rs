@@ -1,1 +1,15 @@
-//! placeholder until written
+//! The read side of omi-server. The projector runtime reads the event log in commit order and keeps every read
+//! model (and its checkpoint) up to date in one transaction per batch; each read model lives in its own module
+//! with the queries the API runs against it. Every model can be dropped and rebuilt by replaying the log.
+
+pub mod action_items;
+pub mod memories;
+pub mod memory_history;
+mod runtime;
+mod documents;
+mod sql;
+pub mod time;
+
+pub use runtime::{
+    all_projections, rebuild, Projection, ProjectionError, Projector, RecordedEvent, StoredEvent,
+};

@@ -1,0 +1,130 @@
+//! The `omi-server` command line: serve (the default), token, migrate, replay.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use omi_projections::{all_projections, rebuild, Projection};
+
+use crate::config::Config;
+use crate::server;
+
+/// An Omi-compatible backend in which every change is an event.
+#[derive(Debug, Parser)]
+#[command(name = "omi-server", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the server (the default).
+    Serve,
+    /// Prints a bearer token that this server accepts for a user.
+    Token {
+        /// The user id.
+        #[arg(long)]
+        uid: String,
+        /// How many days the token stays valid.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+    /// Applies the database schema and exits.
+    Migrate,
+    /// Rebuilds read models from the start of the event log and exits.
+    Replay {
+        /// Rebuild only this read model (default: all).
+        #[arg(long)]
+        projection: Option<String>,
+    },
+}
+
+/// Runs the chosen subcommand.
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let _lock = lock_data_dir(&config)?;
+            server::serve(config).await
+        }
+        Command::Token { uid, days } => {
+            let uid = uid.trim();
+            anyhow::ensure!(!uid.is_empty(), "--uid must not be empty");
+            let auth = server::authenticator(&config)?;
+            println!("{}", auth.local().issue(uid, chrono::Duration::days(i64::from(days))));
+            Ok(())
+        }
+        Command::Migrate => {
+            let database = server::open_database(&config).await?;
+            database.close().await;
+            eprintln!("schema is up to date");
+            Ok(())
+        }
+        Command::Replay { projection } => {
+            let _lock = lock_data_dir(&config)?;
+            replay(&config, projection.as_deref()).await
+        }
+    }
+}
+
+async fn replay(config: &Config, only: Option<&str>) -> anyhow::Result<()> {
+    let projections: Vec<Arc<dyn Projection>> = match only {
+        None => all_projections(),
+        Some(name) => {
+            let all = all_projections();
+            let known = all.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
+            let chosen: Vec<_> = all.into_iter().filter(|p| p.name() == name).collect();
+            anyhow::ensure!(!chosen.is_empty(), "unknown projection {name:?}; known: {known}");
+            chosen
+        }
+    };
+    let database = server::open_database(config).await?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} events ({per_sec})")
+                .expect("valid template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let started = std::time::Instant::now();
+    let reached = rebuild(&database, &projections, &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish();
+    let names: Vec<_> = projections.iter().map(|p| p.name()).collect();
+    eprintln!(
+        "rebuilt {} up to {reached} in {:.2?}",
+        names.join(", "),
+        started.elapsed()
+    );
+    database.close().await;
+    Ok(())
+}
+
+/// On SQLite only one process may use the data directory's database at a time.
+fn lock_data_dir(config: &Config) -> anyhow::Result<Option<std::fs::File>> {
+    if config.database_url.as_deref().is_some_and(|u| u.starts_with("postgres")) {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let path: PathBuf = config.data_dir.join("omi.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(_) => anyhow::bail!(
+            "another omi-server process is using {} (stop it first; for several processes use PostgreSQL)",
+            config.data_dir.display()
+        ),
+    }
+}

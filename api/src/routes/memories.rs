@@ -1,0 +1,376 @@
+//! Memories: the mission's `/v1/memories` and the app's `/v3/memories` family (spec §2.5, §6.3), plus the
+//! history of a memory.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use omi_domain::memory::{memory_id, Memory, MemoryCategory, MemoryCommand, Visibility};
+use omi_projections::memories::{self, MemoryView};
+use omi_projections::memory_history::{self, MemoryHistory};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Body, CurrentUser, Params, QueryPairs};
+use crate::state::AppState;
+use crate::time_input::now;
+
+/// The routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/memories", get(list).post(create_v1))
+        .route("/v1/memories/{id}", get(get_one).put(update).delete(delete_one))
+        .route("/v1/memories/{id}/history", get(history))
+        .route("/v3/memories", get(list).post(create_v3).delete(delete_all))
+        .route("/v3/memories/batch", post(create_batch))
+        .route("/v3/memories/{id}", patch(edit_content).delete(delete_one))
+        .route("/v3/memories/{id}/review", post(review))
+        .route("/v3/memories/{id}/visibility", patch(change_visibility))
+}
+
+/// The most memories one page returns.
+const MAX_LIMIT: i64 = 5_000;
+/// The most memories one batch creates.
+const MAX_BATCH: usize = 100;
+
+/// A memory as clients send it.
+#[derive(Debug, Deserialize)]
+pub struct MemoryInput {
+    pub content: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub visibility: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A validated memory to create.
+pub struct NewMemory {
+    pub content: String,
+    pub category: MemoryCategory,
+    pub visibility: Visibility,
+    pub tags: Vec<String>,
+}
+
+impl MemoryInput {
+    /// Checks the input; problems are reported at `loc` (`body` or `body.memories.3`).
+    pub fn validate(self, loc: &str, problems: &mut Vec<Problem>) -> Option<NewMemory> {
+        let content = self.content.trim().to_string();
+        if content.is_empty() {
+            problems.push(Problem::new(&format!("{loc}.content"), "Memory content cannot be empty"));
+        }
+        let visibility = match self.visibility.as_deref() {
+            None => Some(Visibility::Private),
+            Some(name) => Visibility::parse(name),
+        };
+        if visibility.is_none() {
+            problems.push(Problem::new(&format!("{loc}.visibility"), "visibility must be 'private' or 'public'"));
+        }
+        let category = self
+            .category
+            .as_deref()
+            .map(MemoryCategory::from_input)
+            .unwrap_or(MemoryCategory::Interesting);
+        Some(NewMemory {
+            content,
+            category,
+            visibility: visibility?,
+            tags: clean_tags(self.tags),
+        })
+        .filter(|memory| !memory.content.is_empty())
+    }
+}
+
+fn clean_tags(tags: Vec<String>) -> Vec<String> {
+    tags.into_iter()
+        .map(|tag| tag.trim().to_string())
+        .filter(|tag| !tag.is_empty())
+        .collect()
+}
+
+/// The command that creates `memory` for the user, and the memory's id.
+pub fn create_command(uid: &str, memory: NewMemory, manually_added: bool) -> (String, MemoryCommand) {
+    let id = memory_id(uid, &memory.content).to_string();
+    let command = MemoryCommand::CreateMemory {
+        uid: uid.to_string(),
+        content: memory.content,
+        category: memory.category,
+        visibility: memory.visibility,
+        tags: memory.tags,
+        manually_added,
+        conversation_id: None,
+        app_id: None,
+        at: now(),
+    };
+    (id, command)
+}
+
+async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<MemoryView> {
+    memories::get(&state.database, uid, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Memory not found".into()))
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default = "default_limit")]
+    limit: i64,
+    #[serde(default)]
+    offset: i64,
+}
+
+fn default_limit() -> i64 {
+    100
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Params(page): Params<Page>,
+    pairs: QueryPairs,
+) -> ApiResult<Json<Vec<MemoryView>>> {
+    let mut problems = Vec::new();
+    if !(1..=MAX_LIMIT).contains(&page.limit) {
+        problems.push(Problem::new("query.limit", format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
+    if page.offset < 0 {
+        problems.push(Problem::new("query.offset", "offset must not be negative"));
+    }
+    let mut categories = Vec::new();
+    for name in pairs.all("categories") {
+        match MemoryCategory::parse(&name.to_ascii_lowercase()) {
+            Some(category) => categories.push(category),
+            None => problems.push(Problem::new(
+                "query.categories",
+                format!(
+                    "unknown category {name:?}; known: {}",
+                    MemoryCategory::ALL.map(|c| c.as_str()).join(", ")
+                ),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let found = memories::list(&state.database, &user.uid, &categories, page.limit, page.offset).await?;
+    Ok(Json(found))
+}
+
+/// `POST /v1/memories`: a memory written through the user API is the user's own, so it counts as manually
+/// added (and reviewed).
+async fn create_v1(state: State<AppState>, user: CurrentUser, body: Body<MemoryInput>) -> ApiResult<Json<MemoryView>> {
+    create(state, user, body, |_| true).await
+}
+
+/// `POST /v3/memories`: as the reference server, only the `manual` category counts as manually added.
+async fn create_v3(state: State<AppState>, user: CurrentUser, body: Body<MemoryInput>) -> ApiResult<Json<MemoryView>> {
+    create(state, user, body, |category| category == MemoryCategory::Manual).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Body(input): Body<MemoryInput>,
+    manual: fn(MemoryCategory) -> bool,
+) -> ApiResult<Json<MemoryView>> {
+    let mut problems = Vec::new();
+    let memory = input.validate("body", &mut problems);
+    let Some(memory) = memory.filter(|_| problems.is_empty()) else {
+        return Err(ApiError::Validation(problems));
+    };
+    let manually_added = manual(memory.category);
+    let (id, command) = create_command(&user.uid, memory, manually_added);
+    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    Ok(Json(read(&state, &user.uid, &id).await?))
+}
+
+#[derive(Deserialize)]
+struct Batch {
+    memories: Vec<MemoryInput>,
+}
+
+async fn create_batch(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Body(batch): Body<Batch>,
+) -> ApiResult<Json<Value>> {
+    if batch.memories.len() > MAX_BATCH {
+        return Err(ApiError::invalid(
+            "body.memories",
+            format!("at most {MAX_BATCH} memories per batch"),
+        ));
+    }
+    // Validate everything first: an invalid batch writes nothing.
+    let mut problems = Vec::new();
+    let valid: Vec<NewMemory> = batch
+        .memories
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, input)| input.validate(&format!("body.memories.{i}"), &mut problems))
+        .collect();
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let metadata = user.metadata();
+    let mut ids = Vec::with_capacity(valid.len());
+    let mut last = None;
+    for memory in valid {
+        let manually_added = memory.category == MemoryCategory::Manual;
+        let (id, command) = create_command(&user.uid, memory, manually_added);
+        let appended = state.commands.execute::<Memory>(&id, command, &metadata).await?;
+        last = last.max(appended.position);
+        ids.push(id);
+    }
+    state.caught_up(last).await?;
+    let mut created = Vec::with_capacity(ids.len());
+    for id in &ids {
+        created.push(read(&state, &user.uid, id).await?);
+    }
+    Ok(Json(json!({ "created_count": created.len(), "memories": created })))
+}
+
+async fn get_one(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> ApiResult<Json<MemoryView>> {
+    Ok(Json(read(&state, &user.uid, &id).await?))
+}
+
+#[derive(Deserialize)]
+struct MemoryUpdate {
+    content: Option<String>,
+    category: Option<String>,
+    visibility: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Body(body): Body<MemoryUpdate>,
+) -> ApiResult<Json<MemoryView>> {
+    if body.content.is_none() && body.category.is_none() && body.visibility.is_none() && body.tags.is_none() {
+        return Err(ApiError::invalid(
+            "body",
+            "at least one of content, category, visibility, tags is required",
+        ));
+    }
+    let visibility = match body.visibility.as_deref() {
+        None => None,
+        Some(name) => Some(Visibility::parse(name).ok_or_else(|| {
+            ApiError::invalid("body.visibility", "visibility must be 'private' or 'public'")
+        })?),
+    };
+    let command = MemoryCommand::EditMemory {
+        uid: user.uid.clone(),
+        content: body.content,
+        category: body.category.as_deref().map(MemoryCategory::from_input),
+        tags: body.tags.map(clean_tags),
+        visibility,
+        at: now(),
+    };
+    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    Ok(Json(read(&state, &user.uid, &id).await?))
+}
+
+async fn delete_one(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let command = MemoryCommand::DeleteMemory {
+        uid: user.uid.clone(),
+        at: now(),
+    };
+    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    Ok(Json(json!({ "status": "ok" })))
+}
+
+async fn delete_all(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Value>> {
+    let metadata = user.metadata();
+    let ids = memories::ids_of_user(&state.database, &user.uid).await?;
+    let mut last = None;
+    for id in &ids {
+        let command = MemoryCommand::DeleteMemory {
+            uid: user.uid.clone(),
+            at: now(),
+        };
+        match state.commands.execute::<Memory>(id, command, &metadata).await {
+            Ok(appended) => last = last.max(appended.position),
+            // Deleted by another request meanwhile: the goal is reached.
+            Err(omi_commands::CommandError::Domain(omi_domain::DomainError::NotFound(_))) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    state.caught_up(last).await?;
+    Ok(Json(json!({ "status": "ok", "deleted_count": ids.len() })))
+}
+
+#[derive(Deserialize)]
+struct BoolValue {
+    value: bool,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Params(query): Params<BoolValue>,
+) -> ApiResult<Json<Value>> {
+    let command = MemoryCommand::ReviewMemory {
+        uid: user.uid.clone(),
+        value: query.value,
+        at: now(),
+    };
+    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    Ok(Json(json!({ "status": "ok" })))
+}
+
+#[derive(Deserialize)]
+struct TextValue {
+    value: String,
+}
+
+async fn edit_content(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Params(query): Params<TextValue>,
+) -> ApiResult<Json<Value>> {
+    let command = MemoryCommand::EditMemory {
+        uid: user.uid.clone(),
+        content: Some(query.value),
+        category: None,
+        tags: None,
+        visibility: None,
+        at: now(),
+    };
+    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    Ok(Json(json!({ "status": "ok" })))
+}
+
+async fn change_visibility(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Params(query): Params<TextValue>,
+) -> ApiResult<Json<Value>> {
+    let visibility = Visibility::parse(&query.value)
+        .ok_or_else(|| ApiError::BadRequest("Invalid visibility; use 'public' or 'private'".into()))?;
+    let command = MemoryCommand::EditMemory {
+        uid: user.uid.clone(),
+        content: None,
+        category: None,
+        tags: None,
+        visibility: Some(visibility),
+        at: now(),
+    };
+    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    Ok(Json(json!({ "status": "ok" })))
+}
+
+async fn history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MemoryHistory>> {
+    memory_history::history(&state.database, &user.uid, &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound("Memory not found".into()))
+}

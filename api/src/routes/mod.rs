@@ -1,0 +1,42 @@
+//! The HTTP routes, one module per Omi router, assembled with the cross-cutting layers.
+
+mod action_items;
+mod memories;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{middleware, Json, Router};
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::request_id;
+use crate::state::AppState;
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .route("/health", get(health))
+        .merge(memories::router())
+        .merge(action_items::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(request_id::track))
+        .with_state(state)
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("Not Found".into())
+}
+
+async fn method_not_allowed() -> (axum::http::StatusCode, Json<Value>) {
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        Json(json!({ "detail": "Method Not Allowed" })),
+    )
+}

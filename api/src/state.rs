@@ -1,0 +1,55 @@
+//! What every handler gets: the database, the command bus, the projector to wait on, auth and settings.
+
+use std::sync::Arc;
+
+use cqrs_es::Aggregate;
+use omi_commands::{Appended, CommandBus, Metadata};
+use omi_domain::DomainError;
+use omi_projections::Projector;
+use omi_store::{Database, LogPosition};
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+
+/// Shared by all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub database: Database,
+    pub commands: CommandBus,
+    pub projector: Arc<Projector>,
+    pub auth: Arc<Authenticator>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Runs a command and waits until the read models show its effect (read-your-writes).
+    pub async fn execute<A>(&self, id: &str, command: A::Command, metadata: &Metadata) -> ApiResult<Appended<A::Event>>
+    where
+        A: Aggregate<Services = (), Error = DomainError>,
+        A::Command: Clone,
+    {
+        let appended = self.commands.execute::<A>(id, command, metadata).await?;
+        self.caught_up(appended.position).await?;
+        Ok(appended)
+    }
+
+    /// Waits until the read models have applied the log up to `position` (nothing to wait for when `None`).
+    pub async fn caught_up(&self, position: Option<LogPosition>) -> ApiResult<()> {
+        let Some(position) = position else {
+            return Ok(());
+        };
+        if self
+            .projector
+            .wait_for(position, self.config.read_your_writes_timeout)
+            .await
+        {
+            Ok(())
+        } else {
+            tracing::warn!(%position, "read models did not catch up in time");
+            Err(ApiError::Unavailable(
+                "The change was saved but is not visible yet; read it again shortly".into(),
+            ))
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Timestamps as clients send them: ISO-8601 with an offset, or without one (read as UTC), or a bare date
+//! (midnight UTC), per the spec's conventions.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Deserializer};
+
+/// The current time at the precision the API stores and returns (microseconds).
+pub fn now() -> DateTime<Utc> {
+    let at = Utc::now();
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
+}
+
+/// A timestamp read from client input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputTime(pub DateTime<Utc>);
+
+/// Parses one client timestamp.
+pub fn parse(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(at.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|at| at.and_utc())
+}
+
+impl<'de> Deserialize<'de> for InputTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse(&text)
+            .map(InputTime)
+            .ok_or_else(|| serde::de::Error::custom(format!("invalid datetime {text:?}; use ISO-8601")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_naive_times_and_dates_are_all_read_as_utc() {
+        assert_eq!(parse("2026-01-02T03:04:05+02:00").unwrap().to_rfc3339(), "2026-01-02T01:04:05+00:00");
+        assert_eq!(parse("2026-01-02T03:04:05.5").unwrap().to_rfc3339(), "2026-01-02T03:04:05.500+00:00");
+        assert_eq!(parse("2026-01-02").unwrap().to_rfc3339(), "2026-01-02T00:00:00+00:00");
+        assert!(parse("yesterday").is_none());
+    }
+}

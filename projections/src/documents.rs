@@ -1,0 +1,107 @@
+//! The shape most read models share: one row per entity with its owner, a few indexed columns and the JSON
+//! document the API returns. A batch of events is folded in memory and each touched row is written once.
+
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::runtime::ProjectionError;
+use crate::sql::{delete_ids, in_list, placeholders, AnyQuery, ROWS_PER_STATEMENT};
+
+/// An entity stored as a document row: `id`, `uid`, the indexed [`Document::COLUMNS`], then `doc`.
+pub(crate) trait Document: Serialize + DeserializeOwned {
+    const TABLE: &'static str;
+    /// The indexed columns between `uid` and `doc`, in the order [`Document::bind_columns`] binds them.
+    const COLUMNS: &'static [&'static str];
+    fn bind_columns<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q>;
+}
+
+/// A document and the user who owns it.
+pub(crate) struct Owned<D> {
+    pub uid: String,
+    pub doc: D,
+}
+
+/// Folds `changes` (entity id and event, in log order) into the rows of `D::TABLE`: `evolve` turns the current
+/// row (if any) and an event into the next one, `None` meaning the entity is gone.
+pub(crate) async fn fold_into<D, E>(
+    conn: &mut AnyConnection,
+    changes: &[(&str, &E)],
+    evolve: impl Fn(&str, Option<Owned<D>>, &E) -> Option<Owned<D>>,
+) -> Result<(), ProjectionError>
+where
+    D: Document,
+{
+    let mut touched: Vec<&str> = Vec::new();
+    let mut rows: HashMap<&str, Option<Owned<D>>> = HashMap::new();
+    for (id, _) in changes {
+        if rows.insert(id, None).is_none() {
+            touched.push(id);
+        }
+    }
+    if touched.is_empty() {
+        return Ok(());
+    }
+    for chunk in touched.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, uid, doc FROM {} WHERE id IN ({})",
+            D::TABLE,
+            in_list(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let id: String = row.try_get(0)?;
+            let doc: String = row.try_get(2)?;
+            if let Some(slot) = rows.get_mut(id.as_str()) {
+                *slot = Some(Owned {
+                    uid: row.try_get(1)?,
+                    doc: serde_json::from_str(&doc)?,
+                });
+            }
+        }
+    }
+    for (id, event) in changes {
+        if let Some(slot) = rows.get_mut(id) {
+            *slot = evolve(id, slot.take(), event);
+        }
+    }
+    let gone: Vec<&str> = touched.iter().copied().filter(|id| matches!(rows.get(id), Some(None))).collect();
+    delete_ids(conn, D::TABLE, &gone).await?;
+    let live: Vec<(&str, &Owned<D>)> = touched
+        .iter()
+        .filter_map(|id| rows.get(id).and_then(Option::as_ref).map(|row| (*id, row)))
+        .collect();
+    let columns = D::COLUMNS.len() + 3;
+    let updates: Vec<String> = ["uid"]
+        .iter()
+        .chain(D::COLUMNS)
+        .chain(["doc"].iter())
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    for chunk in live.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO {table} (id, uid, {columns_list}, doc) VALUES {values}
+             ON CONFLICT (id) DO UPDATE SET {updates}",
+            table = D::TABLE,
+            columns_list = D::COLUMNS.join(", "),
+            values = placeholders(chunk.len(), columns),
+            updates = updates.join(", "),
+        );
+        let docs = chunk
+            .iter()
+            .map(|(_, row)| serde_json::to_string(&row.doc))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut query = sqlx::query(&sql);
+        for ((id, row), doc) in chunk.iter().zip(docs) {
+            query = query.bind(id.to_string()).bind(row.uid.clone());
+            query = row.doc.bind_columns(query).bind(doc);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

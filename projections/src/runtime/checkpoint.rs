@@ -1,0 +1,36 @@
+//! Where each projection stands in the log; written in the same transaction as its read model.
+
+use omi_store::LogPosition;
+use sqlx::AnyConnection;
+
+/// The checkpoint of `name`, or the start of the log when it has none.
+pub(crate) async fn load(conn: &mut AnyConnection, name: &str) -> Result<LogPosition, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT transaction_id, global_position FROM projection_checkpoints WHERE name = $1",
+    )
+    .bind(name)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row
+        .map(|(transaction, global)| LogPosition { transaction, global })
+        .unwrap_or(LogPosition::START))
+}
+
+/// Records that `name` has applied everything up to `position`.
+pub(crate) async fn save(
+    conn: &mut AnyConnection,
+    name: &str,
+    position: LogPosition,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO projection_checkpoints (name, transaction_id, global_position) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET transaction_id = excluded.transaction_id,
+                                          global_position = excluded.global_position",
+    )
+    .bind(name)
+    .bind(position.transaction)
+    .bind(position.global)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

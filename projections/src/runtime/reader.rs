@@ -1,0 +1,79 @@
+//! Reads the log after a position, in commit order, never past an event whose transaction may still commit
+//! before an earlier-numbered one.
+
+use chrono::{TimeZone, Utc};
+use omi_store::{Backend, Database, LogPosition};
+use sqlx::Row;
+
+use super::event::{RecordedEvent, StoredEvent};
+use super::ProjectionError;
+
+/// On PostgreSQL an event is read only once every transaction that started before its own has finished
+/// (`transaction_id < xmin` of the current snapshot), and in (transaction, position) order: a transaction that
+/// inserted earlier but commits later can never be skipped.
+const POSTGRES: &str = "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS tx, global_position, aggregate_type,
+        aggregate_id, sequence, CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata,
+        CAST(EXTRACT(EPOCH FROM recorded_at) * 1000000 AS BIGINT) AS recorded_at
+    FROM events
+    WHERE (transaction_id, global_position) > (CAST(CAST($1 AS TEXT) AS xid8), $2)
+      AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY transaction_id, global_position
+    LIMIT $3";
+
+/// On SQLite writers are serialized, so the rowid order is commit order.
+const SQLITE: &str = "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence,
+        payload, metadata, recorded_at
+    FROM events
+    WHERE global_position > $2
+    ORDER BY global_position
+    LIMIT $3";
+
+/// Reads up to `limit` events after `after`.
+pub(crate) async fn read_after(
+    database: &Database,
+    after: LogPosition,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>, ProjectionError> {
+    let sql = match database.backend() {
+        Backend::Postgres => POSTGRES,
+        Backend::Sqlite => SQLITE,
+    };
+    let rows = sqlx::query(sql)
+        .bind(after.transaction)
+        .bind(after.global)
+        .bind(limit)
+        .fetch_all(database.pool())
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ProjectionError> {
+    let aggregate_type: String = row.try_get("aggregate_type")?;
+    let payload: String = row.try_get("payload")?;
+    let metadata: String = row.try_get("metadata")?;
+    let position = LogPosition {
+        transaction: row.try_get("tx")?,
+        global: row.try_get("global_position")?,
+    };
+    let event = StoredEvent::decode(&aggregate_type, &payload)
+        .map_err(|e| ProjectionError::Decode(position, e.to_string()))?;
+    let metadata = serde_json::from_str(&metadata)
+        .map_err(|e| ProjectionError::Decode(position, e.to_string()))?;
+    let micros: i64 = row.try_get("recorded_at")?;
+    Ok(RecordedEvent {
+        position,
+        aggregate_id: row.try_get("aggregate_id")?,
+        sequence: row.try_get("sequence")?,
+        recorded_at: Utc.timestamp_micros(micros).single().unwrap_or_default(),
+        metadata,
+        event,
+    })
+}
+
+/// The last position in the log (for progress reporting), and how many events it holds.
+pub(crate) async fn log_size(database: &Database) -> Result<i64, ProjectionError> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events")
+        .fetch_one(database.pool())
+        .await?;
+    Ok(count)
+}

@@ -1,0 +1,73 @@
+//! Applies the SQL files of `migrations/` in order, once each, recording them in `schema_migrations`.
+
+use sqlx::Executor;
+
+use crate::{Backend, Database, StoreError};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "event_log",
+        sqlite: include_str!("../../migrations/sqlite/0001_event_log.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_event_log.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "read_models",
+        sqlite: include_str!("../../migrations/shared/0002_read_models.sql"),
+        postgres: include_str!("../../migrations/shared/0002_read_models.sql"),
+    },
+];
+
+/// Arbitrary but fixed: the advisory lock that keeps two starting processes from migrating at once.
+const MIGRATION_LOCK: i64 = 0x6f6d_6900_0001;
+
+pub(crate) async fn apply(database: &Database) -> Result<(), StoreError> {
+    let backend = database.backend();
+    let mut tx = database.begin_write().await?;
+    if backend == Backend::Postgres {
+        tx.execute(sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK))
+            .await?;
+    }
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version BIGINT PRIMARY KEY,
+             name    TEXT   NOT NULL
+         )",
+    )
+    .await?;
+    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *tx)
+        .await?;
+    for migration in MIGRATIONS {
+        if applied.iter().any(|(version,)| *version == migration.version) {
+            continue;
+        }
+        let sql = match backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        tracing::info!(version = migration.version, name = migration.name, "applying migration");
+        sqlx::raw_sql(sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| StoreError::Migration {
+                version: migration.version,
+                source,
+            })?;
+        sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
