@@ -1,0 +1,95 @@
+//! What happened to an action item. Stored names and versions are stable: renaming a variant never breaks the
+//! log.
+
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use crate::{Patch, Timestamp};
+
+/// An event on an action item's stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ActionItemEvent {
+    /// The item came into being.
+    ActionItemCreated {
+        uid: String,
+        description: String,
+        completed: bool,
+        /// Set to the creation time when the item was created completed, so readers need not derive it.
+        completed_at: Option<Timestamp>,
+        due_at: Option<Timestamp>,
+        conversation_id: Option<String>,
+        created_at: Timestamp,
+    },
+    /// Description, due date or export state changed; only the changed fields are present, and a cleared
+    /// optional field is recorded as an explicit `null` so that it differs from one left alone.
+    ActionItemUpdated {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        #[serde(default, skip_serializing_if = "Patch::is_keep")]
+        due_at: Patch<Timestamp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exported: Option<bool>,
+        #[serde(default, skip_serializing_if = "Patch::is_keep")]
+        export_date: Patch<Timestamp>,
+        #[serde(default, skip_serializing_if = "Patch::is_keep")]
+        export_platform: Patch<String>,
+        updated_at: Timestamp,
+    },
+    /// The item was marked done; readers stamp `completed_at` from it.
+    ActionItemCompleted { completed_at: Timestamp },
+    /// A done item was marked not done again; readers clear `completed_at`.
+    ActionItemReopened { reopened_at: Timestamp },
+    /// The item was deleted.
+    ActionItemDeleted { deleted_at: Timestamp },
+}
+
+impl DomainEvent for ActionItemEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::ActionItemCreated { .. } => "ActionItemCreated",
+            Self::ActionItemUpdated { .. } => "ActionItemUpdated",
+            Self::ActionItemCompleted { .. } => "ActionItemCompleted",
+            Self::ActionItemReopened { .. } => "ActionItemReopened",
+            Self::ActionItemDeleted { .. } => "ActionItemDeleted",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    fn updated(due_at: Patch<Timestamp>) -> ActionItemEvent {
+        ActionItemEvent::ActionItemUpdated {
+            description: None,
+            due_at,
+            exported: None,
+            export_date: Patch::Keep,
+            export_platform: Patch::Keep,
+            updated_at: Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_cleared_due_date_is_stored_as_null_and_a_kept_one_is_omitted() {
+        let cleared = serde_json::to_string(&updated(Patch::Clear)).unwrap();
+        let kept = serde_json::to_string(&updated(Patch::Keep)).unwrap();
+        assert!(cleared.contains(r#""due_at":null"#), "{cleared}");
+        assert!(!kept.contains("due_at"), "{kept}");
+        assert_eq!(
+            serde_json::from_str::<ActionItemEvent>(&cleared).unwrap(),
+            updated(Patch::Clear)
+        );
+        assert_eq!(
+            serde_json::from_str::<ActionItemEvent>(&kept).unwrap(),
+            updated(Patch::Keep)
+        );
+    }
+}
