@@ -8,6 +8,7 @@ use axum::http::{header, StatusCode};
 use omi_commands::{Actor, Metadata};
 use serde::de::DeserializeOwned;
 
+use crate::auth::AuthError;
 use crate::error::{ApiError, Problem};
 use crate::request_id::RequestId;
 use crate::state::AppState;
@@ -114,7 +115,10 @@ impl FromRequestParts<AppState> for CurrentUser {
             .auth
             .authenticate(header)
             .await
-            .map_err(|error| ApiError::Unauthorized(error.to_string()))?;
+            .map_err(|error| match error {
+                AuthError::KeysUnavailable => ApiError::Unavailable(error.to_string()),
+                other => ApiError::Unauthorized(other.to_string()),
+            })?;
         let request_id = parts
             .extensions
             .get::<RequestId>()
