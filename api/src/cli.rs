@@ -53,7 +53,11 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let uid = uid.trim();
             anyhow::ensure!(!uid.is_empty(), "--uid must not be empty");
             let auth = server::authenticator(&config)?;
-            println!("{}", auth.local().issue(uid, chrono::Duration::days(i64::from(days))));
+            println!(
+                "{}",
+                auth.local()
+                    .issue(uid, chrono::Duration::days(i64::from(days)))
+            );
             Ok(())
         }
         Command::Migrate => {
@@ -76,7 +80,10 @@ async fn replay(config: &Config, only: Option<&str>) -> anyhow::Result<()> {
             let all = all_projections();
             let known = all.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
             let chosen: Vec<_> = all.into_iter().filter(|p| p.name() == name).collect();
-            anyhow::ensure!(!chosen.is_empty(), "unknown projection {name:?}; known: {known}");
+            anyhow::ensure!(
+                !chosen.is_empty(),
+                "unknown projection {name:?}; known: {known}"
+            );
             chosen
         }
     };
@@ -84,8 +91,10 @@ async fn replay(config: &Config, only: Option<&str>) -> anyhow::Result<()> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} events ({per_sec})")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{wide_bar}] {pos}/{len} events ({per_sec})",
+            )
+            .expect("valid template"),
         );
         bar
     } else {
@@ -110,7 +119,11 @@ async fn replay(config: &Config, only: Option<&str>) -> anyhow::Result<()> {
 
 /// On SQLite only one process may use the data directory's database at a time.
 fn lock_data_dir(config: &Config) -> anyhow::Result<Option<std::fs::File>> {
-    if config.database_url.as_deref().is_some_and(|u| u.starts_with("postgres")) {
+    if config
+        .database_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("postgres"))
+    {
         return Ok(None);
     }
     std::fs::create_dir_all(&config.data_dir)?;

@@ -47,8 +47,14 @@ impl Config {
     /// Reads the settings through `lookup` (the environment in production, a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         Ok(Self {
-            bind: parse(&lookup, "OMI_BIND", "127.0.0.1:8080".parse().expect("valid default"))?,
-            data_dir: lookup("OMI_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
+            bind: parse(
+                &lookup,
+                "OMI_BIND",
+                "127.0.0.1:8080".parse().expect("valid default"),
+            )?,
+            data_dir: lookup("OMI_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("data")),
             database_url: lookup("DATABASE_URL"),
             db_max_connections: parse(&lookup, "OMI_DB_MAX_CONNECTIONS", 16)?,
             auth_secret: lookup("OMI_AUTH_SECRET"),
@@ -65,7 +71,11 @@ impl Config {
     }
 }
 
-fn parse<T>(lookup: &impl Fn(&str) -> Option<String>, name: &'static str, default: T) -> Result<T, ConfigError>
+fn parse<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
 where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,
@@ -97,6 +107,9 @@ mod tests {
     fn a_bad_number_names_the_setting() {
         let env = HashMap::from([("OMI_DB_MAX_CONNECTIONS", "many")]);
         let error = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
-        assert!(error.to_string().contains("OMI_DB_MAX_CONNECTIONS"), "{error}");
+        assert!(
+            error.to_string().contains("OMI_DB_MAX_CONNECTIONS"),
+            "{error}"
+        );
     }
 }

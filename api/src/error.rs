@@ -111,7 +111,9 @@ impl From<CommandError<DomainError>> for ApiError {
     fn from(error: CommandError<DomainError>) -> Self {
         match error {
             CommandError::Domain(error) => error.into(),
-            CommandError::Conflict => ApiError::Conflict(CommandError::<DomainError>::Conflict.to_string()),
+            CommandError::Conflict => {
+                ApiError::Conflict(CommandError::<DomainError>::Conflict.to_string())
+            }
             CommandError::Store(message) => ApiError::Internal(message),
         }
     }

@@ -20,20 +20,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::BadRequest(rejection.body_text())
-            }
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest(rejection.body_text())
+                }
+            })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::invalid("body", "Field required"));
         }
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(&mut deserializer)
             .map(Body)
-            .map_err(|error| problem("body", error.path().to_string(), error.into_inner().to_string()))
+            .map_err(|error| {
+                problem(
+                    "body",
+                    error.path().to_string(),
+                    error.into_inner().to_string(),
+                )
+            })
     }
 }
 
@@ -45,10 +53,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
-        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer)
             .map(Params)
-            .map_err(|error| problem("query", error.path().to_string(), error.into_inner().to_string()))
+            .map_err(|error| {
+                problem(
+                    "query",
+                    error.path().to_string(),
+                    error.into_inner().to_string(),
+                )
+            })
     }
 }
 

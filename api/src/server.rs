@@ -14,7 +14,12 @@ use crate::state::AppState;
 
 /// Opens the configured store (applying migrations).
 pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
-    Ok(Database::open(config.database_url.as_deref(), &config.data_dir, config.db_max_connections).await?)
+    Ok(Database::open(
+        config.database_url.as_deref(),
+        &config.data_dir,
+        config.db_max_connections,
+    )
+    .await?)
 }
 
 /// Builds the shared state: store, command bus, projector (caught up) and authenticator.
@@ -41,15 +46,19 @@ pub fn authenticator(config: &Config) -> anyhow::Result<Authenticator> {
         firebase_keys_url: config.firebase_keys_url.clone(),
         admin_key: config.admin_key.clone(),
     };
-    Authenticator::load(&config.data_dir, settings)
-        .map_err(|e| anyhow::Error::msg(format!("cannot prepare local tokens in {}: {e}", config.data_dir.display())))
+    Authenticator::load(&config.data_dir, settings).map_err(|e| {
+        anyhow::Error::msg(format!(
+            "cannot prepare local tokens in {}: {e}",
+            config.data_dir.display()
+        ))
+    })
 }
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(config.bind).await.map_err(|e| {
-        anyhow::Error::msg(format!("cannot listen on {}: {e}", config.bind))
-    })?;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| anyhow::Error::msg(format!("cannot listen on {}: {e}", config.bind)))?;
     let state = state(config).await?;
     let tail = state.projector.spawn();
     let address = listener.local_addr()?;

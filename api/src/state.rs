@@ -24,7 +24,12 @@ pub struct AppState {
 
 impl AppState {
     /// Runs a command and waits until the read models show its effect (read-your-writes).
-    pub async fn execute<A>(&self, id: &str, command: A::Command, metadata: &Metadata) -> ApiResult<Appended<A::Event>>
+    pub async fn execute<A>(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: &Metadata,
+    ) -> ApiResult<Appended<A::Event>>
     where
         A: Aggregate<Services = (), Error = DomainError>,
         A::Command: Clone,

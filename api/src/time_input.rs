@@ -20,7 +20,11 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
             return Some(at.and_utc());
         }
@@ -34,9 +38,9 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
 impl<'de> Deserialize<'de> for InputTime {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse(&text)
-            .map(InputTime)
-            .ok_or_else(|| serde::de::Error::custom(format!("invalid datetime {text:?}; use ISO-8601")))
+        parse(&text).map(InputTime).ok_or_else(|| {
+            serde::de::Error::custom(format!("invalid datetime {text:?}; use ISO-8601"))
+        })
     }
 }
 
@@ -46,9 +50,18 @@ mod tests {
 
     #[test]
     fn offsets_naive_times_and_dates_are_all_read_as_utc() {
-        assert_eq!(parse("2026-01-02T03:04:05+02:00").unwrap().to_rfc3339(), "2026-01-02T01:04:05+00:00");
-        assert_eq!(parse("2026-01-02T03:04:05.5").unwrap().to_rfc3339(), "2026-01-02T03:04:05.500+00:00");
-        assert_eq!(parse("2026-01-02").unwrap().to_rfc3339(), "2026-01-02T00:00:00+00:00");
+        assert_eq!(
+            parse("2026-01-02T03:04:05+02:00").unwrap().to_rfc3339(),
+            "2026-01-02T01:04:05+00:00"
+        );
+        assert_eq!(
+            parse("2026-01-02T03:04:05.5").unwrap().to_rfc3339(),
+            "2026-01-02T03:04:05.500+00:00"
+        );
+        assert_eq!(
+            parse("2026-01-02").unwrap().to_rfc3339(),
+            "2026-01-02T00:00:00+00:00"
+        );
         assert!(parse("yesterday").is_none());
     }
 }

@@ -64,7 +64,10 @@ impl CommandBus {
     {
         let store = PersistedEventStore::<EventLog, A>::new_event_store(self.log.clone());
         for attempt in 0..=CONFLICT_RETRIES {
-            let mut context = store.load_aggregate(aggregate_id).await.map_err(store_error)?;
+            let mut context = store
+                .load_aggregate(aggregate_id)
+                .await
+                .map_err(store_error)?;
             let sink = EventSink::default();
             context
                 .aggregate
@@ -89,7 +92,12 @@ impl CommandBus {
                     });
                 }
                 Err(AggregateError::AggregateConflict) => {
-                    tracing::debug!(aggregate = A::TYPE, aggregate_id, attempt, "append conflict, retrying");
+                    tracing::debug!(
+                        aggregate = A::TYPE,
+                        aggregate_id,
+                        attempt,
+                        "append conflict, retrying"
+                    );
                     tokio::time::sleep(Duration::from_millis(2 << attempt)).await;
                 }
                 Err(other) => return Err(store_error(other)),
@@ -122,7 +130,9 @@ impl CommandBus {
             .await
             .map_err(|e| CommandError::Store(e.to_string()))?;
         Ok(LogPosition {
-            transaction: row.try_get("tx").map_err(|e| CommandError::Store(e.to_string()))?,
+            transaction: row
+                .try_get("tx")
+                .map_err(|e| CommandError::Store(e.to_string()))?,
             global: row
                 .try_get("global_position")
                 .map_err(|e| CommandError::Store(e.to_string()))?,

@@ -56,7 +56,11 @@ impl Metadata {
     }
 
     /// Metadata for a command that a reaction issues because of `event_id`.
-    pub fn caused_by(uid: impl Into<String>, event_id: impl Into<String>, correlation_id: impl Into<String>) -> Self {
+    pub fn caused_by(
+        uid: impl Into<String>,
+        event_id: impl Into<String>,
+        correlation_id: impl Into<String>,
+    ) -> Self {
         Self {
             uid: uid.into(),
             actor: Actor::System,

@@ -70,7 +70,11 @@ where
             *slot = evolve(id, slot.take(), event);
         }
     }
-    let gone: Vec<&str> = touched.iter().copied().filter(|id| matches!(rows.get(id), Some(None))).collect();
+    let gone: Vec<&str> = touched
+        .iter()
+        .copied()
+        .filter(|id| matches!(rows.get(id), Some(None)))
+        .collect();
     delete_ids(conn, D::TABLE, &gone).await?;
     let live: Vec<(&str, &Owned<D>)> = touched
         .iter()

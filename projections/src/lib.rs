@@ -3,10 +3,10 @@
 //! with the queries the API runs against it. Every model can be dropped and rebuilt by replaying the log.
 
 pub mod action_items;
+mod documents;
 pub mod memories;
 pub mod memory_history;
 mod runtime;
-mod documents;
 mod sql;
 pub mod time;
 

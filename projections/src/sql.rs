@@ -36,9 +36,16 @@ pub(crate) fn in_list(first: usize, count: usize) -> String {
 }
 
 /// Deletes the rows of `table` whose id is in `ids`.
-pub(crate) async fn delete_ids(conn: &mut AnyConnection, table: &str, ids: &[&str]) -> Result<(), sqlx::Error> {
+pub(crate) async fn delete_ids(
+    conn: &mut AnyConnection,
+    table: &str,
+    ids: &[&str],
+) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!("DELETE FROM {table} WHERE id IN ({})", in_list(1, chunk.len()));
+        let sql = format!(
+            "DELETE FROM {table} WHERE id IN ({})",
+            in_list(1, chunk.len())
+        );
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(*id);

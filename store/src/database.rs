@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::AnyPool;
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::AnyPool;
 use sqlx::Executor;
 use tokio::sync::watch;
 
@@ -58,10 +58,11 @@ impl Database {
         max_connections: u32,
     ) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
-        let database = match url.filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://")) {
-            Some(url) => Self::open_postgres(url, max_connections).await?,
-            None => Self::open_sqlite(data_dir, max_connections).await?,
-        };
+        let database =
+            match url.filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                Some(url) => Self::open_postgres(url, max_connections).await?,
+                None => Self::open_sqlite(data_dir, max_connections).await?,
+            };
         migrate::apply(&database).await?;
         Ok(database)
     }
@@ -143,7 +144,9 @@ impl Database {
 
     /// Tells the readers of the log in this process that events were appended.
     pub fn announce_append(&self) {
-        self.inner.appended.send_modify(|count| *count = count.wrapping_add(1));
+        self.inner
+            .appended
+            .send_modify(|count| *count = count.wrapping_add(1));
     }
 
     /// A receiver that changes whenever this process appends to the log.

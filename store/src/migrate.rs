@@ -47,14 +47,21 @@ pub(crate) async fn apply(database: &Database) -> Result<(), StoreError> {
         .fetch_all(&mut *tx)
         .await?;
     for migration in MIGRATIONS {
-        if applied.iter().any(|(version,)| *version == migration.version) {
+        if applied
+            .iter()
+            .any(|(version,)| *version == migration.version)
+        {
             continue;
         }
         let sql = match backend {
             Backend::Sqlite => migration.sqlite,
             Backend::Postgres => migration.postgres,
         };
-        tracing::info!(version = migration.version, name = migration.name, "applying migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applying migration"
+        );
         sqlx::raw_sql(sql)
             .execute(&mut *tx)
             .await

@@ -46,9 +46,17 @@ pub struct ActionItemInput {
 
 impl ActionItemInput {
     /// The command that creates this item with a fresh id, or the problem with it (reported at `loc`).
-    pub fn into_command(self, uid: &str, loc: &str, problems: &mut Vec<Problem>) -> Option<(String, ActionItemCommand)> {
+    pub fn into_command(
+        self,
+        uid: &str,
+        loc: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Option<(String, ActionItemCommand)> {
         if self.description.trim().is_empty() {
-            problems.push(Problem::new(&format!("{loc}.description"), "Action item description cannot be empty"));
+            problems.push(Problem::new(
+                &format!("{loc}.description"),
+                "Action item description cannot be empty",
+            ));
             return None;
         }
         let command = ActionItemCommand::CreateActionItem {
@@ -88,10 +96,17 @@ fn default_limit() -> i64 {
     50
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser, Params(query): Params<ListQuery>) -> ApiResult<Json<Value>> {
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Params(query): Params<ListQuery>,
+) -> ApiResult<Json<Value>> {
     let mut problems = Vec::new();
     if !(1..=MAX_LIMIT).contains(&query.limit) {
-        problems.push(Problem::new("query.limit", format!("limit must be between 1 and {MAX_LIMIT}")));
+        problems.push(Problem::new(
+            "query.limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
     }
     if query.offset < 0 {
         problems.push(Problem::new("query.offset", "offset must not be negative"));
@@ -101,7 +116,10 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Params(query): P
         Some("pending") => Some(false),
         Some("completed") => Some(true),
         Some(_) => {
-            problems.push(Problem::new("query.status", "status must be 'pending' or 'completed'"));
+            problems.push(Problem::new(
+                "query.status",
+                "status must be 'pending' or 'completed'",
+            ));
             None
         }
     };
@@ -121,8 +139,17 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Params(query): P
         due_from: query.due_start_date.map(|t| t.0),
         due_to: query.due_end_date.map(|t| t.0),
     };
-    let page = action_items::list(&state.database, &user.uid, &filter, query.limit, query.offset).await?;
-    Ok(Json(json!({ "action_items": page.items, "has_more": page.has_more })))
+    let page = action_items::list(
+        &state.database,
+        &user.uid,
+        &filter,
+        query.limit,
+        query.offset,
+    )
+    .await?;
+    Ok(Json(
+        json!({ "action_items": page.items, "has_more": page.has_more }),
+    ))
 }
 
 async fn create(
@@ -134,7 +161,9 @@ async fn create(
     let Some((id, command)) = input.into_command(&user.uid, "body", &mut problems) else {
         return Err(ApiError::Validation(problems));
     };
-    state.execute::<ActionItem>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<ActionItem>(&id, command, &user.metadata())
+        .await?;
     Ok(Json(read(&state, &user.uid, &id).await?))
 }
 
@@ -144,7 +173,10 @@ async fn create_batch(
     Body(inputs): Body<Vec<ActionItemInput>>,
 ) -> ApiResult<Json<Value>> {
     if inputs.len() > MAX_BATCH {
-        return Err(ApiError::invalid("body", format!("at most {MAX_BATCH} action items per batch")));
+        return Err(ApiError::invalid(
+            "body",
+            format!("at most {MAX_BATCH} action items per batch"),
+        ));
     }
     let mut problems = Vec::new();
     let commands: Vec<_> = inputs
@@ -162,7 +194,10 @@ async fn create_batch(
     let mut last = None;
     let mut ids = Vec::with_capacity(commands.len());
     for (id, command) in commands {
-        let appended = state.commands.execute::<ActionItem>(&id, command, &metadata).await?;
+        let appended = state
+            .commands
+            .execute::<ActionItem>(&id, command, &metadata)
+            .await?;
         last = last.max(appended.position);
         ids.push(id);
     }
@@ -171,10 +206,16 @@ async fn create_batch(
     for id in &ids {
         created.push(read(&state, &user.uid, id).await?);
     }
-    Ok(Json(json!({ "action_items": created, "created_count": created.len() })))
+    Ok(Json(
+        json!({ "action_items": created, "created_count": created.len() }),
+    ))
 }
 
-async fn get_one(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> ApiResult<Json<ActionItemView>> {
+async fn get_one(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ActionItemView>> {
     Ok(Json(read(&state, &user.uid, &id).await?))
 }
 
@@ -215,7 +256,9 @@ async fn update(
         export_platform: body.export_platform,
         at: now(),
     };
-    state.execute::<ActionItem>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<ActionItem>(&id, command, &user.metadata())
+        .await?;
     Ok(Json(read(&state, &user.uid, &id).await?))
 }
 
@@ -240,15 +283,23 @@ async fn set_completed(
         export_platform: Patch::Keep,
         at: now(),
     };
-    state.execute::<ActionItem>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<ActionItem>(&id, command, &user.metadata())
+        .await?;
     Ok(Json(read(&state, &user.uid, &id).await?))
 }
 
-async fn delete_one(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_one(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let command = ActionItemCommand::DeleteActionItem {
         uid: user.uid.clone(),
         at: now(),
     };
-    state.execute::<ActionItem>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<ActionItem>(&id, command, &user.metadata())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

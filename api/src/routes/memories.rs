@@ -19,7 +19,10 @@ use crate::time_input::now;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/memories", get(list).post(create_v1))
-        .route("/v1/memories/{id}", get(get_one).put(update).delete(delete_one))
+        .route(
+            "/v1/memories/{id}",
+            get(get_one).put(update).delete(delete_one),
+        )
         .route("/v1/memories/{id}/history", get(history))
         .route("/v3/memories", get(list).post(create_v3).delete(delete_all))
         .route("/v3/memories/batch", post(create_batch))
@@ -58,14 +61,20 @@ impl MemoryInput {
     pub fn validate(self, loc: &str, problems: &mut Vec<Problem>) -> Option<NewMemory> {
         let content = self.content.trim().to_string();
         if content.is_empty() {
-            problems.push(Problem::new(&format!("{loc}.content"), "Memory content cannot be empty"));
+            problems.push(Problem::new(
+                &format!("{loc}.content"),
+                "Memory content cannot be empty",
+            ));
         }
         let visibility = match self.visibility.as_deref() {
             None => Some(Visibility::Private),
             Some(name) => Visibility::parse(name),
         };
         if visibility.is_none() {
-            problems.push(Problem::new(&format!("{loc}.visibility"), "visibility must be 'private' or 'public'"));
+            problems.push(Problem::new(
+                &format!("{loc}.visibility"),
+                "visibility must be 'private' or 'public'",
+            ));
         }
         let category = self
             .category
@@ -90,7 +99,11 @@ fn clean_tags(tags: Vec<String>) -> Vec<String> {
 }
 
 /// The command that creates `memory` for the user, and the memory's id.
-pub fn create_command(uid: &str, memory: NewMemory, manually_added: bool) -> (String, MemoryCommand) {
+pub fn create_command(
+    uid: &str,
+    memory: NewMemory,
+    manually_added: bool,
+) -> (String, MemoryCommand) {
     let id = memory_id(uid, &memory.content).to_string();
     let command = MemoryCommand::CreateMemory {
         uid: uid.to_string(),
@@ -132,7 +145,10 @@ async fn list(
 ) -> ApiResult<Json<Vec<MemoryView>>> {
     let mut problems = Vec::new();
     if !(1..=MAX_LIMIT).contains(&page.limit) {
-        problems.push(Problem::new("query.limit", format!("limit must be between 1 and {MAX_LIMIT}")));
+        problems.push(Problem::new(
+            "query.limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
     }
     if page.offset < 0 {
         problems.push(Problem::new("query.offset", "offset must not be negative"));
@@ -153,19 +169,37 @@ async fn list(
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
-    let found = memories::list(&state.database, &user.uid, &categories, page.limit, page.offset).await?;
+    let found = memories::list(
+        &state.database,
+        &user.uid,
+        &categories,
+        page.limit,
+        page.offset,
+    )
+    .await?;
     Ok(Json(found))
 }
 
 /// `POST /v1/memories`: a memory written through the user API is the user's own, so it counts as manually
 /// added (and reviewed).
-async fn create_v1(state: State<AppState>, user: CurrentUser, body: Body<MemoryInput>) -> ApiResult<Json<MemoryView>> {
+async fn create_v1(
+    state: State<AppState>,
+    user: CurrentUser,
+    body: Body<MemoryInput>,
+) -> ApiResult<Json<MemoryView>> {
     create(state, user, body, |_| true).await
 }
 
 /// `POST /v3/memories`: as the reference server, only the `manual` category counts as manually added.
-async fn create_v3(state: State<AppState>, user: CurrentUser, body: Body<MemoryInput>) -> ApiResult<Json<MemoryView>> {
-    create(state, user, body, |category| category == MemoryCategory::Manual).await
+async fn create_v3(
+    state: State<AppState>,
+    user: CurrentUser,
+    body: Body<MemoryInput>,
+) -> ApiResult<Json<MemoryView>> {
+    create(state, user, body, |category| {
+        category == MemoryCategory::Manual
+    })
+    .await
 }
 
 async fn create(
@@ -181,7 +215,9 @@ async fn create(
     };
     let manually_added = manual(memory.category);
     let (id, command) = create_command(&user.uid, memory, manually_added);
-    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<Memory>(&id, command, &user.metadata())
+        .await?;
     Ok(Json(read(&state, &user.uid, &id).await?))
 }
 
@@ -218,7 +254,10 @@ async fn create_batch(
     for memory in valid {
         let manually_added = memory.category == MemoryCategory::Manual;
         let (id, command) = create_command(&user.uid, memory, manually_added);
-        let appended = state.commands.execute::<Memory>(&id, command, &metadata).await?;
+        let appended = state
+            .commands
+            .execute::<Memory>(&id, command, &metadata)
+            .await?;
         last = last.max(appended.position);
         ids.push(id);
     }
@@ -227,10 +266,16 @@ async fn create_batch(
     for id in &ids {
         created.push(read(&state, &user.uid, id).await?);
     }
-    Ok(Json(json!({ "created_count": created.len(), "memories": created })))
+    Ok(Json(
+        json!({ "created_count": created.len(), "memories": created }),
+    ))
 }
 
-async fn get_one(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> ApiResult<Json<MemoryView>> {
+async fn get_one(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MemoryView>> {
     Ok(Json(read(&state, &user.uid, &id).await?))
 }
 
@@ -248,7 +293,11 @@ async fn update(
     Path(id): Path<String>,
     Body(body): Body<MemoryUpdate>,
 ) -> ApiResult<Json<MemoryView>> {
-    if body.content.is_none() && body.category.is_none() && body.visibility.is_none() && body.tags.is_none() {
+    if body.content.is_none()
+        && body.category.is_none()
+        && body.visibility.is_none()
+        && body.tags.is_none()
+    {
         return Err(ApiError::invalid(
             "body",
             "at least one of content, category, visibility, tags is required",
@@ -257,7 +306,10 @@ async fn update(
     let visibility = match body.visibility.as_deref() {
         None => None,
         Some(name) => Some(Visibility::parse(name).ok_or_else(|| {
-            ApiError::invalid("body.visibility", "visibility must be 'private' or 'public'")
+            ApiError::invalid(
+                "body.visibility",
+                "visibility must be 'private' or 'public'",
+            )
         })?),
     };
     let command = MemoryCommand::EditMemory {
@@ -268,16 +320,24 @@ async fn update(
         visibility,
         at: now(),
     };
-    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<Memory>(&id, command, &user.metadata())
+        .await?;
     Ok(Json(read(&state, &user.uid, &id).await?))
 }
 
-async fn delete_one(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn delete_one(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let command = MemoryCommand::DeleteMemory {
         uid: user.uid.clone(),
         at: now(),
     };
-    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<Memory>(&id, command, &user.metadata())
+        .await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 
@@ -290,7 +350,11 @@ async fn delete_all(State(state): State<AppState>, user: CurrentUser) -> ApiResu
             uid: user.uid.clone(),
             at: now(),
         };
-        match state.commands.execute::<Memory>(id, command, &metadata).await {
+        match state
+            .commands
+            .execute::<Memory>(id, command, &metadata)
+            .await
+        {
             Ok(appended) => last = last.max(appended.position),
             // Deleted by another request meanwhile: the goal is reached.
             Err(omi_commands::CommandError::Domain(omi_domain::DomainError::NotFound(_))) => {}
@@ -317,7 +381,9 @@ async fn review(
         value: query.value,
         at: now(),
     };
-    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<Memory>(&id, command, &user.metadata())
+        .await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 
@@ -340,7 +406,9 @@ async fn edit_content(
         visibility: None,
         at: now(),
     };
-    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<Memory>(&id, command, &user.metadata())
+        .await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 
@@ -350,8 +418,9 @@ async fn change_visibility(
     Path(id): Path<String>,
     Params(query): Params<TextValue>,
 ) -> ApiResult<Json<Value>> {
-    let visibility = Visibility::parse(&query.value)
-        .ok_or_else(|| ApiError::BadRequest("Invalid visibility; use 'public' or 'private'".into()))?;
+    let visibility = Visibility::parse(&query.value).ok_or_else(|| {
+        ApiError::BadRequest("Invalid visibility; use 'public' or 'private'".into())
+    })?;
     let command = MemoryCommand::EditMemory {
         uid: user.uid.clone(),
         content: None,
@@ -360,7 +429,9 @@ async fn change_visibility(
         visibility: Some(visibility),
         at: now(),
     };
-    state.execute::<Memory>(&id, command, &user.metadata()).await?;
+    state
+        .execute::<Memory>(&id, command, &user.metadata())
+        .await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 

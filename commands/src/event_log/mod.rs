@@ -4,7 +4,9 @@ mod sqlite;
 
 use std::sync::Arc;
 
-use cqrs_es::persist::{PersistedEventRepository, PersistenceError, ReplayStream, SerializedEvent, SerializedSnapshot};
+use cqrs_es::persist::{
+    PersistedEventRepository, PersistenceError, ReplayStream, SerializedEvent, SerializedSnapshot,
+};
 use cqrs_es::Aggregate;
 use omi_store::{Backend, Database};
 use postgres_es::PostgresEventRepository;
@@ -32,7 +34,10 @@ impl EventLog {
 }
 
 impl PersistedEventRepository for EventLog {
-    async fn get_events<A: Aggregate>(&self, aggregate_id: &str) -> Result<Vec<SerializedEvent>, PersistenceError> {
+    async fn get_events<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
         match self {
             EventLog::Postgres(repo) => repo.get_events::<A>(aggregate_id).await,
             EventLog::Sqlite(repo) => repo.get_events::<A>(aggregate_id).await,
@@ -45,12 +50,17 @@ impl PersistedEventRepository for EventLog {
         last_sequence: usize,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
         match self {
-            EventLog::Postgres(repo) => repo.get_last_events::<A>(aggregate_id, last_sequence).await,
+            EventLog::Postgres(repo) => {
+                repo.get_last_events::<A>(aggregate_id, last_sequence).await
+            }
             EventLog::Sqlite(repo) => repo.get_last_events::<A>(aggregate_id, last_sequence).await,
         }
     }
 
-    async fn get_snapshot<A: Aggregate>(&self, aggregate_id: &str) -> Result<Option<SerializedSnapshot>, PersistenceError> {
+    async fn get_snapshot<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<Option<SerializedSnapshot>, PersistenceError> {
         match self {
             EventLog::Postgres(repo) => repo.get_snapshot::<A>(aggregate_id).await,
             EventLog::Sqlite(repo) => repo.get_snapshot::<A>(aggregate_id).await,
@@ -68,7 +78,10 @@ impl PersistedEventRepository for EventLog {
         }
     }
 
-    async fn stream_events<A: Aggregate>(&self, aggregate_id: &str) -> Result<ReplayStream, PersistenceError> {
+    async fn stream_events<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<ReplayStream, PersistenceError> {
         match self {
             EventLog::Postgres(repo) => repo.stream_events::<A>(aggregate_id).await,
             EventLog::Sqlite(repo) => repo.stream_events::<A>(aggregate_id).await,

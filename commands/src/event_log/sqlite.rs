@@ -10,7 +10,8 @@ use sqlx::{AnyPool, Row};
 const SELECT_STREAM: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
     FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence";
 
-const SELECT_TYPE: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
+const SELECT_TYPE: &str =
+    "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
     FROM events WHERE aggregate_type = $1 ORDER BY global_position";
 
 const INSERT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
@@ -29,7 +30,13 @@ impl SqliteEventRepository {
         Self { pool }
     }
 
-    async fn select(&self, sql: &str, aggregate_type: &str, aggregate_id: Option<&str>, after: i64) -> Result<Vec<SerializedEvent>, PersistenceError> {
+    async fn select(
+        &self,
+        sql: &str,
+        aggregate_type: &str,
+        aggregate_id: Option<&str>,
+        after: i64,
+    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
         let mut query = sqlx::query(sql).bind(aggregate_type);
         if let Some(id) = aggregate_id {
             query = query.bind(id).bind(after);
@@ -41,17 +48,25 @@ impl SqliteEventRepository {
 
 fn unknown(error: sqlx::Error) -> PersistenceError {
     match &error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => PersistenceError::OptimisticLockError,
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            PersistenceError::OptimisticLockError
+        }
         _ => PersistenceError::UnknownError(Box::new(error)),
     }
 }
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<SerializedEvent, PersistenceError> {
-    let text = |name: &str| row.try_get::<String, _>(name).map_err(|e| PersistenceError::UnknownError(Box::new(e)));
-    let json = |name: &str| -> Result<Value, PersistenceError> {
-        serde_json::from_str(&text(name)?).map_err(|e| PersistenceError::DeserializationError(Box::new(e)))
+    let text = |name: &str| {
+        row.try_get::<String, _>(name)
+            .map_err(|e| PersistenceError::UnknownError(Box::new(e)))
     };
-    let sequence: i64 = row.try_get("sequence").map_err(|e| PersistenceError::UnknownError(Box::new(e)))?;
+    let json = |name: &str| -> Result<Value, PersistenceError> {
+        serde_json::from_str(&text(name)?)
+            .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))
+    };
+    let sequence: i64 = row
+        .try_get("sequence")
+        .map_err(|e| PersistenceError::UnknownError(Box::new(e)))?;
     Ok(SerializedEvent {
         aggregate_type: text("aggregate_type")?,
         aggregate_id: text("aggregate_id")?,
@@ -72,8 +87,12 @@ async fn feed(events: Vec<SerializedEvent>) -> Result<ReplayStream, PersistenceE
 }
 
 impl PersistedEventRepository for SqliteEventRepository {
-    async fn get_events<A: Aggregate>(&self, aggregate_id: &str) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        self.select(SELECT_STREAM, A::TYPE, Some(aggregate_id), -1).await
+    async fn get_events<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
+        self.select(SELECT_STREAM, A::TYPE, Some(aggregate_id), -1)
+            .await
     }
 
     async fn get_last_events<A: Aggregate>(
@@ -81,10 +100,19 @@ impl PersistedEventRepository for SqliteEventRepository {
         aggregate_id: &str,
         last_sequence: usize,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        self.select(SELECT_STREAM, A::TYPE, Some(aggregate_id), last_sequence as i64).await
+        self.select(
+            SELECT_STREAM,
+            A::TYPE,
+            Some(aggregate_id),
+            last_sequence as i64,
+        )
+        .await
     }
 
-    async fn get_snapshot<A: Aggregate>(&self, _aggregate_id: &str) -> Result<Option<SerializedSnapshot>, PersistenceError> {
+    async fn get_snapshot<A: Aggregate>(
+        &self,
+        _aggregate_id: &str,
+    ) -> Result<Option<SerializedSnapshot>, PersistenceError> {
         Ok(None)
     }
 
@@ -98,7 +126,11 @@ impl PersistedEventRepository for SqliteEventRepository {
                 "the SQLite event log runs in plain event-store mode and keeps no snapshots".into(),
             ));
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unknown)?;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(unknown)?;
         for event in events {
             sqlx::query(INSERT)
                 .bind(A::TYPE)
@@ -115,7 +147,10 @@ impl PersistedEventRepository for SqliteEventRepository {
         tx.commit().await.map_err(unknown)
     }
 
-    async fn stream_events<A: Aggregate>(&self, aggregate_id: &str) -> Result<ReplayStream, PersistenceError> {
+    async fn stream_events<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<ReplayStream, PersistenceError> {
         feed(self.get_events::<A>(aggregate_id).await?).await
     }
 

@@ -34,7 +34,9 @@ impl Memory {
 fn non_blank(content: &str) -> Result<String, DomainError> {
     let content = content.trim();
     if content.is_empty() {
-        return Err(DomainError::Invalid("Memory content cannot be empty".into()));
+        return Err(DomainError::Invalid(
+            "Memory content cannot be empty".into(),
+        ));
     }
     Ok(content.to_string())
 }
@@ -256,7 +258,12 @@ mod tests {
             .unwrap();
         assert!(matches!(
             &result[..],
-            [MemoryEvent::MemoryCreated { reviewed: false, user_review: None, manually_added: false, .. }]
+            [MemoryEvent::MemoryCreated {
+                reviewed: false,
+                user_review: None,
+                manually_added: false,
+                ..
+            }]
         ));
     }
 
@@ -265,7 +272,9 @@ mod tests {
         Given::with(())
             .given_no_previous_events()
             .when(create("u1", "   ", true))
-            .then_expect_error(DomainError::Invalid("Memory content cannot be empty".into()));
+            .then_expect_error(DomainError::Invalid(
+                "Memory content cannot be empty".into(),
+            ));
     }
 
     #[test]
@@ -279,7 +288,10 @@ mod tests {
     #[test]
     fn a_deleted_memory_can_be_created_again() {
         Given::with(())
-            .given(vec![created("u1", "likes tea"), MemoryEvent::MemoryDeleted { deleted_at: at(1) }])
+            .given(vec![
+                created("u1", "likes tea"),
+                MemoryEvent::MemoryDeleted { deleted_at: at(1) },
+            ])
             .when(create("u1", "likes tea", true))
             .then_expect_events(vec![created("u1", "likes tea")]);
     }
@@ -329,8 +341,15 @@ mod tests {
     #[test]
     fn a_deleted_memory_cannot_be_reviewed() {
         Given::with(())
-            .given(vec![created("u1", "likes tea"), MemoryEvent::MemoryDeleted { deleted_at: at(1) }])
-            .when(MemoryCommand::ReviewMemory { uid: "u1".into(), value: true, at: at(2) })
+            .given(vec![
+                created("u1", "likes tea"),
+                MemoryEvent::MemoryDeleted { deleted_at: at(1) },
+            ])
+            .when(MemoryCommand::ReviewMemory {
+                uid: "u1".into(),
+                value: true,
+                at: at(2),
+            })
             .then_expect_error(DomainError::NotFound("Memory"));
     }
 
@@ -338,7 +357,10 @@ mod tests {
     fn a_memory_is_deleted_once() {
         Given::with(())
             .given(vec![created("u1", "likes tea")])
-            .when(MemoryCommand::DeleteMemory { uid: "u1".into(), at: at(3) })
+            .when(MemoryCommand::DeleteMemory {
+                uid: "u1".into(),
+                at: at(3),
+            })
             .then_expect_events(vec![MemoryEvent::MemoryDeleted { deleted_at: at(3) }]);
     }
 }

@@ -31,7 +31,11 @@ pub enum MemoryCommand {
         at: Timestamp,
     },
     /// Records the user's verdict on an extracted memory.
-    ReviewMemory { uid: String, value: bool, at: Timestamp },
+    ReviewMemory {
+        uid: String,
+        value: bool,
+        at: Timestamp,
+    },
     /// Deletes the memory; its history stays in the log.
     DeleteMemory { uid: String, at: Timestamp },
 }

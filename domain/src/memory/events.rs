@@ -37,7 +37,10 @@ pub enum MemoryEvent {
     /// The user reviewed the memory.
     MemoryReviewed { value: bool, reviewed_at: Timestamp },
     /// The memory became public or private.
-    MemoryVisibilityChanged { visibility: Visibility, updated_at: Timestamp },
+    MemoryVisibilityChanged {
+        visibility: Visibility,
+        updated_at: Timestamp,
+    },
     /// The memory was deleted.
     MemoryDeleted { deleted_at: Timestamp },
 }

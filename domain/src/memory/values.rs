@@ -61,7 +61,9 @@ impl MemoryCategory {
 
     /// Parses a wire name exactly; `None` for anything else.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|category| category.as_str() == name)
+        Self::ALL
+            .into_iter()
+            .find(|category| category.as_str() == name)
     }
 
     /// The lenient reading of input: a known name (any case), or `interesting` for anything else, as the
@@ -144,14 +146,26 @@ mod tests {
     #[test]
     fn scoring_follows_the_reference_table() {
         let at = chrono::Utc.timestamp_opt(1_700_000_000, 0).unwrap();
-        assert_eq!(scoring(true, MemoryCategory::Interesting, at), "01_998_1700000000");
-        assert_eq!(scoring(false, MemoryCategory::System, at), "00_999_1700000000");
-        assert_eq!(scoring(true, MemoryCategory::Manual, at), "01_00_1700000000");
+        assert_eq!(
+            scoring(true, MemoryCategory::Interesting, at),
+            "01_998_1700000000"
+        );
+        assert_eq!(
+            scoring(false, MemoryCategory::System, at),
+            "00_999_1700000000"
+        );
+        assert_eq!(
+            scoring(true, MemoryCategory::Manual, at),
+            "01_00_1700000000"
+        );
     }
 
     #[test]
     fn unknown_categories_are_read_as_interesting() {
-        assert_eq!(MemoryCategory::from_input("health"), MemoryCategory::Interesting);
+        assert_eq!(
+            MemoryCategory::from_input("health"),
+            MemoryCategory::Interesting
+        );
         assert_eq!(MemoryCategory::from_input("Work"), MemoryCategory::Work);
     }
 

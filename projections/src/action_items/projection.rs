@@ -20,14 +20,19 @@ impl Projection for ActionItemsProjection {
         &["action_items"]
     }
 
-    fn apply<'a>(&'a self, conn: &'a mut AnyConnection, events: &'a [RecordedEvent]) -> ApplyFuture<'a> {
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        events: &'a [RecordedEvent],
+    ) -> ApplyFuture<'a> {
         Box::pin(apply(conn, events))
     }
 }
 
 impl Document for ActionItemView {
     const TABLE: &'static str = "action_items";
-    const COLUMNS: &'static [&'static str] = &["completed", "conversation_id", "created_at", "due_at"];
+    const COLUMNS: &'static [&'static str] =
+        &["completed", "conversation_id", "created_at", "due_at"];
 
     fn bind_columns<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
         query
@@ -46,9 +51,13 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
             _ => None,
         })
         .collect();
-    fold_into(conn, &changes, |id, current: Option<Owned<ActionItemView>>, event| {
-        ActionItemView::evolve(id, current.map(|row| (row.uid, row.doc)), event)
-            .map(|(uid, doc)| Owned { uid, doc })
-    })
+    fold_into(
+        conn,
+        &changes,
+        |id, current: Option<Owned<ActionItemView>>, event| {
+            ActionItemView::evolve(id, current.map(|row| (row.uid, row.doc)), event)
+                .map(|(uid, doc)| Owned { uid, doc })
+        },
+    )
     .await
 }

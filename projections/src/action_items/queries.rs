@@ -91,11 +91,16 @@ pub async fn list(
 }
 
 /// One item of the user; `None` when it does not exist, was deleted, or is another user's.
-pub async fn get(database: &Database, uid: &str, id: &str) -> Result<Option<ActionItemView>, ProjectionError> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT doc FROM action_items WHERE id = $1 AND uid = $2")
-        .bind(id)
-        .bind(uid)
-        .fetch_optional(database.pool())
-        .await?;
+pub async fn get(
+    database: &Database,
+    uid: &str,
+    id: &str,
+) -> Result<Option<ActionItemView>, ProjectionError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT doc FROM action_items WHERE id = $1 AND uid = $2")
+            .bind(id)
+            .bind(uid)
+            .fetch_optional(database.pool())
+            .await?;
     Ok(row.map(|(doc,)| serde_json::from_str(&doc)).transpose()?)
 }

@@ -81,18 +81,22 @@ impl ActionItemView {
                 view.updated_at = *updated_at;
                 (uid, view)
             }),
-            ActionItemEvent::ActionItemCompleted { completed_at } => current.map(|(uid, mut view)| {
-                view.completed = true;
-                view.completed_at = Some(*completed_at);
-                view.updated_at = *completed_at;
-                (uid, view)
-            }),
-            ActionItemEvent::ActionItemReopened { reopened_at } => current.map(|(uid, mut view)| {
-                view.completed = false;
-                view.completed_at = None;
-                view.updated_at = *reopened_at;
-                (uid, view)
-            }),
+            ActionItemEvent::ActionItemCompleted { completed_at } => {
+                current.map(|(uid, mut view)| {
+                    view.completed = true;
+                    view.completed_at = Some(*completed_at);
+                    view.updated_at = *completed_at;
+                    (uid, view)
+                })
+            }
+            ActionItemEvent::ActionItemReopened { reopened_at } => {
+                current.map(|(uid, mut view)| {
+                    view.completed = false;
+                    view.completed_at = None;
+                    view.updated_at = *reopened_at;
+                    (uid, view)
+                })
+            }
             ActionItemEvent::ActionItemDeleted { .. } => None,
         }
     }

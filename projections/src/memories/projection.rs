@@ -20,14 +20,19 @@ impl Projection for MemoriesProjection {
         &["memories"]
     }
 
-    fn apply<'a>(&'a self, conn: &'a mut AnyConnection, events: &'a [RecordedEvent]) -> ApplyFuture<'a> {
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        events: &'a [RecordedEvent],
+    ) -> ApplyFuture<'a> {
         Box::pin(apply(conn, events))
     }
 }
 
 impl Document for MemoryView {
     const TABLE: &'static str = "memories";
-    const COLUMNS: &'static [&'static str] = &["category", "scoring", "conversation_id", "created_at"];
+    const COLUMNS: &'static [&'static str] =
+        &["category", "scoring", "conversation_id", "created_at"];
 
     fn bind_columns<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
         query
@@ -46,11 +51,15 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
             _ => None,
         })
         .collect();
-    fold_into(conn, &changes, |id, current: Option<Owned<MemoryView>>, event| {
-        MemoryView::evolve(id, current.map(|row| row.doc), event).map(|doc| Owned {
-            uid: doc.uid.clone(),
-            doc,
-        })
-    })
+    fold_into(
+        conn,
+        &changes,
+        |id, current: Option<Owned<MemoryView>>, event| {
+            MemoryView::evolve(id, current.map(|row| row.doc), event).map(|doc| Owned {
+                uid: doc.uid.clone(),
+                doc,
+            })
+        },
+    )
     .await
 }

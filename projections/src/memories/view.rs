@@ -33,7 +33,11 @@ pub struct MemoryView {
 
 impl MemoryView {
     /// The view after `event`; `None` once the memory is deleted. `current` is the view before it.
-    pub(crate) fn evolve(id: &str, current: Option<MemoryView>, event: &MemoryEvent) -> Option<MemoryView> {
+    pub(crate) fn evolve(
+        id: &str,
+        current: Option<MemoryView>,
+        event: &MemoryEvent,
+    ) -> Option<MemoryView> {
         match event {
             MemoryEvent::MemoryCreated {
                 uid,

@@ -20,7 +20,11 @@ impl Projection for MemoryHistoryProjection {
         &["memory_versions"]
     }
 
-    fn apply<'a>(&'a self, conn: &'a mut AnyConnection, events: &'a [RecordedEvent]) -> ApplyFuture<'a> {
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        events: &'a [RecordedEvent],
+    ) -> ApplyFuture<'a> {
         Box::pin(apply(conn, events))
     }
 }
@@ -28,7 +32,10 @@ impl Projection for MemoryHistoryProjection {
 /// The stored entry: the event's own fields are "what changed".
 fn entry(recorded: &RecordedEvent, event: &MemoryEvent) -> Result<String, ProjectionError> {
     let (name, changes) = match serde_json::to_value(event)? {
-        Value::Object(tagged) => tagged.into_iter().next().unwrap_or((String::new(), Value::Null)),
+        Value::Object(tagged) => tagged
+            .into_iter()
+            .next()
+            .unwrap_or((String::new(), Value::Null)),
         other => (String::new(), other),
     };
     Ok(json!({

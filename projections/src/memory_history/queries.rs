@@ -36,16 +36,28 @@ struct Entry {
 }
 
 /// The fields of the memory that a version shows.
-const SHOWN: &[&str] = &["content", "category", "visibility", "tags", "reviewed", "user_review"];
+const SHOWN: &[&str] = &[
+    "content",
+    "category",
+    "visibility",
+    "tags",
+    "reviewed",
+    "user_review",
+];
 
 /// Every version of the memory `id` of user `uid`, oldest first; `None` when the user never had it.
-pub async fn history(database: &Database, uid: &str, id: &str) -> Result<Option<MemoryHistory>, ProjectionError> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT doc FROM memory_versions WHERE memory_id = $1 AND uid = $2 ORDER BY version")
-            .bind(id)
-            .bind(uid)
-            .fetch_all(database.pool())
-            .await?;
+pub async fn history(
+    database: &Database,
+    uid: &str,
+    id: &str,
+) -> Result<Option<MemoryHistory>, ProjectionError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT doc FROM memory_versions WHERE memory_id = $1 AND uid = $2 ORDER BY version",
+    )
+    .bind(id)
+    .bind(uid)
+    .fetch_all(database.pool())
+    .await?;
     if rows.is_empty() {
         return Ok(None);
     }
@@ -77,7 +89,10 @@ fn fold(state: Option<Map<String, Value>>, entry: &Entry) -> Option<Map<String, 
             SHOWN
                 .iter()
                 .map(|field| {
-                    let value = changes.and_then(|c| c.get(*field)).cloned().unwrap_or(Value::Null);
+                    let value = changes
+                        .and_then(|c| c.get(*field))
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     (field.to_string(), value)
                 })
                 .collect(),
@@ -85,7 +100,10 @@ fn fold(state: Option<Map<String, Value>>, entry: &Entry) -> Option<Map<String, 
         "MemoryDeleted" => None,
         "MemoryReviewed" => state.map(|mut memory| {
             memory.insert("reviewed".into(), Value::Bool(true));
-            let value = changes.and_then(|c| c.get("value")).cloned().unwrap_or(Value::Null);
+            let value = changes
+                .and_then(|c| c.get("value"))
+                .cloned()
+                .unwrap_or(Value::Null);
             memory.insert("user_review".into(), value);
             memory
         }),

@@ -12,7 +12,10 @@ pub(crate) async fn load(conn: &mut AnyConnection, name: &str) -> Result<LogPosi
     .fetch_optional(conn)
     .await?;
     Ok(row
-        .map(|(transaction, global)| LogPosition { transaction, global })
+        .map(|(transaction, global)| LogPosition {
+            transaction,
+            global,
+        })
         .unwrap_or(LogPosition::START))
 }
 

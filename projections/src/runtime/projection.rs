@@ -35,7 +35,11 @@ pub trait Projection: Send + Sync + 'static {
 
     /// Applies a batch of events, in commit order, inside the projector's transaction. The batch holds every
     /// event after the projection's checkpoint; a projection ignores the ones it does not read.
-    fn apply<'a>(&'a self, conn: &'a mut AnyConnection, events: &'a [RecordedEvent]) -> ApplyFuture<'a>;
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        events: &'a [RecordedEvent],
+    ) -> ApplyFuture<'a>;
 }
 
 /// Every read model of the server.

@@ -95,7 +95,8 @@ impl Projector {
                 Err(error) => {
                     failures += 1;
                     tracing::error!(%error, failures, "projecting failed; retrying the batch");
-                    tokio::time::sleep(Duration::from_millis(100 * u64::from(failures.min(50)))).await;
+                    tokio::time::sleep(Duration::from_millis(100 * u64::from(failures.min(50))))
+                        .await;
                     continue;
                 }
             }
@@ -116,7 +117,10 @@ impl Projector {
                 return None;
             }
         };
-        if let Err(error) = listener.listen_all([EVENTS_CHANNEL, CHECKPOINTS_CHANNEL]).await {
+        if let Err(error) = listener
+            .listen_all([EVENTS_CHANNEL, CHECKPOINTS_CHANNEL])
+            .await
+        {
             tracing::warn!(%error, "cannot LISTEN; falling back to polling");
             return None;
         }
@@ -139,7 +143,11 @@ impl Projector {
             }
         }
         let mut checkpoints = self.load_checkpoints(&mut tx).await?;
-        let from = checkpoints.iter().copied().min().unwrap_or(LogPosition::START);
+        let from = checkpoints
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(LogPosition::START);
         let events = reader::read_after(&self.database, from, limit).await?;
         let Some(last) = events.last().map(|e| e.position) else {
             tx.rollback().await?;
@@ -165,7 +173,10 @@ impl Projector {
         Ok(Step::Applied(events.len()))
     }
 
-    async fn load_checkpoints(&self, conn: &mut AnyConnection) -> Result<Vec<LogPosition>, ProjectionError> {
+    async fn load_checkpoints(
+        &self,
+        conn: &mut AnyConnection,
+    ) -> Result<Vec<LogPosition>, ProjectionError> {
         let mut checkpoints = Vec::with_capacity(self.projections.len());
         for projection in &self.projections {
             checkpoints.push(checkpoint::load(conn, projection.name()).await?);
@@ -174,7 +185,11 @@ impl Projector {
     }
 
     fn publish(&self, checkpoints: &[LogPosition]) {
-        let reached = checkpoints.iter().copied().min().unwrap_or(LogPosition::START);
+        let reached = checkpoints
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(LogPosition::START);
         self.caught_up.send_if_modified(|at| {
             let advanced = reached > *at;
             if advanced {

@@ -21,7 +21,8 @@ const POSTGRES: &str = "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS t
     LIMIT $3";
 
 /// On SQLite writers are serialized, so the rowid order is commit order.
-const SQLITE: &str = "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence,
+const SQLITE: &str =
+    "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence,
         payload, metadata, recorded_at
     FROM events
     WHERE global_position > $2
