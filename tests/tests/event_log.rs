@@ -307,3 +307,71 @@ async fn a_transaction_that_commits_late_is_never_skipped() {
     let listed = server.get("/v1/memories", &token).await;
     assert_eq!(listed.json.as_array().unwrap().len(), 2);
 }
+
+/// Two server processes on one PostgreSQL database: each answers its own writes (read-your-writes), both see
+/// everything, and the projections run in one process at a time, so nothing is applied twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_share_one_log_and_project_it_once() {
+    if !store_available(Store::Postgres) {
+        return;
+    }
+    let first = TestServer::start(Store::Postgres).await;
+    let second = TestServer::start_with(
+        Store::Postgres,
+        StartOptions::new().reuse_database(first.data()),
+    )
+    .await;
+    let token = first.token("erin").await;
+    for n in 0..20 {
+        let server = if n % 2 == 0 { &first } else { &second };
+        let created = server
+            .post(
+                "/v1/memories",
+                &token,
+                json!({"content": format!("note {n}")}),
+            )
+            .await;
+        created.assert_status(200);
+        let id = created["id"].as_str().unwrap();
+        let edited = server
+            .put(
+                &format!("/v1/memories/{id}"),
+                &token,
+                json!({"tags": [format!("t{n}")]}),
+            )
+            .await;
+        edited.assert_status(200);
+        assert_eq!(
+            edited["tags"],
+            json!([format!("t{n}")]),
+            "the writing process shows its own write"
+        );
+    }
+    for server in [&first, &second] {
+        assert!(
+            wait_until(server, &token, |l| l
+                .as_array()
+                .is_some_and(|all| all.len() == 20))
+            .await
+        );
+        let listed = server.get("/v1/memories?limit=100", &token).await;
+        let mut ids: Vec<&str> = listed
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 20);
+        let history = server
+            .get(&format!("/v1/memories/{}/history", ids[0]), &token)
+            .await;
+        assert_eq!(
+            history["versions"].as_array().unwrap().len(),
+            2,
+            "each event is projected once"
+        );
+    }
+}
