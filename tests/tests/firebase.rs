@@ -67,7 +67,7 @@ fn claims(uid: &str, audience: &str, expires_in: i64) -> Value {
 }
 
 both_stores!(with_store firebase_id_tokens_are_verified_against_the_published_keys, |store| async move {
-    let private = rsa::RsaPrivateKey::new(&mut getrandom::SysRng, 2048).unwrap();
+    let private = rsa::PrivateKey::new(&mut getrandom::SysRng, 2048).unwrap();
     let public = private.to_public_key();
     let jwks = json!({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "k1",
         "n": base64url(&public.n_bytes()), "e": base64url(&public.e_bytes())}]});
