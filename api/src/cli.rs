@@ -13,7 +13,11 @@ use crate::server;
 
 /// An Omi-compatible backend in which every change is an event.
 #[derive(Debug, Parser)]
-#[command(name = "omi-server", version, about)]
+#[command(
+    name = "omi-server",
+    version,
+    about = "An Omi-compatible backend in which every change is an event"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
