@@ -2,6 +2,8 @@
 //! decides between them. Everything here is pure: ids and clocks come in with the command, nothing does IO.
 
 pub mod action_item;
+pub mod capture;
+pub mod conversation;
 pub mod error;
 pub mod memory;
 pub mod patch;

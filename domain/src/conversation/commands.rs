@@ -1,0 +1,155 @@
+//! What can be asked of a conversation.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{
+    ConversationSource, ConversationVisibility, Geolocation, Structured, TranscriptSegment,
+};
+use crate::Timestamp;
+
+/// A command to one conversation. Commands from users name the user; a conversation of another user answers as
+/// if it did not exist. Commands of the processing pipeline name the run they belong to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ConversationCommand {
+    /// Opens the `in_progress` stub of a live capture.
+    StartConversation {
+        uid: String,
+        source: ConversationSource,
+        language: String,
+        at: Timestamp,
+    },
+    /// Creates a finished conversation from segments or text (imports, developer API) and asks for processing.
+    ImportConversation {
+        uid: String,
+        source: ConversationSource,
+        language: String,
+        started_at: Timestamp,
+        finished_at: Timestamp,
+        segments: Vec<TranscriptSegment>,
+        geolocation: Option<Geolocation>,
+        /// For text imports: the original create payload (`text`, `text_source`, ...).
+        external_data: Option<Value>,
+        at: Timestamp,
+    },
+    /// Adds live segments to an `in_progress` conversation (merged per spec §2.4). `speech_began` becomes the
+    /// conversation's `started_at` when these are its first segments; `at` becomes its `finished_at`.
+    AppendSegments {
+        uid: String,
+        segments: Vec<TranscriptSegment>,
+        speech_began: Timestamp,
+        at: Timestamp,
+    },
+    /// Closes an `in_progress` conversation and hands it to processing (an empty one is deleted instead).
+    RequestProcessing {
+        uid: String,
+        force: bool,
+        at: Timestamp,
+    },
+    /// Processes a finished conversation again, optionally in another language.
+    Reprocess {
+        uid: String,
+        language: Option<String>,
+        at: Timestamp,
+    },
+    /// Records the result of processing run `run`; a result of an older run is ignored.
+    CompleteProcessing {
+        run: u32,
+        structured: Structured,
+        discarded: bool,
+        at: Timestamp,
+    },
+    /// Records that processing run `run` failed.
+    FailProcessing {
+        run: u32,
+        reason: String,
+        at: Timestamp,
+    },
+    EditTitle {
+        uid: String,
+        title: String,
+        at: Timestamp,
+    },
+    EditOverview {
+        uid: String,
+        overview: String,
+        at: Timestamp,
+    },
+    EditSegmentText {
+        uid: String,
+        segment_id: String,
+        text: String,
+        at: Timestamp,
+    },
+    /// Marks segments as spoken by the user (`is_user`) or by a person (`person_id`), or neither.
+    AssignSegments {
+        uid: String,
+        segment_ids: Vec<String>,
+        is_user: bool,
+        person_id: Option<String>,
+        at: Timestamp,
+    },
+    /// Sets `created` of events by index; out-of-range indices are ignored.
+    SetEventsCreated {
+        uid: String,
+        indices: Vec<usize>,
+        values: Vec<bool>,
+        at: Timestamp,
+    },
+    /// Sets `completed` of embedded action items by index; out-of-range indices are ignored.
+    SetActionItemsCompleted {
+        uid: String,
+        indices: Vec<usize>,
+        values: Vec<bool>,
+        at: Timestamp,
+    },
+    /// Renames the first embedded action item whose description is `old_description`.
+    RenameActionItem {
+        uid: String,
+        old_description: String,
+        description: String,
+        at: Timestamp,
+    },
+    /// Removes the embedded action items with this description.
+    RemoveActionItems {
+        uid: String,
+        description: String,
+        at: Timestamp,
+    },
+    ChangeVisibility {
+        uid: String,
+        visibility: ConversationVisibility,
+        at: Timestamp,
+    },
+    Star {
+        uid: String,
+        starred: bool,
+        at: Timestamp,
+    },
+    MoveToFolder {
+        uid: String,
+        folder_id: Option<String>,
+        at: Timestamp,
+    },
+    SetDiscarded {
+        uid: String,
+        discarded: bool,
+        at: Timestamp,
+    },
+    /// Marks a completed conversation as being merged into `into`.
+    BeginMerge {
+        uid: String,
+        into: String,
+        at: Timestamp,
+    },
+    /// Ends a conversation that was merged into `into`.
+    FinishMerge {
+        uid: String,
+        into: String,
+        at: Timestamp,
+    },
+    Delete {
+        uid: String,
+        at: Timestamp,
+    },
+}

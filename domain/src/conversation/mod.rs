@@ -1,0 +1,22 @@
+//! Conversations: the heart of Omi. A live capture opens an `in_progress` stub, segments stream into it, and
+//! processing turns the finished transcript into a title, overview, category, action items and events
+//! (spec §2.1–2.4, §3).
+
+mod aggregate;
+mod commands;
+mod events;
+mod segment;
+mod structured;
+mod values;
+
+pub use aggregate::Conversation;
+pub use commands::ConversationCommand;
+pub use events::ConversationEvent;
+pub use segment::{
+    merge_segments, normalize_spacing, speaker_id_of, speaker_label, TranscriptSegment, Translation,
+};
+pub use structured::{CalendarEvent, EmbeddedActionItem, Structured};
+pub use values::{
+    coerce_category, ConversationSource, ConversationStatus, ConversationVisibility, Geolocation,
+    CATEGORIES,
+};
