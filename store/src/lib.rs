@@ -1,12 +1,19 @@
 //! The database of omi-server: one handle over the embedded SQLite file or a PostgreSQL server, the schema
-//! migrations, positions in the event log, and the wake-up signal that tells readers of the log that it grew.
+//! migrations, and the event log as its consumers read it: in commit order, decoded, with checkpoints and the
+//! wake-up signal that tells readers the log grew.
 
+mod checkpoint;
 mod database;
+mod event;
 mod migrate;
 mod position;
+mod reader;
 
+pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use database::{Backend, Database, StoreError};
+pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use position::LogPosition;
+pub use reader::{log_size, read_after, ReadError};
 
 /// The PostgreSQL channel on which every append to the event log is announced (by a trigger).
 pub const EVENTS_CHANNEL: &str = "omi_events";

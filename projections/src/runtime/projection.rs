@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use omi_store::LogPosition;
+use omi_store::ReadError;
 use sqlx::AnyConnection;
 
 use super::RecordedEvent;
@@ -14,8 +14,8 @@ use super::RecordedEvent;
 pub enum ProjectionError {
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
-    #[error("event at {0} cannot be decoded: {1}")]
-    Decode(LogPosition, String),
+    #[error(transparent)]
+    Log(#[from] ReadError),
     #[error("read model document cannot be decoded: {0}")]
     Document(#[from] serde_json::Error),
     #[error("unknown projection {0:?}; known: {1}")]

@@ -3,12 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use omi_store::{Backend, Database, LogPosition, EVENTS_CHANNEL};
+use omi_store::{
+    load_checkpoint, read_after, save_checkpoint, Backend, Database, LogPosition, EVENTS_CHANNEL,
+};
 use sqlx::postgres::PgListener;
 use sqlx::AnyConnection;
 use tokio::sync::watch;
 
-use super::{checkpoint, reader, Projection, ProjectionError};
+use super::{Projection, ProjectionError};
 
 /// Only one process projects a batch at a time: the batch's transaction holds this advisory lock.
 pub(crate) const PROJECTOR_LOCK: i64 = 0x6f6d_6900_0002;
@@ -148,7 +150,7 @@ impl Projector {
             .copied()
             .min()
             .unwrap_or(LogPosition::START);
-        let events = reader::read_after(&self.database, from, limit).await?;
+        let events = read_after(&self.database, from, limit).await?;
         let Some(last) = events.last().map(|e| e.position) else {
             tx.rollback().await?;
             self.publish(&checkpoints);
@@ -159,7 +161,7 @@ impl Projector {
             if start < events.len() {
                 projection.apply(&mut tx, &events[start..]).await?;
             }
-            checkpoint::save(&mut tx, projection.name(), last).await?;
+            save_checkpoint(&mut tx, projection.name(), last).await?;
             *at = last;
         }
         if self.database.backend() == Backend::Postgres {
@@ -179,7 +181,7 @@ impl Projector {
     ) -> Result<Vec<LogPosition>, ProjectionError> {
         let mut checkpoints = Vec::with_capacity(self.projections.len());
         for projection in &self.projections {
-            checkpoints.push(checkpoint::load(conn, projection.name()).await?);
+            checkpoints.push(load_checkpoint(conn, projection.name()).await?);
         }
         Ok(checkpoints)
     }

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use omi_store::{Backend, Database, LogPosition};
+use omi_store::{log_size, read_after, save_checkpoint, Backend, Database, LogPosition};
 
 use super::projector::PROJECTOR_LOCK;
-use super::{checkpoint, reader, Projection, ProjectionError};
+use super::{Projection, ProjectionError};
 
 /// Events per batch while rebuilding: large, so that read models write few, wide statements.
 const REBUILD_BATCH: i64 = 20_000;
@@ -18,7 +18,7 @@ pub async fn rebuild(
     projections: &[Arc<dyn Projection>],
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<LogPosition, ProjectionError> {
-    let total = reader::log_size(database).await?.max(0) as u64;
+    let total = log_size(database).await?.max(0) as u64;
     let mut tx = database.begin_write().await?;
     if database.backend() == Backend::Postgres {
         // Waits for a running server's batch to finish; the server's projector then stands by until we commit.
@@ -38,7 +38,7 @@ pub async fn rebuild(
     let mut applied = 0u64;
     progress(0, total);
     loop {
-        let events = reader::read_after(database, position, REBUILD_BATCH).await?;
+        let events = read_after(database, position, REBUILD_BATCH).await?;
         let Some(last) = events.last().map(|e| e.position) else {
             break;
         };
@@ -50,7 +50,7 @@ pub async fn rebuild(
         progress(applied, total.max(applied));
     }
     for projection in projections {
-        checkpoint::save(&mut tx, projection.name(), position).await?;
+        save_checkpoint(&mut tx, projection.name(), position).await?;
     }
     tx.commit().await?;
     Ok(position)

@@ -1,10 +1,14 @@
-//! Where each projection stands in the log; written in the same transaction as its read model.
+//! Where each consumer of the log (projection or reaction) stands; a projection writes it in the same
+//! transaction as its read model.
 
-use omi_store::LogPosition;
+use crate::LogPosition;
 use sqlx::AnyConnection;
 
 /// The checkpoint of `name`, or the start of the log when it has none.
-pub(crate) async fn load(conn: &mut AnyConnection, name: &str) -> Result<LogPosition, sqlx::Error> {
+pub async fn load_checkpoint(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<LogPosition, sqlx::Error> {
     let row: Option<(i64, i64)> = sqlx::query_as(
         "SELECT transaction_id, global_position FROM projection_checkpoints WHERE name = $1",
     )
@@ -20,7 +24,7 @@ pub(crate) async fn load(conn: &mut AnyConnection, name: &str) -> Result<LogPosi
 }
 
 /// Records that `name` has applied everything up to `position`.
-pub(crate) async fn save(
+pub async fn save_checkpoint(
     conn: &mut AnyConnection,
     name: &str,
     position: LogPosition,

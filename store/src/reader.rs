@@ -1,12 +1,21 @@
 //! Reads the log after a position, in commit order, never past an event whose transaction may still commit
 //! before an earlier-numbered one.
 
+use crate::{Backend, Database, LogPosition};
 use chrono::{TimeZone, Utc};
-use omi_store::{Backend, Database, LogPosition};
 use sqlx::Row;
 
-use super::event::{RecordedEvent, StoredEvent};
-use super::ProjectionError;
+use crate::event::{RecordedEvent, StoredEvent};
+
+/// Why the log could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    /// An event of a known aggregate whose payload does not decode: skipping it would corrupt read models.
+    #[error("event at {0} cannot be decoded: {1}")]
+    Decode(LogPosition, String),
+}
 
 /// On PostgreSQL an event is read only once every transaction that started before its own has finished
 /// (`transaction_id < xmin` of the current snapshot), and in (transaction, position) order: a transaction that
@@ -30,11 +39,11 @@ const SQLITE: &str =
     LIMIT $3";
 
 /// Reads up to `limit` events after `after`.
-pub(crate) async fn read_after(
+pub async fn read_after(
     database: &Database,
     after: LogPosition,
     limit: i64,
-) -> Result<Vec<RecordedEvent>, ProjectionError> {
+) -> Result<Vec<RecordedEvent>, ReadError> {
     let sql = match database.backend() {
         Backend::Postgres => POSTGRES,
         Backend::Sqlite => SQLITE,
@@ -48,7 +57,7 @@ pub(crate) async fn read_after(
     rows.iter().map(decode).collect()
 }
 
-fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ProjectionError> {
+fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ReadError> {
     let aggregate_type: String = row.try_get("aggregate_type")?;
     let payload: String = row.try_get("payload")?;
     let metadata: String = row.try_get("metadata")?;
@@ -57,9 +66,9 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ProjectionError> {
         global: row.try_get("global_position")?,
     };
     let event = StoredEvent::decode(&aggregate_type, &payload)
-        .map_err(|e| ProjectionError::Decode(position, e.to_string()))?;
-    let metadata = serde_json::from_str(&metadata)
-        .map_err(|e| ProjectionError::Decode(position, e.to_string()))?;
+        .map_err(|e| ReadError::Decode(position, e.to_string()))?;
+    let metadata =
+        serde_json::from_str(&metadata).map_err(|e| ReadError::Decode(position, e.to_string()))?;
     let micros: i64 = row.try_get("recorded_at")?;
     Ok(RecordedEvent {
         position,
@@ -71,8 +80,8 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ProjectionError> {
     })
 }
 
-/// The last position in the log (for progress reporting), and how many events it holds.
-pub(crate) async fn log_size(database: &Database) -> Result<i64, ProjectionError> {
+/// How many events the log holds (for progress reporting).
+pub async fn log_size(database: &Database) -> Result<i64, ReadError> {
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events")
         .fetch_one(database.pool())
         .await?;

@@ -1,10 +1,12 @@
 //! An event as read back from the log, decoded once for all projections.
 
+use crate::LogPosition;
 use cqrs_es::Aggregate;
 use omi_domain::action_item::{ActionItem, ActionItemEvent};
+use omi_domain::capture::{Capture, CaptureEvent};
+use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
 use omi_domain::Timestamp;
-use omi_store::LogPosition;
 use serde::Deserialize;
 
 /// A domain event of any aggregate, decoded from its stored payload.
@@ -12,6 +14,8 @@ use serde::Deserialize;
 pub enum StoredEvent {
     Memory(MemoryEvent),
     ActionItem(ActionItemEvent),
+    Conversation(ConversationEvent),
+    Capture(CaptureEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
 }
@@ -47,6 +51,8 @@ impl StoredEvent {
         Ok(match aggregate_type {
             Memory::TYPE => StoredEvent::Memory(serde_json::from_str(payload)?),
             ActionItem::TYPE => StoredEvent::ActionItem(serde_json::from_str(payload)?),
+            Conversation::TYPE => StoredEvent::Conversation(serde_json::from_str(payload)?),
+            Capture::TYPE => StoredEvent::Capture(serde_json::from_str(payload)?),
             _ => StoredEvent::Other,
         })
     }
