@@ -21,9 +21,10 @@
 //! });
 //! ```
 //!
-//! The binary is `$OMI_SERVER_BIN`, else `omi-server` next to the test executable's `deps/` folder; build it
-//! with `cargo build -p omi-api` (`cargo test --workspace` does). PostgreSQL tests need
-//! `OMI_TEST_POSTGRES_URL` (an admin URL); without it they skip, or fail when `OMI_REQUIRE_POSTGRES=1`.
+//! The binary is `$OMI_SERVER_BIN`, else `omi-server` next to the test executable's `deps/` folder; when
+//! that is missing the harness builds it once with `cargo build --workspace --bin omi-server`. PostgreSQL
+//! tests need `OMI_TEST_POSTGRES_URL` (an admin URL); without it they skip, or fail when
+//! `OMI_REQUIRE_POSTGRES=1`.
 
 use std::fmt;
 use std::future::Future;

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -57,8 +57,8 @@ pub fn locate_server_bin(
     match candidate {
         Some(path) if path.is_file() => Ok(path),
         Some(path) => Err(format!(
-            "the omi-server binary was not found at {}: build it first with `cargo build -p omi-api` \
-             (or run `cargo test --workspace`, which builds it), or set {SERVER_BIN_VAR} to its path",
+            "the omi-server binary was not found at {}: build it with `cargo build -p omi-api` \
+             (or run `cargo test --workspace`), or set {SERVER_BIN_VAR} to its path",
             path.display()
         )),
         None => Err(format!(
@@ -68,13 +68,75 @@ pub fn locate_server_bin(
     }
 }
 
-/// The server binary for this test run.
+/// The server binary for this test run: `$OMI_SERVER_BIN`, else `<target>/<profile>/omi-server`. When that
+/// is missing (`cargo test` builds a package's binaries only for that package's own integration tests), it is
+/// built once per test process with `cargo build --workspace --bin omi-server` in the same profile.
 ///
 /// # Panics
-/// When it cannot be found, with a message saying how to build it.
+/// When it cannot be found or built, with a message saying how to build it.
 pub fn server_bin() -> PathBuf {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let exe = std::env::current_exe().expect("the path of the test executable");
-    locate_server_bin(std::env::var_os(SERVER_BIN_VAR), &exe).unwrap_or_else(|e| panic!("{e}"))
+    let explicit = std::env::var_os(SERVER_BIN_VAR).filter(|value| !value.is_empty());
+    match locate_server_bin(explicit.clone(), &exe) {
+        Ok(path) => path,
+        Err(missing) if explicit.is_some() => panic!("{missing}"),
+        Err(missing) => match BUILT.get_or_init(|| build_server_bin(&exe)) {
+            Ok(path) => path.clone(),
+            Err(failure) => panic!("{missing}\n(building it from the test failed: {failure})"),
+        },
+    }
+}
+
+/// Runs `cargo build --workspace --bin omi-server` for the profile whose directory holds `test_exe`'s
+/// `deps/`, and returns the binary's path.
+fn build_server_bin(test_exe: &Path) -> Result<PathBuf, String> {
+    let profile_dir = test_exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| format!("no profile directory above {}", test_exe.display()))?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(&cargo);
+    // `--workspace` unifies features as `cargo test --workspace` does, so the dependencies built for the
+    // tests are reused.
+    command.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "build",
+        "--workspace",
+        "--bin",
+        "omi-server",
+    ]);
+    match profile_dir.file_name().and_then(|name| name.to_str()) {
+        Some("debug") | None => {}
+        Some("release") => {
+            command.arg("--release");
+        }
+        Some(profile) => {
+            command.args(["--profile", profile]);
+        }
+    }
+    eprintln!(
+        "omi-tests: {} is missing, building it: {command:?}",
+        profile_dir.join("omi-server").display()
+    );
+    let status = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", Path::new(&cargo).display()))?;
+    if !status.success() {
+        return Err(format!(
+            "{command:?} exited with {status}; see its output above"
+        ));
+    }
+    let built = profile_dir.join("omi-server");
+    if built.is_file() {
+        Ok(built)
+    } else {
+        Err(format!(
+            "{command:?} succeeded but {} is still missing (another target directory?)",
+            built.display()
+        ))
+    }
 }
 
 /// The store of one or more server processes: a data directory, the PostgreSQL database (for
