@@ -4,6 +4,7 @@
 mod bus;
 mod event_log;
 mod metadata;
+pub mod reactions;
 
 pub use bus::{Appended, CommandBus, CommandError};
 pub use event_log::EventLog;

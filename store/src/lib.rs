@@ -13,7 +13,7 @@ pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use database::{Backend, Database, StoreError};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use position::LogPosition;
-pub use reader::{log_size, read_after, ReadError};
+pub use reader::{head_position, log_size, read_after, read_stream, ReadError};
 
 /// The PostgreSQL channel on which every append to the event log is announced (by a trigger).
 pub const EVENTS_CHANNEL: &str = "omi_events";

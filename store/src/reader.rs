@@ -87,3 +87,49 @@ pub async fn log_size(database: &Database) -> Result<i64, ReadError> {
         .await?;
     Ok(count)
 }
+
+/// Every event of one stream, in order (for consumers that fold a single aggregate's history).
+pub async fn read_stream(
+    database: &Database,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Vec<RecordedEvent>, ReadError> {
+    let sql = match database.backend() {
+        Backend::Postgres => {
+            "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS tx, global_position, aggregate_type,
+                    aggregate_id, sequence, CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata,
+                    CAST(EXTRACT(EPOCH FROM recorded_at) * 1000000 AS BIGINT) AS recorded_at
+             FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence"
+        }
+        Backend::Sqlite => {
+            "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence, payload,
+                    metadata, recorded_at
+             FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence"
+        }
+    };
+    let rows = sqlx::query(sql)
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_all(database.pool())
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// The position of the last event readers may see now (the start of the log when it is empty).
+pub async fn head_position(database: &Database) -> Result<LogPosition, ReadError> {
+    let sql = match database.backend() {
+        Backend::Postgres => {
+            "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT), global_position FROM events
+             WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+             ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
+        }
+        Backend::Sqlite => "SELECT CAST(0 AS BIGINT), global_position FROM events ORDER BY global_position DESC LIMIT 1",
+    };
+    let row: Option<(i64, i64)> = sqlx::query_as(sql).fetch_optional(database.pool()).await?;
+    Ok(row
+        .map(|(transaction, global)| LogPosition {
+            transaction,
+            global,
+        })
+        .unwrap_or(LogPosition::START))
+}

@@ -206,12 +206,14 @@ impl Conversation {
                 run,
                 structured,
                 discarded,
+                memories,
                 at,
             } => match self.current_run(run) {
                 Some(_) => vec![E::ConversationProcessed {
                     run,
                     structured,
                     discarded,
+                    memories,
                     completed_at: at,
                 }],
                 None => vec![],

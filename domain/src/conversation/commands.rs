@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    ConversationSource, ConversationVisibility, Geolocation, Structured, TranscriptSegment,
+    ConversationSource, ConversationVisibility, ExtractedMemory, Geolocation, Structured,
+    TranscriptSegment,
 };
 use crate::Timestamp;
 
@@ -57,6 +58,7 @@ pub enum ConversationCommand {
         run: u32,
         structured: Structured,
         discarded: bool,
+        memories: Vec<ExtractedMemory>,
         at: Timestamp,
     },
     /// Records that processing run `run` failed.

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    ConversationSource, ConversationVisibility, Geolocation, Structured, TranscriptSegment,
+    ConversationSource, ConversationVisibility, ExtractedMemory, Geolocation, Structured,
+    TranscriptSegment,
 };
 use crate::Timestamp;
 
@@ -51,6 +52,9 @@ pub enum ConversationEvent {
         run: u32,
         structured: Structured,
         discarded: bool,
+        /// Facts for the memory list, kept in the event so that syncing them never asks the model again.
+        #[serde(default)]
+        memories: Vec<ExtractedMemory>,
         completed_at: Timestamp,
     },
     /// Processing run `run` failed.

@@ -4,18 +4,23 @@
 
 mod aggregate;
 mod commands;
+mod content;
 mod events;
 mod segment;
 mod structured;
 mod values;
 
+#[cfg(test)]
+mod tests;
+
 pub use aggregate::Conversation;
 pub use commands::ConversationCommand;
+pub use content::ConversationContent;
 pub use events::ConversationEvent;
 pub use segment::{
     merge_segments, normalize_spacing, speaker_id_of, speaker_label, TranscriptSegment, Translation,
 };
-pub use structured::{CalendarEvent, EmbeddedActionItem, Structured};
+pub use structured::{CalendarEvent, EmbeddedActionItem, ExtractedMemory, Structured};
 pub use values::{
     coerce_category, ConversationSource, ConversationStatus, ConversationVisibility, Geolocation,
     CATEGORIES,

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::memory::MemoryCategory;
 use crate::Timestamp;
 
 /// An action item as embedded in a conversation's structured output.
@@ -52,4 +53,11 @@ impl Default for Structured {
             events: Vec::new(),
         }
     }
+}
+
+/// A fact about the user that processing found in a conversation; it becomes a memory linked to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtractedMemory {
+    pub content: String,
+    pub category: MemoryCategory,
 }

@@ -1,0 +1,189 @@
+//! The reaction runtime: consumers of the log whose effects are commands or calls to the outside world (the
+//! processing pipeline, syncing action items and memories, webhooks). Each reaction reads the log in commit
+//! order from its own checkpoint, handles every event at least once, and runs in one process at a time.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use omi_store::{
+    head_position, load_checkpoint, read_after, save_checkpoint, Backend, Database, LogPosition,
+    RecordedEvent, EVENTS_CHANNEL,
+};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgListener;
+use sqlx::Postgres;
+
+/// Why a reaction could not handle an event now. The runtime retries the same event with a growing pause, so a
+/// reaction returns an error only for failures that may pass (a store that is down); a failure of the outside
+/// service it calls is a result it records as a command (for example "processing failed").
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ReactionError(pub String);
+
+/// The future a reaction returns.
+pub type ReactFuture<'a> = Pin<Box<dyn Future<Output = Result<(), ReactionError>> + Send + 'a>>;
+
+/// A consumer of the log with side effects. Handling must be idempotent: after a crash the last event is
+/// handled again.
+pub trait Reaction: Send + Sync + 'static {
+    /// The stable name, used for its checkpoint and its lock.
+    fn name(&self) -> &'static str;
+    /// Handles one event.
+    fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a>;
+}
+
+/// Events read per batch.
+const BATCH: i64 = 100;
+/// How long the tail sleeps when nothing wakes it.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Runs `reaction` until the process ends. A reaction that has never run starts at the head of the log: a new
+/// consumer acts on what happens from now on, not on history.
+pub fn spawn(database: Database, reaction: Arc<dyn Reaction>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move { run(database, reaction).await })
+}
+
+fn checkpoint_name(reaction: &dyn Reaction) -> String {
+    format!("reaction:{}", reaction.name())
+}
+
+/// A lock key per reaction, derived from its name (FNV-1a, stable across builds and processes).
+fn lock_key(name: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}
+
+async fn run(database: Database, reaction: Arc<dyn Reaction>) {
+    let name = checkpoint_name(reaction.as_ref());
+    loop {
+        // On PostgreSQL only the process holding the reaction's session lock runs it; the lock goes with the
+        // connection, so a crashed process hands over to another one.
+        let lock = match acquire(&database, &name).await {
+            Ok(Some(lock)) => Some(lock),
+            Ok(None) if database.backend() == Backend::Sqlite => None,
+            Ok(None) => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(reaction = %name, %error, "cannot take the reaction lock; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(error) = follow(&database, reaction.as_ref(), &name, lock).await {
+            tracing::error!(reaction = %name, %error, "reaction stopped; restarting");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+async fn acquire(
+    database: &Database,
+    name: &str,
+) -> Result<Option<PoolConnection<Postgres>>, sqlx::Error> {
+    let Some(pool) = database.postgres() else {
+        return Ok(None);
+    };
+    let mut conn = pool.acquire().await?;
+    let (locked,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
+        .bind(lock_key(name))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(locked.then_some(conn))
+}
+
+async fn follow(
+    database: &Database,
+    reaction: &dyn Reaction,
+    name: &str,
+    mut lock: Option<PoolConnection<Postgres>>,
+) -> Result<(), sqlx::Error> {
+    let mut at = start_position(database, name).await?;
+    let mut appends = database.appends();
+    let mut listener = match database.postgres() {
+        Some(pool) => {
+            let mut listener = PgListener::connect_with(pool).await?;
+            listener.listen(EVENTS_CHANNEL).await?;
+            Some(listener)
+        }
+        None => None,
+    };
+    loop {
+        if let Some(conn) = &mut lock {
+            // Still ours? A broken lock connection means another process may have taken over.
+            sqlx::query("SELECT 1").execute(&mut **conn).await?;
+        }
+        appends.borrow_and_update();
+        let events = read_after(database, at, BATCH)
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        for event in &events {
+            handle(reaction, name, event).await;
+            let mut conn = database.pool().acquire().await?;
+            save_checkpoint(&mut conn, name, event.position).await?;
+            at = event.position;
+        }
+        if events.len() as i64 == BATCH {
+            continue;
+        }
+        tokio::select! {
+            _ = appends.changed() => {}
+            _ = async {
+                match &mut listener {
+                    Some(listener) => { let _ = listener.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// Retries one event until the reaction handles it.
+async fn handle(reaction: &dyn Reaction, name: &str, event: &RecordedEvent) {
+    let mut failures = 0u32;
+    while let Err(error) = reaction.react(event).await {
+        failures += 1;
+        tracing::error!(reaction = %name, position = %event.position, failures, %error, "reaction failed; retrying");
+        tokio::time::sleep(Duration::from_millis(200 * u64::from(failures.min(150)))).await;
+    }
+}
+
+/// The reaction's checkpoint, or the head of the log for a reaction that has never run (recorded at once).
+async fn start_position(database: &Database, name: &str) -> Result<LogPosition, sqlx::Error> {
+    let mut conn = database.pool().acquire().await?;
+    let exists: Option<(i64,)> =
+        sqlx::query_as("SELECT global_position FROM projection_checkpoints WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if exists.is_some() {
+        return load_checkpoint(&mut conn, name).await;
+    }
+    let head = head_position(database)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    save_checkpoint(&mut conn, name, head).await?;
+    Ok(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_key;
+
+    #[test]
+    fn lock_keys_are_stable_and_distinct() {
+        assert_eq!(
+            lock_key("reaction:processing"),
+            lock_key("reaction:processing")
+        );
+        assert_ne!(lock_key("reaction:processing"), lock_key("reaction:sync"));
+    }
+}
