@@ -27,6 +27,32 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `OMI_READ_YOUR_WRITES_TIMEOUT_MS`, default 10 000: how long a write waits for the read models.
     pub read_your_writes_timeout: Duration,
+    /// `OMI_MIN_CONVERSATION_TIMEOUT` (seconds), default 120: the shortest silence split `/v4/listen` allows.
+    pub min_conversation_timeout: Duration,
+    /// `OMI_LISTEN_INACTIVITY_SECS`, default 90: a listen session with no input for this long is closed.
+    pub listen_inactivity: Duration,
+    /// The language model: `OMI_LLM_BASE_URL` (an OpenAI-compatible `/v1` URL) selects it; unset, the
+    /// embedded extractive pipeline runs.
+    pub llm: Option<RemoteService>,
+    /// Server speech-to-text for `/v4/listen`: `OMI_STT` = `deepgram` (`DEEPGRAM_API_KEY`, `DEEPGRAM_URL`) or
+    /// `openai` (`OMI_STT_BASE_URL`, `OMI_STT_API_KEY`, `OMI_STT_MODEL`); unset, clients send their own
+    /// transcripts (`custom_stt=enabled`).
+    pub stt: Option<SttService>,
+}
+
+/// An OpenAI-compatible service.
+#[derive(Debug, Clone)]
+pub struct RemoteService {
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub model: String,
+}
+
+/// Which server speech-to-text to use.
+#[derive(Debug, Clone)]
+pub enum SttService {
+    Deepgram { url: String, api_key: String },
+    OpenAi(RemoteService),
 }
 
 /// A setting that could not be read.
@@ -67,7 +93,58 @@ impl Config {
                 "OMI_READ_YOUR_WRITES_TIMEOUT_MS",
                 10_000,
             )?),
+            min_conversation_timeout: Duration::from_secs(parse(
+                &lookup,
+                "OMI_MIN_CONVERSATION_TIMEOUT",
+                120,
+            )?),
+            listen_inactivity: Duration::from_secs(parse(
+                &lookup,
+                "OMI_LISTEN_INACTIVITY_SECS",
+                90,
+            )?),
+            llm: lookup("OMI_LLM_BASE_URL").map(|base_url| RemoteService {
+                base_url,
+                api_key: lookup("OMI_LLM_API_KEY"),
+                model: lookup("OMI_LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_string()),
+            }),
+            stt: stt_service(&lookup)?,
         })
+    }
+}
+
+fn stt_service(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<SttService>, ConfigError> {
+    match lookup("OMI_STT").as_deref() {
+        None | Some("none") => Ok(None),
+        Some("deepgram") => {
+            let api_key = lookup("DEEPGRAM_API_KEY").ok_or_else(|| ConfigError {
+                name: "DEEPGRAM_API_KEY",
+                value: String::new(),
+                reason: "required when OMI_STT=deepgram".into(),
+            })?;
+            let url =
+                lookup("DEEPGRAM_URL").unwrap_or_else(|| "wss://api.deepgram.com".to_string());
+            Ok(Some(SttService::Deepgram { url, api_key }))
+        }
+        Some("openai") => {
+            let base_url = lookup("OMI_STT_BASE_URL").ok_or_else(|| ConfigError {
+                name: "OMI_STT_BASE_URL",
+                value: String::new(),
+                reason: "required when OMI_STT=openai".into(),
+            })?;
+            Ok(Some(SttService::OpenAi(RemoteService {
+                base_url,
+                api_key: lookup("OMI_STT_API_KEY"),
+                model: lookup("OMI_STT_MODEL").unwrap_or_else(|| "whisper-1".to_string()),
+            })))
+        }
+        Some(other) => Err(ConfigError {
+            name: "OMI_STT",
+            value: other.to_string(),
+            reason: "use deepgram, openai or none".into(),
+        }),
     }
 }
 

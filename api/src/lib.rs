@@ -6,6 +6,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod listen;
+pub mod reactions;
 pub mod request_id;
 pub mod routes;
 pub mod server;

@@ -8,9 +8,13 @@ use omi_store::Database;
 use tokio::net::TcpListener;
 
 use crate::auth::{AuthSettings, Authenticator};
-use crate::config::Config;
+use crate::config::{Config, SttService};
+use crate::listen::LiveConversations;
 use crate::routes;
 use crate::state::AppState;
+use crate::{listen, reactions};
+use omi_services::llm::{Extractive, LanguageModel, OpenAiCompatible};
+use omi_services::stt::{Deepgram, OpenAiTranscription, SpeechToText};
 
 /// Opens the configured store (applying migrations).
 pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
@@ -29,11 +33,14 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let reached = projector.catch_up().await?;
     tracing::info!(%reached, "read models caught up");
     let auth = authenticator(&config)?;
+    let stt = speech_to_text(&config);
     Ok(AppState {
         commands: CommandBus::new(database.clone()),
         database,
         projector,
         auth: Arc::new(auth),
+        stt,
+        live: LiveConversations::default(),
         config: Arc::new(config),
     })
 }
@@ -54,6 +61,34 @@ pub fn authenticator(config: &Config) -> anyhow::Result<Authenticator> {
     })
 }
 
+/// The language model the settings ask for: an OpenAI-compatible server, or the embedded extractive pipeline.
+pub fn language_model(config: &Config) -> anyhow::Result<Arc<dyn LanguageModel>> {
+    Ok(match &config.llm {
+        Some(remote) => Arc::new(
+            OpenAiCompatible::new(
+                remote.base_url.clone(),
+                remote.api_key.clone(),
+                remote.model.clone(),
+            )
+            .map_err(|e| anyhow::Error::msg(format!("OMI_LLM_BASE_URL: {e}")))?,
+        ),
+        None => Arc::new(Extractive::default()),
+    })
+}
+
+/// The server speech-to-text the settings ask for, if any.
+pub fn speech_to_text(config: &Config) -> Option<Arc<dyn SpeechToText>> {
+    match config.stt.as_ref()? {
+        SttService::Deepgram { url, api_key } => Some(Arc::new(
+            Deepgram::new(api_key.clone()).with_url(url.clone()),
+        )),
+        SttService::OpenAi(remote) => Some(Arc::new(
+            OpenAiTranscription::new(remote.base_url.clone(), remote.api_key.clone())
+                .with_model(remote.model.clone()),
+        )),
+    }
+}
+
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
@@ -61,6 +96,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::Error::msg(format!("cannot listen on {}: {e}", config.bind)))?;
     let state = state(config).await?;
     let tail = state.projector.spawn();
+    let model = language_model(&state.config)?;
+    tracing::info!(model = model.name(), "language model");
+    let mut background =
+        reactions::spawn_all(&state.database, &state.commands, &state.projector, model);
+    background.push(listen::sweep::spawn(state.clone()));
     let address = listener.local_addr()?;
     println!("omi-server listening on http://{address}");
     tracing::info!(%address, backend = ?state.database.backend(), "serving");
@@ -69,6 +109,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tail.abort();
+    for task in background {
+        task.abort();
+    }
     database.close().await;
     Ok(())
 }

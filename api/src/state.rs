@@ -6,11 +6,13 @@ use cqrs_es::Aggregate;
 use omi_commands::{Appended, CommandBus, Metadata};
 use omi_domain::DomainError;
 use omi_projections::Projector;
+use omi_services::stt::SpeechToText;
 use omi_store::{Database, LogPosition};
 
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
+use crate::listen::LiveConversations;
 
 /// Shared by all handlers; cheap to clone.
 #[derive(Clone)]
@@ -20,6 +22,10 @@ pub struct AppState {
     pub projector: Arc<Projector>,
     pub auth: Arc<Authenticator>,
     pub config: Arc<Config>,
+    /// Server speech-to-text for `/v4/listen`, when configured.
+    pub stt: Option<Arc<dyn SpeechToText>>,
+    /// The conversations this process's listen sessions write into.
+    pub live: LiveConversations,
 }
 
 impl AppState {

@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0002_read_models.sql"),
         postgres: include_str!("../../migrations/shared/0002_read_models.sql"),
     },
+    Migration {
+        version: 3,
+        name: "conversations",
+        sqlite: include_str!("../../migrations/shared/0003_conversations.sql"),
+        postgres: include_str!("../../migrations/shared/0003_conversations.sql"),
+    },
 ];
 
 /// Arbitrary but fixed: the advisory lock that keeps two starting processes from migrating at once.

@@ -1,6 +1,7 @@
 //! The HTTP routes, one module per Omi router, assembled with the cross-cutting layers.
 
 mod action_items;
+mod conversations;
 mod memories;
 
 use axum::extract::DefaultBodyLimit;
@@ -19,6 +20,8 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health))
         .merge(memories::router())
         .merge(action_items::router())
+        .merge(conversations::router())
+        .merge(crate::listen::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

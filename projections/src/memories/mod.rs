@@ -5,5 +5,5 @@ mod queries;
 mod view;
 
 pub use projection::MemoriesProjection;
-pub use queries::{get, ids_of_user, list};
+pub use queries::{get, ids_of_conversation, ids_of_user, list};
 pub use view::MemoryView;

@@ -59,3 +59,18 @@ pub async fn ids_of_user(database: &Database, uid: &str) -> Result<Vec<String>, 
         .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
+
+/// The ids of the user's memories that were extracted from one conversation.
+pub async fn ids_of_conversation(
+    database: &Database,
+    uid: &str,
+    conversation_id: &str,
+) -> Result<Vec<String>, ProjectionError> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT id FROM memories WHERE uid = $1 AND conversation_id = $2 ORDER BY id")
+            .bind(uid)
+            .bind(conversation_id)
+            .fetch_all(database.pool())
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

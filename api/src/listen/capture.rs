@@ -1,0 +1,147 @@
+//! Which conversation a live capture writes into: resuming the user's `in_progress` conversation, processing it
+//! when it went silent for too long, and opening a new stub (spec §4.2 step 5, §4.6). Used by listen sessions
+//! and by the sweep that finishes conversations left behind by dropped connections.
+
+use crate::time_input::now;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use omi_commands::{CommandError, Metadata};
+use omi_domain::capture::{Capture, CaptureCommand};
+use omi_domain::conversation::{
+    Conversation, ConversationCommand, ConversationEvent, ConversationSource, ConversationStatus,
+};
+use omi_domain::DomainError;
+use omi_projections::conversations::{self, ConversationView};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The conversation a session writes into.
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub id: String,
+    /// When its speech began (`None` until the first segments).
+    pub started_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a conversation has been silent for `timeout`.
+pub fn is_stale(view: &ConversationView, timeout: Duration, now: DateTime<Utc>) -> bool {
+    let last = view.finished_at.unwrap_or(view.created_at);
+    now.signed_duration_since(last)
+        .to_std()
+        .is_ok_and(|silence| silence >= timeout)
+}
+
+/// Resumes the user's in-progress conversation, or processes it when stale and opens a new one.
+pub async fn resolve(
+    state: &AppState,
+    uid: &str,
+    source: ConversationSource,
+    language: &str,
+    timeout: Duration,
+    metadata: &Metadata,
+) -> ApiResult<Current> {
+    if let Some(view) = conversations::in_progress(&state.database, uid).await? {
+        if is_stale(&view, timeout, now()) {
+            finish(state, uid, &view.id, metadata).await?;
+        } else {
+            return Ok(Current {
+                id: view.id,
+                started_at: view.started_at,
+            });
+        }
+    }
+    open(state, uid, source, language, metadata).await
+}
+
+/// Opens a new `in_progress` stub (or joins the one another session opened at the same moment).
+pub async fn open(
+    state: &AppState,
+    uid: &str,
+    source: ConversationSource,
+    language: &str,
+    metadata: &Metadata,
+) -> ApiResult<Current> {
+    for _ in 0..3 {
+        let id = Uuid::new_v4().to_string();
+        let begin = CaptureCommand::BeginCapture {
+            conversation_id: id.clone(),
+            at: now(),
+        };
+        match state
+            .commands
+            .execute::<Capture>(uid, begin, metadata)
+            .await
+        {
+            Ok(_) => {
+                let start = ConversationCommand::StartConversation {
+                    uid: uid.to_string(),
+                    source,
+                    language: language.to_string(),
+                    at: now(),
+                };
+                state.execute::<Conversation>(&id, start, metadata).await?;
+                return Ok(Current {
+                    id,
+                    started_at: None,
+                });
+            }
+            Err(CommandError::Domain(DomainError::Conflict(message))) => {
+                let open = message.trim_start_matches(Capture::OPEN_PREFIX).to_string();
+                match conversations::get(&state.database, uid, &open).await? {
+                    Some(view) if view.status == ConversationStatus::InProgress => {
+                        return Ok(Current {
+                            id: view.id,
+                            started_at: view.started_at,
+                        })
+                    }
+                    // The pointer names a conversation that was processed or deleted elsewhere: clear it.
+                    _ => {
+                        let end = CaptureCommand::EndCapture {
+                            conversation_id: open,
+                            at: now(),
+                        };
+                        state
+                            .commands
+                            .execute::<Capture>(uid, end, metadata)
+                            .await?;
+                    }
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(ApiError::Conflict(
+        "could not open a conversation; try again".into(),
+    ))
+}
+
+/// Closes conversation `id` and hands it to processing; an empty stub is deleted instead. Returns whether it
+/// went to processing.
+pub async fn finish(state: &AppState, uid: &str, id: &str, metadata: &Metadata) -> ApiResult<bool> {
+    let request = ConversationCommand::RequestProcessing {
+        uid: uid.to_string(),
+        force: false,
+        at: now(),
+    };
+    let processing = match state.execute::<Conversation>(id, request, metadata).await {
+        Ok(appended) => appended
+            .events
+            .iter()
+            .any(|event| matches!(event, ConversationEvent::ProcessingRequested { .. })),
+        // Processed, deleted or finished by someone else meanwhile: nothing left to do here.
+        Err(ApiError::Conflict(_)) | Err(ApiError::NotFound(_)) => false,
+        Err(other) => return Err(other),
+    };
+    let end = CaptureCommand::EndCapture {
+        conversation_id: id.to_string(),
+        at: now(),
+    };
+    state
+        .commands
+        .execute::<Capture>(uid, end, metadata)
+        .await?;
+    Ok(processing)
+}

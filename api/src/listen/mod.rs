@@ -1,0 +1,59 @@
+//! `WS /v4/listen`: live capture (spec §4). Authentication and parameters are checked on the upgrade request;
+//! failures are reported as WebSocket close codes, as clients expect.
+
+mod capture;
+mod live;
+mod messages;
+mod params;
+mod session;
+pub mod sweep;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+
+pub use live::LiveConversations;
+pub use params::ListenParams;
+
+use crate::error::ApiError;
+use crate::extract::QueryPairs;
+use crate::request_id::RequestId;
+use crate::state::AppState;
+
+/// The routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v4/listen", get(listen))
+}
+
+async fn listen(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Extension(request_id): Extension<RequestId>,
+    QueryPairs(pairs): QueryPairs,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return ApiError::BadRequest(rejection.body_text()).into_response(),
+    };
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or_default());
+    let auth = state.auth.authenticate(authorization).await;
+    let params = ListenParams::parse(&pairs, state.config.min_conversation_timeout);
+    upgrade.on_upgrade(move |mut socket| async move {
+        match (auth, params) {
+            (Err(error), _) => session::close(&mut socket, error.ws_close_code(), &error.to_string()).await,
+            (Ok(_), Err(reason)) => session::close(&mut socket, session::POLICY, &reason).await,
+            (Ok(uid), Ok(params)) => {
+                tracing::info!(%uid, codec = params.codec.as_str(), custom_stt = params.custom_stt, "listen session started");
+                session::Session::new(state, uid, params, request_id.0).run(socket).await;
+                tracing::info!("listen session ended");
+            }
+        }
+    })
+}

@@ -1,0 +1,549 @@
+//! One `/v4/listen` session: audio or client transcripts in, live segments out, conversations split on silence
+//! and handed to processing (spec §4.2–4.6).
+
+use crate::time_input::now;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use chrono::{DateTime, Utc};
+use omi_commands::{Actor, CommandError, Metadata};
+use omi_domain::conversation::{
+    speaker_label, Conversation, ConversationCommand, ConversationEvent, ConversationStatus,
+    TranscriptSegment,
+};
+use omi_domain::DomainError;
+use omi_projections::conversations;
+use omi_services::audio::Decoder;
+use omi_services::stt::{SttConfig, SttSegment, SttSession};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::time::{interval, sleep_until, Instant, MissedTickBehavior};
+use uuid::Uuid;
+
+use super::capture::{self, Current};
+use super::messages::{self, ClientMessage, SuggestedSegment};
+use super::params::ListenParams;
+use crate::state::AppState;
+
+/// How often buffered segments are merged into the conversation.
+const TRANSCRIPT_TICK: Duration = Duration::from_millis(600);
+/// How often the server sends the text frame `ping`.
+const PING_EVERY: Duration = Duration::from_secs(10);
+/// How long the session waits for a conversation it handed to processing.
+const PROCESSING_WAIT: Duration = Duration::from_secs(600);
+
+/// Close codes of spec §4.8.
+pub const GOING_AWAY: u16 = 1001;
+pub const POLICY: u16 = 1008;
+pub const SERVER_ERROR: u16 = 1011;
+
+/// A live session's state.
+pub struct Session {
+    state: AppState,
+    uid: String,
+    params: ListenParams,
+    metadata: Metadata,
+    current: Option<Current>,
+    /// Seconds added to stream-relative segment times to put them on the conversation's timeline.
+    offset: Option<f64>,
+    /// When the first audio (or the first client segment) arrived: stream time zero.
+    stream_started: Option<DateTime<Utc>>,
+    /// When the current conversation last got segments.
+    last_segments: Option<DateTime<Utc>>,
+    /// Segments not yet merged, on the stream's timeline.
+    pending: Vec<TranscriptSegment>,
+    /// Speakers the user labelled in this session: speaker index → (is the user, person id).
+    speakers: HashMap<u32, (bool, Option<String>)>,
+    stt: Option<SttSession>,
+    decoder: Option<Decoder>,
+    processed: (mpsc::Sender<Value>, mpsc::Receiver<Value>),
+}
+
+impl Session {
+    /// A session of user `uid`.
+    pub fn new(state: AppState, uid: String, params: ListenParams, request_id: String) -> Self {
+        let metadata = Metadata::new(uid.clone(), Actor::User, request_id);
+        Self {
+            state,
+            uid,
+            params,
+            metadata,
+            current: None,
+            offset: None,
+            stream_started: None,
+            last_segments: None,
+            pending: Vec::new(),
+            speakers: HashMap::new(),
+            stt: None,
+            decoder: None,
+            processed: mpsc::channel(16),
+        }
+    }
+
+    /// Runs the session until the client leaves or goes quiet.
+    pub async fn run(mut self, mut socket: WebSocket) {
+        match self.start(&mut socket).await {
+            Ok(()) => {}
+            Err((code, reason)) => return close(&mut socket, code, &reason).await,
+        }
+        let mut transcript = interval(TRANSCRIPT_TICK);
+        let mut lifecycle = interval(
+            (self.params.conversation_timeout / 2)
+                .clamp(Duration::from_millis(200), Duration::from_secs(5)),
+        );
+        let mut ping = interval(PING_EVERY);
+        for timer in [&mut transcript, &mut lifecycle, &mut ping] {
+            timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        }
+        ping.reset();
+        let inactivity = self.state.config.listen_inactivity;
+        let mut deadline = Instant::now() + inactivity;
+        loop {
+            tokio::select! {
+                message = socket.recv() => match message {
+                    Some(Ok(message)) => {
+                        deadline = Instant::now() + inactivity;
+                        if !self.receive(message).await {
+                            break;
+                        }
+                    }
+                    _ => break,
+                },
+                segment = next_segment(&mut self.stt) => match segment {
+                    Some(segment) => self.hear(segment),
+                    None => {
+                        tracing::warn!("speech-to-text stopped; the session goes on without it");
+                        self.stt = None;
+                    }
+                },
+                _ = transcript.tick() => {
+                    if let Err(reason) = self.flush(&mut socket).await {
+                        return close(&mut socket, SERVER_ERROR, &reason).await;
+                    }
+                }
+                _ = lifecycle.tick() => {
+                    if let Err(reason) = self.split_on_silence(&mut socket).await {
+                        return close(&mut socket, SERVER_ERROR, &reason).await;
+                    }
+                }
+                _ = ping.tick() => {
+                    if socket.send(Message::Text("ping".into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(done) = self.processed.1.recv() => {
+                    if send_json(&mut socket, &messages::memory_created(done)).await.is_err() {
+                        break;
+                    }
+                }
+                _ = sleep_until(deadline) => {
+                    return close(&mut socket, GOING_AWAY, "no input for too long").await;
+                }
+            }
+        }
+        // The client left: what it said is stored; the conversation stays in progress until the next session or
+        // the sweep finishes it.
+        let _ = self.flush(&mut socket).await;
+    }
+
+    async fn start(&mut self, socket: &mut WebSocket) -> Result<(), (u16, String)> {
+        let fail = |e: crate::error::ApiError| (SERVER_ERROR, e.to_string());
+        self.say(socket, messages::service_status("initiating", None))
+            .await?;
+        if let Some(id) = conversations::last_completed_id(&self.state.database, &self.uid)
+            .await
+            .map_err(|e| fail(e.into()))?
+        {
+            self.say(socket, messages::last_memory(&id)).await?;
+        }
+        self.say(
+            socket,
+            messages::service_status("in_progress_conversations_processing", None),
+        )
+        .await?;
+        let current = capture::resolve(
+            &self.state,
+            &self.uid,
+            self.params.source,
+            &self.params.language,
+            self.params.conversation_timeout,
+            &self.metadata,
+        )
+        .await
+        .map_err(fail)?;
+        self.say(socket, messages::conversation_session(&current.id))
+            .await?;
+        self.set_current(Some(current));
+        self.say(socket, messages::service_status("stt_initiating", None))
+            .await?;
+        self.decoder = Some(
+            Decoder::new(
+                self.params.codec,
+                self.params.sample_rate,
+                self.params.channels,
+            )
+            .map_err(|e| (POLICY, e.to_string()))?,
+        );
+        let mut status_text = None;
+        if !self.params.custom_stt {
+            match &self.state.stt {
+                Some(engine) => {
+                    let config = SttConfig { sample_rate: self.params.sample_rate, language: self.params.language.clone() };
+                    match engine.open(config).await {
+                        Ok(session) => self.stt = Some(session),
+                        Err(error) => {
+                            tracing::error!(%error, "speech-to-text unavailable");
+                            status_text = Some("speech-to-text is unavailable; audio is not transcribed");
+                        }
+                    }
+                }
+                None => status_text = Some("no speech-to-text is configured; send suggested_transcript (custom_stt=enabled)"),
+            }
+        }
+        self.say(socket, messages::service_status("ready", status_text))
+            .await
+    }
+
+    async fn say(&self, socket: &mut WebSocket, message: Value) -> Result<(), (u16, String)> {
+        send_json(socket, &message)
+            .await
+            .map_err(|_| (GOING_AWAY, "client left".to_string()))
+    }
+
+    /// Handles one client frame; false when the client closed.
+    async fn receive(&mut self, message: Message) -> bool {
+        match message {
+            Message::Binary(frame) => {
+                // Frames of two bytes or fewer are keepalives.
+                if frame.len() > 2 {
+                    self.stream_started.get_or_insert_with(Utc::now);
+                    self.audio(&frame).await;
+                }
+            }
+            Message::Text(text) => self.text(text.as_str()).await,
+            Message::Close(_) => return false,
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+        true
+    }
+
+    async fn audio(&mut self, frame: &[u8]) {
+        let Some(decoder) = &mut self.decoder else {
+            return;
+        };
+        let samples = match decoder.decode(frame) {
+            Ok(samples) => samples,
+            Err(error) => {
+                tracing::debug!(%error, "skipping an undecodable audio frame");
+                return;
+            }
+        };
+        if let Some(stt) = &self.stt {
+            if stt.send(samples).await.is_err() {
+                tracing::warn!("speech-to-text stopped taking audio");
+                self.stt = None;
+            }
+        }
+    }
+
+    async fn text(&mut self, text: &str) {
+        let message = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::debug!(%error, "ignoring an unknown client message");
+                return;
+            }
+        };
+        match message {
+            ClientMessage::SuggestedTranscript {
+                segments,
+                stt_provider,
+            } => {
+                if !self.params.custom_stt {
+                    tracing::debug!("suggested_transcript ignored: custom_stt is disabled");
+                    return;
+                }
+                self.stream_started.get_or_insert_with(Utc::now);
+                for segment in segments {
+                    self.suggest(segment, stt_provider.clone());
+                }
+            }
+            ClientMessage::SpeakerAssigned {
+                speaker_id,
+                person_id,
+                segment_ids,
+            } => {
+                let is_user = person_id.as_deref() == Some("user");
+                let person_id = person_id.filter(|p| p != "user" && !p.is_empty());
+                self.speakers
+                    .insert(speaker_id, (is_user, person_id.clone()));
+                if let (Some(current), false) = (&self.current, segment_ids.is_empty()) {
+                    let command = ConversationCommand::AssignSegments {
+                        uid: self.uid.clone(),
+                        segment_ids,
+                        is_user,
+                        person_id,
+                        at: now(),
+                    };
+                    if let Err(error) = self
+                        .state
+                        .commands
+                        .execute::<Conversation>(&current.id, command, &self.metadata)
+                        .await
+                    {
+                        tracing::debug!(%error, "speaker assignment not applied");
+                    }
+                }
+            }
+            ClientMessage::ImageChunk {} | ClientMessage::SkipQuestion {} => {
+                tracing::debug!("photos and onboarding are not supported; message ignored");
+            }
+        }
+    }
+
+    fn suggest(&mut self, segment: SuggestedSegment, stt_provider: Option<String>) {
+        if segment.text.trim().is_empty()
+            || !segment.start.is_finite()
+            || !segment.end.is_finite()
+            || segment.end < segment.start
+            || segment.start < 0.0
+        {
+            return;
+        }
+        let speaker_id = segment.speaker_index();
+        let mut transcript = TranscriptSegment {
+            id: Uuid::new_v4().to_string(),
+            text: segment.text.clone(),
+            speaker: segment.speaker_name(),
+            speaker_id,
+            is_user: segment.is_user,
+            person_id: segment.person_id.clone(),
+            start: segment.start,
+            end: segment.end,
+            translations: Vec::new(),
+            speech_profile_processed: false,
+            stt_provider: Some(stt_provider.unwrap_or_else(|| "client".to_string())),
+        };
+        self.label(&mut transcript);
+        self.pending.push(transcript);
+    }
+
+    fn hear(&mut self, segment: SttSegment) {
+        let mut transcript = TranscriptSegment {
+            id: Uuid::new_v4().to_string(),
+            text: segment.text,
+            speaker: speaker_label(segment.speaker),
+            speaker_id: segment.speaker,
+            is_user: false,
+            person_id: None,
+            start: segment.start,
+            end: segment.end,
+            translations: Vec::new(),
+            speech_profile_processed: false,
+            stt_provider: None,
+        };
+        self.label(&mut transcript);
+        self.pending.push(transcript);
+    }
+
+    /// Applies the speaker labels the user gave in this session.
+    fn label(&self, segment: &mut TranscriptSegment) {
+        if let Some((is_user, person_id)) = self.speakers.get(&segment.speaker_id) {
+            segment.is_user = *is_user;
+            segment.person_id = person_id.clone();
+        }
+    }
+
+    /// Merges the buffered segments into the conversation and sends the changed ones to the client.
+    async fn flush(&mut self, socket: &mut WebSocket) -> Result<(), String> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        if self.current.is_none() {
+            self.open_next(socket).await?;
+        }
+        let Some(current) = self.current.clone() else {
+            return Ok(());
+        };
+        self.pending.sort_by(|a, b| a.start.total_cmp(&b.start));
+        let stream_started = self.stream_started.unwrap_or_else(Utc::now);
+        let first_start = self.pending[0].start;
+        let offset = *self.offset.get_or_insert_with(|| match current.started_at {
+            Some(started_at) => seconds_between(started_at, stream_started),
+            None => -first_start,
+        });
+        let speech_began =
+            stream_started + chrono::Duration::milliseconds((first_start * 1000.0) as i64);
+        let segments: Vec<TranscriptSegment> = self
+            .pending
+            .iter()
+            .cloned()
+            .map(|mut s| {
+                s.start = (s.start + offset).max(0.0);
+                s.end = (s.end + offset).max(s.start);
+                s
+            })
+            .collect();
+        let now = now();
+        let command = ConversationCommand::AppendSegments {
+            uid: self.uid.clone(),
+            segments,
+            speech_began,
+            at: now,
+        };
+        match self
+            .state
+            .commands
+            .execute::<Conversation>(&current.id, command, &self.metadata)
+            .await
+        {
+            Ok(appended) => {
+                self.pending.clear();
+                self.last_segments = Some(now);
+                for event in appended.events {
+                    if let ConversationEvent::SegmentsAppended {
+                        segments,
+                        started_at,
+                        ..
+                    } = event
+                    {
+                        if let (Some(started_at), Some(current)) = (started_at, &mut self.current) {
+                            current.started_at = Some(started_at);
+                        }
+                        send_json(socket, &serde_json::to_value(&segments).unwrap_or_default())
+                            .await
+                            .map_err(|_| "client left".to_string())?;
+                    }
+                }
+                Ok(())
+            }
+            // The conversation was finished or deleted elsewhere (the sweep, POST /v1/conversations): the
+            // segments start the next one.
+            Err(CommandError::Domain(DomainError::NotFound(_) | DomainError::Conflict(_))) => {
+                self.set_current(None);
+                self.offset = None;
+                self.open_next(socket).await
+            }
+            Err(other) => Err(other.to_string()),
+        }
+    }
+
+    /// Processes the conversation once it has been silent for the timeout, then opens the next one.
+    async fn split_on_silence(&mut self, socket: &mut WebSocket) -> Result<(), String> {
+        let Some(current) = self.current.clone() else {
+            return Ok(());
+        };
+        let Some(last) = self.last_segments else {
+            return Ok(());
+        };
+        let silence = now()
+            .signed_duration_since(last)
+            .to_std()
+            .unwrap_or_default();
+        if silence < self.params.conversation_timeout || !self.pending.is_empty() {
+            return Ok(());
+        }
+        let went_to_processing =
+            capture::finish(&self.state, &self.uid, &current.id, &self.metadata)
+                .await
+                .map_err(|e| e.to_string())?;
+        if went_to_processing {
+            if let Ok(Some(view)) =
+                conversations::get(&self.state.database, &self.uid, &current.id).await
+            {
+                let view = serde_json::to_value(&view).unwrap_or_default();
+                send_json(socket, &messages::processing_started(view))
+                    .await
+                    .map_err(|_| "client left".to_string())?;
+            }
+            self.watch_processing(current.id.clone());
+        }
+        self.set_current(None);
+        self.offset = None;
+        self.last_segments = None;
+        self.open_next(socket).await
+    }
+
+    async fn open_next(&mut self, socket: &mut WebSocket) -> Result<(), String> {
+        let current = capture::open(
+            &self.state,
+            &self.uid,
+            self.params.source,
+            &self.params.language,
+            &self.metadata,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        send_json(socket, &messages::conversation_session(&current.id))
+            .await
+            .map_err(|_| "client left".to_string())?;
+        self.set_current(Some(current));
+        Ok(())
+    }
+
+    /// Switches the conversation this session writes into, keeping the live registry in step.
+    fn set_current(&mut self, next: Option<Current>) {
+        if let Some(previous) = &self.current {
+            self.state.live.leave(&previous.id);
+        }
+        if let Some(next) = &next {
+            self.state.live.enter(&next.id);
+        }
+        self.current = next;
+    }
+
+    /// Tells the client (`memory_created`) when the conversation it handed over is processed.
+    fn watch_processing(&self, id: String) {
+        let (state, uid, done) = (
+            self.state.clone(),
+            self.uid.clone(),
+            self.processed.0.clone(),
+        );
+        tokio::spawn(async move {
+            let started = Instant::now();
+            while started.elapsed() < PROCESSING_WAIT {
+                match conversations::get(&state.database, &uid, &id).await {
+                    Ok(Some(view)) if view.status != ConversationStatus::Processing => {
+                        let _ = done
+                            .send(serde_json::to_value(&view).unwrap_or_default())
+                            .await;
+                        return;
+                    }
+                    Ok(None) => return,
+                    _ => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        });
+    }
+}
+
+async fn next_segment(stt: &mut Option<SttSession>) -> Option<SttSegment> {
+    match stt {
+        Some(session) => session.segments.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn seconds_between(earlier: DateTime<Utc>, later: DateTime<Utc>) -> f64 {
+    later.signed_duration_since(earlier).num_milliseconds() as f64 / 1000.0
+}
+
+async fn send_json(socket: &mut WebSocket, message: &Value) -> Result<(), axum::Error> {
+    socket.send(Message::Text(message.to_string().into())).await
+}
+
+/// Closes the socket with `code` and `reason`.
+pub async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.chars().take(120).collect::<String>().into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.set_current(None);
+    }
+}

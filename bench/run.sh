@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# The benchmarks of BENCHMARKS.md, end to end on a fresh machine:
+#
+#   bash bench/run.sh
+#
+# builds the release binaries, starts a throwaway PostgreSQL (initdb as the `postgres` user in a temporary
+# directory, port 54500 or the next free one, stopped and removed on exit), then runs
+#
+#   P1  POST /v1/memories from 64 concurrent clients (64 users, one token each) against pgbench doing one INSERT
+#       of a row of the same byte size per transaction into a plain table, at the same concurrency;
+#   P2  `omi-server replay` of 1,000,000 generated events into all read models against
+#       `COPY (SELECT * FROM events) TO '/dev/null'` on the same data, and checks the read models;
+#
+# and prints a results table. Logs and raw `name=value` results stay in the work directory it prints.
+#
+# Settings (environment): P1_CLIENTS (64), P1_SECONDS (20), P1_WARMUP (5), P2_EVENTS (1000000), P2_USERS (3000),
+# PG_PORT (54500), ONLY (p1 or p2 to run one benchmark).
+set -euo pipefail
+
+P1_CLIENTS=${P1_CLIENTS:-64}
+P1_SECONDS=${P1_SECONDS:-20}
+P1_WARMUP=${P1_WARMUP:-5}
+P2_EVENTS=${P2_EVENTS:-1000000}
+P2_USERS=${P2_USERS:-3000}
+PG_PORT=${PG_PORT:-54500}
+ONLY=${ONLY:-}
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SERVER="$ROOT/target/release/omi-server"
+BENCH="$ROOT/target/release/omi-bench"
+WORK=$(mktemp -d /tmp/omi-bench.XXXXXX)
+RESULTS="$WORK/results.txt"
+: >"$RESULTS"
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+# ---------------------------------------------------------------------------------------------- machine
+machine() {
+  local model mem
+  model=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
+  mem=$(free -g | awk '/^Mem:/ {print $2}')
+  echo "$(nproc) cores ($model), ${mem} GiB RAM, $(uname -sr)"
+}
+
+# ---------------------------------------------------------------------------------------------- PostgreSQL
+PG_BIN=""
+PG_DIR=""
+SERVER_PID=""
+
+find_pg_bin() {
+  if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+    dirname "$(readlink -f "$(command -v initdb)")"
+    return 0
+  fi
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then
+      echo "$dir"
+      return 0
+    fi
+  done
+  return 1
+}
+
+as_pg_owner() {
+  if [[ $(id -u) -eq 0 ]]; then
+    (cd / && runuser -u postgres -- "$@")
+  else
+    "$@"
+  fi
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+cleanup() {
+  if [[ -n "$SERVER_PID" ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ -n "$PG_DIR" && -d "$PG_DIR" ]]; then
+    if [[ -f "$PG_DIR/data/postmaster.pid" ]]; then
+      as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$PG_DIR"
+    log "PostgreSQL stopped and $PG_DIR removed; logs and results are in $WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_postgres() {
+  PG_BIN=$(find_pg_bin) || die "PostgreSQL (initdb, pg_ctl) is not installed"
+  if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --user-group --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+  PORT=$PG_PORT
+  while port_in_use "$PORT"; do
+    PORT=$((PORT + 1))
+    ((PORT < PG_PORT + 100)) || die "no free port in $PG_PORT..$PORT"
+  done
+  PG_DIR=$(mktemp -d /tmp/omi-bench-postgres.XXXXXX)
+  [[ $(id -u) -ne 0 ]] || chown postgres: "$PG_DIR"
+  chmod 700 "$PG_DIR"
+  as_pg_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale \
+    >"$WORK/initdb.log" 2>&1 || {
+    cat "$WORK/initdb.log" >&2
+    die "initdb failed"
+  }
+  # Defaults otherwise (shared_buffers 128MB, fsync and synchronous_commit on): a stock server.
+  cat >>"$PG_DIR/data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = '$PG_DIR'
+max_connections = 300
+EOF
+  as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null || {
+    cat "$PG_DIR/postgres.log" >&2
+    die "PostgreSQL did not start"
+  }
+  PG_PID=$(head -n1 "$PG_DIR/data/postmaster.pid")
+  PGBENCH="$PG_BIN/pgbench"
+  [[ -x "$PGBENCH" ]] || PGBENCH=$(command -v pgbench) || [[ "$ONLY" == p2 ]] || die "pgbench is not installed"
+  ADMIN_URL="postgres://postgres@127.0.0.1:$PORT"
+  log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT (postmaster $PG_PID)"
+}
+
+sql() { # sql DATABASE STATEMENT: one value per line, no decoration
+  "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d "$1" -c "$2"
+}
+
+result() { echo "$1=$2" >>"$RESULTS"; }
+get() { sed -n "s/^$1=//p" "$RESULTS" | tail -n1; }
+collect() { grep -E '^[a-z0-9_.]+=' "$1" >>"$RESULTS" || true; }
+
+# ---------------------------------------------------------------------------------------------- P1
+start_server() { # start_server DATABASE
+  local data="$WORK/server-data"
+  mkdir -p "$data"
+  DATABASE_URL="$ADMIN_URL/$1" OMI_BIND=127.0.0.1:0 OMI_DATA_DIR="$data" OMI_AUTH_SECRET="$AUTH_SECRET" \
+    "$SERVER" >"$WORK/server.out" 2>"$WORK/server.err" &
+  SERVER_PID=$!
+  local waited=0
+  until grep -q 'listening on http://' "$WORK/server.out" 2>/dev/null; do
+    kill -0 "$SERVER_PID" 2>/dev/null || {
+      cat "$WORK/server.err" >&2
+      die "the server exited"
+    }
+    sleep 0.2
+    waited=$((waited + 1))
+    ((waited < 300)) || die "the server did not start within 60 s"
+  done
+  SERVER_URL=$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$WORK/server.out" | head -n1)
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+top_snapshot() { # top_snapshot DELAY FILE: one `top` snapshot DELAY seconds from now, in the background
+  (sleep "$1" && top -b -n1 -w 200 | head -n 17 >"$2") &
+  TOP_PID=$!
+}
+
+percentiles() { # percentiles FILE: p50 and p99 (nearest rank) of a column of numbers, in ms from µs
+  sort -n "$1" | awk '{a[NR]=$1} END {
+    split("50 99", ps, " ");
+    for (i = 1; i <= 2; i++) { r = ps[i] / 100 * NR; k = int(r); if (k < r) k++; if (k < 1) k = 1;
+      printf "%.2f ", a[k] / 1000 }
+    print "" }'
+}
+
+run_p1() {
+  log "P1: ours — POST /v1/memories, $P1_CLIENTS clients, ${P1_WARMUP}s warm-up + ${P1_SECONDS}s"
+  sql postgres "CREATE DATABASE omi_p1"
+  start_server omi_p1
+  log "P1: server $SERVER_URL (pid $SERVER_PID); issuing $P1_CLIENTS tokens"
+  : >"$WORK/tokens"
+  for i in $(seq 1 "$P1_CLIENTS"); do
+    DATABASE_URL="$ADMIN_URL/omi_p1" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" \
+      "$SERVER" token --uid "bench-p1-user-$(printf %03d "$i")" >>"$WORK/tokens"
+  done
+  top_snapshot $((P1_WARMUP + P1_SECONDS / 2)) "$WORK/p1-top.txt"
+  "$BENCH" cpu --label p1.cpu --pg-pid "$PG_PID" --pid "$SERVER_PID" -- \
+    "$BENCH" p1 --url "$SERVER_URL" --tokens "$WORK/tokens" --clients "$P1_CLIENTS" \
+    --seconds "$P1_SECONDS" --warmup "$P1_WARMUP" | tee "$WORK/p1.out"
+  collect "$WORK/p1.out"
+  wait "$TOP_PID"
+  stop_server
+
+  # Every successful request appended exactly one event.
+  result p1.events_in_log "$(sql omi_p1 "SELECT COUNT(*) FROM events")"
+  if [[ "$(get p1.events_in_log)" == "$(get p1.ok_total)" ]]; then
+    result p1.log_check ok
+  else
+    result p1.log_check "MISMATCH: $(get p1.ok_total) successful requests, $(get p1.events_in_log) events"
+    log "P1: $(get p1.log_check)"
+  fi
+  result p1.event_row_bytes "$(sql omi_p1 "SELECT ROUND(AVG(pg_column_size(e.*))) FROM events e")"
+  result p1.event_json_bytes \
+    "$(sql omi_p1 "SELECT ROUND(AVG(octet_length(payload::text) + octet_length(metadata::text))) FROM events")"
+
+  # pgbench: one INSERT per transaction of a row of the same stored size as our event rows.
+  sql omi_p1 "CREATE TABLE bench_rows (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload TEXT NOT NULL)"
+  local empty pad
+  empty=$(sql omi_p1 "SELECT pg_column_size(ROW(1::bigint, ''::text))")
+  pad=$(($(get p1.event_row_bytes) - empty))
+  echo "INSERT INTO bench_rows (payload) VALUES (repeat('x', $pad));" >"$WORK/pgbench.sql"
+  local pgbench=("$PGBENCH" -n -c "$P1_CLIENTS" -j 2 -f "$WORK/pgbench.sql" -h 127.0.0.1 -p "$PORT" -U postgres)
+  log "P1: pgbench — ${pgbench[*]} -T $P1_SECONDS omi_p1 (after a ${P1_WARMUP}s warm-up run)"
+  "${pgbench[@]}" -T "$P1_WARMUP" omi_p1 >"$WORK/pgbench-warmup.out" 2>&1
+  mkdir -p "$WORK/pgbench-log"
+  top_snapshot $((P1_SECONDS / 2)) "$WORK/pgbench-top.txt"
+  "$BENCH" cpu --label pgbench.cpu --pg-pid "$PG_PID" -- \
+    "${pgbench[@]}" -T "$P1_SECONDS" -l --log-prefix="$WORK/pgbench-log/tx" omi_p1 | tee "$WORK/pgbench.out"
+  collect "$WORK/pgbench.out"
+  wait "$TOP_PID"
+  result pgbench.command "${pgbench[*]} -T $P1_SECONDS omi_p1"
+  result pgbench.tps "$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$WORK/pgbench.out" |
+    awk '{printf "%.1f", $1}')"
+  result pgbench.latency_avg_ms "$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench.out")"
+  cat "$WORK"/pgbench-log/tx.* | awk '{print $3}' >"$WORK/pgbench-latencies"
+  read -r p50 p99 < <(percentiles "$WORK/pgbench-latencies")
+  result pgbench.p50_ms "$p50"
+  result pgbench.p99_ms "$p99"
+  result pgbench.row_bytes "$(sql omi_p1 "SELECT ROUND(AVG(pg_column_size(b.*))) FROM bench_rows b")"
+  result p1.ratio "$(awk -v a="$(get p1.rps)" -v b="$(get pgbench.tps)" 'BEGIN {printf "%.3f", a / b}')"
+}
+
+# ---------------------------------------------------------------------------------------------- P2
+run_p2() {
+  log "P2: replay of $P2_EVENTS events ($P2_USERS users) vs COPY TO /dev/null"
+  sql postgres "CREATE DATABASE omi_p2"
+  DATABASE_URL="" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" \
+    "$BENCH" p2 --database-url "$ADMIN_URL/omi_p2" --server "$SERVER" --events "$P2_EVENTS" \
+    --users "$P2_USERS" --pg-pid "$PG_PID" | tee "$WORK/p2.out"
+  collect "$WORK/p2.out"
+}
+
+# ---------------------------------------------------------------------------------------------- report
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r + 0 >= t) ? "target met" : "TARGET MISSED"}'; }
+
+report() {
+  echo
+  echo "== omi-server benchmarks =="
+  echo "machine:    $(machine)"
+  echo "postgres:   $("$PG_BIN/postgres" --version), stock settings (fsync, synchronous_commit on," \
+    "shared_buffers $(sql postgres 'SHOW shared_buffers'))"
+  echo "note:       load generator, server and PostgreSQL share these $(nproc) cores;" \
+    "load average at start $(get machine.loadavg) (\"other\" below = CPU used by anything else, kernel included)"
+  if [[ -z "$ONLY" || "$ONLY" == p1 ]]; then
+    echo
+    echo "P1  POST /v1/memories, $(get p1.clients) clients, $(get p1.users) users, ${P1_SECONDS}s after ${P1_WARMUP}s warm-up"
+    printf '    %-34s %10s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' "ours (omi-bench p1)" \
+      "$(get p1.rps)" "$(get p1.p50_ms)" "$(get p1.p99_ms)" "$(get p1.errors)"
+    printf '    %-34s %10s ins/s   p50 %7s ms   p99 %7s ms\n' "pgbench INSERT ($(get pgbench.row_bytes) B rows)" \
+      "$(get pgbench.tps)" "$(get pgbench.p50_ms)" "$(get pgbench.p99_ms)"
+    printf '    %-34s %10s         (target >= 0.5: %s)\n' "ratio ours/pgbench" "$(get p1.ratio)" \
+      "$(verdict "$(get p1.ratio)" 0.5)"
+    echo "    event row $(get p1.event_row_bytes) B (payload+metadata JSON $(get p1.event_json_bytes) B);" \
+      "$(get p1.events_in_log) events in the log for $(get p1.ok_total) successful requests ($(get p1.log_check))"
+    echo "    CPU (cores) during ours:    server $(get p1.cpu.server_cores), postgres $(get p1.cpu.postgres_cores)," \
+      "load generator $(get p1.cpu.command_cores), other $(get p1.cpu.other_cores), idle $(get p1.cpu.machine_idle_cores)," \
+      "iowait $(get p1.cpu.machine_iowait_cores)"
+    echo "    CPU (cores) during pgbench: postgres $(get pgbench.cpu.postgres_cores)," \
+      "pgbench $(get pgbench.cpu.command_cores), other $(get pgbench.cpu.other_cores), idle $(get pgbench.cpu.machine_idle_cores)," \
+      "iowait $(get pgbench.cpu.machine_iowait_cores)"
+  fi
+  if [[ -z "$ONLY" || "$ONLY" == p2 ]]; then
+    echo
+    echo "P2  $(get p2.events) events ($(get p2.memory_events) memory, $(get p2.action_item_events) action item)," \
+      "$(get p2.users) users, table $(get p2.table_mb) MB ($(get p2.avg_row_bytes) B/row)"
+    printf '    %-34s %10s ev/s    %7s s\n' "omi-server replay" "$(get p2.replay_eps)" "$(get p2.replay_s)"
+    printf '    %-34s %10s ev/s    %7s s   (median of %s)\n' "COPY (SELECT * FROM events) TO /dev/null" \
+      "$(get p2.copy_eps)" "$(get p2.copy_s)" "$(get p2.copy_runs_s)"
+    printf '    %-34s %10s         (target >= 0.3: %s)\n' "ratio replay/COPY" "$(get p2.ratio)" \
+      "$(verdict "$(get p2.ratio)" 0.3)"
+    echo "    read models verified: $(get p2.verified) ($(get p2.live_memories) memories," \
+      "$(get p2.live_action_items) action items, $(get p2.memory_events) memory versions)"
+    echo "    CPU (cores) during replay: replay process $(get p2.replay_cpu.replay_cores)," \
+      "postgres $(get p2.replay_cpu.postgres_cores), other $(get p2.replay_cpu.other_cores), idle $(get p2.replay_cpu.machine_idle_cores)," \
+      "iowait $(get p2.replay_cpu.machine_iowait_cores)"
+  fi
+  if [[ -f "$WORK/p1-top.txt" ]]; then
+    echo
+    echo "top during P1 (ours):"
+    cat "$WORK/p1-top.txt"
+  fi
+  if [[ -f "$WORK/pgbench-top.txt" ]]; then
+    echo
+    echo "top during P1 (pgbench):"
+    cat "$WORK/pgbench-top.txt"
+  fi
+  echo
+  echo "raw results: $RESULTS"
+}
+
+# ---------------------------------------------------------------------------------------------- main
+log "machine: $(machine)"
+log "building release binaries (cargo build --release -p omi-api -p omi-bench)"
+(cd "$ROOT" && cargo build --release -p omi-api -p omi-bench)
+result machine.loadavg "$(cut -d' ' -f1-3 /proc/loadavg)"
+AUTH_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+start_postgres
+if [[ -z "$ONLY" || "$ONLY" == p1 ]]; then run_p1; fi
+if [[ -z "$ONLY" || "$ONLY" == p2 ]]; then run_p2; fi
+report | tee "$WORK/report.txt"

@@ -1,0 +1,64 @@
+//! `omi-bench`: the load generator and replay benchmark of omi-server (see `BENCHMARKS.md` and `bench/run.sh`).
+//!
+//! ```text
+//! omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5]
+//! omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1]
+//!               [--pg-pid PID]
+//! omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS…]
+//! ```
+//!
+//! Every result is printed as `name=value` lines (besides a human summary on stderr) so that `run.sh` can
+//! collect them.
+
+mod args;
+mod cpu;
+mod generate;
+mod p1;
+mod p2;
+mod rng;
+mod text;
+
+use std::process::ExitCode;
+
+use args::Args;
+
+const USAGE: &str = "usage:
+  omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5]
+  omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1] [--pg-pid PID]
+  omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS...]";
+
+fn main() -> ExitCode {
+    let mut raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.is_empty() || raw[0] == "-h" || raw[0] == "--help" {
+        eprintln!("{USAGE}");
+        return if raw.is_empty() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let command = raw.remove(0);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("omi-bench: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match command.as_str() {
+        "p1" => Args::parse(raw).and_then(|args| runtime.block_on(p1::run(args))),
+        "p2" => Args::parse(raw).and_then(|args| runtime.block_on(p2::run(args))),
+        "cpu" => cpu::run_command(raw),
+        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("omi-bench {command}: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! P1: `POST /v1/memories` from many concurrent clients, each on its own keep-alive connection and with its own
+//! user's token, every request with fresh content (memory ids derive from (uid, content), so a repeated content
+//! would append nothing). Requests during the warm-up are sent but not counted; the rate is the number of
+//! successful responses that completed inside the measured window, divided by its length.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::args::Args;
+use crate::rng::Rng;
+use crate::text;
+
+struct Worker {
+    latencies_us: Vec<u32>,
+    ok_total: u64,
+    errors: u64,
+}
+
+pub async fn run(mut args: Args) -> Result<(), String> {
+    let url: String = args.required("url")?;
+    let tokens_file: String = args.required("tokens")?;
+    let clients: usize = args.or("clients", 64)?;
+    let seconds: f64 = args.or("seconds", 20.0)?;
+    let warmup: f64 = args.or("warmup", 5.0)?;
+    args.finish()?;
+
+    let tokens: Vec<String> = std::fs::read_to_string(&tokens_file)
+        .map_err(|e| format!("cannot read {tokens_file}: {e}"))?
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    if tokens.is_empty() {
+        return Err(format!("{tokens_file} holds no token"));
+    }
+    let endpoint = format!("{}/v1/memories", url.trim_end_matches('/'));
+    // Distinguishes this run's contents from any earlier run against the same database.
+    let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+
+    let start = Instant::now() + Duration::from_millis(200);
+    let measure_from = start + Duration::from_secs_f64(warmup);
+    let until = measure_from + Duration::from_secs_f64(seconds);
+    let first_errors = Arc::new(AtomicU64::new(0));
+
+    let mut handles = Vec::with_capacity(clients);
+    for client in 0..clients {
+        let token = tokens[client % tokens.len()].clone();
+        let endpoint = endpoint.clone();
+        let run_id = run_id.clone();
+        let first_errors = Arc::clone(&first_errors);
+        handles.push(tokio::spawn(async move {
+            let http = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .tcp_nodelay(true)
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("an HTTP client without TLS builds");
+            let mut rng = Rng::new(0x5eed_0000 + client as u64);
+            let mut worker = Worker {
+                latencies_us: Vec::with_capacity(8192),
+                ok_total: 0,
+                errors: 0,
+            };
+            tokio::time::sleep_until(start.into()).await;
+            let mut n = 0u64;
+            loop {
+                let sent = Instant::now();
+                if sent >= until {
+                    break;
+                }
+                n += 1;
+                let content = format!(
+                    "{} (run {run_id} client {client} request {n})",
+                    text::memory_content(&mut rng)
+                );
+                let body = format!(
+                    r#"{{"content":{},"category":"interesting"}}"#,
+                    serde_json::Value::String(content)
+                );
+                let outcome = http
+                    .post(&endpoint)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+                let ok = match outcome {
+                    Ok(response) => {
+                        let status = response.status();
+                        let text = response.text().await.unwrap_or_default();
+                        if status.is_success() {
+                            true
+                        } else {
+                            if first_errors.fetch_add(1, Ordering::Relaxed) < 5 {
+                                eprintln!("client {client}: HTTP {status}: {text}");
+                            }
+                            false
+                        }
+                    }
+                    Err(error) => {
+                        if first_errors.fetch_add(1, Ordering::Relaxed) < 5 {
+                            eprintln!("client {client}: {error}");
+                        }
+                        false
+                    }
+                };
+                let done = Instant::now();
+                if ok {
+                    worker.ok_total += 1;
+                    if done >= measure_from && done <= until {
+                        let us = done
+                            .duration_since(sent)
+                            .as_micros()
+                            .min(u128::from(u32::MAX));
+                        worker.latencies_us.push(us as u32);
+                    }
+                } else {
+                    worker.errors += 1;
+                }
+            }
+            worker
+        }));
+    }
+
+    let mut latencies: Vec<u32> = Vec::new();
+    let mut ok_total = 0u64;
+    let mut errors = 0u64;
+    for handle in handles {
+        let worker = handle
+            .await
+            .map_err(|e| format!("a client task failed: {e}"))?;
+        latencies.extend(worker.latencies_us);
+        ok_total += worker.ok_total;
+        errors += worker.errors;
+    }
+    latencies.sort_unstable();
+    let measured = latencies.len();
+    let percentile = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let rank = ((p / 100.0) * measured as f64).ceil() as usize;
+        f64::from(latencies[rank.clamp(1, measured) - 1]) / 1000.0
+    };
+    let mean = if measured == 0 {
+        0.0
+    } else {
+        latencies.iter().map(|&l| f64::from(l)).sum::<f64>() / measured as f64 / 1000.0
+    };
+    let rate = measured as f64 / seconds;
+    eprintln!(
+        "P1: {clients} clients, {} users, {seconds}s measured after {warmup}s warm-up: {measured} requests, \
+         {rate:.1} requests/s, p50 {:.1} ms, p99 {:.1} ms, {errors} errors",
+        tokens.len().min(clients),
+        percentile(50.0),
+        percentile(99.0)
+    );
+    println!("p1.clients={clients}");
+    println!("p1.users={}", tokens.len().min(clients));
+    println!("p1.seconds={seconds}");
+    println!("p1.warmup_s={warmup}");
+    println!("p1.requests={measured}");
+    println!("p1.rps={rate:.1}");
+    println!("p1.mean_ms={mean:.2}");
+    println!("p1.p50_ms={:.2}", percentile(50.0));
+    println!("p1.p90_ms={:.2}", percentile(90.0));
+    println!("p1.p99_ms={:.2}", percentile(99.0));
+    println!("p1.max_ms={:.2}", percentile(100.0));
+    println!("p1.errors={errors}");
+    println!("p1.ok_total={ok_total}");
+    if errors > 0 {
+        eprintln!("P1: WARNING: {errors} requests failed; the rate counts successful ones only");
+    }
+    Ok(())
+}

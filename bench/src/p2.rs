@@ -1,0 +1,349 @@
+//! P2: `omi-server replay` of a large log into all read models, against PostgreSQL's own floor for reading the
+//! same rows, `COPY (SELECT * FROM events) TO '/dev/null'`, on the same data in the same run. The read models
+//! are then checked against what the generator says they must hold: a fast wrong replay is worth nothing.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use sqlx::{Connection, Executor, PgConnection, Row as _};
+
+use crate::args::Args;
+use crate::cpu::{Snapshot, Watch};
+use crate::generate::{self, DataSet, COPY_COLUMNS};
+
+/// Events per `COPY … FROM STDIN` statement (and so per transaction).
+const LOAD_BATCH: usize = 50_000;
+/// How many memories and action items are compared field by field.
+const SAMPLE: usize = 5_000;
+
+fn sql_error(context: &str) -> impl Fn(sqlx::Error) -> String + '_ {
+    move |e| format!("{context}: {e}")
+}
+
+pub async fn run(mut args: Args) -> Result<(), String> {
+    let url: String = args.required("database-url")?;
+    let server: String = args.required("server")?;
+    let events: u64 = args.or("events", 1_000_000)?;
+    let users: usize = args.or("users", 3_000)?;
+    let copy_runs: usize = args.or("copy-runs", 3)?;
+    let seed: u64 = args.or("seed", 1)?;
+    let watch = Watch {
+        postgres: args.optional("pg-pid")?,
+        process: None,
+    };
+    args.finish()?;
+
+    // The schema, as the server creates it.
+    let status = std::process::Command::new(&server)
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .status()
+        .map_err(|e| format!("cannot run {server} migrate: {e}"))?;
+    if !status.success() {
+        return Err(format!("{server} migrate exited with {status}"));
+    }
+    let mut conn = PgConnection::connect(&url)
+        .await
+        .map_err(sql_error("connect"))?;
+    let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(sql_error("count events"))?;
+    if existing != 0 {
+        return Err(format!(
+            "the events table already holds {existing} events; use a fresh database"
+        ));
+    }
+
+    let started = Instant::now();
+    let mut set = generate::generate(events, users, seed).await;
+    let generate_s = started.elapsed().as_secs_f64();
+    eprintln!(
+        "P2: generated {} events ({} memory, {} action item) in {generate_s:.1}s",
+        set.rows.len(),
+        set.memory_events,
+        set.action_item_events
+    );
+
+    let started = Instant::now();
+    load(&mut conn, std::mem::take(&mut set.rows)).await?;
+    let load_s = started.elapsed().as_secs_f64();
+    eprintln!("P2: loaded in {load_s:.1}s; VACUUM ANALYZE and CHECKPOINT");
+    // Both contenders read a settled table: hint bits set, statistics fresh, nothing dirty in shared buffers.
+    conn.execute("VACUUM (ANALYZE) events")
+        .await
+        .map_err(sql_error("vacuum"))?;
+    conn.execute("CHECKPOINT")
+        .await
+        .map_err(sql_error("checkpoint"))?;
+    let (count, table_bytes, total_bytes, avg_row, avg_json): (i64, i64, i64, f64, f64) =
+        sqlx::query_as(
+            "SELECT COUNT(*), pg_relation_size('events'), pg_total_relation_size('events'),
+                AVG(pg_column_size(e.*))::float8,
+                AVG(octet_length(payload::text) + octet_length(metadata::text))::float8
+         FROM events e",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .map_err(sql_error("table size"))?;
+    if count as u64 != events {
+        return Err(format!(
+            "expected {events} events in the table, found {count}"
+        ));
+    }
+
+    // The floor: PostgreSQL reading and formatting every row, writing nothing anyone reads. One warm-up run,
+    // then the median of `copy_runs`.
+    let mut copies = Vec::with_capacity(copy_runs);
+    let mut copy_cpu = String::new();
+    for run in 0..=copy_runs {
+        let before = Snapshot::take(watch);
+        let started = Instant::now();
+        conn.execute("COPY (SELECT * FROM events) TO '/dev/null'")
+            .await
+            .map_err(sql_error("COPY TO /dev/null (needs a superuser)"))?;
+        let seconds = started.elapsed().as_secs_f64();
+        let after = Snapshot::take(watch);
+        if run > 0 {
+            copies.push(seconds);
+            copy_cpu = before.report(&after, "p2.copy_cpu", "server", "children");
+        }
+        eprintln!(
+            "P2: COPY TO /dev/null {}: {seconds:.2}s",
+            if run == 0 { "(warm-up)" } else { "" }
+        );
+    }
+    conn.close().await.map_err(sql_error("close"))?;
+    let mut sorted = copies.clone();
+    sorted.sort_by(f64::total_cmp);
+    let copy_s = sorted[sorted.len() / 2];
+
+    eprintln!("P2: {server} replay");
+    let before = Snapshot::take(watch);
+    let started = Instant::now();
+    let output = tokio::process::Command::new(&server)
+        .arg("replay")
+        .env("DATABASE_URL", &url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .map_err(|e| format!("cannot run {server} replay: {e}"))?;
+    let replay_s = started.elapsed().as_secs_f64();
+    let after = Snapshot::take(watch);
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    if !output.status.success() {
+        return Err(format!("{server} replay exited with {}", output.status));
+    }
+    let replay_cpu = before.report(&after, "p2.replay_cpu", "server", "replay");
+
+    let mut conn = PgConnection::connect(&url)
+        .await
+        .map_err(sql_error("connect"))?;
+    let verified = verify(&mut conn, &set).await;
+    conn.close().await.map_err(sql_error("close"))?;
+
+    let copy_eps = events as f64 / copy_s;
+    let replay_eps = events as f64 / replay_s;
+    println!("p2.events={events}");
+    println!("p2.users={users}");
+    println!("p2.memory_streams={}", set.memories.len());
+    println!("p2.action_item_streams={}", set.action_items.len());
+    println!("p2.memory_events={}", set.memory_events);
+    println!("p2.action_item_events={}", set.action_item_events);
+    println!("p2.live_memories={}", set.live_memories());
+    println!("p2.live_action_items={}", set.live_action_items());
+    println!("p2.generate_s={generate_s:.2}");
+    println!("p2.load_s={load_s:.2}");
+    println!("p2.load_eps={:.0}", events as f64 / load_s);
+    println!("p2.table_mb={:.1}", table_bytes as f64 / 1e6);
+    println!("p2.table_with_indexes_mb={:.1}", total_bytes as f64 / 1e6);
+    println!("p2.avg_row_bytes={avg_row:.0}");
+    println!("p2.avg_payload_plus_metadata_bytes={avg_json:.0}");
+    println!(
+        "p2.copy_runs_s={}",
+        copies
+            .iter()
+            .map(|s| format!("{s:.2}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    println!("p2.copy_s={copy_s:.2}");
+    println!("p2.copy_eps={copy_eps:.0}");
+    println!("{copy_cpu}");
+    println!("p2.replay_s={replay_s:.2}");
+    println!("p2.replay_eps={replay_eps:.0}");
+    println!("{replay_cpu}");
+    println!("p2.ratio={:.3}", replay_eps / copy_eps);
+    match verified {
+        Ok(summary) => {
+            println!("p2.verified=yes");
+            eprintln!("P2: read models verified: {summary}");
+            Ok(())
+        }
+        Err(problem) => {
+            println!("p2.verified=NO");
+            Err(format!("the read models are wrong after replay: {problem}"))
+        }
+    }
+}
+
+/// Appends the rows in order, `LOAD_BATCH` per `COPY` statement (each its own transaction, so the log has
+/// several writing transactions, as the commit-order reader expects).
+async fn load(conn: &mut PgConnection, rows: Vec<generate::Row>) -> Result<(), String> {
+    let statement = format!("COPY events ({COPY_COLUMNS}) FROM STDIN");
+    for chunk in rows.chunks(LOAD_BATCH) {
+        let mut copy = conn
+            .copy_in_raw(&statement)
+            .await
+            .map_err(sql_error("COPY FROM STDIN"))?;
+        let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
+        for row in chunk {
+            buffer.extend_from_slice(row.line.as_bytes());
+            if buffer.len() >= 1 << 20 {
+                copy.send(std::mem::replace(&mut buffer, Vec::with_capacity(1 << 20)))
+                    .await
+                    .map_err(sql_error("COPY send"))?;
+            }
+        }
+        if !buffer.is_empty() {
+            copy.send(buffer).await.map_err(sql_error("COPY send"))?;
+        }
+        copy.finish().await.map_err(sql_error("COPY finish"))?;
+    }
+    Ok(())
+}
+
+async fn count(conn: &mut PgConnection, sql: &str) -> Result<i64, String> {
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .fetch_one(conn)
+        .await
+        .map_err(|e| format!("{sql}: {e}"))?;
+    Ok(n)
+}
+
+fn expect(problems: &mut Vec<String>, what: &str, expected: u64, found: i64) {
+    if expected as i64 != found {
+        problems.push(format!("{what}: expected {expected}, found {found}"));
+    }
+}
+
+/// Compares the read models with the generator's expectations: row counts of every table, the checkpoints,
+/// and a sample of rows field by field (deleted ones must be absent).
+async fn verify(conn: &mut PgConnection, set: &DataSet) -> Result<String, String> {
+    let mut problems = Vec::new();
+    let memories = count(conn, "SELECT COUNT(*) FROM memories").await?;
+    let action_items = count(conn, "SELECT COUNT(*) FROM action_items").await?;
+    let versions = count(conn, "SELECT COUNT(*) FROM memory_versions").await?;
+    let completed = count(conn, "SELECT COUNT(*) FROM action_items WHERE completed").await?;
+    let checkpoints = count(
+        conn,
+        "SELECT COUNT(*) FROM projection_checkpoints
+         WHERE global_position = (SELECT MAX(global_position) FROM events)",
+    )
+    .await?;
+    expect(
+        &mut problems,
+        "memories rows",
+        set.live_memories(),
+        memories,
+    );
+    expect(
+        &mut problems,
+        "action_items rows",
+        set.live_action_items(),
+        action_items,
+    );
+    expect(
+        &mut problems,
+        "memory_versions rows",
+        set.memory_events,
+        versions,
+    );
+    expect(
+        &mut problems,
+        "completed action items",
+        set.completed_action_items(),
+        completed,
+    );
+    expect(
+        &mut problems,
+        "checkpoints at the end of the log",
+        3,
+        checkpoints,
+    );
+
+    // A sample of memories, deleted ones included.
+    let ids: Vec<String> = set.memories.keys().take(SAMPLE).cloned().collect();
+    let rows = sqlx::query("SELECT id, uid, doc FROM memories WHERE id = ANY($1)")
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| format!("sample memories: {e}"))?;
+    let mut found: HashMap<String, (String, serde_json::Value)> = HashMap::new();
+    for row in rows {
+        let doc: String = row.get("doc");
+        let doc = serde_json::from_str(&doc).map_err(|e| format!("memory doc: {e}"))?;
+        found.insert(row.get("id"), (row.get("uid"), doc));
+    }
+    for id in &ids {
+        match (&set.memories[id], found.get(id)) {
+            (None, None) => {}
+            (None, Some(_)) => problems.push(format!("deleted memory {id} is in the read model")),
+            (Some(_), None) => problems.push(format!("memory {id} is missing")),
+            (Some(expected), Some((uid, doc))) => {
+                let same = *uid == expected.uid
+                    && doc["uid"] == expected.uid.as_str()
+                    && doc["content"] == expected.content.as_str()
+                    && doc["category"] == expected.category.as_str()
+                    && doc["visibility"] == expected.visibility.as_str()
+                    && doc["user_review"] == serde_json::json!(expected.user_review);
+                if !same {
+                    problems.push(format!("memory {id} differs: {doc}"));
+                }
+            }
+        }
+    }
+
+    let ids: Vec<String> = set.action_items.keys().take(SAMPLE).cloned().collect();
+    let rows = sqlx::query("SELECT id, uid, doc FROM action_items WHERE id = ANY($1)")
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| format!("sample action items: {e}"))?;
+    let mut found: HashMap<String, (String, serde_json::Value)> = HashMap::new();
+    for row in rows {
+        let doc: String = row.get("doc");
+        let doc = serde_json::from_str(&doc).map_err(|e| format!("action item doc: {e}"))?;
+        found.insert(row.get("id"), (row.get("uid"), doc));
+    }
+    for id in &ids {
+        match (&set.action_items[id], found.get(id)) {
+            (None, None) => {}
+            (None, Some(_)) => {
+                problems.push(format!("deleted action item {id} is in the read model"))
+            }
+            (Some(_), None) => problems.push(format!("action item {id} is missing")),
+            (Some(expected), Some((uid, doc))) => {
+                let same = *uid == expected.uid
+                    && doc["description"] == expected.description.as_str()
+                    && doc["completed"] == expected.completed
+                    && doc["exported"] == expected.exported;
+                if !same {
+                    problems.push(format!("action item {id} differs: {doc}"));
+                }
+            }
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(format!(
+            "{memories} memories, {action_items} action items ({completed} completed), {versions} memory versions, \
+             3 checkpoints at the end of the log, {} sampled rows equal",
+            2 * SAMPLE
+        ))
+    } else {
+        let n = problems.len();
+        problems.truncate(10);
+        Err(format!("{n} problems, first: {}", problems.join("; ")))
+    }
+}

@@ -1,0 +1,8 @@
+//! Adapters to the outside world, each behind a trait with a working offline default:
+//! - `llm`: language models (OpenAI-compatible chat completions; the embedded extractive pipeline);
+//! - `stt`: speech-to-text (Deepgram-compatible streaming; OpenAI-compatible transcriptions);
+//! - `audio`: decoding what devices stream (PCM, Opus) into 16-bit PCM.
+
+pub mod audio;
+pub mod llm;
+pub mod stt;
