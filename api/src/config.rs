@@ -31,6 +31,10 @@ pub struct Config {
     pub min_conversation_timeout: Duration,
     /// `OMI_LISTEN_INACTIVITY_SECS`, default 90: a listen session with no input for this long is closed.
     pub listen_inactivity: Duration,
+    /// `OMI_RATE_PER_KEY_PER_MINUTE`, default 100: requests one API key may make in a minute.
+    pub rate_per_key_per_minute: i64,
+    /// `OMI_RATE_PER_USER_PER_DAY`, default 10 000: requests through all of a user's keys in a day.
+    pub rate_per_user_per_day: i64,
     /// The language model: `OMI_LLM_BASE_URL` (an OpenAI-compatible `/v1` URL) selects it; unset, the
     /// embedded extractive pipeline runs.
     pub llm: Option<RemoteService>,
@@ -103,6 +107,8 @@ impl Config {
                 "OMI_LISTEN_INACTIVITY_SECS",
                 90,
             )?),
+            rate_per_key_per_minute: parse(&lookup, "OMI_RATE_PER_KEY_PER_MINUTE", 100)?,
+            rate_per_user_per_day: parse(&lookup, "OMI_RATE_PER_USER_PER_DAY", 10_000)?,
             llm: lookup("OMI_LLM_BASE_URL").map(|base_url| RemoteService {
                 base_url,
                 api_key: lookup("OMI_LLM_API_KEY"),

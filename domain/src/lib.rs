@@ -2,6 +2,7 @@
 //! decides between them. Everything here is pure: ids and clocks come in with the command, nothing does IO.
 
 pub mod action_item;
+pub mod api_key;
 pub mod capture;
 pub mod conversation;
 pub mod error;

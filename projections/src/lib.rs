@@ -3,6 +3,7 @@
 //! with the queries the API runs against it. Every model can be dropped and rebuilt by replaying the log.
 
 pub mod action_items;
+pub mod api_keys;
 pub mod conversations;
 mod documents;
 pub mod memories;

@@ -3,6 +3,7 @@
 use crate::LogPosition;
 use cqrs_es::Aggregate;
 use omi_domain::action_item::{ActionItem, ActionItemEvent};
+use omi_domain::api_key::{ApiKey, ApiKeyEvent};
 use omi_domain::capture::{Capture, CaptureEvent};
 use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
@@ -16,6 +17,7 @@ pub enum StoredEvent {
     ActionItem(ActionItemEvent),
     Conversation(ConversationEvent),
     Capture(CaptureEvent),
+    ApiKey(ApiKeyEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
 }
@@ -53,6 +55,7 @@ impl StoredEvent {
             ActionItem::TYPE => StoredEvent::ActionItem(serde_json::from_str(payload)?),
             Conversation::TYPE => StoredEvent::Conversation(serde_json::from_str(payload)?),
             Capture::TYPE => StoredEvent::Capture(serde_json::from_str(payload)?),
+            ApiKey::TYPE => StoredEvent::ApiKey(serde_json::from_str(payload)?),
             _ => StoredEvent::Other,
         })
     }

@@ -3,6 +3,7 @@
 //! wake-up signal that tells readers the log grew.
 
 mod checkpoint;
+pub mod counters;
 mod database;
 mod event;
 mod migrate;
@@ -13,6 +14,8 @@ pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use database::{Backend, Database, StoreError};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use position::LogPosition;
+/// The database driver's error, for callers that do not depend on the driver.
+pub use sqlx::Error as SqlError;
 pub use reader::{head_position, log_size, read_after, read_stream, ReadError};
 
 /// The PostgreSQL channel on which every append to the event log is announced (by a trigger).

@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0003_conversations.sql"),
         postgres: include_str!("../../migrations/shared/0003_conversations.sql"),
     },
+    Migration {
+        version: 4,
+        name: "api_keys",
+        sqlite: include_str!("../../migrations/shared/0004_api_keys.sql"),
+        postgres: include_str!("../../migrations/shared/0004_api_keys.sql"),
+    },
 ];
 
 /// Arbitrary but fixed: the advisory lock that keeps two starting processes from migrating at once.

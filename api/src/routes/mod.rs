@@ -1,6 +1,8 @@
 //! The HTTP routes, one module per Omi router, assembled with the cross-cutting layers.
 
 mod action_items;
+mod developer;
+mod keys;
 mod conversations;
 mod memories;
 
@@ -22,6 +24,8 @@ pub fn app(state: AppState) -> Router {
         .merge(action_items::router())
         .merge(conversations::router())
         .merge(crate::listen::router())
+        .merge(keys::router())
+        .merge(developer::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -1,0 +1,148 @@
+//! Key management (user auth): developer keys under `/v1/dev/keys` and MCP keys under `/v1/mcp/keys`
+//! (spec §1.3, §7.4, §7.5). The raw key is in the creation answer only.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use omi_domain::api_key::{ApiKey, ApiKeyCommand, KeyFamily, Scope, READ_ONLY_SCOPES};
+use omi_projections::api_keys::{self, ApiKeyView};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, CurrentUser};
+use crate::key_material;
+use crate::state::AppState;
+use crate::time_input::now;
+
+/// The routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/dev/keys", get(list_developer).post(create_developer))
+        .route("/v1/dev/keys/{key_id}", delete(revoke))
+        .route("/v1/mcp/keys", get(list_mcp).post(create_mcp))
+        .route("/v1/mcp/keys/{key_id}", delete(revoke))
+}
+
+#[derive(Deserialize)]
+struct NewKeyBody {
+    name: String,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+}
+
+async fn list_developer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Vec<ApiKeyView>>> {
+    Ok(Json(
+        api_keys::list(&state.database, &user.uid, KeyFamily::Developer).await?,
+    ))
+}
+
+async fn list_mcp(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Vec<ApiKeyView>>> {
+    Ok(Json(
+        api_keys::list(&state.database, &user.uid, KeyFamily::Mcp).await?,
+    ))
+}
+
+async fn create_developer(
+    state: State<AppState>,
+    user: CurrentUser,
+    body: Body<NewKeyBody>,
+) -> ApiResult<Json<Value>> {
+    create(state, user, body, KeyFamily::Developer).await
+}
+
+async fn create_mcp(
+    state: State<AppState>,
+    user: CurrentUser,
+    body: Body<NewKeyBody>,
+) -> ApiResult<Json<Value>> {
+    create(state, user, body, KeyFamily::Mcp).await
+}
+
+/// The scopes asked for: read-only when none; 400 naming the available ones for an unknown scope.
+fn scopes_of(family: KeyFamily, asked: Option<Vec<String>>) -> ApiResult<Vec<Scope>> {
+    if family == KeyFamily::Mcp {
+        // MCP keys act for the user on everything the MCP tools offer.
+        return Ok(Scope::ALL.to_vec());
+    }
+    let asked = asked.unwrap_or_default();
+    if asked.is_empty() {
+        return Ok(READ_ONLY_SCOPES.to_vec());
+    }
+    let mut scopes = Vec::new();
+    for name in &asked {
+        match Scope::parse(name) {
+            Some(scope) if !scopes.contains(&scope) => scopes.push(scope),
+            Some(_) => {}
+            None => {
+                let available: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+                return Err(ApiError::BadRequest(format!(
+                    "Invalid scopes. Available: {available:?}"
+                )));
+            }
+        }
+    }
+    scopes.sort();
+    Ok(scopes)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Body(body): Body<NewKeyBody>,
+    family: KeyFamily,
+) -> ApiResult<Json<Value>> {
+    if body.name.trim().is_empty() {
+        return Err(ApiError::invalid("body.name", "Key name cannot be empty"));
+    }
+    let scopes = scopes_of(family, body.scopes)?;
+    let key = key_material::generate(family).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let id = Uuid::new_v4().to_string();
+    let command = ApiKeyCommand::CreateApiKey {
+        uid: user.uid.clone(),
+        family,
+        name: body.name,
+        scopes,
+        hashed_key: key.hashed,
+        display_prefix: key.display_prefix,
+        at: now(),
+    };
+    state
+        .execute::<ApiKey>(&id, command, &user.metadata())
+        .await?;
+    let view = api_keys::list(&state.database, &user.uid, family)
+        .await?
+        .into_iter()
+        .find(|k| k.id == id)
+        .ok_or_else(|| ApiError::Internal("created key not found in the read model".into()))?;
+    let mut answer = serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?;
+    answer["key"] = json!(key.raw);
+    Ok(Json(answer))
+}
+
+/// Revokes a key; answers 204 whether or not it existed (spec: no error when not found or not owned).
+async fn revoke(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(key_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let command = ApiKeyCommand::RevokeApiKey {
+        uid: user.uid.clone(),
+        at: now(),
+    };
+    match state
+        .execute::<ApiKey>(&key_id, command, &user.metadata())
+        .await
+    {
+        Ok(_) | Err(ApiError::NotFound(_)) => Ok(StatusCode::NO_CONTENT),
+        Err(other) => Err(other),
+    }
+}
