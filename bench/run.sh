@@ -14,7 +14,11 @@
 # and prints a results table. Logs and raw `name=value` results stay in the work directory it prints.
 #
 # Settings (environment): P1_CLIENTS (64), P1_SECONDS (20), P1_WARMUP (5), P2_EVENTS (1000000), P2_USERS (3000),
-# PG_PORT (54500), ONLY (p1 or p2 to run one benchmark).
+# PG_PORT (54500), ONLY (p1 or p2 to run one benchmark), NO_BUILD (1: use the binaries already in target/release),
+# QUIET_WAIT (300: before each measurement, wait up to this many seconds for the machine to be idle, so that a
+# shared machine's other work does not land in the numbers; the `other` CPU in the results shows what did),
+# P1_NOTIFY_DIAGNOSTIC (1: also run pgbench against a table with the events table's NOTIFY trigger),
+# P2_BREAKDOWN (1: also replay each projection alone, to show where replay time goes).
 set -euo pipefail
 
 P1_CLIENTS=${P1_CLIENTS:-64}
@@ -24,6 +28,9 @@ P2_EVENTS=${P2_EVENTS:-1000000}
 P2_USERS=${P2_USERS:-3000}
 PG_PORT=${PG_PORT:-54500}
 ONLY=${ONLY:-}
+QUIET_WAIT=${QUIET_WAIT:-300}
+P1_NOTIFY_DIAGNOSTIC=${P1_NOTIFY_DIAGNOSTIC:-1}
+P2_BREAKDOWN=${P2_BREAKDOWN:-1}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SERVER="$ROOT/target/release/omi-server"
@@ -99,11 +106,6 @@ start_postgres() {
   if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
     useradd --system --user-group --home-dir /var/lib/postgresql --shell /bin/bash postgres
   fi
-  PORT=$PG_PORT
-  while port_in_use "$PORT"; do
-    PORT=$((PORT + 1))
-    ((PORT < PG_PORT + 100)) || die "no free port in $PG_PORT..$PORT"
-  done
   PG_DIR=$(mktemp -d /tmp/omi-bench-postgres.XXXXXX)
   [[ $(id -u) -ne 0 ]] || chown postgres: "$PG_DIR"
   chmod 700 "$PG_DIR"
@@ -115,14 +117,26 @@ start_postgres() {
   # Defaults otherwise (shared_buffers 128MB, fsync and synchronous_commit on): a stock server.
   cat >>"$PG_DIR/data/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
-port = $PORT
 unix_socket_directories = '$PG_DIR'
 max_connections = 300
 EOF
-  as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null || {
-    cat "$PG_DIR/postgres.log" >&2
-    die "PostgreSQL did not start"
-  }
+  # The first free port from PG_PORT on. A port can also be held by the local end of some client connection,
+  # which only a failed bind reveals, so a start that cannot bind moves on to the next port.
+  PORT=$PG_PORT
+  while :; do
+    ((PORT < PG_PORT + 100)) || die "no free port in $PG_PORT..$PORT"
+    if ! port_in_use "$PORT"; then
+      if as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -o "-p $PORT" -w -t 60 \
+        start >/dev/null; then
+        break
+      fi
+      grep -q 'could not bind' "$PG_DIR/postgres.log" || {
+        cat "$PG_DIR/postgres.log" >&2
+        die "PostgreSQL did not start"
+      }
+    fi
+    PORT=$((PORT + 1))
+  done
   PG_PID=$(head -n1 "$PG_DIR/data/postmaster.pid")
   PGBENCH="$PG_BIN/pgbench"
   [[ -x "$PGBENCH" ]] || PGBENCH=$(command -v pgbench) || [[ "$ONLY" == p2 ]] || die "pgbench is not installed"
@@ -169,12 +183,37 @@ top_snapshot() { # top_snapshot DELAY FILE: one `top` snapshot DELAY seconds fro
   TOP_PID=$!
 }
 
-percentiles() { # percentiles FILE: p50 and p99 (nearest rank) of a column of numbers, in ms from µs
-  sort -n "$1" | awk '{a[NR]=$1} END {
+percentiles() { # percentiles < NUMBERS: p50 and p99 (nearest rank) of a column of µs, in ms
+  sort -n | awk '{a[NR]=$1} END {
     split("50 99", ps, " ");
     for (i = 1; i <= 2; i++) { r = ps[i] / 100 * NR; k = int(r); if (k < r) k++; if (k < 1) k = 1;
       printf "%.2f ", a[k] / 1000 }
     print "" }'
+}
+
+run_pgbench() { # run_pgbench LABEL TABLE: a warm-up run, then the measured run; results as LABEL.*
+  local label=$1 table=$2
+  echo "INSERT INTO $table (payload) VALUES (repeat('x', $PAD));" >"$WORK/$label.sql"
+  local pgbench=("$PGBENCH" -n -c "$P1_CLIENTS" -j 2 -f "$WORK/$label.sql" -h 127.0.0.1 -p "$PORT" -U postgres)
+  log "P1: $label — ${pgbench[*]} -T $P1_SECONDS omi_p1 (after a ${P1_WARMUP}s warm-up run)"
+  "${pgbench[@]}" -T "$P1_WARMUP" omi_p1 >"$WORK/$label-warmup.out" 2>&1
+  mkdir -p "$WORK/$label-log"
+  "$BENCH" quiet --max-wait "$QUIET_WAIT"
+  top_snapshot $((P1_SECONDS / 2)) "$WORK/$label-top.txt"
+  "$BENCH" cpu --label "$label.cpu" --pg-pid "$PG_PID" -- \
+    "${pgbench[@]}" -T "$P1_SECONDS" -l --log-prefix="$WORK/$label-log/tx" omi_p1 | tee "$WORK/$label.out"
+  collect "$WORK/$label.out"
+  wait "$TOP_PID"
+  result "$label.command" "${pgbench[*]} -T $P1_SECONDS omi_p1"
+  result "$label.script" "$(cat "$WORK/$label.sql")"
+  result "$label.tps" "$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$WORK/$label.out" |
+    awk '{printf "%.1f", $1}')"
+  result "$label.latency_avg_ms" "$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/$label.out")"
+  local p50 p99
+  read -r p50 p99 < <(cat "$WORK/$label-log"/tx.* | awk '{print $3}' | percentiles)
+  result "$label.p50_ms" "$p50"
+  result "$label.p99_ms" "$p99"
+  result "$label.row_bytes" "$(sql omi_p1 "SELECT ROUND(AVG(pg_column_size(b.*))) FROM $table b")"
 }
 
 run_p1() {
@@ -187,10 +226,12 @@ run_p1() {
     DATABASE_URL="$ADMIN_URL/omi_p1" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" \
       "$SERVER" token --uid "bench-p1-user-$(printf %03d "$i")" >>"$WORK/tokens"
   done
+  "$BENCH" quiet --max-wait "$QUIET_WAIT"
   top_snapshot $((P1_WARMUP + P1_SECONDS / 2)) "$WORK/p1-top.txt"
-  "$BENCH" cpu --label p1.cpu --pg-pid "$PG_PID" --pid "$SERVER_PID" -- \
-    "$BENCH" p1 --url "$SERVER_URL" --tokens "$WORK/tokens" --clients "$P1_CLIENTS" \
-    --seconds "$P1_SECONDS" --warmup "$P1_WARMUP" | tee "$WORK/p1.out"
+  local p1=("$BENCH" p1 --url "$SERVER_URL" --tokens "$WORK/tokens" --clients "$P1_CLIENTS"
+    --seconds "$P1_SECONDS" --warmup "$P1_WARMUP")
+  result p1.command "${p1[*]}"
+  "$BENCH" cpu --label p1.cpu --pg-pid "$PG_PID" --pid "$SERVER_PID" -- "${p1[@]}" | tee "$WORK/p1.out"
   collect "$WORK/p1.out"
   wait "$TOP_PID"
   stop_server
@@ -207,30 +248,19 @@ run_p1() {
   result p1.event_json_bytes \
     "$(sql omi_p1 "SELECT ROUND(AVG(octet_length(payload::text) + octet_length(metadata::text))) FROM events")"
 
-  # pgbench: one INSERT per transaction of a row of the same stored size as our event rows.
+  # pgbench: one INSERT per transaction of a row of the same stored size as our event rows, into a plain table
+  # (an identity primary key and the payload).
   sql omi_p1 "CREATE TABLE bench_rows (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload TEXT NOT NULL)"
-  local empty pad
-  empty=$(sql omi_p1 "SELECT pg_column_size(ROW(1::bigint, ''::text))")
-  pad=$(($(get p1.event_row_bytes) - empty))
-  echo "INSERT INTO bench_rows (payload) VALUES (repeat('x', $pad));" >"$WORK/pgbench.sql"
-  local pgbench=("$PGBENCH" -n -c "$P1_CLIENTS" -j 2 -f "$WORK/pgbench.sql" -h 127.0.0.1 -p "$PORT" -U postgres)
-  log "P1: pgbench — ${pgbench[*]} -T $P1_SECONDS omi_p1 (after a ${P1_WARMUP}s warm-up run)"
-  "${pgbench[@]}" -T "$P1_WARMUP" omi_p1 >"$WORK/pgbench-warmup.out" 2>&1
-  mkdir -p "$WORK/pgbench-log"
-  top_snapshot $((P1_SECONDS / 2)) "$WORK/pgbench-top.txt"
-  "$BENCH" cpu --label pgbench.cpu --pg-pid "$PG_PID" -- \
-    "${pgbench[@]}" -T "$P1_SECONDS" -l --log-prefix="$WORK/pgbench-log/tx" omi_p1 | tee "$WORK/pgbench.out"
-  collect "$WORK/pgbench.out"
-  wait "$TOP_PID"
-  result pgbench.command "${pgbench[*]} -T $P1_SECONDS omi_p1"
-  result pgbench.tps "$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$WORK/pgbench.out" |
-    awk '{printf "%.1f", $1}')"
-  result pgbench.latency_avg_ms "$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench.out")"
-  cat "$WORK"/pgbench-log/tx.* | awk '{print $3}' >"$WORK/pgbench-latencies"
-  read -r p50 p99 < <(percentiles "$WORK/pgbench-latencies")
-  result pgbench.p50_ms "$p50"
-  result pgbench.p99_ms "$p99"
-  result pgbench.row_bytes "$(sql omi_p1 "SELECT ROUND(AVG(pg_column_size(b.*))) FROM bench_rows b")"
+  PAD=$(($(get p1.event_row_bytes) - $(sql omi_p1 "SELECT pg_column_size(ROW(1::bigint, ''::text))")))
+  run_pgbench pgbench bench_rows
+  if [[ "$P1_NOTIFY_DIAGNOSTIC" == 1 ]]; then
+    # Diagnostic, not the baseline: the same INSERT into a table carrying the events table's statement trigger
+    # (pg_notify on every append), to show what that trigger alone costs at this concurrency.
+    sql omi_p1 "CREATE TABLE bench_rows_notify (LIKE bench_rows INCLUDING ALL)"
+    sql omi_p1 "CREATE TRIGGER bench_rows_notify_announce AFTER INSERT ON bench_rows_notify
+                FOR EACH STATEMENT EXECUTE FUNCTION omi_announce_append()"
+    run_pgbench pgbench_notify bench_rows_notify
+  fi
   result p1.ratio "$(awk -v a="$(get p1.rps)" -v b="$(get pgbench.tps)" 'BEGIN {printf "%.3f", a / b}')"
 }
 
@@ -238,9 +268,12 @@ run_p1() {
 run_p2() {
   log "P2: replay of $P2_EVENTS events ($P2_USERS users) vs COPY TO /dev/null"
   sql postgres "CREATE DATABASE omi_p2"
-  DATABASE_URL="" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" \
-    "$BENCH" p2 --database-url "$ADMIN_URL/omi_p2" --server "$SERVER" --events "$P2_EVENTS" \
-    --users "$P2_USERS" --pg-pid "$PG_PID" | tee "$WORK/p2.out"
+  local p2=("$BENCH" p2 --database-url "$ADMIN_URL/omi_p2" --server "$SERVER" --events "$P2_EVENTS"
+    --users "$P2_USERS" --pg-pid "$PG_PID" --quiet-wait "$QUIET_WAIT"
+    --breakdown "$([[ "$P2_BREAKDOWN" == 1 ]] && echo true || echo false)")
+  result p2.command "${p2[*]}"
+  DATABASE_URL="" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" "${p2[@]}" | tee "$WORK/p2.out" ||
+    log "P2 failed (see above)"
   collect "$WORK/p2.out"
 }
 
@@ -251,6 +284,7 @@ report() {
   echo
   echo "== omi-server benchmarks =="
   echo "machine:    $(machine)"
+  echo "build:      $(get build.commit), omi-server built $(get build.binary_time)"
   echo "postgres:   $("$PG_BIN/postgres" --version), stock settings (fsync, synchronous_commit on," \
     "shared_buffers $(sql postgres 'SHOW shared_buffers'))"
   echo "note:       load generator, server and PostgreSQL share these $(nproc) cores;" \
@@ -262,6 +296,10 @@ report() {
       "$(get p1.rps)" "$(get p1.p50_ms)" "$(get p1.p99_ms)" "$(get p1.errors)"
     printf '    %-34s %10s ins/s   p50 %7s ms   p99 %7s ms\n' "pgbench INSERT ($(get pgbench.row_bytes) B rows)" \
       "$(get pgbench.tps)" "$(get pgbench.p50_ms)" "$(get pgbench.p99_ms)"
+    if [[ -n "$(get pgbench_notify.tps)" ]]; then
+      printf '    %-34s %10s ins/s   p50 %7s ms   p99 %7s ms\n' "diagnostic: same + NOTIFY trigger" \
+        "$(get pgbench_notify.tps)" "$(get pgbench_notify.p50_ms)" "$(get pgbench_notify.p99_ms)"
+    fi
     printf '    %-34s %10s         (target >= 0.5: %s)\n' "ratio ours/pgbench" "$(get p1.ratio)" \
       "$(verdict "$(get p1.ratio)" 0.5)"
     echo "    event row $(get p1.event_row_bytes) B (payload+metadata JSON $(get p1.event_json_bytes) B);" \
@@ -288,6 +326,15 @@ report() {
       "postgres $(get p2.replay_cpu.postgres_cores), other $(get p2.replay_cpu.other_cores), idle $(get p2.replay_cpu.machine_idle_cores)," \
       "iowait $(get p2.replay_cpu.machine_iowait_cores)"
   fi
+  if grep -q '^p2\.only\..*\.s=' "$RESULTS"; then
+    echo "    each projection replayed alone (its tables emptied first):"
+    local name
+    for name in $(sed -n 's/^p2\.only\.\(.*\)\.s=.*/\1/p' "$RESULTS"); do
+      printf '      %-32s %10s ev/s    %7s s   (replay process %s cores, postgres %s, other %s)\n' "$name" \
+        "$(get "p2.only.$name.eps")" "$(get "p2.only.$name.s")" "$(get "p2.only.$name.cpu.replay_cores")" \
+        "$(get "p2.only.$name.cpu.postgres_cores")" "$(get "p2.only.$name.cpu.other_cores")"
+    done
+  fi
   if [[ -f "$WORK/p1-top.txt" ]]; then
     echo
     echo "top during P1 (ours):"
@@ -299,13 +346,31 @@ report() {
     cat "$WORK/pgbench-top.txt"
   fi
   echo
+  echo "commands:"
+  local key
+  for key in p1.command pgbench.command pgbench.script pgbench_notify.command pgbench_notify.script p2.command; do
+    [[ -z "$(get "$key")" ]] || echo "  $key: $(get "$key")"
+  done
+  echo
   echo "raw results: $RESULTS"
 }
 
 # ---------------------------------------------------------------------------------------------- main
 log "machine: $(machine)"
-log "building release binaries (cargo build --release -p omi-api -p omi-bench)"
-(cd "$ROOT" && cargo build --release -p omi-api -p omi-bench)
+if [[ "${NO_BUILD:-}" == 1 && -x "$SERVER" && -x "$BENCH" ]]; then
+  log "NO_BUILD=1: using the existing $SERVER and $BENCH"
+else
+  log "building release binaries (cargo build --release -p omi-api -p omi-bench)"
+  (cd "$ROOT" && cargo build --release -p omi-api -p omi-bench)
+fi
+result build.binary_time "$(date -u -r "$SERVER" +%Y-%m-%dT%H:%MZ)"
+# Run copies, so that a rebuild in the tree during the run cannot swap the binaries under the benchmark.
+mkdir -p "$WORK/bin"
+cp "$SERVER" "$BENCH" "$WORK/bin/"
+SERVER="$WORK/bin/omi-server"
+BENCH="$WORK/bin/omi-bench"
+result build.commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
+  [[ -z "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ]] || echo ' + uncommitted changes')"
 result machine.loadavg "$(cut -d' ' -f1-3 /proc/loadavg)"
 AUTH_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 start_postgres

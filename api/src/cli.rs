@@ -1,4 +1,4 @@
-//! The `omi-server` command line: serve (the default), token, migrate, replay.
+//! The `omi-server` command line: serve (the default), token, migrate, mcp, replay.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -38,6 +38,10 @@ pub enum Command {
     },
     /// Applies the database schema and exits.
     Migrate,
+    /// Serves MCP over stdio for local assistants, with the MCP key in OMI_API_KEY. With OMI_API_BASE_URL
+    /// it forwards to that running server; without, it opens the store itself (on SQLite only while no
+    /// server runs on the same data directory).
+    Mcp,
     /// Rebuilds read models from the start of the event log and exits.
     Replay {
         /// Rebuild only this read model (default: all).
@@ -69,6 +73,21 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             database.close().await;
             eprintln!("schema is up to date");
             Ok(())
+        }
+        Command::Mcp => {
+            let key = crate::mcp::stdio::api_key()?;
+            match crate::mcp::stdio::base_url() {
+                Some(base) => crate::mcp::stdio::proxy(&base, &key).await,
+                None => {
+                    let _lock = lock_data_dir(&config).map_err(|e| {
+                        e.context(format!(
+                            "or set {} to the running server's URL",
+                            crate::mcp::stdio::BASE_URL_VAR
+                        ))
+                    })?;
+                    crate::mcp::stdio::direct(config, &key).await
+                }
+            }
         }
         Command::Replay { projection } => {
             let _lock = lock_data_dir(&config)?;

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use omi_commands::{Actor, Metadata};
 use omi_domain::api_key::{ApiKey, ApiKeyCommand, KeyFamily, Scope};
-use omi_projections::api_keys;
+use omi_projections::api_keys::{self, KeyRecord};
 
 use crate::error::{ApiError, ApiResult};
 use crate::key_material::{hash_secret, split};
@@ -48,6 +48,32 @@ impl KeyHolder {
                 scope.as_str()
             )))
         }
+    }
+}
+
+impl KeyHolder {
+    /// The holder of a key found by [`find`], for one request.
+    pub fn of(record: &KeyRecord, request_id: String) -> KeyHolder {
+        KeyHolder {
+            uid: record.uid.clone(),
+            key_id: record.key.id.clone(),
+            family: record.family,
+            scopes: record.key.scopes.clone(),
+            request_id,
+        }
+    }
+}
+
+/// The live key of family `expected` that `presented` (the raw key, without `Bearer`) is: 401 with a hint
+/// for another token family, 401 for an unknown or revoked key.
+pub async fn find(state: &AppState, expected: KeyFamily, presented: &str) -> ApiResult<KeyRecord> {
+    let secret = match split(presented) {
+        Some((family, secret)) if family == expected => secret,
+        _ => return Err(ApiError::Unauthorized(hint(expected, presented))),
+    };
+    match api_keys::by_hash(&state.database, &hash_secret(secret)).await? {
+        Some(record) if record.family == expected => Ok(record),
+        _ => Err(ApiError::Unauthorized("Invalid API key".into())),
     }
 }
 
@@ -122,27 +148,16 @@ async fn authenticate(
             }
         }
     };
-    let secret = match split(&presented) {
-        Some((family, secret)) if family == expected => secret.to_string(),
-        _ => return ApiError::Unauthorized(hint(expected, &presented)).into_response(),
-    };
-    let record = match api_keys::by_hash(&state.database, &hash_secret(&secret)).await {
-        Ok(Some(record)) if record.family == expected => record,
-        Ok(_) => return ApiError::Unauthorized("Invalid API key".into()).into_response(),
-        Err(error) => return ApiError::from(error).into_response(),
+    let record = match find(&state, expected, &presented).await {
+        Ok(record) => record,
+        Err(error) => return error.into_response(),
     };
     let request_id = request
         .extensions()
         .get::<RequestId>()
         .map(|id| id.0.clone())
         .unwrap_or_default();
-    let holder = KeyHolder {
-        uid: record.uid.clone(),
-        key_id: record.key.id.clone(),
-        family: record.family,
-        scopes: record.key.scopes.clone(),
-        request_id,
-    };
+    let holder = KeyHolder::of(&record, request_id);
     let limits = Limits {
         per_key_per_minute: state.config.rate_per_key_per_minute,
         per_user_per_day: state.config.rate_per_user_per_day,

@@ -72,7 +72,7 @@ pub fn language_model(config: &Config) -> anyhow::Result<Arc<dyn LanguageModel>>
             )
             .map_err(|e| anyhow::Error::msg(format!("OMI_LLM_BASE_URL: {e}")))?,
         ),
-        None => Arc::new(Extractive::default()),
+        None => Arc::new(Extractive),
     })
 }
 

@@ -192,3 +192,34 @@ pub fn run_command(raw: Vec<String>) -> Result<(), String> {
         Err(format!("{program} exited with {status}"))
     }
 }
+
+/// Waits (at most `max`) until the machine has been nearly idle — under 10 % busy — for 6 seconds, so that a
+/// measurement does not start in the middle of someone else's compile; says so when it gives up.
+pub fn wait_for_quiet(max: std::time::Duration) {
+    let deadline = Instant::now() + max;
+    let mut quiet = 0;
+    let mut last = 0.0;
+    while Instant::now() < deadline {
+        let (busy_a, idle_a, wait_a) = machine_ticks();
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        let (busy_b, idle_b, wait_b) = machine_ticks();
+        let busy = busy_b.saturating_sub(busy_a) as f64;
+        let all =
+            busy + idle_b.saturating_sub(idle_a) as f64 + wait_b.saturating_sub(wait_a) as f64;
+        last = if all > 0.0 { busy / all } else { 0.0 };
+        if last < 0.10 {
+            quiet += 1;
+            if quiet >= 3 {
+                return;
+            }
+        } else {
+            quiet = 0;
+        }
+    }
+    eprintln!(
+        "omi-bench: the machine is still {:.0} % busy with other work after {}s; measuring anyway \
+         (see the `other` CPU in the results)",
+        last * 100.0,
+        max.as_secs()
+    );
+}

@@ -5,6 +5,7 @@
 //! omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1]
 //!               [--pg-pid PID]
 //! omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS…]
+//! omi-bench quiet [--max-wait 300]
 //! ```
 //!
 //! Every result is printed as `name=value` lines (besides a human summary on stderr) so that `run.sh` can
@@ -25,7 +26,8 @@ use args::Args;
 const USAGE: &str = "usage:
   omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5]
   omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1] [--pg-pid PID]
-  omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS...]";
+  omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS...]
+  omi-bench quiet [--max-wait 300]";
 
 fn main() -> ExitCode {
     let mut raw: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +54,12 @@ fn main() -> ExitCode {
         "p1" => Args::parse(raw).and_then(|args| runtime.block_on(p1::run(args))),
         "p2" => Args::parse(raw).and_then(|args| runtime.block_on(p2::run(args))),
         "cpu" => cpu::run_command(raw),
+        "quiet" => Args::parse(raw).and_then(|mut args| {
+            let seconds: u64 = args.or("max-wait", 300)?;
+            args.finish()?;
+            cpu::wait_for_quiet(std::time::Duration::from_secs(seconds));
+            Ok(())
+        }),
         other => Err(format!("unknown command {other:?}\n{USAGE}")),
     };
     match result {

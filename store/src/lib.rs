@@ -14,9 +14,9 @@ pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use database::{Backend, Database, StoreError};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use position::LogPosition;
+pub use reader::{head_position, log_size, read_after, read_stream, ReadError};
 /// The database driver's error, for callers that do not depend on the driver.
 pub use sqlx::Error as SqlError;
-pub use reader::{head_position, log_size, read_after, read_stream, ReadError};
 
 /// The PostgreSQL channel on which every append to the event log is announced (by a trigger).
 pub const EVENTS_CHANNEL: &str = "omi_events";

@@ -32,6 +32,7 @@ use std::future::Future;
 mod client;
 mod postgres;
 mod server;
+pub mod speech;
 
 pub use client::{new_reqwest_client, send, HttpClient, Response, REQUEST_TIMEOUT};
 pub use postgres::{

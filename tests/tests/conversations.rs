@@ -1,6 +1,6 @@
 //! Conversations over REST: imports, reads, lists, edits, sharing, isolation and validation; the hand-offs to
-//! processing (closing the in-progress conversation, reprocess, merge) and the toggles that need a processed
-//! conversation are marked `#[ignore = "needs the processing reaction"]`.
+//! processing (closing the in-progress conversation, reprocess, merge) and the toggles of a processed
+//! conversation.
 
 use std::time::{Duration, Instant};
 
@@ -8,28 +8,6 @@ use futures_util::StreamExt;
 use omi_tests::*;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-/// `both_stores!` for the tests that wait for the processing reaction: ignored until it runs in the server.
-macro_rules! both_stores_ignored {
-    ($name:ident, $test:expr $(,)?) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[::tokio::test(flavor = "multi_thread")]
-            #[ignore = "needs the processing reaction"]
-            async fn sqlite() {
-                ::omi_tests::run_with_server(::omi_tests::Store::Sqlite, $test).await;
-            }
-
-            #[::tokio::test(flavor = "multi_thread")]
-            #[ignore = "needs the processing reaction"]
-            async fn postgres() {
-                ::omi_tests::run_with_server(::omi_tests::Store::Postgres, $test).await;
-            }
-        }
-    };
-}
 
 const STARTED: &str = "2026-03-01T10:00:00+00:00";
 
@@ -125,12 +103,18 @@ both_stores!(
         assert_eq!(conversation["source"], "phone");
         assert_eq!(conversation["language"], "en");
         assert_eq!(conversation["started_at"], STARTED);
-        assert_eq!(conversation["created_at"], STARTED, "imports keep their time");
+        assert_eq!(
+            conversation["created_at"], STARTED,
+            "imports keep their time"
+        );
         assert_eq!(
             conversation["finished_at"], "2026-03-01T10:00:13.500+00:00",
             "started_at plus the end of the last segment"
         );
-        assert!(conversation["updated_at"].as_str().unwrap().ends_with("+00:00"));
+        assert!(conversation["updated_at"]
+            .as_str()
+            .unwrap()
+            .ends_with("+00:00"));
         assert_eq!(conversation["geolocation"]["address"], "Berlin");
         assert_eq!(conversation["visibility"], "private");
         assert_eq!(conversation["starred"], false);
@@ -335,7 +319,10 @@ both_stores!(
             .await;
         assert_eq!(ids(&from), vec![day3.clone(), day2.clone()], "inclusive");
         let until = server
-            .get("/v1/conversations?end_date=2026-03-02T10:00:00%2B00:00", &token)
+            .get(
+                "/v1/conversations?end_date=2026-03-02T10:00:00%2B00:00",
+                &token,
+            )
             .await;
         assert_eq!(ids(&until), vec![day2.clone(), day1.clone()], "inclusive");
         let between = server
@@ -429,107 +416,112 @@ both_stores!(a_conversation_is_deleted, |server| async move {
         .assert_status(404);
 });
 
-both_stores!(another_users_conversation_is_not_found, |server| async move {
-    let alice = server.token("alice").await;
-    let bob = server.token("bob").await;
-    let id = import_at(&server, &alice, STARTED).await;
-    let before = server.get(&path(&id, ""), &alice).await.json;
-    let segment_id = before["transcript_segments"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+both_stores!(
+    another_users_conversation_is_not_found,
+    |server| async move {
+        let alice = server.token("alice").await;
+        let bob = server.token("bob").await;
+        let id = import_at(&server, &alice, STARTED).await;
+        let before = server.get(&path(&id, ""), &alice).await.json;
+        let segment_id = before["transcript_segments"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
 
-    assert_eq!(server.get("/v1/conversations", &bob).await.json, json!([]));
-    for (method, rest, body) in [
-        (Method::GET, String::new(), None),
-        (Method::DELETE, String::new(), None),
-        (Method::PATCH, "/title?title=Mine".to_string(), None),
-        (
-            Method::PATCH,
-            "/overview".to_string(),
-            Some(json!({"overview": "mine"})),
-        ),
-        (
-            Method::PATCH,
-            format!("/segments/{segment_id}/text"),
-            Some(json!({"text": "mine"})),
-        ),
-        (
-            Method::PATCH,
-            "/segments/0/assign?assign_type=is_user&value=true".to_string(),
-            None,
-        ),
-        (
-            Method::PATCH,
-            "/assign-speaker/1?assign_type=is_user&value=true".to_string(),
-            None,
-        ),
-        (
-            Method::PATCH,
-            "/segments/assign-bulk".to_string(),
-            Some(json!({"segment_ids": [segment_id.clone()], "assign_type": "is_user", "value": "true"})),
-        ),
-        (
-            Method::PATCH,
-            "/events".to_string(),
-            Some(json!({"events_idx": [0], "values": [true]})),
-        ),
-        (Method::GET, "/action-items".to_string(), None),
-        (
-            Method::PATCH,
-            "/action-items".to_string(),
-            Some(json!({"items_idx": [0], "values": [true]})),
-        ),
-        (
-            Method::PATCH,
-            "/action-items/0".to_string(),
-            Some(json!({"old_description": "a", "description": "b"})),
-        ),
-        (
-            Method::DELETE,
-            "/action-items".to_string(),
-            Some(json!({"description": "a", "completed": false})),
-        ),
-        (Method::PATCH, "/visibility?value=public".to_string(), None),
-        (Method::PATCH, "/starred?starred=true".to_string(), None),
-        (
-            Method::PATCH,
-            "/folder".to_string(),
-            Some(json!({"folder_id": "f1"})),
-        ),
-        (Method::POST, "/reprocess".to_string(), None),
-        (Method::GET, "/photos".to_string(), None),
-        (Method::GET, "/recording".to_string(), None),
-    ] {
-        let answer = server
-            .request(method.clone(), &path(&id, &rest), &bob, body)
-            .await;
-        assert_eq!(
-            answer.status, 404,
-            "{method} {rest}: expected 404, got {}: {}",
-            answer.status, answer.text
-        );
+        assert_eq!(server.get("/v1/conversations", &bob).await.json, json!([]));
+        for (method, rest, body) in [
+            (Method::GET, String::new(), None),
+            (Method::DELETE, String::new(), None),
+            (Method::PATCH, "/title?title=Mine".to_string(), None),
+            (
+                Method::PATCH,
+                "/overview".to_string(),
+                Some(json!({"overview": "mine"})),
+            ),
+            (
+                Method::PATCH,
+                format!("/segments/{segment_id}/text"),
+                Some(json!({"text": "mine"})),
+            ),
+            (
+                Method::PATCH,
+                "/segments/0/assign?assign_type=is_user&value=true".to_string(),
+                None,
+            ),
+            (
+                Method::PATCH,
+                "/assign-speaker/1?assign_type=is_user&value=true".to_string(),
+                None,
+            ),
+            (
+                Method::PATCH,
+                "/segments/assign-bulk".to_string(),
+                Some(
+                    json!({"segment_ids": [segment_id.clone()], "assign_type": "is_user", "value": "true"}),
+                ),
+            ),
+            (
+                Method::PATCH,
+                "/events".to_string(),
+                Some(json!({"events_idx": [0], "values": [true]})),
+            ),
+            (Method::GET, "/action-items".to_string(), None),
+            (
+                Method::PATCH,
+                "/action-items".to_string(),
+                Some(json!({"items_idx": [0], "values": [true]})),
+            ),
+            (
+                Method::PATCH,
+                "/action-items/0".to_string(),
+                Some(json!({"old_description": "a", "description": "b"})),
+            ),
+            (
+                Method::DELETE,
+                "/action-items".to_string(),
+                Some(json!({"description": "a", "completed": false})),
+            ),
+            (Method::PATCH, "/visibility?value=public".to_string(), None),
+            (Method::PATCH, "/starred?starred=true".to_string(), None),
+            (
+                Method::PATCH,
+                "/folder".to_string(),
+                Some(json!({"folder_id": "f1"})),
+            ),
+            (Method::POST, "/reprocess".to_string(), None),
+            (Method::GET, "/photos".to_string(), None),
+            (Method::GET, "/recording".to_string(), None),
+        ] {
+            let answer = server
+                .request(method.clone(), &path(&id, &rest), &bob, body)
+                .await;
+            assert_eq!(
+                answer.status, 404,
+                "{method} {rest}: expected 404, got {}: {}",
+                answer.status, answer.text
+            );
+        }
+        server
+            .post(
+                "/v1/conversations/merge",
+                &bob,
+                json!({"conversation_ids": [id.clone(), id.clone() + "x"]}),
+            )
+            .await
+            .assert_status(404);
+        server
+            .get(&path(&id, "/shared"), "")
+            .await
+            .assert_status(404);
+
+        let after = server.get(&path(&id, ""), &alice).await;
+        after.assert_status(200);
+        assert_eq!(after["transcript_segments"], before["transcript_segments"]);
+        assert_eq!(after["visibility"], "private");
+        assert_eq!(after["starred"], false);
+        assert_eq!(after["folder_id"], Value::Null);
     }
-    server
-        .post(
-            "/v1/conversations/merge",
-            &bob,
-            json!({"conversation_ids": [id.clone(), id.clone() + "x"]}),
-        )
-        .await
-        .assert_status(404);
-    server
-        .get(&path(&id, "/shared"), "")
-        .await
-        .assert_status(404);
-
-    let after = server.get(&path(&id, ""), &alice).await;
-    after.assert_status(200);
-    assert_eq!(after["transcript_segments"], before["transcript_segments"]);
-    assert_eq!(after["visibility"], "private");
-    assert_eq!(after["starred"], false);
-    assert_eq!(after["folder_id"], Value::Null);
-});
+);
 
 both_stores!(
     title_overview_and_segment_text_are_edited,
@@ -553,9 +545,17 @@ both_stores!(
             .await;
         titled.assert_status(200);
         assert_eq!(titled["status"], "Ok");
-        assert_eq!(titled["conversation"]["structured"]["title"], "Launch Planning");
+        assert_eq!(
+            titled["conversation"]["structured"]["title"],
+            "Launch Planning"
+        );
         server
-            .request(Method::PATCH, &path(&id, "/title?title=%20%20"), &token, None)
+            .request(
+                Method::PATCH,
+                &path(&id, "/title?title=%20%20"),
+                &token,
+                None,
+            )
             .await
             .assert_status(422);
         server
@@ -729,7 +729,12 @@ both_stores!(
         );
 
         let invalid = server
-            .request(Method::PATCH, &path(&id, "/visibility?value=secret"), &token, None)
+            .request(
+                Method::PATCH,
+                &path(&id, "/visibility?value=secret"),
+                &token,
+                None,
+            )
             .await;
         invalid.assert_status(400);
         for value in ["shared", "public"] {
@@ -747,7 +752,11 @@ both_stores!(
             shared.assert_status(200);
             assert_eq!(shared["id"], id.as_str());
             assert_eq!(shared["visibility"], value);
-            assert_eq!(shared["geolocation"], Value::Null, "the place stays private");
+            assert_eq!(
+                shared["geolocation"],
+                Value::Null,
+                "the place stays private"
+            );
             assert_eq!(shared["transcript_segments"].as_array().unwrap().len(), 3);
             assert_eq!(shared["people"], json!([]));
             let public = server.get("/v1/public-conversations", "").await;
@@ -766,7 +775,12 @@ both_stores!(
         );
 
         server
-            .request(Method::PATCH, &path(&id, "/visibility?value=private"), &token, None)
+            .request(
+                Method::PATCH,
+                &path(&id, "/visibility?value=private"),
+                &token,
+                None,
+            )
             .await
             .assert_status(200);
         server
@@ -790,7 +804,12 @@ both_stores!(starred_and_folder_filter_the_list, |server| async move {
     let second = import_at(&server, &token, "2026-03-02T10:00:00Z").await;
 
     let starred = server
-        .request(Method::PATCH, &path(&first, "/starred?starred=true"), &token, None)
+        .request(
+            Method::PATCH,
+            &path(&first, "/starred?starred=true"),
+            &token,
+            None,
+        )
         .await;
     starred.assert_status(200);
     assert_eq!(starred["status"], "Ok");
@@ -810,7 +829,11 @@ both_stores!(starred_and_folder_filter_the_list, |server| async move {
 
     // There are no folder records yet: any folder id is accepted.
     let moved = server
-        .patch(&path(&second, "/folder"), &token, json!({"folder_id": "work"}))
+        .patch(
+            &path(&second, "/folder"),
+            &token,
+            json!({"folder_id": "work"}),
+        )
         .await;
     moved.assert_status(200);
     assert_eq!(moved["status"], "ok");
@@ -830,11 +853,18 @@ both_stores!(starred_and_folder_filter_the_list, |server| async move {
         json!([])
     );
     server
-        .patch(&path(&second, "/folder"), &token, json!({"folder_id": null}))
+        .patch(
+            &path(&second, "/folder"),
+            &token,
+            json!({"folder_id": null}),
+        )
         .await
         .assert_status(200);
     assert_eq!(
-        server.get("/v1/conversations?folder_id=work", &token).await.json,
+        server
+            .get("/v1/conversations?folder_id=work", &token)
+            .await
+            .json,
         json!([])
     );
     assert_eq!(
@@ -843,11 +873,19 @@ both_stores!(starred_and_folder_filter_the_list, |server| async move {
     );
 
     server
-        .request(Method::PATCH, &path(&first, "/starred?starred=false"), &token, None)
+        .request(
+            Method::PATCH,
+            &path(&first, "/starred?starred=false"),
+            &token,
+            None,
+        )
         .await
         .assert_status(200);
     assert_eq!(
-        server.get("/v1/conversations?starred=true", &token).await.json,
+        server
+            .get("/v1/conversations?starred=true", &token)
+            .await
+            .json,
         json!([])
     );
 });
@@ -961,9 +999,7 @@ both_stores!(merge_requests_are_validated, |server| async move {
         json!({"conversation_ids": [id.clone()]}),
         json!({"conversation_ids": [id.clone(), id.clone()]}),
     ] {
-        let refused = server
-            .post("/v1/conversations/merge", &token, body)
-            .await;
+        let refused = server.post("/v1/conversations/merge", &token, body).await;
         refused.assert_status(400);
     }
     let missing = server
@@ -974,7 +1010,10 @@ both_stores!(merge_requests_are_validated, |server| async move {
         )
         .await;
     missing.assert_status(404);
-    assert_eq!(missing["detail"], "Conversation no-such-conversation not found");
+    assert_eq!(
+        missing["detail"],
+        "Conversation no-such-conversation not found"
+    );
     server
         .post("/v1/conversations/merge", &token, json!({}))
         .await
@@ -982,7 +1021,7 @@ both_stores!(merge_requests_are_validated, |server| async move {
     server.get(&path(&id, ""), &token).await.assert_status(200);
 });
 
-// ---- Needs a processed conversation: un-ignore when the processing reaction runs in the server. ----
+// ---- With a processed conversation (the processing reaction runs in the server). ----
 
 /// A transcript with a clear commitment of the user and a scheduled meeting, for processing to find action
 /// items and events in. No `started_at`: relative dates resolve against now, so they lie in the future.
@@ -1011,16 +1050,28 @@ async fn standalone(server: &TestServer, token: &str, id: &str, count: usize) ->
     }
 }
 
-both_stores_ignored!(
+both_stores!(
     events_and_action_items_are_toggled_and_mirrored,
     |server| async move {
         let token = server.token("alice").await;
         let id = import(&server, &token, actionable()).await;
         let conversation = completed(&server, &token, &id).await;
-        let embedded = conversation["structured"]["action_items"].as_array().unwrap().clone();
-        let events = conversation["structured"]["events"].as_array().unwrap().clone();
-        assert!(!embedded.is_empty(), "processing found no action item: {conversation}");
-        assert!(!events.is_empty(), "processing found no event: {conversation}");
+        let embedded = conversation["structured"]["action_items"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let events = conversation["structured"]["events"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert!(
+            !embedded.is_empty(),
+            "processing found no action item: {conversation}"
+        );
+        assert!(
+            !events.is_empty(),
+            "processing found no event: {conversation}"
+        );
         assert_eq!(embedded[0]["completed"], false);
         assert_eq!(events[0]["created"], false);
 
@@ -1095,7 +1146,10 @@ both_stores_ignored!(
             .assert_status(200);
         let after = server.get(&path(&id, ""), &token).await;
         assert_eq!(
-            after["structured"]["action_items"].as_array().unwrap().len(),
+            after["structured"]["action_items"]
+                .as_array()
+                .unwrap()
+                .len(),
             embedded.len() - 1
         );
         let items = standalone(&server, &token, &id, embedded.len() - 1).await;
@@ -1105,13 +1159,16 @@ both_stores_ignored!(
     }
 );
 
-both_stores_ignored!(
+both_stores!(
     a_reprocess_answers_the_processed_conversation,
     |server| async move {
         let token = server.token("alice").await;
         let id = import(&server, &token, actionable()).await;
         let first = completed(&server, &token, &id).await;
-        assert!(!first["structured"]["title"].as_str().unwrap().is_empty(), "{first}");
+        assert!(
+            !first["structured"]["title"].as_str().unwrap().is_empty(),
+            "{first}"
+        );
 
         let reprocessed = server
             .request(
@@ -1124,20 +1181,31 @@ both_stores_ignored!(
         reprocessed.assert_status(200);
         assert_eq!(reprocessed["id"], id.as_str());
         assert_eq!(reprocessed["status"], "completed");
-        assert!(!reprocessed["structured"]["title"].as_str().unwrap().is_empty());
-        assert_eq!(reprocessed["transcript_segments"], first["transcript_segments"]);
+        assert!(!reprocessed["structured"]["title"]
+            .as_str()
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            reprocessed["transcript_segments"],
+            first["transcript_segments"]
+        );
         assert!(
             reprocessed["updated_at"].as_str().unwrap() > first["updated_at"].as_str().unwrap(),
             "the new run was recorded before the answer"
         );
         server
-            .request(Method::POST, &path("no-such-conversation", "/reprocess"), &token, None)
+            .request(
+                Method::POST,
+                &path("no-such-conversation", "/reprocess"),
+                &token,
+                None,
+            )
             .await
             .assert_status(404);
     }
 );
 
-both_stores_ignored!(
+both_stores!(
     completed_conversations_are_merged_into_a_new_one,
     |server| async move {
         let token = server.token("alice").await;
@@ -1164,16 +1232,31 @@ both_stores_ignored!(
         merged.assert_status(200);
         assert_eq!(merged["status"], "merging");
         assert_eq!(merged["message"], "Merge started");
-        assert_eq!(merged["conversation_ids"], json!([second.clone(), first.clone()]));
+        assert_eq!(
+            merged["conversation_ids"],
+            json!([second.clone(), first.clone()])
+        );
         let new_id = merged["new_conversation_id"].as_str().unwrap().to_string();
 
-        server.get(&path(&first, ""), &token).await.assert_status(404);
-        server.get(&path(&second, ""), &token).await.assert_status(404);
+        server
+            .get(&path(&first, ""), &token)
+            .await
+            .assert_status(404);
+        server
+            .get(&path(&second, ""), &token)
+            .await
+            .assert_status(404);
         let conversation = server.get(&path(&new_id, ""), &token).await;
         conversation.assert_status(200);
         assert_eq!(conversation["started_at"], "2026-03-01T10:00:00+00:00");
-        assert_eq!(conversation["source"], "omi", "the first conversation's source");
-        assert_eq!(conversation["language"], "en", "the first conversation's language");
+        assert_eq!(
+            conversation["source"], "omi",
+            "the first conversation's source"
+        );
+        assert_eq!(
+            conversation["language"], "en",
+            "the first conversation's language"
+        );
         assert_eq!(conversation["geolocation"]["latitude"], 1.0);
         let segments = conversation["transcript_segments"].as_array().unwrap();
         assert_eq!(segments.len(), 3 + 5);
@@ -1184,9 +1267,15 @@ both_stores_ignored!(
             segments[3]["text"],
             "Thanks for joining, let's go over the launch plan for the new product."
         );
-        assert_eq!(ids(&server.get("/v1/conversations", &token).await), vec![new_id.clone()]);
+        assert_eq!(
+            ids(&server.get("/v1/conversations", &token).await),
+            vec![new_id.clone()]
+        );
         let processed = completed(&server, &token, &new_id).await;
-        assert!(!processed["structured"]["title"].as_str().unwrap().is_empty());
+        assert!(!processed["structured"]["title"]
+            .as_str()
+            .unwrap()
+            .is_empty());
     }
 );
 
@@ -1199,7 +1288,9 @@ async fn listen(
     String,
 ) {
     let mut request = server
-        .ws_url("/v4/listen?custom_stt=enabled&conversation_timeout=600&codec=pcm16&sample_rate=16000")
+        .ws_url(
+            "/v4/listen?custom_stt=enabled&conversation_timeout=600&codec=pcm16&sample_rate=16000",
+        )
         .into_client_request()
         .unwrap();
     request
@@ -1223,7 +1314,7 @@ async fn listen(
     panic!("no conversation_session message");
 }
 
-both_stores_ignored!(
+both_stores!(
     closing_the_conversation_in_progress_answers_it_processed,
     |server| async move {
         use futures_util::SinkExt;
@@ -1260,7 +1351,7 @@ both_stores_ignored!(
     }
 );
 
-both_stores_ignored!(
+both_stores!(
     closing_an_empty_conversation_in_progress_deletes_it,
     |server| async move {
         let token = server.token("alice").await;

@@ -30,6 +30,8 @@ use crate::state::AppState;
 const TRANSCRIPT_TICK: Duration = Duration::from_millis(600);
 /// How often the server sends the text frame `ping`.
 const PING_EVERY: Duration = Duration::from_secs(10);
+/// How long a leaving session waits for the speech-to-text engine to hand over what it still holds.
+const STT_DRAIN: Duration = Duration::from_secs(15);
 /// How long the session waits for a conversation it handed to processing.
 const PROCESSING_WAIT: Duration = Duration::from_secs(600);
 
@@ -142,8 +144,14 @@ impl Session {
                 }
             }
         }
-        // The client left: what it said is stored; the conversation stays in progress until the next session or
-        // the sweep finishes it.
+        // The client left: what the engine still holds is drained and stored; the conversation stays in progress
+        // until the next session or the sweep finishes it.
+        if let Some(stt) = self.stt.take() {
+            let mut remaining = stt.finish();
+            while let Ok(Some(segment)) = tokio::time::timeout(STT_DRAIN, remaining.recv()).await {
+                self.hear(segment);
+            }
+        }
         let _ = self.flush(&mut socket).await;
     }
 
@@ -401,6 +409,10 @@ impl Session {
             Ok(appended) => {
                 self.pending.clear();
                 self.last_segments = Some(now);
+                // Read-your-writes: a client that opens the conversation after seeing the segments finds them.
+                if let Err(error) = self.state.caught_up(appended.position).await {
+                    tracing::warn!(%error, "live segments are stored but not yet readable");
+                }
                 for event in appended.events {
                     if let ConversationEvent::SegmentsAppended {
                         segments,

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::Utc;
+use omi_commands::Metadata;
 use omi_domain::action_item::{ActionItem, ActionItemCommand};
 use omi_domain::Patch;
 use omi_projections::action_items::{self, ActionItemFilter, ActionItemView};
@@ -71,7 +72,8 @@ impl ActionItemInput {
     }
 }
 
-async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<ActionItemView> {
+/// The user's action item, or 404.
+pub(crate) async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<ActionItemView> {
     action_items::get(&state.database, uid, id)
         .await?
         .ok_or_else(|| ApiError::NotFound("Action item not found".into()))
@@ -190,13 +192,26 @@ async fn create_batch(
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
-    let metadata = user.metadata();
+    let created = create_all(&state, &user.uid, &user.metadata(), commands).await?;
+    Ok(Json(
+        json!({ "action_items": created, "created_count": created.len() }),
+    ))
+}
+
+/// Runs validated create commands (`(id, command)`), waits once for the read model, and reads the items back
+/// in order.
+pub(crate) async fn create_all(
+    state: &AppState,
+    uid: &str,
+    metadata: &Metadata,
+    commands: Vec<(String, ActionItemCommand)>,
+) -> ApiResult<Vec<ActionItemView>> {
     let mut last = None;
     let mut ids = Vec::with_capacity(commands.len());
     for (id, command) in commands {
         let appended = state
             .commands
-            .execute::<ActionItem>(&id, command, &metadata)
+            .execute::<ActionItem>(&id, command, metadata)
             .await?;
         last = last.max(appended.position);
         ids.push(id);
@@ -204,11 +219,9 @@ async fn create_batch(
     state.caught_up(last).await?;
     let mut created = Vec::with_capacity(ids.len());
     for id in &ids {
-        created.push(read(&state, &user.uid, id).await?);
+        created.push(read(state, uid, id).await?);
     }
-    Ok(Json(
-        json!({ "action_items": created, "created_count": created.len() }),
-    ))
+    Ok(created)
 }
 
 async fn get_one(
@@ -232,7 +245,8 @@ struct ActionItemUpdate {
     export_platform: Patch<String>,
 }
 
-fn times(patch: Patch<InputTime>) -> Patch<chrono::DateTime<Utc>> {
+/// A patch of a client timestamp as a patch of the time.
+pub(crate) fn times(patch: Patch<InputTime>) -> Patch<chrono::DateTime<Utc>> {
     match patch {
         Patch::Keep => Patch::Keep,
         Patch::Clear => Patch::Clear,

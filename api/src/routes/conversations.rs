@@ -6,7 +6,7 @@
 
 mod edits;
 pub mod imports;
-mod lifecycle;
+pub(crate) mod lifecycle;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -38,7 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/conversations/from-text", post(import_text))
         .route("/v1/conversations/merge", post(lifecycle::merge))
         .route("/v1/conversations/{id}", get(get_one).delete(delete_one))
-        .route("/v1/conversations/{id}/reprocess", post(lifecycle::reprocess))
+        .route(
+            "/v1/conversations/{id}/reprocess",
+            post(lifecycle::reprocess),
+        )
         .route("/v1/conversations/{id}/title", patch(edit_title))
         .route("/v1/conversations/{id}/overview", patch(edit_overview))
         .route(
@@ -68,7 +71,10 @@ pub fn router() -> Router<AppState> {
             "/v1/conversations/{id}/action-items/{index}",
             patch(edits::rename_action_item),
         )
-        .route("/v1/conversations/{id}/visibility", patch(change_visibility))
+        .route(
+            "/v1/conversations/{id}/visibility",
+            patch(change_visibility),
+        )
         .route("/v1/conversations/{id}/shared", get(shared))
         .route("/v1/public-conversations", get(public))
         .route("/v1/conversations/{id}/starred", patch(star))
@@ -93,7 +99,12 @@ pub(crate) async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<Con
 }
 
 /// Runs a command on the user's conversation `id` and waits for the read model.
-async fn run(state: &AppState, user: &CurrentUser, id: &str, command: ConversationCommand) -> ApiResult<()> {
+async fn run(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    command: ConversationCommand,
+) -> ApiResult<()> {
     state
         .execute::<Conversation>(id, command, &user.metadata())
         .await?;
@@ -126,7 +137,10 @@ fn yes() -> bool {
 fn statuses(pairs: &QueryPairs, problems: &mut Vec<Problem>) -> Vec<ConversationStatus> {
     let names = pairs.all("statuses");
     if names.is_empty() {
-        return vec![ConversationStatus::Processing, ConversationStatus::Completed];
+        return vec![
+            ConversationStatus::Processing,
+            ConversationStatus::Completed,
+        ];
     }
     let mut statuses = Vec::new();
     for name in names {
@@ -253,6 +267,9 @@ async fn edit_title(
     Path(id): Path<String>,
     Params(query): Params<TitleQuery>,
 ) -> ApiResult<Json<Value>> {
+    if query.title.trim().is_empty() {
+        return Err(ApiError::invalid("query.title", "Title cannot be empty"));
+    }
     let command = ConversationCommand::EditTitle {
         uid: user.uid.clone(),
         title: query.title,
@@ -260,7 +277,9 @@ async fn edit_title(
     };
     run(&state, &user, &id, command).await?;
     let conversation = read(&state, &user.uid, &id).await?;
-    Ok(Json(json!({ "status": "Ok", "conversation": conversation })))
+    Ok(Json(
+        json!({ "status": "Ok", "conversation": conversation }),
+    ))
 }
 
 /// A non-empty string field of a JSON object body, else 400 `missing`.
@@ -378,7 +397,9 @@ async fn star(
     };
     run(&state, &user, &id, command).await?;
     let conversation = read(&state, &user.uid, &id).await?;
-    Ok(Json(json!({ "status": "Ok", "conversation": conversation })))
+    Ok(Json(
+        json!({ "status": "Ok", "conversation": conversation }),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
+use omi_commands::Metadata;
 use omi_domain::memory::{memory_id, Memory, MemoryCategory, MemoryCommand, Visibility};
 use omi_projections::memories::{self, MemoryView};
 use omi_projections::memory_history::{self, MemoryHistory};
@@ -119,7 +120,8 @@ pub fn create_command(
     (id, command)
 }
 
-async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<MemoryView> {
+/// The user's memory, or 404.
+pub(crate) async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<MemoryView> {
     memories::get(&state.database, uid, id)
         .await?
         .ok_or_else(|| ApiError::NotFound("Memory not found".into()))
@@ -248,15 +250,34 @@ async fn create_batch(
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
-    let metadata = user.metadata();
-    let mut ids = Vec::with_capacity(valid.len());
+    let valid = valid
+        .into_iter()
+        .map(|memory| {
+            let manually_added = memory.category == MemoryCategory::Manual;
+            (memory, manually_added)
+        })
+        .collect();
+    let created = create_all(&state, &user.uid, &user.metadata(), valid).await?;
+    Ok(Json(
+        json!({ "created_count": created.len(), "memories": created }),
+    ))
+}
+
+/// Creates validated memories (each with whether it counts as manually added), waits once for the read model,
+/// and reads them back in order.
+pub(crate) async fn create_all(
+    state: &AppState,
+    uid: &str,
+    metadata: &Metadata,
+    memories: Vec<(NewMemory, bool)>,
+) -> ApiResult<Vec<MemoryView>> {
+    let mut ids = Vec::with_capacity(memories.len());
     let mut last = None;
-    for memory in valid {
-        let manually_added = memory.category == MemoryCategory::Manual;
-        let (id, command) = create_command(&user.uid, memory, manually_added);
+    for (memory, manually_added) in memories {
+        let (id, command) = create_command(uid, memory, manually_added);
         let appended = state
             .commands
-            .execute::<Memory>(&id, command, &metadata)
+            .execute::<Memory>(&id, command, metadata)
             .await?;
         last = last.max(appended.position);
         ids.push(id);
@@ -264,11 +285,9 @@ async fn create_batch(
     state.caught_up(last).await?;
     let mut created = Vec::with_capacity(ids.len());
     for id in &ids {
-        created.push(read(&state, &user.uid, id).await?);
+        created.push(read(state, uid, id).await?);
     }
-    Ok(Json(
-        json!({ "created_count": created.len(), "memories": created }),
-    ))
+    Ok(created)
 }
 
 async fn get_one(
@@ -279,12 +298,46 @@ async fn get_one(
     Ok(Json(read(&state, &user.uid, &id).await?))
 }
 
+/// A partial update of a memory (`PUT /v1/memories/{id}`, the developer API's `PATCH`).
 #[derive(Deserialize)]
-struct MemoryUpdate {
-    content: Option<String>,
-    category: Option<String>,
-    visibility: Option<String>,
-    tags: Option<Vec<String>>,
+pub(crate) struct MemoryUpdate {
+    pub content: Option<String>,
+    pub category: Option<String>,
+    pub visibility: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+impl MemoryUpdate {
+    /// The edit command for the user's memory; 422 when no field is given or the visibility is unknown.
+    pub(crate) fn into_command(self, uid: &str) -> ApiResult<MemoryCommand> {
+        if self.content.is_none()
+            && self.category.is_none()
+            && self.visibility.is_none()
+            && self.tags.is_none()
+        {
+            return Err(ApiError::invalid(
+                "body",
+                "at least one of content, category, visibility, tags is required",
+            ));
+        }
+        let visibility = match self.visibility.as_deref() {
+            None => None,
+            Some(name) => Some(Visibility::parse(name).ok_or_else(|| {
+                ApiError::invalid(
+                    "body.visibility",
+                    "visibility must be 'private' or 'public'",
+                )
+            })?),
+        };
+        Ok(MemoryCommand::EditMemory {
+            uid: uid.to_string(),
+            content: self.content,
+            category: self.category.as_deref().map(MemoryCategory::from_input),
+            tags: self.tags.map(clean_tags),
+            visibility,
+            at: now(),
+        })
+    }
 }
 
 async fn update(
@@ -293,33 +346,7 @@ async fn update(
     Path(id): Path<String>,
     Body(body): Body<MemoryUpdate>,
 ) -> ApiResult<Json<MemoryView>> {
-    if body.content.is_none()
-        && body.category.is_none()
-        && body.visibility.is_none()
-        && body.tags.is_none()
-    {
-        return Err(ApiError::invalid(
-            "body",
-            "at least one of content, category, visibility, tags is required",
-        ));
-    }
-    let visibility = match body.visibility.as_deref() {
-        None => None,
-        Some(name) => Some(Visibility::parse(name).ok_or_else(|| {
-            ApiError::invalid(
-                "body.visibility",
-                "visibility must be 'private' or 'public'",
-            )
-        })?),
-    };
-    let command = MemoryCommand::EditMemory {
-        uid: user.uid.clone(),
-        content: body.content,
-        category: body.category.as_deref().map(MemoryCategory::from_input),
-        tags: body.tags.map(clean_tags),
-        visibility,
-        at: now(),
-    };
+    let command = body.into_command(&user.uid)?;
     state
         .execute::<Memory>(&id, command, &user.metadata())
         .await?;

@@ -1,10 +1,10 @@
 //! The HTTP routes, one module per Omi router, assembled with the cross-cutting layers.
 
-mod action_items;
+pub(crate) mod action_items;
+pub(crate) mod conversations;
 mod developer;
 mod keys;
-mod conversations;
-mod memories;
+pub(crate) mod memories;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -25,7 +25,9 @@ pub fn app(state: AppState) -> Router {
         .merge(conversations::router())
         .merge(crate::listen::router())
         .merge(keys::router())
+        .merge(crate::openapi::router())
         .merge(developer::router(state.clone()))
+        .merge(crate::mcp::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

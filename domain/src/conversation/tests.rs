@@ -276,8 +276,14 @@ fn an_append_of_only_empty_text_records_nothing() {
 fn appending_to_a_conversation_that_is_not_in_progress_conflicts() {
     Given::with(())
         .given(completed())
-        .when(append(vec![segment("z", 0, "Late words.", 9.0, 10.0)], 5, 6))
-        .then_expect_error(DomainError::Conflict("Conversation is not in progress".into()));
+        .when(append(
+            vec![segment("z", 0, "Late words.", 9.0, 10.0)],
+            5,
+            6,
+        ))
+        .then_expect_error(DomainError::Conflict(
+            "Conversation is not in progress".into(),
+        ));
 }
 
 #[test]
@@ -329,7 +335,9 @@ fn requesting_processing_of_a_processed_conversation_conflicts() {
             force: true,
             at: at(30),
         })
-        .then_expect_error(DomainError::Conflict("Conversation is not in progress".into()));
+        .then_expect_error(DomainError::Conflict(
+            "Conversation is not in progress".into(),
+        ));
 }
 
 #[test]
@@ -410,7 +418,11 @@ fn reprocessing_a_failed_conversation_is_allowed() {
         .unwrap();
     assert!(matches!(
         events.as_slice(),
-        [ConversationEvent::ProcessingRequested { run: 2, reprocess: true, .. }]
+        [ConversationEvent::ProcessingRequested {
+            run: 2,
+            reprocess: true,
+            ..
+        }]
     ));
 }
 
@@ -761,7 +773,9 @@ fn a_merge_needs_a_completed_conversation_and_a_begun_merge() {
             into: "m".into(),
             at: at(121),
         })
-        .then_expect_error(DomainError::Conflict("Conversation is not being merged".into()));
+        .then_expect_error(DomainError::Conflict(
+            "Conversation is not being merged".into(),
+        ));
 }
 
 #[test]

@@ -192,9 +192,15 @@ pub const CATEGORIES: [&str; 33] = [
     "other",
 ];
 
-/// A category as stored: a known one, or `other` for anything else (as the reference coerces LLM output).
+/// A category as stored: a known one (trimmed, any case; the enum member name `romance` is read as
+/// `romantic`), or `other` for anything else, as the reference coerces model output.
 pub fn coerce_category(name: &str) -> String {
     let name = name.trim().to_ascii_lowercase();
+    let name = if name == "romance" {
+        "romantic".to_string()
+    } else {
+        name
+    };
     if CATEGORIES.contains(&name.as_str()) {
         name
     } else {

@@ -60,10 +60,7 @@ enum Bind {
     Bool(bool),
 }
 
-fn bind_all<'q>(
-    mut query: crate::sql::AnyQuery<'q>,
-    binds: Vec<Bind>,
-) -> crate::sql::AnyQuery<'q> {
+fn bind_all<'q>(mut query: crate::sql::AnyQuery<'q>, binds: Vec<Bind>) -> crate::sql::AnyQuery<'q> {
     for bind in binds {
         query = match bind {
             Bind::Text(value) => query.bind(value),
@@ -233,12 +230,11 @@ pub async fn shared(
     database: &Database,
     id: &str,
 ) -> Result<Option<ConversationView>, ProjectionError> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT doc FROM conversations WHERE id = $1 AND visibility <> 'private'",
-    )
-    .bind(id)
-    .fetch_optional(database.pool())
-    .await?;
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT doc FROM conversations WHERE id = $1 AND visibility <> 'private'")
+            .bind(id)
+            .fetch_optional(database.pool())
+            .await?;
     let view: Option<ConversationView> =
         row.map(|(doc,)| serde_json::from_str(&doc)).transpose()?;
     Ok(view.map(|mut view| {

@@ -116,7 +116,11 @@ impl StructuredView {
                 .iter()
                 .map(|item| EmbeddedActionItemView::from_domain(item, conversation_id))
                 .collect(),
-            events: structured.events.iter().map(EventView::from_domain).collect(),
+            events: structured
+                .events
+                .iter()
+                .map(EventView::from_domain)
+                .collect(),
         }
     }
 }
@@ -500,7 +504,13 @@ mod tests {
     fn an_import_is_processing_with_its_segments_and_times_in_utc() {
         let (uid, row) = run(&[imported(), requested(1, false)]).unwrap();
         assert_eq!(uid, "u1");
-        assert_eq!(row.runs, Runs { requested: 1, finished: 0 });
+        assert_eq!(
+            row.runs,
+            Runs {
+                requested: 1,
+                finished: 0
+            }
+        );
         let json = serde_json::to_value(&row.view).unwrap();
         assert_eq!(json["status"], "processing");
         assert_eq!(json["created_at"], "2023-11-14T22:13:20+00:00");
@@ -543,9 +553,17 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(row.view.status, ConversationStatus::Completed);
-        assert_eq!(row.runs, Runs { requested: 2, finished: 1 });
         assert_eq!(
-            row.view.structured.action_items[0].conversation_id.as_deref(),
+            row.runs,
+            Runs {
+                requested: 2,
+                finished: 1
+            }
+        );
+        assert_eq!(
+            row.view.structured.action_items[0]
+                .conversation_id
+                .as_deref(),
             Some("c1")
         );
     }

@@ -66,11 +66,12 @@ pub async fn ids_of_conversation(
     uid: &str,
     conversation_id: &str,
 ) -> Result<Vec<String>, ProjectionError> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT id FROM memories WHERE uid = $1 AND conversation_id = $2 ORDER BY id")
-            .bind(uid)
-            .bind(conversation_id)
-            .fetch_all(database.pool())
-            .await?;
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM memories WHERE uid = $1 AND conversation_id = $2 ORDER BY id",
+    )
+    .bind(uid)
+    .bind(conversation_id)
+    .fetch_all(database.pool())
+    .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }

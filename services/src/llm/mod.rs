@@ -228,57 +228,8 @@ pub trait LanguageModel: Send + Sync {
     async fn analyze(&self, input: &ConversationInput) -> Result<Analysis, LlmError>;
 }
 
-/// The 33 conversation categories (spec §2.1 CategoryEnum), in the spec's order.
-pub const CATEGORIES: [&str; 33] = [
-    "personal",
-    "education",
-    "health",
-    "finance",
-    "legal",
-    "philosophy",
-    "spiritual",
-    "science",
-    "entrepreneurship",
-    "parenting",
-    "romantic",
-    "travel",
-    "inspiration",
-    "technology",
-    "business",
-    "social",
-    "work",
-    "sports",
-    "politics",
-    "literature",
-    "history",
-    "architecture",
-    "music",
-    "weather",
-    "news",
-    "entertainment",
-    "psychology",
-    "real",
-    "design",
-    "family",
-    "economics",
-    "environment",
-    "other",
-];
-
-/// One of [`CATEGORIES`]: the value itself (trimmed, case-insensitive; the enum member name
-/// `romance` is accepted for `romantic`), anything else → `"other"`.
-pub fn coerce_category(value: &str) -> String {
-    let v = value.trim().to_ascii_lowercase();
-    let v = if v == "romance" {
-        "romantic".to_string()
-    } else {
-        v
-    };
-    match CATEGORIES.iter().find(|c| **c == v) {
-        Some(c) => c.to_string(),
-        None => "other".to_string(),
-    }
-}
+/// The 33 conversation categories and the coercion of model output onto them live with the conversation.
+pub use omi_domain::conversation::{coerce_category, CATEGORIES};
 
 /// The emoji shown for a category (an unknown category gets the `other` emoji).
 pub fn category_emoji(category: &str) -> &'static str {

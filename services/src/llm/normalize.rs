@@ -252,7 +252,11 @@ mod tests {
     fn long_transcripts_are_never_discarded() {
         let mut a = analysis("");
         a.discarded = true;
-        let long = ConversationInput::from_text("word ".repeat(101), crate::llm::TextSource::Message, at(10));
+        let long = ConversationInput::from_text(
+            "word ".repeat(101),
+            crate::llm::TextSource::Message,
+            at(10),
+        );
         assert_eq!(normalize(a, &long).title, "An Overview");
     }
 

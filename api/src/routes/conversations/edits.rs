@@ -38,12 +38,13 @@ pub(super) async fn segment_text(
 
 /// Who a segment is assigned to: `(is_user, person_id)`.
 fn assignment(assign_type: &str, value: Option<&str>) -> ApiResult<(bool, Option<String>)> {
-    let value = value.map(str::trim).filter(|v| !v.is_empty() && *v != "null");
+    let value = value
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && *v != "null");
     match assign_type {
         "is_user" => {
-            let is_user = value.is_some_and(|v| {
-                matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes")
-            });
+            let is_user = value
+                .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
             Ok((is_user, None))
         }
         "person_id" => Ok((false, value.map(String::from))),
@@ -418,7 +419,10 @@ mod tests {
             assignment("person_id", Some("p1")).unwrap(),
             (false, Some("p1".into()))
         );
-        assert_eq!(assignment("person_id", Some("null")).unwrap(), (false, None));
+        assert_eq!(
+            assignment("person_id", Some("null")).unwrap(),
+            (false, None)
+        );
         assert!(matches!(
             assignment("speaker", Some("x")),
             Err(ApiError::BadRequest(message)) if message == "Invalid assign type"

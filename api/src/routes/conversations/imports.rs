@@ -337,11 +337,9 @@ mod tests {
     }
 
     fn segments(body: Value) -> Result<Import, ApiError> {
-        serde_json::from_value::<SegmentsImportInput>(body).unwrap().into_import(
-            "u1",
-            ConversationSource::ExternalIntegration,
-            now(),
-        )
+        serde_json::from_value::<SegmentsImportInput>(body)
+            .unwrap()
+            .into_import("u1", ConversationSource::ExternalIntegration, now())
     }
 
     fn problems(result: Result<Import, ApiError>) -> Vec<String> {

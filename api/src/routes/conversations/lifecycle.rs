@@ -200,9 +200,11 @@ fn merge_sources(id: &str, sources: &[ConversationView]) -> Option<Merged> {
             .map(str::to_string)
             .filter(|text| !text.trim().is_empty())
     };
-    let has_segments = sources
-        .iter()
-        .any(|s| s.transcript_segments.as_ref().is_some_and(|v| !v.is_empty()));
+    let has_segments = sources.iter().any(|s| {
+        s.transcript_segments
+            .as_ref()
+            .is_some_and(|v| !v.is_empty())
+    });
     if !has_segments {
         let texts: Vec<String> = sources.iter().filter_map(text_of).collect();
         if texts.is_empty() {
@@ -389,7 +391,12 @@ mod tests {
         Utc.timestamp_opt(1_700_000_000 + seconds, 0).unwrap()
     }
 
-    fn view(id: &str, start: i64, segments: Vec<(f64, f64)>, text: Option<&str>) -> ConversationView {
+    fn view(
+        id: &str,
+        start: i64,
+        segments: Vec<(f64, f64)>,
+        text: Option<&str>,
+    ) -> ConversationView {
         let segments: Vec<TranscriptSegment> = segments
             .into_iter()
             .enumerate()
@@ -446,19 +453,32 @@ mod tests {
 
     #[test]
     fn text_imports_merge_into_one_text_or_one_segment_each() {
-        let texts = vec![view("a", 0, vec![], Some("first")), view("b", 100, vec![], Some("second"))];
+        let texts = vec![
+            view("a", 0, vec![], Some("first")),
+            view("b", 100, vec![], Some("second")),
+        ];
         let merged = merge_sources("m", &texts).unwrap();
         assert!(merged.segments.is_empty());
         let data = merged.external_data.unwrap();
         assert_eq!(data["text"], "first\n\nsecond");
         assert_eq!(data["text_source"], "message");
 
-        let mixed = vec![view("a", 0, vec![(0.0, 5.0)], None), view("b", 100, vec![], Some("note"))];
+        let mixed = vec![
+            view("a", 0, vec![(0.0, 5.0)], None),
+            view("b", 100, vec![], Some("note")),
+        ];
         let merged = merge_sources("m", &mixed).unwrap();
         assert_eq!(merged.segments.len(), 2);
         assert_eq!(merged.segments[1].text, "note");
-        assert_eq!((merged.segments[1].start, merged.segments[1].end), (100.0, 160.0));
+        assert_eq!(
+            (merged.segments[1].start, merged.segments[1].end),
+            (100.0, 160.0)
+        );
 
-        assert!(merge_sources("m", &[view("a", 0, vec![], None), view("b", 1, vec![], None)]).is_none());
+        assert!(merge_sources(
+            "m",
+            &[view("a", 0, vec![], None), view("b", 1, vec![], None)]
+        )
+        .is_none());
     }
 }

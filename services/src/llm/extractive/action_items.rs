@@ -403,7 +403,10 @@ fn clause_end(words: &[&str], start: usize) -> usize {
         // "check if the car needs gas": "if"/"whether" after such a verb is its object
         let complement = matches!(w, "if" | "whether")
             && k > 0
-            && matches!(words[k - 1], "check" | "see" | "ask" | "out" | "confirm" | "verify" | "find");
+            && matches!(
+                words[k - 1],
+                "check" | "see" | "ask" | "out" | "confirm" | "verify" | "find"
+            );
         let clause_word = CLAUSE_ENDS.contains(&w) && !complement;
         if hard_punct || comma_break || and_subject || (k > start && clause_word) {
             return k;
@@ -722,10 +725,16 @@ mod tests {
     #[test]
     fn check_if_keeps_its_object() {
         assert_eq!(
-            one("Sarah", "Can you also check if the car needs gas before we drive up there?"),
+            one(
+                "Sarah",
+                "Can you also check if the car needs gas before we drive up there?"
+            ),
             item("Check if the car needs gas before we drive up there", None)
         );
-        assert_eq!(one("User", "I'll call you if I'm late tomorrow."), item("Call Sarah", Some(utc(2026, 11, 26, 23, 59))));
+        assert_eq!(
+            one("User", "I'll call you if I'm late tomorrow."),
+            item("Call Sarah", Some(utc(2026, 11, 26, 23, 59)))
+        );
     }
 
     #[test]

@@ -268,7 +268,18 @@ fn is_event_word(words: &[&str], i: usize, w: &str) -> bool {
     if NEEDS_DETERMINER.contains(&w) {
         let prev = if i == 0 { "" } else { words[i - 1] };
         let possessive = prev.ends_with("'s")
-            && !matches!(prev, "let's" | "it's" | "that's" | "what's" | "he's" | "she's" | "there's" | "here's" | "who's");
+            && !matches!(
+                prev,
+                "let's"
+                    | "it's"
+                    | "that's"
+                    | "what's"
+                    | "he's"
+                    | "she's"
+                    | "there's"
+                    | "here's"
+                    | "who's"
+            );
         return DETERMINERS.contains(&prev) || possessive;
     }
     true
@@ -476,7 +487,10 @@ mod tests {
 
     #[test]
     fn another_part_of_today_does_not_set_the_hour() {
-        let e = one("User", "So mom called this morning, she wants us to come over for dinner on Sunday.");
+        let e = one(
+            "User",
+            "So mom called this morning, she wants us to come over for dinner on Sunday.",
+        );
         assert_eq!(e, ("Dinner".into(), utc(2026, 11, 29, 19, 0), 30));
     }
 

@@ -360,29 +360,3 @@ fn odd_inputs_do_not_panic() {
         }
     }
 }
-
-#[test]
-fn zz_probe() {
-    let cases: Vec<Vec<(&str, &str)>> = vec![
-        vec![
-            ("User", "So mom called this morning, she wants us to come over for dinner on Sunday."),
-            ("Speaker 1", "Oh nice, what time?"),
-            ("User", "Around six. I need to pick up a cake from the bakery on Saturday. My sister Emma is flying in from Chicago too."),
-            ("Speaker 1", "Cool. Can you also check if the car needs gas before we drive up there?"),
-            ("User", "Yeah, I'll check it tomorrow. Honestly I love these family dinners, even if my dad talks politics the whole time."),
-        ],
-        vec![
-            ("Speaker 0", "so the main thing we found is that the latency spikes come from the database connection pool being too small"),
-            ("Speaker 1", "right so if we bump the pool size to fifty and add a retry with backoff that should fix most of the timeouts"),
-            ("Speaker 0", "yeah i'll open a pull request for the pool size today and we need to add alerts on the p99 latency by next week"),
-            ("Speaker 1", "sounds good and let's review the dashboards together on thursday at two"),
-        ],
-        vec![
-            ("Speaker 0", "Today we will talk about photosynthesis. Plants convert light energy into chemical energy stored in glucose. The process happens in the chloroplasts, which contain chlorophyll. Chlorophyll absorbs mostly blue and red light, which is why leaves look green. For the exam next Tuesday, make sure to review the light-dependent reactions and the Calvin cycle."),
-        ],
-    ];
-    for lines in cases {
-        let a = analyze(&lines);
-        println!("{a:#?}");
-    }
-}

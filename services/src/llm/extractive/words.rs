@@ -527,7 +527,10 @@ pub(crate) const NON_TASK_VERBS: &[&str] = &[
     "ha",
     "haha",
     "kidding",
-    "joking", "talk", "discuss", "chat",
+    "joking",
+    "talk",
+    "discuss",
+    "chat",
 ];
 
 /// Words that signal a decision or a plan ("we decided", "we agreed").

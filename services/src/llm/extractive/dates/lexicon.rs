@@ -93,7 +93,12 @@ pub(super) fn year_number(w: &str) -> Option<i32> {
 }
 
 /// The date `month`/`day` in `year`, or this year's if not before today, else next year's.
-pub(super) fn next_date(today: NaiveDate, month: u32, day: u32, year: Option<i32>) -> Option<NaiveDate> {
+pub(super) fn next_date(
+    today: NaiveDate,
+    month: u32,
+    day: u32,
+    year: Option<i32>,
+) -> Option<NaiveDate> {
     if let Some(y) = year {
         return NaiveDate::from_ymd_opt(y, month, day);
     }

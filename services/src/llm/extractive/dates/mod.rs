@@ -11,8 +11,9 @@
 //!   dates such as "December 3rd", "Dec 3 2027", "3rd of December", "the 5th" (the next such
 //!   date on or after today).
 //! - Times: "at 3pm", "3:30 pm", "15:00", "3 o'clock", "noon"/"midday" (12:00), "midnight" (23:59);
-//!   a bare "at 3" is 15:00 for 1–7, 08:00–11:00 for 8–11 (or the afternoon when a part of day
-//!   after noon is named: "tomorrow evening at 7" is 19:00); parts of day: "morning" 09:00,
+//!   a bare "at 3" / "at two" (after at/around/by/until/before) is 13:00–19:00 for 1–7,
+//!   08:00–12:00 for 8–12 (or the afternoon when a part of day after noon is named: "tomorrow
+//!   evening at 7" is 19:00); parts of day: "morning" 09:00,
 //!   "afternoon" 14:00, "evening" 18:00, "night"/"tonight" 20:00 — after a day ("tomorrow
 //!   morning", "Friday night"), "this", or a preposition ("in the morning", "at night"), so that
 //!   "morning meetings" is not a time.
@@ -23,9 +24,10 @@
 //! - A day without a time is 23:59 local. A time without a day is today, or tomorrow when that
 //!   time has already passed ("call him at 9" said at 10:00 means tomorrow 09:00); except a part
 //!   of day introduced by "this" ("this morning") or "tonight", which stays today — if it has
-//!   passed, the result is in the past and callers drop it.
+//!   passed, the result is in the past and callers drop it ("this morning" said at 10:00 gives no
+//!   due date). "this morning" next to another day ("called this morning about Sunday") is
+//!   ignored.
 //! - "yesterday", "last week/night/Friday…", "… ago", "earlier today" mark the mention as past.
-
 
 mod lexicon;
 mod scanner;
@@ -138,8 +140,6 @@ const CONNECTORS: [&str; 18] = [
     "at", "on", "by", "before", "until", "till", "til", "around", "from", "this", "next", "the",
     "in", "within", "for", "sometime", "later", "over",
 ];
-
-
 
 /// Scans a tokenized sentence for time expressions.
 pub(crate) fn scan(tokens: &[Token], clock: &Clock) -> TimeMention {

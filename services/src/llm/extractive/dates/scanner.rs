@@ -3,8 +3,9 @@
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 
 use super::lexicon::{
-    day_number, is_ordinal, is_period_word, last_day_of_month, meridiem_word, month, next_date, parse_hm, parse_number,
-    part_of_day, split_meridiem, unit, weekday, word_hour, year_number, Unit,
+    day_number, is_ordinal, is_period_word, last_day_of_month, meridiem_word, month, next_date,
+    parse_hm, parse_number, part_of_day, split_meridiem, unit, weekday, word_hour, year_number,
+    Unit,
 };
 use super::Clock;
 
@@ -35,7 +36,6 @@ const AFTER_BARE_HOUR: [&str; 24] = [
     "so",
     "ish",
 ];
-
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct ClockTime {

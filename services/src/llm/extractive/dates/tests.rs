@@ -129,7 +129,10 @@ fn a_time_without_a_day_rolls_over_when_passed() {
 fn hours_in_words() {
     assert_eq!(at("on thursday at two"), Some(utc(2026, 11, 26, 14, 0)));
     assert_eq!(at("around six tomorrow"), Some(utc(2026, 11, 26, 18, 0)));
-    assert_eq!(at("at ten o'clock tomorrow"), Some(utc(2026, 11, 26, 10, 0)));
+    assert_eq!(
+        at("at ten o'clock tomorrow"),
+        Some(utc(2026, 11, 26, 10, 0))
+    );
     assert_eq!(at("at one point"), None);
 }
 

@@ -1,0 +1,606 @@
+//! The MCP tools (spec §7.5): their input schemas and what calling each does. Every transport (Streamable
+//! HTTP, the legacy HTTP+SSE transport, stdio) calls [`call`]; writes go through the aggregates with the MCP
+//! key as the actor, reads through the read models.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+
+use omi_domain::action_item::{ActionItem, ActionItemCommand};
+use omi_domain::memory::{Memory, MemoryCommand};
+use omi_domain::Patch;
+use omi_projections::action_items::{self, ActionItemFilter};
+use omi_projections::memories::{self, MemoryView};
+use rmcp::model::{CallToolResult, ContentBlock, ErrorCode, ErrorData, JsonObject, Tool};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::data;
+use crate::error::{ApiError, Problem};
+use crate::key_auth::KeyHolder;
+use crate::routes::action_items::{self as action_item_routes, ActionItemInput};
+use crate::routes::memories::{self as memory_routes, MemoryUpdate};
+use crate::state::AppState;
+use crate::time_input::{now, InputTime};
+
+/// JSON-RPC error code of a tool that did not find what it was asked for (spec §7.5).
+pub const NOT_FOUND: ErrorCode = ErrorCode(-32001);
+/// JSON-RPC error code of any other tool failure (spec §7.5).
+pub const TOOL_FAILED: ErrorCode = ErrorCode(-32000);
+
+/// The most memories `search_memories` looks at.
+const SEARCH_SCAN: i64 = 10_000;
+
+#[derive(Deserialize, JsonSchema)]
+struct GetMemories {
+    /// Only memories of these categories: interesting, system, manual (legacy names such as core, hobbies,
+    /// work, skills, learnings, other are accepted too). Empty or absent: all categories.
+    #[serde(default)]
+    categories: Vec<String>,
+    /// How many memories to return (1-5000), highest scored first.
+    #[serde(default = "hundred")]
+    limit: i64,
+    /// How many memories to skip, for paging.
+    #[serde(default)]
+    offset: i64,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct CreateMemory {
+    /// The fact about the user to remember, e.g. "User prefers window seats".
+    content: String,
+    /// Ignored: the category is detected from the content (system for facts about the user, interesting
+    /// otherwise).
+    #[serde(default)]
+    #[allow(dead_code)]
+    category: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct EditMemory {
+    /// The id of the memory to edit (from get_memories or search_memories).
+    memory_id: String,
+    /// The new text of the memory.
+    content: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct DeleteMemory {
+    /// The id of the memory to delete.
+    memory_id: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct SearchMemories {
+    /// Words to look for in the user's memories.
+    query: String,
+    /// How many memories to return (1-100), most relevant first.
+    #[serde(default = "ten")]
+    limit: i64,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct GetConversations {
+    /// Only conversations created on or after this day (YYYY-MM-DD, UTC; an ISO-8601 time also works).
+    #[serde(default)]
+    start_date: Option<String>,
+    /// Only conversations created on or before this day (YYYY-MM-DD, inclusive, UTC).
+    #[serde(default)]
+    end_date: Option<String>,
+    /// Only conversations of these categories (work, personal, business, health, ...); unknown names are
+    /// ignored. Empty or absent: all.
+    #[serde(default)]
+    categories: Vec<String>,
+    /// How many conversations to return (1-1000), newest first.
+    #[serde(default = "twenty")]
+    limit: i64,
+    /// How many conversations to skip, for paging.
+    #[serde(default)]
+    offset: i64,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct GetConversationById {
+    /// The id of the conversation (from get_conversations).
+    conversation_id: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct GetActionItems {
+    /// true: only completed items; false: only open ones; absent: both.
+    #[serde(default)]
+    completed: Option<bool>,
+    /// How many items to return (1-500), newest first.
+    #[serde(default = "fifty")]
+    limit: i64,
+    /// How many items to skip, for paging.
+    #[serde(default)]
+    offset: i64,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct CreateActionItem {
+    /// What is to be done.
+    description: String,
+    /// When it is due (ISO-8601, e.g. 2026-03-01T09:00:00Z, or YYYY-MM-DD).
+    #[serde(default)]
+    due_at: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct CompleteActionItem {
+    /// The id of the action item (from get_action_items).
+    action_item_id: String,
+    /// true marks it done (the default), false opens it again.
+    #[serde(default = "yes")]
+    completed: bool,
+}
+
+fn hundred() -> i64 {
+    100
+}
+fn fifty() -> i64 {
+    50
+}
+fn twenty() -> i64 {
+    20
+}
+fn ten() -> i64 {
+    10
+}
+fn yes() -> bool {
+    true
+}
+
+/// The input schema of `T`: a JSON Schema object with the fields' descriptions.
+fn schema<T: JsonSchema>() -> Arc<JsonObject> {
+    let value = serde_json::to_value(schemars::schema_for!(T)).unwrap_or_else(|_| json!({}));
+    let mut object = match value {
+        Value::Object(object) => object,
+        _ => JsonObject::new(),
+    };
+    object.remove("$schema");
+    object.remove("title");
+    object
+        .entry("type")
+        .or_insert_with(|| Value::String("object".into()));
+    object
+        .entry("properties")
+        .or_insert_with(|| Value::Object(JsonObject::new()));
+    Arc::new(object)
+}
+
+/// Every tool, in the order `tools/list` shows them.
+pub fn tools() -> &'static [Tool] {
+    static TOOLS: OnceLock<Vec<Tool>> = OnceLock::new();
+    TOOLS.get_or_init(|| {
+        vec![
+            Tool::new(
+                "get_memories",
+                "Get the user's memories (facts Omi knows about the user), highest scored first. Optionally \
+                 only some categories.",
+                schema::<GetMemories>(),
+            ),
+            Tool::new(
+                "create_memory",
+                "Remember a new fact about the user. The category is detected from the content.",
+                schema::<CreateMemory>(),
+            ),
+            Tool::new(
+                "edit_memory",
+                "Change the text of one of the user's memories.",
+                schema::<EditMemory>(),
+            ),
+            Tool::new(
+                "delete_memory",
+                "Delete one of the user's memories.",
+                schema::<DeleteMemory>(),
+            ),
+            Tool::new(
+                "search_memories",
+                "Find the user's memories that share words with a query, most relevant first, each with a \
+                 relevance_score between 0 and 1.",
+                schema::<SearchMemories>(),
+            ),
+            Tool::new(
+                "get_conversations",
+                "List the user's completed conversations (title, overview, category, action items, events), \
+                 newest first, optionally within dates and categories. Transcripts are left out: use \
+                 get_conversation_by_id.",
+                schema::<GetConversations>(),
+            ),
+            Tool::new(
+                "get_conversation_by_id",
+                "Get one conversation with its summary and full transcript (who said what, when).",
+                schema::<GetConversationById>(),
+            ),
+            Tool::new(
+                "get_action_items",
+                "List the user's action items (tasks), newest first, optionally only open or only completed \
+                 ones.",
+                schema::<GetActionItems>(),
+            ),
+            Tool::new(
+                "create_action_item",
+                "Add an action item (task) to the user's list, optionally with a due time.",
+                schema::<CreateActionItem>(),
+            ),
+            Tool::new(
+                "complete_action_item",
+                "Mark an action item done (or open it again with completed=false).",
+                schema::<CompleteActionItem>(),
+            ),
+        ]
+    })
+}
+
+/// A JSON-RPC error for a failed request of the tools.
+pub fn tool_error(error: ApiError) -> ErrorData {
+    match error {
+        ApiError::NotFound(message) => ErrorData::new(NOT_FOUND, message, None),
+        ApiError::BadRequest(message) => ErrorData::invalid_params(message, None),
+        ApiError::Validation(problems) => ErrorData::invalid_params(describe(&problems), None),
+        ApiError::Internal(message) => {
+            tracing::error!(%message, "MCP tool failed");
+            ErrorData::new(TOOL_FAILED, "Internal server error", None)
+        }
+        other => ErrorData::new(TOOL_FAILED, other.to_string(), None),
+    }
+}
+
+fn describe(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{}: {}", p.loc.join("."), p.msg))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn arguments<T: DeserializeOwned>(arguments: Option<JsonObject>) -> Result<T, ErrorData> {
+    let value = Value::Object(arguments.unwrap_or_default());
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let message = if path == "." {
+            message
+        } else {
+            format!("{path}: {message}")
+        };
+        ErrorData::invalid_params(format!("Invalid arguments: {message}"), None)
+    })
+}
+
+fn page(limit: i64, offset: i64, max: i64) -> Result<(), ErrorData> {
+    if !(1..=max).contains(&limit) {
+        return Err(ErrorData::invalid_params(
+            format!("limit must be between 1 and {max}"),
+            None,
+        ));
+    }
+    if offset < 0 {
+        return Err(ErrorData::invalid_params(
+            "offset must not be negative",
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// The result of a tool: its JSON as text content (and as structured content).
+fn result(value: Value) -> CallToolResult {
+    let mut result = CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
+    result.structured_content = Some(value);
+    // The field belongs to protocol versions newer than the ones this server speaks.
+    result.result_type = None;
+    result
+}
+
+/// Calls tool `name` for the key's user.
+pub async fn call(
+    state: &AppState,
+    key: &KeyHolder,
+    name: &str,
+    args: Option<JsonObject>,
+) -> Result<CallToolResult, ErrorData> {
+    let value = match name {
+        "get_memories" => get_memories(state, key, arguments(args)?).await?,
+        "create_memory" => create_memory(state, key, arguments(args)?).await?,
+        "edit_memory" => edit_memory(state, key, arguments(args)?).await?,
+        "delete_memory" => delete_memory(state, key, arguments(args)?).await?,
+        "search_memories" => search_memories(state, key, arguments(args)?).await?,
+        "get_conversations" => get_conversations(state, key, arguments(args)?).await?,
+        "get_conversation_by_id" => get_conversation_by_id(state, key, arguments(args)?).await?,
+        "get_action_items" => get_action_items(state, key, arguments(args)?).await?,
+        "create_action_item" => create_action_item(state, key, arguments(args)?).await?,
+        "complete_action_item" => complete_action_item(state, key, arguments(args)?).await?,
+        other => {
+            return Err(ErrorData::invalid_params(
+                format!("Unknown tool: {other}"),
+                None,
+            ))
+        }
+    };
+    Ok(result(value))
+}
+
+async fn get_memories(
+    state: &AppState,
+    key: &KeyHolder,
+    args: GetMemories,
+) -> Result<Value, ErrorData> {
+    page(args.limit, args.offset, 5_000)?;
+    let categories = data::memory_categories(&args.categories).map_err(tool_error)?;
+    let found = memories::list(
+        &state.database,
+        &key.uid,
+        &categories,
+        args.limit,
+        args.offset,
+    )
+    .await
+    .map_err(|e| tool_error(e.into()))?;
+    let found: Vec<MemoryView> = found.into_iter().map(data::list_form).collect();
+    Ok(json!({ "memories": found }))
+}
+
+async fn create_memory(
+    state: &AppState,
+    key: &KeyHolder,
+    args: CreateMemory,
+) -> Result<Value, ErrorData> {
+    let memory = data::create_memory(state, key, data::content_only(args.content))
+        .await
+        .map_err(tool_error)?;
+    Ok(json!({ "success": true, "memory": memory }))
+}
+
+async fn edit_memory(
+    state: &AppState,
+    key: &KeyHolder,
+    args: EditMemory,
+) -> Result<Value, ErrorData> {
+    let command = MemoryUpdate {
+        content: Some(args.content),
+        category: None,
+        visibility: None,
+        tags: None,
+    }
+    .into_command(&key.uid)
+    .map_err(tool_error)?;
+    run_memory(state, key, &args.memory_id, command).await?;
+    Ok(json!({ "success": true }))
+}
+
+async fn delete_memory(
+    state: &AppState,
+    key: &KeyHolder,
+    args: DeleteMemory,
+) -> Result<Value, ErrorData> {
+    let command = MemoryCommand::DeleteMemory {
+        uid: key.uid.clone(),
+        at: now(),
+    };
+    run_memory(state, key, &args.memory_id, command).await?;
+    Ok(json!({ "success": true }))
+}
+
+async fn run_memory(
+    state: &AppState,
+    key: &KeyHolder,
+    id: &str,
+    command: MemoryCommand,
+) -> Result<(), ErrorData> {
+    // Another user's memory reads as missing.
+    memory_routes::read(state, &key.uid, id)
+        .await
+        .map_err(tool_error)?;
+    state
+        .execute::<Memory>(id, command, &key.metadata())
+        .await
+        .map_err(tool_error)?;
+    Ok(())
+}
+
+/// The lowercase words of `text` that carry meaning (short function words dropped, a plural `s` trimmed).
+fn terms(text: &str) -> BTreeSet<String> {
+    const STOP: [&str; 40] = [
+        "a", "an", "and", "are", "as", "at", "be", "by", "do", "does", "for", "from", "has",
+        "have", "how", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "there",
+        "this", "to", "was", "what", "when", "where", "which", "who", "why", "with", "about",
+        "did", "were", "any",
+    ];
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| word.to_lowercase())
+        .filter(|word| !STOP.contains(&word.as_str()))
+        .map(|word| {
+            if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+                word[..word.len() - 1].to_string()
+            } else {
+                word
+            }
+        })
+        .collect()
+}
+
+/// The share of the query's terms that `content` contains (0..1).
+fn relevance(query: &BTreeSet<String>, content: &str) -> f64 {
+    if query.is_empty() {
+        return 0.0;
+    }
+    let content = terms(content);
+    let shared = query.iter().filter(|term| content.contains(*term)).count();
+    shared as f64 / query.len() as f64
+}
+
+async fn search_memories(
+    state: &AppState,
+    key: &KeyHolder,
+    args: SearchMemories,
+) -> Result<Value, ErrorData> {
+    page(args.limit, 0, 100)?;
+    let query = terms(&args.query);
+    if query.is_empty() {
+        return Err(ErrorData::invalid_params(
+            "query must contain at least one word",
+            None,
+        ));
+    }
+    let all = memories::list(&state.database, &key.uid, &[], SEARCH_SCAN, 0)
+        .await
+        .map_err(|e| tool_error(e.into()))?;
+    // `all` is in list order (scoring, newest); a stable sort by score keeps that order among equals.
+    let mut scored: Vec<(f64, MemoryView)> = all
+        .into_iter()
+        .map(|memory| (relevance(&query, &memory.content), memory))
+        .filter(|(score, _)| *score > 0.0)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let found: Vec<Value> = scored
+        .into_iter()
+        .take(args.limit as usize)
+        .map(|(score, memory)| {
+            let mut value = serde_json::to_value(data::list_form(memory)).unwrap_or_default();
+            value["relevance_score"] = json!((score * 1000.0).round() / 1000.0);
+            value
+        })
+        .collect();
+    Ok(json!({ "memories": found }))
+}
+
+async fn get_conversations(
+    state: &AppState,
+    key: &KeyHolder,
+    args: GetConversations,
+) -> Result<Value, ErrorData> {
+    page(args.limit, args.offset, 1_000)?;
+    let range = data::DayRange::parse(args.start_date.as_deref(), args.end_date.as_deref())
+        .map_err(tool_error)?;
+    let categories = data::conversation_categories(&args.categories);
+    let found =
+        data::completed_conversations(state, &key.uid, range, &categories, args.limit, args.offset)
+            .await
+            .map_err(tool_error)?;
+    let conversations: Vec<Value> = found.iter().map(data::tool_summary).collect();
+    Ok(json!({ "conversations": conversations }))
+}
+
+async fn get_conversation_by_id(
+    state: &AppState,
+    key: &KeyHolder,
+    args: GetConversationById,
+) -> Result<Value, ErrorData> {
+    let conversation = crate::routes::conversations::read(state, &key.uid, &args.conversation_id)
+        .await
+        .map_err(tool_error)?;
+    Ok(json!({ "conversation": data::tool_detail(&conversation) }))
+}
+
+async fn get_action_items(
+    state: &AppState,
+    key: &KeyHolder,
+    args: GetActionItems,
+) -> Result<Value, ErrorData> {
+    page(args.limit, args.offset, 500)?;
+    let filter = ActionItemFilter {
+        completed: args.completed,
+        ..ActionItemFilter::default()
+    };
+    let found = action_items::list(&state.database, &key.uid, &filter, args.limit, args.offset)
+        .await
+        .map_err(|e| tool_error(e.into()))?;
+    Ok(json!({ "action_items": found.items, "has_more": found.has_more }))
+}
+
+async fn create_action_item(
+    state: &AppState,
+    key: &KeyHolder,
+    args: CreateActionItem,
+) -> Result<Value, ErrorData> {
+    let due_at = match args.due_at.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(InputTime(crate::time_input::parse(text).ok_or_else(
+            || {
+                ErrorData::invalid_params(
+                    format!("due_at: invalid datetime {text:?}; use ISO-8601"),
+                    None,
+                )
+            },
+        )?)),
+    };
+    let input = ActionItemInput {
+        description: args.description,
+        completed: false,
+        due_at,
+        conversation_id: None,
+    };
+    let mut problems = Vec::new();
+    let Some(command) = input.into_command(&key.uid, "arguments", &mut problems) else {
+        return Err(tool_error(ApiError::Validation(problems)));
+    };
+    let created = action_item_routes::create_all(state, &key.uid, &key.metadata(), vec![command])
+        .await
+        .map_err(tool_error)?;
+    Ok(json!({ "success": true, "action_item": created.first() }))
+}
+
+async fn complete_action_item(
+    state: &AppState,
+    key: &KeyHolder,
+    args: CompleteActionItem,
+) -> Result<Value, ErrorData> {
+    action_item_routes::read(state, &key.uid, &args.action_item_id)
+        .await
+        .map_err(tool_error)?;
+    let command = ActionItemCommand::UpdateActionItem {
+        uid: key.uid.clone(),
+        description: None,
+        completed: Some(args.completed),
+        due_at: Patch::Keep,
+        exported: None,
+        export_date: Patch::Keep,
+        export_platform: Patch::Keep,
+        at: now(),
+    };
+    state
+        .execute::<ActionItem>(&args.action_item_id, command, &key.metadata())
+        .await
+        .map_err(tool_error)?;
+    let item = action_item_routes::read(state, &key.uid, &args.action_item_id)
+        .await
+        .map_err(tool_error)?;
+    Ok(json!({ "success": true, "action_item": item }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_has_an_object_schema_with_described_properties() {
+        assert_eq!(tools().len(), 10);
+        for tool in tools() {
+            assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
+            let properties = tool.input_schema["properties"].as_object().unwrap();
+            assert!(!properties.is_empty(), "{}", tool.name);
+            for (name, property) in properties {
+                assert!(
+                    property.get("description").is_some(),
+                    "{}.{name} has no description",
+                    tool.name
+                );
+            }
+        }
+        let create = tools().iter().find(|t| t.name == "create_memory").unwrap();
+        assert_eq!(create.input_schema["required"], json!(["content"]));
+    }
+
+    #[test]
+    fn relevance_is_the_share_of_query_terms_found() {
+        let query = terms("What does the user like to drink? coffee");
+        assert_eq!(relevance(&query, "User likes coffee and tea"), 0.75);
+        assert_eq!(relevance(&query, "Nothing related"), 0.0);
+        assert!(terms("the of and").is_empty());
+    }
+}
