@@ -45,6 +45,28 @@ impl AppState {
         Ok(appended)
     }
 
+    /// Runs one command per aggregate, in order, and waits once for the read models to show them all. Returns
+    /// the ids, in order.
+    pub async fn execute_all<A>(
+        &self,
+        commands: Vec<(String, A::Command)>,
+        metadata: &Metadata,
+    ) -> ApiResult<Vec<String>>
+    where
+        A: Aggregate<Services = (), Error = DomainError>,
+        A::Command: Clone,
+    {
+        let mut last = None;
+        let mut ids = Vec::with_capacity(commands.len());
+        for (id, command) in commands {
+            let appended = self.commands.execute::<A>(&id, command, metadata).await?;
+            last = last.max(appended.position);
+            ids.push(id);
+        }
+        self.caught_up(last).await?;
+        Ok(ids)
+    }
+
     /// Waits until the read models have applied the log up to `position` (nothing to wait for when `None`).
     pub async fn caught_up(&self, position: Option<LogPosition>) -> ApiResult<()> {
         let Some(position) = position else {

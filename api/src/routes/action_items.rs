@@ -206,17 +206,7 @@ pub(crate) async fn create_all(
     metadata: &Metadata,
     commands: Vec<(String, ActionItemCommand)>,
 ) -> ApiResult<Vec<ActionItemView>> {
-    let mut last = None;
-    let mut ids = Vec::with_capacity(commands.len());
-    for (id, command) in commands {
-        let appended = state
-            .commands
-            .execute::<ActionItem>(&id, command, metadata)
-            .await?;
-        last = last.max(appended.position);
-        ids.push(id);
-    }
-    state.caught_up(last).await?;
+    let ids = state.execute_all::<ActionItem>(commands, metadata).await?;
     let mut created = Vec::with_capacity(ids.len());
     for id in &ids {
         created.push(read(state, uid, id).await?);

@@ -271,18 +271,11 @@ pub(crate) async fn create_all(
     metadata: &Metadata,
     memories: Vec<(NewMemory, bool)>,
 ) -> ApiResult<Vec<MemoryView>> {
-    let mut ids = Vec::with_capacity(memories.len());
-    let mut last = None;
-    for (memory, manually_added) in memories {
-        let (id, command) = create_command(uid, memory, manually_added);
-        let appended = state
-            .commands
-            .execute::<Memory>(&id, command, metadata)
-            .await?;
-        last = last.max(appended.position);
-        ids.push(id);
-    }
-    state.caught_up(last).await?;
+    let commands = memories
+        .into_iter()
+        .map(|(memory, manually_added)| create_command(uid, memory, manually_added))
+        .collect();
+    let ids = state.execute_all::<Memory>(commands, metadata).await?;
     let mut created = Vec::with_capacity(ids.len());
     for id in &ids {
         created.push(read(state, uid, id).await?);
