@@ -80,8 +80,8 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 Some(base) => crate::mcp::stdio::proxy(&base, &key).await,
                 None => {
                     let _lock = lock_data_dir(&config).map_err(|e| {
-                        e.context(format!(
-                            "or set {} to the running server's URL",
+                        anyhow::Error::msg(format!(
+                            "{e}; or set {}=<the running server's URL> to forward to it",
                             crate::mcp::stdio::BASE_URL_VAR
                         ))
                     })?;

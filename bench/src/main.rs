@@ -4,6 +4,10 @@
 //! omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5]
 //! omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1]
 //!               [--pg-pid PID]
+//! omi-bench p3  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--requests 500]
+//!               [--warmup 50] [--limit 100] [--concurrency 8] [--server-pid PID] [--pg-pid PID] [--label p3]
+//! omi-bench p4  --url URL --server BIN [--steps 100,250,500,1000,1500] [--seconds 30] [--settle 5]
+//!               [--ramp-rate 100] [--server-pid PID] [--pg-pid PID] [--label p4]
 //! omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS…]
 //! omi-bench quiet [--max-wait 300]
 //! ```
@@ -16,6 +20,8 @@ mod cpu;
 mod generate;
 mod p1;
 mod p2;
+mod p3;
+mod p4;
 mod rng;
 mod text;
 
@@ -26,6 +32,8 @@ use args::Args;
 const USAGE: &str = "usage:
   omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5]
   omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1] [--pg-pid PID]
+  omi-bench p3  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--requests 500] [--warmup 50] [--limit 100] [--concurrency 8] [--server-pid PID] [--pg-pid PID] [--label p3]
+  omi-bench p4  --url URL --server BIN [--steps 100,250,500,1000,1500] [--seconds 30] [--settle 5] [--ramp-rate 100] [--server-pid PID] [--pg-pid PID] [--label p4]
   omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS...]
   omi-bench quiet [--max-wait 300]";
 
@@ -53,6 +61,8 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "p1" => Args::parse(raw).and_then(|args| runtime.block_on(p1::run(args))),
         "p2" => Args::parse(raw).and_then(|args| runtime.block_on(p2::run(args))),
+        "p3" => Args::parse(raw).and_then(|args| runtime.block_on(p3::run(args))),
+        "p4" => Args::parse(raw).and_then(|args| runtime.block_on(p4::run(args))),
         "cpu" => cpu::run_command(raw),
         "quiet" => Args::parse(raw).and_then(|mut args| {
             let seconds: u64 = args.or("max-wait", 300)?;

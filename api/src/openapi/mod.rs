@@ -84,6 +84,7 @@ fn describe(operation: &Operation) -> Value {
     let security = match operation.auth {
         Auth::User => json!([{"userToken": []}]),
         Auth::DeveloperKey => json!([{"developerKey": []}]),
+        Auth::McpKey => json!([{"mcpKey": []}]),
         Auth::Public => json!([]),
     };
     let mut responses = json!({
@@ -95,7 +96,7 @@ fn describe(operation: &Operation) -> Value {
         responses["401"] = json!({"$ref": "#/components/responses/Error"});
         responses["403"] = json!({"$ref": "#/components/responses/Error"});
     }
-    if operation.auth == Auth::DeveloperKey {
+    if matches!(operation.auth, Auth::DeveloperKey | Auth::McpKey) {
         responses["429"] = json!({"$ref": "#/components/responses/Error"});
     }
     let operation_id = format!(

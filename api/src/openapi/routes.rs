@@ -8,6 +8,8 @@ pub enum Auth {
     User,
     /// An `omi_dev_` developer key.
     DeveloperKey,
+    /// An `omi_mcp_` key (Bearer or bare).
+    McpKey,
     /// Nobody needs to authenticate.
     Public,
 }
@@ -38,7 +40,7 @@ const fn op(
     }
 }
 
-use Auth::{DeveloperKey, Public, User};
+use Auth::{DeveloperKey, McpKey, Public, User};
 
 /// The operations.
 pub const OPERATIONS: &[Operation] = &[
@@ -528,5 +530,90 @@ pub const OPERATIONS: &[Operation] = &[
         "developer",
         "Delete a conversation",
         DeveloperKey,
+    ),
+    // MCP
+    op(
+        "get",
+        "/v1/mcp/memories",
+        "mcp",
+        "List memories (MCP REST data API)",
+        McpKey,
+    ),
+    op(
+        "post",
+        "/v1/mcp/memories",
+        "mcp",
+        "Create a memory (category detected)",
+        McpKey,
+    ),
+    op(
+        "patch",
+        "/v1/mcp/memories/{id}",
+        "mcp",
+        "Replace a memory's content (?value=)",
+        McpKey,
+    ),
+    op(
+        "delete",
+        "/v1/mcp/memories/{id}",
+        "mcp",
+        "Delete a memory",
+        McpKey,
+    ),
+    op(
+        "get",
+        "/v1/mcp/conversations",
+        "mcp",
+        "List completed conversations",
+        McpKey,
+    ),
+    op(
+        "get",
+        "/v1/mcp/conversations/{id}",
+        "mcp",
+        "Get a conversation with its transcript",
+        McpKey,
+    ),
+    op(
+        "post",
+        "/v1/mcp/sse",
+        "mcp",
+        "MCP Streamable HTTP: JSON-RPC requests (single or batch)",
+        McpKey,
+    ),
+    op(
+        "get",
+        "/v1/mcp/sse",
+        "mcp",
+        "MCP Streamable HTTP: the server's event stream (legacy stream without a session)",
+        McpKey,
+    ),
+    op(
+        "delete",
+        "/v1/mcp/sse",
+        "mcp",
+        "MCP Streamable HTTP: end a session (Mcp-Session-Id)",
+        McpKey,
+    ),
+    op(
+        "get",
+        "/v1/mcp/sse/legacy",
+        "mcp",
+        "MCP HTTP+SSE (2024-11-05): the event stream",
+        McpKey,
+    ),
+    op(
+        "post",
+        "/v1/mcp/messages",
+        "mcp",
+        "MCP HTTP+SSE (2024-11-05): post a message (?session_id=)",
+        McpKey,
+    ),
+    op(
+        "get",
+        "/v1/mcp/sse/info",
+        "mcp",
+        "How to connect an MCP client",
+        Public,
     ),
 ];
