@@ -126,6 +126,7 @@ async fn follow(
             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         for event in &events {
             handle(reaction, name, event).await;
+            let _turn = database.writer_turn().await;
             let mut conn = database.pool().acquire().await?;
             save_checkpoint(&mut conn, name, event.position).await?;
             at = event.position;
@@ -167,6 +168,7 @@ async fn start_position(database: &Database, name: &str) -> Result<LogPosition, 
     if exists.is_some() {
         return load_checkpoint(&mut conn, name).await;
     }
+    let _turn = database.writer_turn().await;
     let head = head_position(database)
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;

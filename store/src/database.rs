@@ -8,7 +8,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::AnyPool;
 use sqlx::Executor;
-use tokio::sync::watch;
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
 use crate::migrate;
 
@@ -47,7 +47,45 @@ struct Inner {
     any: AnyPool,
     postgres: Option<PgPool>,
     appended: watch::Sender<u64>,
+    /// SQLite has one writer at a time: writers of this process queue here instead of sleeping in SQLite's busy
+    /// handler, which under load starves them (seen as "database is locked" at a few hundred live sessions).
+    writer: Option<Arc<Mutex<()>>>,
 }
+
+/// A write transaction; on SQLite it also holds the process's writer turn until commit or rollback.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    /// Rolls back.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
+
+/// The writer turn of a single-statement write (see [`Database::writer_turn`]).
+pub struct WriterTurn(#[allow(dead_code)] Option<OwnedMutexGuard<()>>);
 
 impl Database {
     /// Opens PostgreSQL when `url` is a `postgres://` URL, otherwise the SQLite file `omi.db` in `data_dir`,
@@ -108,12 +146,14 @@ impl Database {
 
     fn new(backend: Backend, any: AnyPool, postgres: Option<PgPool>) -> Self {
         let (appended, _) = watch::channel(0);
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Self {
             inner: Arc::new(Inner {
                 backend,
                 any,
                 postgres,
                 appended,
+                writer,
             }),
         }
     }
@@ -134,11 +174,23 @@ impl Database {
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a
-    /// transaction that reads before it writes waits for other writers instead of failing with "busy".
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.inner.backend {
-            Backend::Sqlite => self.inner.any.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.inner.any.begin().await,
+    /// transaction that reads before it writes waits for other writers instead of failing with "busy", and it
+    /// first waits for the process's writer turn.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = self.writer_turn().await;
+        let tx = match self.inner.backend {
+            Backend::Sqlite => self.inner.any.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.inner.any.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn.0 })
+    }
+
+    /// Waits for this process's turn to write (SQLite only; PostgreSQL writers run concurrently). Hold the
+    /// result for the duration of a single-statement write outside [`Database::begin_write`].
+    pub async fn writer_turn(&self) -> WriterTurn {
+        match &self.inner.writer {
+            Some(writer) => WriterTurn(Some(Arc::clone(writer).lock_owned().await)),
+            None => WriterTurn(None),
         }
     }
 

@@ -11,7 +11,7 @@ mod position;
 mod reader;
 
 pub use checkpoint::{load_checkpoint, save_checkpoint};
-pub use database::{Backend, Database, StoreError};
+pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use position::LogPosition;
 pub use reader::{head_position, log_size, read_after, read_stream, ReadError};

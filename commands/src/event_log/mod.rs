@@ -28,7 +28,7 @@ impl EventLog {
             (Backend::Postgres, Some(pool)) => {
                 EventLog::Postgres(Arc::new(PostgresEventRepository::new(pool.clone())))
             }
-            _ => EventLog::Sqlite(SqliteEventRepository::new(database.pool().clone())),
+            _ => EventLog::Sqlite(SqliteEventRepository::new(database.clone())),
         }
     }
 }

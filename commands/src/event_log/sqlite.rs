@@ -4,8 +4,9 @@ use cqrs_es::persist::{
     PersistedEventRepository, PersistenceError, ReplayStream, SerializedEvent, SerializedSnapshot,
 };
 use cqrs_es::Aggregate;
+use omi_store::Database;
 use serde_json::Value;
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 
 const SELECT_STREAM: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
     FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence";
@@ -21,13 +22,13 @@ const INSERT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence
 /// (type, id, sequence) key turns a concurrent append to the same stream into an optimistic-lock conflict.
 #[derive(Clone)]
 pub struct SqliteEventRepository {
-    pool: AnyPool,
+    database: Database,
 }
 
 impl SqliteEventRepository {
-    /// A repository over an `Any` pool connected to SQLite.
-    pub fn new(pool: AnyPool) -> Self {
-        Self { pool }
+    /// A repository over the SQLite database.
+    pub fn new(database: Database) -> Self {
+        Self { database }
     }
 
     async fn select(
@@ -41,7 +42,10 @@ impl SqliteEventRepository {
         if let Some(id) = aggregate_id {
             query = query.bind(id).bind(after);
         }
-        let rows = query.fetch_all(&self.pool).await.map_err(unknown)?;
+        let rows = query
+            .fetch_all(self.database.pool())
+            .await
+            .map_err(unknown)?;
         rows.iter().map(decode).collect()
     }
 }
@@ -126,11 +130,7 @@ impl PersistedEventRepository for SqliteEventRepository {
                 "the SQLite event log runs in plain event-store mode and keeps no snapshots".into(),
             ));
         }
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(unknown)?;
+        let mut tx = self.database.begin_write().await.map_err(unknown)?;
         for event in events {
             sqlx::query(INSERT)
                 .bind(A::TYPE)
