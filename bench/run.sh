@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The benchmarks of BENCHMARKS.md, end to end on a fresh machine:
+# (P3 and P4 — conversation list latency, concurrent /v4/listen sessions — run from bench/run-p3-p4.sh.)
 #
 #   bash bench/run.sh
 #
@@ -17,7 +18,8 @@
 # PG_PORT (54500), ONLY (p1 or p2 to run one benchmark), NO_BUILD (1: use the binaries already in target/release),
 # QUIET_WAIT (300: before each measurement, wait up to this many seconds for the machine to be idle, so that a
 # shared machine's other work does not land in the numbers; the `other` CPU in the results shows what did),
-# P1_NOTIFY_DIAGNOSTIC (1: also run pgbench against a table with the events table's NOTIFY trigger),
+# P1_NOTIFY_DIAGNOSTIC (1: also run pgbench against a table with the events table's NOTIFY trigger, and ours
+# once more with that trigger dropped),
 # P2_BREAKDOWN (1: also replay each projection alone, to show where replay time goes).
 set -euo pipefail
 
@@ -260,6 +262,19 @@ run_p1() {
     sql omi_p1 "CREATE TRIGGER bench_rows_notify_announce AFTER INSERT ON bench_rows_notify
                 FOR EACH STATEMENT EXECUTE FUNCTION omi_announce_append()"
     run_pgbench pgbench_notify bench_rows_notify
+    # Diagnostic: ours again, same database, with the events table's NOTIFY trigger dropped (a single server
+    # wakes its own projector in-process; the trigger serves other processes), to show what it costs ours.
+    sql omi_p1 "DROP TRIGGER events_announce_append ON events"
+    start_server omi_p1
+    log "P1: ours without the NOTIFY trigger (diagnostic), server $SERVER_URL (pid $SERVER_PID)"
+    "$BENCH" quiet --max-wait "$QUIET_WAIT"
+    local p1n=("$BENCH" p1 --url "$SERVER_URL" --tokens "$WORK/tokens" --clients "$P1_CLIENTS"
+      --seconds "$P1_SECONDS" --warmup "$P1_WARMUP" --label p1_no_notify)
+    result p1_no_notify.command "${p1n[*]} (after DROP TRIGGER events_announce_append ON events)"
+    "$BENCH" cpu --label p1_no_notify.cpu --pg-pid "$PG_PID" --pid "$SERVER_PID" -- "${p1n[@]}" |
+      tee "$WORK/p1_no_notify.out"
+    collect "$WORK/p1_no_notify.out"
+    stop_server
   fi
   result p1.ratio "$(awk -v a="$(get p1.rps)" -v b="$(get pgbench.tps)" 'BEGIN {printf "%.3f", a / b}')"
 }
@@ -300,6 +315,11 @@ report() {
       printf '    %-34s %10s ins/s   p50 %7s ms   p99 %7s ms\n' "diagnostic: same + NOTIFY trigger" \
         "$(get pgbench_notify.tps)" "$(get pgbench_notify.p50_ms)" "$(get pgbench_notify.p99_ms)"
     fi
+    if [[ -n "$(get p1_no_notify.rps)" ]]; then
+      printf '    %-34s %10s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' "diagnostic: ours, trigger dropped" \
+        "$(get p1_no_notify.rps)" "$(get p1_no_notify.p50_ms)" "$(get p1_no_notify.p99_ms)" \
+        "$(get p1_no_notify.errors)"
+    fi
     printf '    %-34s %10s         (target >= 0.5: %s)\n' "ratio ours/pgbench" "$(get p1.ratio)" \
       "$(verdict "$(get p1.ratio)" 0.5)"
     echo "    event row $(get p1.event_row_bytes) B (payload+metadata JSON $(get p1.event_json_bytes) B);" \
@@ -307,6 +327,11 @@ report() {
     echo "    CPU (cores) during ours:    server $(get p1.cpu.server_cores), postgres $(get p1.cpu.postgres_cores)," \
       "load generator $(get p1.cpu.command_cores), other $(get p1.cpu.other_cores), idle $(get p1.cpu.machine_idle_cores)," \
       "iowait $(get p1.cpu.machine_iowait_cores)"
+    if [[ -n "$(get p1_no_notify.rps)" ]]; then
+      echo "    CPU (cores) during ours without trigger: server $(get p1_no_notify.cpu.server_cores)," \
+        "postgres $(get p1_no_notify.cpu.postgres_cores), load generator $(get p1_no_notify.cpu.command_cores)," \
+        "other $(get p1_no_notify.cpu.other_cores), idle $(get p1_no_notify.cpu.machine_idle_cores)"
+    fi
     echo "    CPU (cores) during pgbench: postgres $(get pgbench.cpu.postgres_cores)," \
       "pgbench $(get pgbench.cpu.command_cores), other $(get pgbench.cpu.other_cores), idle $(get pgbench.cpu.machine_idle_cores)," \
       "iowait $(get pgbench.cpu.machine_iowait_cores)"
@@ -348,7 +373,8 @@ report() {
   echo
   echo "commands:"
   local key
-  for key in p1.command pgbench.command pgbench.script pgbench_notify.command pgbench_notify.script p2.command; do
+  for key in p1.command pgbench.command pgbench.script pgbench_notify.command pgbench_notify.script \
+    p1_no_notify.command p2.command; do
     [[ -z "$(get "$key")" ]] || echo "  $key: $(get "$key")"
   done
   echo

@@ -1,7 +1,7 @@
 //! `omi-bench`: the load generator and replay benchmark of omi-server (see `BENCHMARKS.md` and `bench/run.sh`).
 //!
 //! ```text
-//! omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5]
+//! omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5] [--label p1]
 //! omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1]
 //!               [--pg-pid PID]
 //! omi-bench p3  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--requests 500]
@@ -30,8 +30,9 @@ use std::process::ExitCode;
 use args::Args;
 
 const USAGE: &str = "usage:
-  omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5]
+  omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5] [--label p1]
   omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1] [--pg-pid PID]
+  [--quiet-wait 300] [--breakdown true]
   omi-bench p3  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--requests 500] [--warmup 50] [--limit 100] [--concurrency 8] [--server-pid PID] [--pg-pid PID] [--label p3]
   omi-bench p4  --url URL --server BIN [--steps 100,250,500,1000,1500] [--seconds 30] [--settle 5] [--ramp-rate 100] [--server-pid PID] [--pg-pid PID] [--label p4]
   omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS...]

@@ -23,6 +23,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let clients: usize = args.or("clients", 64)?;
     let seconds: f64 = args.or("seconds", 20.0)?;
     let warmup: f64 = args.or("warmup", 5.0)?;
+    let label: String = args.or("label", "p1".to_string())?;
     args.finish()?;
 
     let tokens: Vec<String> = std::fs::read_to_string(&tokens_file)
@@ -157,19 +158,19 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         percentile(50.0),
         percentile(99.0)
     );
-    println!("p1.clients={clients}");
-    println!("p1.users={}", tokens.len().min(clients));
-    println!("p1.seconds={seconds}");
-    println!("p1.warmup_s={warmup}");
-    println!("p1.requests={measured}");
-    println!("p1.rps={rate:.1}");
-    println!("p1.mean_ms={mean:.2}");
-    println!("p1.p50_ms={:.2}", percentile(50.0));
-    println!("p1.p90_ms={:.2}", percentile(90.0));
-    println!("p1.p99_ms={:.2}", percentile(99.0));
-    println!("p1.max_ms={:.2}", percentile(100.0));
-    println!("p1.errors={errors}");
-    println!("p1.ok_total={ok_total}");
+    println!("{label}.clients={clients}");
+    println!("{label}.users={}", tokens.len().min(clients));
+    println!("{label}.seconds={seconds}");
+    println!("{label}.warmup_s={warmup}");
+    println!("{label}.requests={measured}");
+    println!("{label}.rps={rate:.1}");
+    println!("{label}.mean_ms={mean:.2}");
+    println!("{label}.p50_ms={:.2}", percentile(50.0));
+    println!("{label}.p90_ms={:.2}", percentile(90.0));
+    println!("{label}.p99_ms={:.2}", percentile(99.0));
+    println!("{label}.max_ms={:.2}", percentile(100.0));
+    println!("{label}.errors={errors}");
+    println!("{label}.ok_total={ok_total}");
     if errors > 0 {
         eprintln!("P1: WARNING: {errors} requests failed; the rate counts successful ones only");
     }

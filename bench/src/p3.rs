@@ -185,7 +185,9 @@ async fn import(
                         Ok(r) if attempt >= 5 => {
                             let status = r.status();
                             let text = r.text().await.unwrap_or_default();
-                            return Err(format!("import {n} (worker {worker}): HTTP {status}: {text}"));
+                            return Err(format!(
+                                "import {n} (worker {worker}): HTTP {status}: {text}"
+                            ));
                         }
                         Err(e) if attempt >= 5 => return Err(format!("import {n}: {e}")),
                         _ => tokio::time::sleep(Duration::from_millis(200)).await,
@@ -232,7 +234,15 @@ pub async fn run(mut args: Args) -> Result<(), String> {
             "P3 [{}]: importing {missing} conversations ({segments} segments each, {concurrency} clients)",
             db.kind()
         );
-        import(&base, &token, missing, segments, concurrency, seed + existing as u64).await?;
+        import(
+            &base,
+            &token,
+            missing,
+            segments,
+            concurrency,
+            seed + existing as u64,
+        )
+        .await?;
     }
     let import_s = started.elapsed().as_secs_f64();
     // 2. Processing (the reaction runs the embedded pipeline on each import): wait until nothing is pending.
@@ -273,7 +283,10 @@ pub async fn run(mut args: Args) -> Result<(), String> {
             .await
             .map_err(|e| format!("GET: {e}"))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| format!("GET body: {e}"))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("GET body: {e}"))?;
         if !status.is_success() {
             return Err(format!("GET {endpoint}: HTTP {status}"));
         }
@@ -336,7 +349,14 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         }
     }
     let measure_s = measure_started.elapsed().as_secs_f64();
-    let cpu = before.map(|b| b.report(&Snapshot::take(watch), &format!("{label}.cpu"), "server", "children"));
+    let cpu = before.map(|b| {
+        b.report(
+            &Snapshot::take(watch),
+            &format!("{label}.cpu"),
+            "server",
+            "children",
+        )
+    });
     http_us.sort_unstable();
     raw_us.sort_unstable();
     let (h50, h99) = (percentile_ms(&http_us, 50.0), percentile_ms(&http_us, 99.0));
@@ -356,7 +376,14 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     println!("{label}.requests={requests}");
     println!("{label}.warmup={warmup}");
     println!("{label}.measure_s={measure_s:.1}");
-    println!("{label}.loadavg={}", loadavg.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    println!(
+        "{label}.loadavg={}",
+        loadavg
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     println!("{label}.response_bytes={}", body.len());
     println!("{label}.raw_bytes={raw_bytes}");
     println!("{label}.http_p50_ms={h50:.3}");

@@ -8,8 +8,10 @@
 //! * `raw`: from sending the `suggested_transcript` to receiving the JSON array holding that segment's text.
 //!   The server merges buffered segments on a 0.6 s tick, so this includes a wait of up to 0.6 s by design.
 //! * `beyond tick`: `raw` minus the wait for the session's next tick. The tick grid of a session is anchored
-//!   when the client receives `service_status: ready` (the server starts its 0.6 s interval right after sending
-//!   it, and the first tick fires at once), ticks at anchor + k·0.6 s. The server's interval delays itself when
+//!   5 ms before the client receives `service_status: ready` (the server starts its 0.6 s interval right after
+//!   sending it, and the first tick fires at once), ticks at anchor + k·0.6 s. A grid later than the server's
+//!   would charge a send that lands between the real and the nominal tick a whole extra period, so the anchor
+//!   errs early: that overestimates every sample by the error (a few ms) instead. The server's interval delays itself when
 //!   a tick is handled late (tokio `MissedTickBehavior::Delay`), which moves the grid; a reply that arrives
 //!   before the nominal tick proves the grid moved. Such a sample counts with its whole raw latency (the
 //!   pessimistic choice), and the grid is re-anchored at that send time, which puts later nominal ticks no later
@@ -35,6 +37,8 @@ const FRAME: Duration = Duration::from_millis(20);
 /// 20 ms of 16 kHz mono pcm16.
 const FRAME_BYTES: usize = 640;
 const MAX_STEPS: usize = 32;
+/// How much earlier than the receipt of `ready` the tick grid is anchored.
+const ANCHOR_MARGIN: Duration = Duration::from_millis(5);
 
 struct Sample {
     step: usize,
@@ -163,12 +167,17 @@ async fn session(index: usize, ws_url: String, token: String, shared: Arc<Shared
         match tokio::time::timeout(Duration::from_secs(30), stream.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => {
                 if text.contains("\"ready\"") {
-                    break Instant::now();
+                    // The server starts its interval right after sending `ready`; the grid is put a little
+                    // earlier than seen, so that it is not later than the server's (see the module doc).
+                    break Instant::now() - ANCHOR_MARGIN;
                 }
             }
             Ok(Some(Ok(_))) => {}
             other => {
-                return fail(format!("no ready: {:?}", other.map(|o| o.map(|r| r.map(|_| ())))))
+                return fail(format!(
+                    "no ready: {:?}",
+                    other.map(|o| o.map(|r| r.map(|_| ())))
+                ))
             }
         }
     };
@@ -203,7 +212,7 @@ async fn session(index: usize, ws_url: String, token: String, shared: Arc<Shared
                         let message = serde_json::json!({
                             "type": "suggested_transcript",
                             "stt_provider": "bench",
-                            "segments": [{"text": text, "speaker": "SPEAKER_00", "is_user": n % 2 == 0,
+                            "segments": [{"text": text, "speaker": "SPEAKER_00", "is_user": n.is_multiple_of(2),
                                           "start": (at - 1.5).max(0.0), "end": at}],
                         });
                         let sent = Instant::now();
@@ -270,7 +279,11 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     args.finish()?;
     let steps: Vec<usize> = steps
         .split(',')
-        .map(|s| s.trim().parse().map_err(|_| format!("--steps: bad number {s:?}")))
+        .map(|s| {
+            s.trim()
+                .parse()
+                .map_err(|_| format!("--steps: bad number {s:?}"))
+        })
         .collect::<Result<_, _>>()?;
     if steps.is_empty() || steps.len() >= MAX_STEPS || steps.windows(2).any(|w| w[0] >= w[1]) {
         return Err("--steps: an increasing list of at most 30 session counts".into());
@@ -289,7 +302,14 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let shared = Arc::new(Shared::default());
     let mut handles = Vec::new();
     let mut reached = 0usize;
-    println!("{label}.steps={}", steps.iter().map(usize::to_string).collect::<Vec<_>>().join(","));
+    println!(
+        "{label}.steps={}",
+        steps
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     println!("{label}.seconds={seconds}");
     for (i, &target) in steps.iter().enumerate() {
         let step = i + 1;
@@ -346,18 +366,35 @@ pub async fn run(mut args: Args) -> Result<(), String> {
             .collect();
         println!("{p}.sessions={alive}");
         println!("{p}.ramp_s={ramp_s:.1}");
-        println!("{p}.loadavg={}", loadavg.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+        println!(
+            "{p}.loadavg={}",
+            loadavg
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
         println!("{p}.segments_sent={sent}");
         println!("{p}.segments_answered={}", raw.len());
         println!("{p}.off_grid={off_grid}");
-        println!("{p}.audio_rate={:.3}", frames as f64 / expected_frames.max(1.0));
+        println!(
+            "{p}.audio_rate={:.3}",
+            frames as f64 / expected_frames.max(1.0)
+        );
         for (name, values) in [("raw", &raw), ("beyond", &beyond)] {
             for q in [50.0, 90.0, 99.0, 100.0] {
-                let key = if q == 100.0 { "max".to_string() } else { format!("p{q:.0}") };
+                let key = if q == 100.0 {
+                    "max".to_string()
+                } else {
+                    format!("p{q:.0}")
+                };
                 println!("{p}.{name}_{key}_ms={:.1}", percentile_ms(values, q));
             }
         }
-        println!("{}", before.report(&after, &format!("{p}.cpu"), "server", "children"));
+        println!(
+            "{}",
+            before.report(&after, &format!("{p}.cpu"), "server", "children")
+        );
         println!(
             "{p}.cpu.loadgen_cores={:.2}",
             own_after.saturating_sub(own_before) as f64 / 100.0 / wall
@@ -375,8 +412,15 @@ pub async fn run(mut args: Args) -> Result<(), String> {
             cpu_cores.join(",")
         );
         reached = target;
-        if percentile_ms(&raw, 99.0) > stop_p99_ms || alive * 10 < target * 9 {
-            eprintln!("P4: stopping the ramp at {target} sessions (p99 over {stop_p99_ms} ms or sessions lost)");
+        // Stop when the step failed: p99 over the limit, sessions lost, or segments not answered.
+        if percentile_ms(&raw, 99.0) > stop_p99_ms
+            || alive * 10 < target * 9
+            || (raw.len() as u64) * 10 < sent * 9
+        {
+            eprintln!(
+                "P4: stopping the ramp at {target} sessions (p99 over {stop_p99_ms} ms, sessions lost, or \
+                 under 90 % of segments answered)"
+            );
             break;
         }
     }
@@ -385,9 +429,17 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
     }
     println!("{label}.reached={reached}");
-    println!("{label}.connect_failures={}", shared.connect_failures.load(Ordering::Relaxed));
+    println!(
+        "{label}.connect_failures={}",
+        shared.connect_failures.load(Ordering::Relaxed)
+    );
     println!("{label}.dropped={}", shared.dropped.load(Ordering::Relaxed));
-    if let Some(error) = shared.first_error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+    if let Some(error) = shared
+        .first_error
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
         println!("{label}.first_error={}", error.replace('\n', " "));
     }
     Ok(())
