@@ -93,6 +93,16 @@ pub async fn run(mut args: Args) -> Result<(), String> {
             "expected {events} events in the table, found {count}"
         ));
     }
+    // For the breakdown: a copy of the database as loaded, so that each projection can later be replayed alone
+    // into fresh, never-analysed read-model tables, exactly as the full replay finds them.
+    let pristine = format!("{}_pristine", database_name(&url));
+    if breakdown {
+        conn.close().await.map_err(sql_error("close"))?;
+        copy_database(&url, &database_name(&url), &pristine).await?;
+        conn = PgConnection::connect(&url)
+            .await
+            .map_err(sql_error("connect"))?;
+    }
 
     // The floor: PostgreSQL reading and formatting every row, writing nothing anyone reads. One warm-up run,
     // then the median of `copy_runs`.
@@ -175,7 +185,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         }
     }
     if breakdown {
-        breakdown_by_projection(&server, &url, events, watch, quiet_wait).await?;
+        breakdown_by_projection(&server, &url, &pristine, events, watch, quiet_wait).await?;
     }
     Ok(())
 }
@@ -216,12 +226,13 @@ async fn timed_replay(
     Ok((seconds, before.report(&after, label, "server", "replay")))
 }
 
-/// Where the replay's time goes: each projection replayed alone over the same log, its tables emptied first
-/// (so that its own `DELETE` is free, as in the full replay). A projection that reads none of the generated
-/// events (if the server has one) measures reading and decoding the log alone.
+/// Where the replay's time goes: each projection replayed alone, each time into a fresh copy of the database
+/// as it was loaded (so its read-model tables are new and never analysed, as in the full replay). A projection
+/// that reads none of the generated events (if the server has one) measures reading and decoding the log alone.
 async fn breakdown_by_projection(
     server: &str,
     url: &str,
+    pristine: &str,
     events: u64,
     watch: Watch,
     quiet_wait: Duration,
@@ -234,19 +245,53 @@ async fn breakdown_by_projection(
             .fetch_all(&mut conn)
             .await
             .map_err(sql_error("projection names"))?;
+    conn.close().await.map_err(sql_error("close"))?;
+    let scratch = format!("{}_only", database_name(url));
     for (name,) in names {
-        conn.execute("TRUNCATE memories, memory_versions, action_items")
-            .await
-            .map_err(sql_error("truncate read models"))?;
+        copy_database(url, pristine, &scratch).await?;
         wait_for_quiet(quiet_wait).await;
         let label = format!("p2.only.{name}.cpu");
-        let (seconds, cpu) = timed_replay(server, url, Some(&name), watch, &label).await?;
+        let scratch_url = with_database(url, &scratch);
+        let (seconds, cpu) = timed_replay(server, &scratch_url, Some(&name), watch, &label).await?;
         println!("p2.only.{name}.s={seconds:.2}");
         println!("p2.only.{name}.eps={:.0}", events as f64 / seconds);
         println!("{cpu}");
     }
-    conn.close().await.map_err(sql_error("close"))?;
-    Ok(())
+    admin(url, &format!("DROP DATABASE IF EXISTS \"{scratch}\"")).await?;
+    admin(url, &format!("DROP DATABASE IF EXISTS \"{pristine}\"")).await
+}
+
+/// The database name at the end of a `postgres://…/name` URL.
+fn database_name(url: &str) -> String {
+    let path = url.rsplit('/').next().unwrap_or_default();
+    path.split('?').next().unwrap_or_default().to_string()
+}
+
+/// The same URL naming another database on the same server.
+fn with_database(url: &str, name: &str) -> String {
+    match url.rfind('/') {
+        Some(at) => format!("{}/{name}", &url[..at]),
+        None => url.to_string(),
+    }
+}
+
+/// Runs one maintenance statement from the `postgres` database of the same server.
+async fn admin(url: &str, sql: &str) -> Result<(), String> {
+    let mut conn = PgConnection::connect(&with_database(url, "postgres"))
+        .await
+        .map_err(sql_error("connect to the postgres database"))?;
+    conn.execute(sql).await.map_err(|e| format!("{sql}: {e}"))?;
+    conn.close().await.map_err(sql_error("close"))
+}
+
+/// (Re)creates database `to` as a file copy of `from` (which nobody may be connected to).
+async fn copy_database(url: &str, from: &str, to: &str) -> Result<(), String> {
+    admin(url, &format!("DROP DATABASE IF EXISTS \"{to}\"")).await?;
+    admin(
+        url,
+        &format!("CREATE DATABASE \"{to}\" TEMPLATE \"{from}\" STRATEGY = FILE_COPY"),
+    )
+    .await
 }
 
 async fn wait_for_quiet(max: Duration) {
