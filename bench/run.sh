@@ -129,7 +129,7 @@ EOF
     ((PORT < PG_PORT + 100)) || die "no free port in $PG_PORT..$PORT"
     if ! port_in_use "$PORT"; then
       if as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -o "-p $PORT" -w -t 60 \
-        start >/dev/null; then
+        start >"$WORK/pg_ctl.log" 2>&1; then
         break
       fi
       grep -q 'could not bind' "$PG_DIR/postgres.log" || {
@@ -352,7 +352,7 @@ report() {
       "iowait $(get p2.replay_cpu.machine_iowait_cores)"
   fi
   if grep -q '^p2\.only\..*\.s=' "$RESULTS"; then
-    echo "    each projection replayed alone (its tables emptied first):"
+    echo "    each projection replayed alone (into a fresh copy of the database as loaded):"
     local name
     for name in $(sed -n 's/^p2\.only\.\(.*\)\.s=.*/\1/p' "$RESULTS"); do
       printf '      %-32s %10s ev/s    %7s s   (replay process %s cores, postgres %s, other %s)\n' "$name" \

@@ -10,6 +10,7 @@ pub(crate) mod lifecycle;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use omi_domain::conversation::{
@@ -164,7 +165,7 @@ async fn list(
     user: CurrentUser,
     Params(query): Params<ListQuery>,
     pairs: QueryPairs,
-) -> ApiResult<Json<Vec<ConversationView>>> {
+) -> ApiResult<impl IntoResponse> {
     let mut problems = Vec::new();
     if !(1..=MAX_LIMIT).contains(&query.limit) {
         problems.push(Problem::new(
@@ -187,7 +188,8 @@ async fn list(
         folder_id: query.folder_id.filter(|f| !f.is_empty()),
         starred: query.starred,
     };
-    let page = conversations::list(
+    // The stored list documents are already the answer's JSON: pass them through unparsed.
+    let page = conversations::list_documents(
         &state.database,
         &user.uid,
         &filter,
@@ -195,7 +197,16 @@ async fn list(
         query.offset,
     )
     .await?;
-    Ok(Json(page))
+    if page.iter().any(|doc| doc.is_empty()) {
+        return Err(ApiError::Internal(
+            "a conversation list document is unreadable".into(),
+        ));
+    }
+    let body = format!("[{}]", page.join(","));
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    ))
 }
 
 async fn get_one(

@@ -87,6 +87,21 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ConversationView>, ProjectionError> {
+    list_documents(database, uid, filter, limit, offset)
+        .await?
+        .iter()
+        .map(|doc| Ok(serde_json::from_str(doc)?))
+        .collect()
+}
+
+/// The page of [`list`] as the stored JSON documents, for answers that pass them through unparsed.
+pub async fn list_documents(
+    database: &Database,
+    uid: &str,
+    filter: &ConversationFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<String>, ProjectionError> {
     let mut binds = vec![Bind::Text(uid.to_string())];
     let mut conditions = vec!["uid = $1".to_string()];
     if !filter.statuses.is_empty() {
@@ -131,7 +146,9 @@ pub async fn list(
     let rows = bind_all(sqlx::query(&sql), binds)
         .fetch_all(database.pool())
         .await?;
-    views(&rows)
+    rows.iter()
+        .map(|row| Ok(row.try_get::<String, _>(0)?))
+        .collect()
 }
 
 /// One conversation of the user, with its segments; `None` when it does not exist, was deleted or merged, or
