@@ -158,7 +158,9 @@ collect() { grep -E '^[a-z0-9_.]+=' "$1" >>"$RESULTS" || true; }
 start_server() { # start_server DATABASE
   local data="$WORK/server-data"
   mkdir -p "$data"
+  # The developer-API run must measure the path, not the limiter refusing: limits are counted but not binding.
   DATABASE_URL="$ADMIN_URL/$1" OMI_BIND=127.0.0.1:0 OMI_DATA_DIR="$data" OMI_AUTH_SECRET="$AUTH_SECRET" \
+    OMI_RATE_PER_KEY_PER_MINUTE=1000000000 OMI_RATE_PER_USER_PER_DAY=1000000000 \
     "$SERVER" >"$WORK/server.out" 2>"$WORK/server.err" &
   SERVER_PID=$!
   local waited=0
@@ -224,9 +226,16 @@ run_p1() {
   start_server omi_p1
   log "P1: server $SERVER_URL (pid $SERVER_PID); issuing $P1_CLIENTS tokens"
   : >"$WORK/tokens"
+  : >"$WORK/dev-keys"
   for i in $(seq 1 "$P1_CLIENTS"); do
-    DATABASE_URL="$ADMIN_URL/omi_p1" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" \
-      "$SERVER" token --uid "bench-p1-user-$(printf %03d "$i")" >>"$WORK/tokens"
+    local token
+    token=$(DATABASE_URL="$ADMIN_URL/omi_p1" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" \
+      "$SERVER" token --uid "bench-p1-user-$(printf %03d "$i")")
+    echo "$token" >>"$WORK/tokens"
+    # One developer key per user, for the run through the developer API.
+    curl -sf -X POST "$SERVER_URL/v1/dev/keys" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+      -d '{"name": "bench", "scopes": ["memories:read", "memories:write"]}' |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])' >>"$WORK/dev-keys"
   done
   "$BENCH" quiet --max-wait "$QUIET_WAIT"
   top_snapshot $((P1_WARMUP + P1_SECONDS / 2)) "$WORK/p1-top.txt"
@@ -236,17 +245,24 @@ run_p1() {
   "$BENCH" cpu --label p1.cpu --pg-pid "$PG_PID" --pid "$SERVER_PID" -- "${p1[@]}" | tee "$WORK/p1.out"
   collect "$WORK/p1.out"
   wait "$TOP_PID"
+  # The same load through the developer API: POST /v1/dev/user/memories, one omi_dev_ key per client.
+  "$BENCH" quiet --max-wait "$QUIET_WAIT"
+  local p1dev=("$BENCH" p1 --url "$SERVER_URL" --tokens "$WORK/dev-keys" --clients "$P1_CLIENTS"
+    --seconds "$P1_SECONDS" --warmup "$P1_WARMUP" --label p1dev --path /v1/dev/user/memories)
+  result p1dev.command "${p1dev[*]}"
+  "$BENCH" cpu --label p1dev.cpu --pg-pid "$PG_PID" --pid "$SERVER_PID" -- "${p1dev[@]}" | tee "$WORK/p1dev.out"
+  collect "$WORK/p1dev.out"
   stop_server
 
-  # Every successful request appended exactly one event.
-  result p1.events_in_log "$(sql omi_p1 "SELECT COUNT(*) FROM events")"
-  if [[ "$(get p1.events_in_log)" == "$(get p1.ok_total)" ]]; then
+  # Every successful request of both runs appended exactly one memory event.
+  result p1.events_in_log "$(sql omi_p1 "SELECT COUNT(*) FROM events WHERE aggregate_type = 'Memory'")"
+  if [[ "$(get p1.events_in_log)" == "$(($(get p1.ok_total) + $(get p1dev.ok_total)))" ]]; then
     result p1.log_check ok
   else
-    result p1.log_check "MISMATCH: $(get p1.ok_total) successful requests, $(get p1.events_in_log) events"
+    result p1.log_check "MISMATCH: $(get p1.ok_total) + $(get p1dev.ok_total) successful requests, $(get p1.events_in_log) events"
     log "P1: $(get p1.log_check)"
   fi
-  result p1.event_row_bytes "$(sql omi_p1 "SELECT ROUND(AVG(pg_column_size(e.*))) FROM events e")"
+  result p1.event_row_bytes "$(sql omi_p1 "SELECT ROUND(AVG(pg_column_size(e.*))) FROM events e WHERE aggregate_type = 'Memory'")"
   result p1.event_json_bytes \
     "$(sql omi_p1 "SELECT ROUND(AVG(octet_length(payload::text) + octet_length(metadata::text))) FROM events")"
 

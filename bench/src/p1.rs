@@ -24,6 +24,8 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let seconds: f64 = args.or("seconds", 20.0)?;
     let warmup: f64 = args.or("warmup", 5.0)?;
     let label: String = args.or("label", "p1".to_string())?;
+    // `/v1/dev/user/memories` with `omi_dev_` keys in the tokens file measures P1 through the developer API.
+    let path: String = args.or("path", "/v1/memories".to_string())?;
     args.finish()?;
 
     let tokens: Vec<String> = std::fs::read_to_string(&tokens_file)
@@ -36,7 +38,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     if tokens.is_empty() {
         return Err(format!("{tokens_file} holds no token"));
     }
-    let endpoint = format!("{}/v1/memories", url.trim_end_matches('/'));
+    let endpoint = format!("{}{path}", url.trim_end_matches('/'));
     // Distinguishes this run's contents from any earlier run against the same database.
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
 
