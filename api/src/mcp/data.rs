@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::key_auth::KeyHolder;
-use crate::routes::memories::{self as memory_routes, MemoryInput};
+use crate::routes::memories::{self as memory_routes, detect_category, MemoryInput};
 use crate::state::AppState;
 
 /// How many characters of a locked memory lists show (spec §1.2).
@@ -51,29 +51,6 @@ pub fn list_form(mut memory: MemoryView) -> MemoryView {
             + "...";
     }
     memory
-}
-
-/// The category of a memory written by an MCP client (spec §3.3: `system` or `interesting`). Deterministic:
-/// a memory about the user — one that speaks in the first person (I, me, my, we, our…) or names "the user" —
-/// is `system`; anything else (a fact, a piece of advice, something someone else said) is `interesting`.
-pub fn detect_category(content: &str) -> MemoryCategory {
-    const ABOUT_THE_USER: [&str; 14] = [
-        "i", "i'm", "im", "i've", "ive", "i'd", "i'll", "me", "my", "mine", "myself", "we", "our",
-        "user",
-    ];
-    let first_person = content
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-        .map(|word| word.replace('’', "'").to_lowercase())
-        .map(|word| match word.strip_suffix("'s") {
-            Some(owner) => owner.to_string(),
-            None => word,
-        })
-        .any(|word| ABOUT_THE_USER.contains(&word.as_str()));
-    if first_person {
-        MemoryCategory::System
-    } else {
-        MemoryCategory::Interesting
-    }
 }
 
 /// Creates a memory for the key's user from `input`: validated as the app's memories are, the category

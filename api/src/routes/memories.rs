@@ -465,3 +465,27 @@ async fn history(
         .map(Json)
         .ok_or_else(|| ApiError::NotFound("Memory not found".into()))
 }
+
+/// The category of a memory an external writer (developer API, MCP) sends without one (spec §3.3: `system` or
+/// `interesting`). Deterministic: a memory about the user — one that speaks in the first person (I, me, my, we,
+/// our…) or names "the user" — is `system`; anything else (a fact, a piece of advice, something someone else
+/// said) is `interesting`.
+pub(crate) fn detect_category(content: &str) -> MemoryCategory {
+    const ABOUT_THE_USER: [&str; 14] = [
+        "i", "i'm", "im", "i've", "ive", "i'd", "i'll", "me", "my", "mine", "myself", "we", "our",
+        "user",
+    ];
+    let first_person = content
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .map(|word| word.replace('’', "'").to_lowercase())
+        .map(|word| match word.strip_suffix("'s") {
+            Some(owner) => owner.to_string(),
+            None => word,
+        })
+        .any(|word| ABOUT_THE_USER.contains(&word.as_str()));
+    if first_person {
+        MemoryCategory::System
+    } else {
+        MemoryCategory::Interesting
+    }
+}

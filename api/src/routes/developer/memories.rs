@@ -1,9 +1,9 @@
 //! `/v1/dev/user/memories`: list, create, batch create, patch and delete the user's memories (spec §7.4),
 //! through the validation, commands and read model of the app's memory routes.
 //!
-//! A memory created without a category gets one by a fixed rule ([`detect_category`]): `system` (a fact about
-//! the user) when its content speaks in the first person ("I", "my", "me", …) or starts with "User", else
-//! `interesting`. Memories created here are manually added (and so reviewed).
+//! A memory created without a category gets one by the rule MCP uses too ([`detect_category`]): `system` (a
+//! fact about the user) when its content speaks in the first person ("I", "my", "we", …) or names "the user",
+//! else `interesting`. Memories created here are manually added (and so reviewed).
 
 use axum::extract::{Path, State};
 use axum::routing::{get, patch, post};
@@ -18,7 +18,7 @@ use super::{check_length, check_page, success};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Body, Params};
 use crate::key_auth::KeyHolder;
-use crate::routes::memories::{self as app, MemoryInput, MemoryUpdate, NewMemory};
+use crate::routes::memories::{self as app, detect_category, MemoryInput, MemoryUpdate, NewMemory};
 use crate::state::AppState;
 use crate::time_input::now;
 
@@ -83,30 +83,6 @@ fn created_shape(memory: &MemoryView) -> Value {
         "manually_added": memory.manually_added,
         "scoring": memory.scoring,
     })
-}
-
-/// Words that make a memory a fact about the user.
-const FIRST_PERSON: [&str; 9] = [
-    "i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "myself",
-];
-
-/// The category of a memory created without one: `system` when the content speaks in the first person or
-/// starts with "User" (how extracted memories speak of the user), else `interesting`.
-pub(crate) fn detect_category(content: &str) -> MemoryCategory {
-    let words: Vec<String> = content
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '\u{2019}'))
-        .filter(|word| !word.is_empty())
-        .map(|word| word.to_lowercase().replace('\u{2019}', "'"))
-        .collect();
-    let about_user = words.first().is_some_and(|word| word == "user")
-        || words
-            .iter()
-            .any(|word| FIRST_PERSON.contains(&word.as_str()));
-    if about_user {
-        MemoryCategory::System
-    } else {
-        MemoryCategory::Interesting
-    }
 }
 
 /// Validates one memory of a create body (problems at `loc`): the app's checks, content of at most
