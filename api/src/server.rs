@@ -99,7 +99,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let model = language_model(&state.config)?;
     tracing::info!(model = model.name(), "language model");
     let mut background =
-        reactions::spawn_all(&state.database, &state.commands, &state.projector, model);
+        reactions::spawn_all(&state.database, &state.commands, &state.projector, model).await?;
     background.push(listen::sweep::spawn(state.clone()));
     let address = listener.local_addr()?;
     println!("omi-server listening on http://{address}");

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use cqrs_es::Aggregate;
 use omi_commands::{Appended, CommandBus, Metadata};
+
 use omi_domain::DomainError;
 use omi_projections::Projector;
 use omi_services::stt::SpeechToText;
@@ -45,9 +46,26 @@ impl AppState {
         Ok(appended)
     }
 
-    /// Runs one command per aggregate, in order, and waits once for the read models to show them all. Returns
-    /// the ids, in order.
-    pub async fn execute_all<A>(
+    /// Runs a command that creates the aggregate with a freshly made-up id (its stream is not read first; see
+    /// [`CommandBus::create`]) and waits until the read models show it.
+    pub async fn create<A>(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: &Metadata,
+    ) -> ApiResult<Appended<A::Event>>
+    where
+        A: Aggregate<Services = (), Error = DomainError>,
+        A::Command: Clone,
+    {
+        let appended = self.commands.create::<A>(id, command, metadata).await?;
+        self.caught_up(appended.position).await?;
+        Ok(appended)
+    }
+
+    /// Runs one creating command per fresh aggregate id, all at once (so their appends share a commit), and waits
+    /// once for the read models to show them all. Returns the ids, in order; the first refusal is the answer.
+    pub async fn create_all<A>(
         &self,
         commands: Vec<(String, A::Command)>,
         metadata: &Metadata,
@@ -56,15 +74,18 @@ impl AppState {
         A: Aggregate<Services = (), Error = DomainError>,
         A::Command: Clone,
     {
+        let results = futures::future::join_all(
+            commands
+                .iter()
+                .map(|(id, command)| self.commands.create::<A>(id, command.clone(), metadata)),
+        )
+        .await;
         let mut last = None;
-        let mut ids = Vec::with_capacity(commands.len());
-        for (id, command) in commands {
-            let appended = self.commands.execute::<A>(&id, command, metadata).await?;
-            last = last.max(appended.position);
-            ids.push(id);
+        for result in results {
+            last = last.max(result?.position);
         }
         self.caught_up(last).await?;
-        Ok(ids)
+        Ok(commands.into_iter().map(|(id, _)| id).collect())
     }
 
     /// Waits until the read models have applied the log up to `position` (nothing to wait for when `None`).

@@ -1,14 +1,15 @@
-//! The command bus: load the aggregate from its stream, let it decide, append what it decided, and report where
-//! in the log the append landed so that the caller can wait for the read models to catch up.
+//! The command bus: load the aggregate from its stream, let it decide, append what it decided (through the
+//! group-commit appender), and report where in the log the append landed so that the caller can wait for the
+//! read models to catch up.
 
 use std::time::Duration;
 
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{Aggregate, AggregateError, EventStore};
-use omi_store::{Backend, Database, LogPosition};
-use sqlx::Row;
+use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore, SerializedEvent};
+use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
+use omi_store::{Database, LogPosition};
 
+use crate::event_log::AppendError;
 use crate::{EventLog, Metadata};
 
 /// How often a command is retried when another writer appended to the same stream first.
@@ -21,6 +22,8 @@ pub struct Appended<E> {
     pub events: Vec<E>,
     /// Where the last event landed in commit order; `None` when nothing was appended.
     pub position: Option<LogPosition>,
+    /// Whether these are the first events of their stream (the aggregate did not exist before).
+    pub started_stream: bool,
 }
 
 /// Why a command was not carried out.
@@ -40,15 +43,15 @@ pub enum CommandError<E: std::error::Error> {
 /// Dispatches commands to aggregates over the event log.
 #[derive(Clone)]
 pub struct CommandBus {
-    database: Database,
     log: EventLog,
 }
 
 impl CommandBus {
-    /// A bus over `database`'s event log.
+    /// A bus over `database`'s event log. Starts its appender, so it must be called inside a tokio runtime.
     pub fn new(database: Database) -> Self {
-        let log = EventLog::new(&database);
-        Self { database, log }
+        Self {
+            log: EventLog::new(&database),
+        }
     }
 
     /// Runs `command` against the aggregate `A` with id `aggregate_id`, retrying on concurrent appends.
@@ -62,12 +65,52 @@ impl CommandBus {
         A: Aggregate<Services = ()>,
         A::Command: Clone,
     {
+        self.run::<A>(aggregate_id, command, metadata, false).await
+    }
+
+    /// Runs `command` against an aggregate whose id was just made up (a fresh UUID): its stream is taken to be
+    /// empty without reading it. Should it exist after all, the append conflicts and the command is run again
+    /// against the stream as stored, so the aggregate decides as it would have.
+    pub async fn create<A>(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: &Metadata,
+    ) -> Result<Appended<A::Event>, CommandError<A::Error>>
+    where
+        A: Aggregate<Services = ()>,
+        A::Command: Clone,
+    {
+        self.run::<A>(aggregate_id, command, metadata, true).await
+    }
+
+    async fn run<A>(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: &Metadata,
+        fresh: bool,
+    ) -> Result<Appended<A::Event>, CommandError<A::Error>>
+    where
+        A: Aggregate<Services = ()>,
+        A::Command: Clone,
+    {
         let store = PersistedEventStore::<EventLog, A>::new_event_store(self.log.clone());
+        let metadata = metadata.to_map();
         for attempt in 0..=CONFLICT_RETRIES {
-            let mut context = store
-                .load_aggregate(aggregate_id)
-                .await
-                .map_err(store_error)?;
+            let mut context = if fresh && attempt == 0 {
+                EventStoreAggregateContext {
+                    aggregate_id: aggregate_id.to_string(),
+                    aggregate: A::default(),
+                    current_sequence: 0,
+                    current_snapshot: None,
+                }
+            } else {
+                store
+                    .load_aggregate(aggregate_id)
+                    .await
+                    .map_err(store_error)?
+            };
             let sink = EventSink::default();
             context
                 .aggregate
@@ -79,64 +122,47 @@ impl CommandBus {
                 return Ok(Appended {
                     events,
                     position: None,
+                    started_stream: false,
                 });
             }
-            match store.commit(events, context, metadata.to_map()).await {
-                Ok(committed) => {
-                    self.database.announce_append();
-                    let last = committed.last().map(|e| e.sequence).unwrap_or_default();
-                    let position = self.position_of(A::TYPE, aggregate_id, last).await?;
+            let envelopes: Vec<EventEnvelope<A>> = events
+                .into_iter()
+                .zip(context.current_sequence + 1..)
+                .map(|(payload, sequence)| EventEnvelope {
+                    aggregate_id: aggregate_id.to_string(),
+                    sequence,
+                    payload,
+                    metadata: metadata.clone(),
+                })
+                .collect();
+            let serialized = envelopes
+                .iter()
+                .map(SerializedEvent::try_from)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CommandError::Store(e.to_string()))?;
+            match self.log.append::<A>(serialized).await {
+                Ok(position) => {
                     return Ok(Appended {
-                        events: committed.into_iter().map(|e| e.payload).collect(),
+                        events: envelopes.into_iter().map(|e| e.payload).collect(),
                         position: Some(position),
+                        started_stream: context.current_sequence == 0,
                     });
                 }
-                Err(AggregateError::AggregateConflict) => {
+                Err(AppendError::Conflict) => {
                     tracing::debug!(
                         aggregate = A::TYPE,
                         aggregate_id,
                         attempt,
                         "append conflict, retrying"
                     );
-                    tokio::time::sleep(Duration::from_millis(2 << attempt)).await;
+                    if !(fresh && attempt == 0) {
+                        tokio::time::sleep(Duration::from_millis(2 << attempt)).await;
+                    }
                 }
-                Err(other) => return Err(store_error(other)),
+                Err(AppendError::Store(message)) => return Err(CommandError::Store(message)),
             }
         }
         Err(CommandError::Conflict)
-    }
-
-    async fn position_of<E: std::error::Error>(
-        &self,
-        aggregate_type: &str,
-        aggregate_id: &str,
-        sequence: usize,
-    ) -> Result<LogPosition, CommandError<E>> {
-        let sql = match self.database.backend() {
-            Backend::Postgres => {
-                "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS tx, global_position FROM events
-                 WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3"
-            }
-            Backend::Sqlite => {
-                "SELECT CAST(0 AS BIGINT) AS tx, global_position FROM events
-                 WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3"
-            }
-        };
-        let row = sqlx::query(sql)
-            .bind(aggregate_type)
-            .bind(aggregate_id)
-            .bind(sequence as i64)
-            .fetch_one(self.database.pool())
-            .await
-            .map_err(|e| CommandError::Store(e.to_string()))?;
-        Ok(LogPosition {
-            transaction: row
-                .try_get("tx")
-                .map_err(|e| CommandError::Store(e.to_string()))?,
-            global: row
-                .try_get("global_position")
-                .map_err(|e| CommandError::Store(e.to_string()))?,
-        })
     }
 }
 

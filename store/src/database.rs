@@ -105,15 +105,22 @@ impl Database {
         Ok(database)
     }
 
+    // Pools hand out connections without pinging them first (sqlx's default costs a round trip per use, which
+    // the projector and every request paid): a connection that broke fails its next statement and is dropped,
+    // and the projector and reactions retry.
     async fn open_postgres(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let url = with_statement_cache(url);
+        let url = url.as_str();
         let any = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
             .connect(url)
             .await?;
         let postgres = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
             .connect(url)
             .await?;
         Ok(Self::new(Backend::Postgres, any, Some(postgres)))
@@ -129,6 +136,7 @@ impl Database {
         let any = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     conn.execute(
@@ -185,6 +193,26 @@ impl Database {
         Ok(WriteTx { tx, _turn: turn.0 })
     }
 
+    /// Starts a write transaction that first takes the transaction-scoped advisory lock `lock` on PostgreSQL
+    /// (waiting for another holder to commit) and does not wait for its commit's WAL flush: for writers of
+    /// derived data that a crash makes them write again. One round trip on PostgreSQL; on SQLite
+    /// [`Database::begin_write`].
+    pub async fn begin_locked_derived(&self, lock: i64) -> Result<WriteTx, sqlx::Error> {
+        let turn = self.writer_turn().await;
+        let tx = match self.inner.backend {
+            Backend::Sqlite => self.inner.any.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                self.inner
+                    .any
+                    .begin_with(format!(
+                        "BEGIN; SELECT pg_advisory_xact_lock({lock}); SET LOCAL synchronous_commit = off"
+                    ))
+                    .await?
+            }
+        };
+        Ok(WriteTx { tx, _turn: turn.0 })
+    }
+
     /// Waits for this process's turn to write (SQLite only; PostgreSQL writers run concurrently). Hold the
     /// result for the duration of a single-statement write outside [`Database::begin_write`].
     pub async fn writer_turn(&self) -> WriterTurn {
@@ -214,3 +242,17 @@ impl Database {
         }
     }
 }
+
+/// Read models write a batch of rows with one multi-row statement whose text depends on the row count; with
+/// sqlx's default cache of 100 prepared statements per connection those texts crowd each other out, and every
+/// miss costs a round trip to prepare and plan again. The URL may set its own capacity.
+fn with_statement_cache(url: &str) -> String {
+    if url.contains("statement-cache-capacity=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}statement-cache-capacity={STATEMENT_CACHE}")
+}
+
+/// Prepared statements kept per PostgreSQL connection.
+const STATEMENT_CACHE: usize = 2_000;

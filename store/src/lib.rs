@@ -10,11 +10,11 @@ mod migrate;
 mod position;
 mod reader;
 
-pub use checkpoint::{load_checkpoint, save_checkpoint};
+pub use checkpoint::{load_checkpoint, load_checkpoints, save_checkpoint, save_checkpoints};
 pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use position::LogPosition;
-pub use reader::{head_position, log_size, read_after, read_stream, ReadError};
+pub use reader::{committed_head, head_position, log_size, read_after, read_stream, ReadError};
 /// The database driver's error, for callers that do not depend on the driver.
 pub use sqlx::Error as SqlError;
 

@@ -133,3 +133,22 @@ pub async fn head_position(database: &Database) -> Result<LogPosition, ReadError
         })
         .unwrap_or(LogPosition::START))
 }
+
+/// The position of the last event whose transaction has committed, ignoring the commit-order watermark: what a
+/// reader must reach to have seen everything committed so far (the start of the log when it is empty).
+pub async fn committed_head(database: &Database) -> Result<LogPosition, ReadError> {
+    let sql = match database.backend() {
+        Backend::Postgres => {
+            "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT), global_position FROM events
+             ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
+        }
+        Backend::Sqlite => "SELECT CAST(0 AS BIGINT), global_position FROM events ORDER BY global_position DESC LIMIT 1",
+    };
+    let row: Option<(i64, i64)> = sqlx::query_as(sql).fetch_optional(database.pool()).await?;
+    Ok(row
+        .map(|(transaction, global)| LogPosition {
+            transaction,
+            global,
+        })
+        .unwrap_or(LogPosition::START))
+}

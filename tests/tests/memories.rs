@@ -35,6 +35,12 @@ both_stores!(
         listed.assert_status(200);
         assert_eq!(listed.json.as_array().unwrap().len(), 1);
         assert_eq!(listed[0]["id"], id.as_str());
+        let read = server.get(&format!("/v1/memories/{id}"), &token).await;
+        assert_eq!(
+            read.json, created.json,
+            "the creation answers exactly what the read model holds"
+        );
+        assert_eq!(listed[0], created.json);
 
         let edited = server
             .put(

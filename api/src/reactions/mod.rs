@@ -18,17 +18,18 @@ pub use processing::Processing;
 pub use sync::ConversationSync;
 
 /// Starts every reaction of the server.
-pub fn spawn_all(
+pub async fn spawn_all(
     database: &Database,
     commands: &CommandBus,
     projector: &Arc<Projector>,
     model: Arc<dyn LanguageModel>,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![
+) -> Result<Vec<tokio::task::JoinHandle<()>>, omi_store::SqlError> {
+    Ok(vec![
         reactions::spawn(
             database.clone(),
             Arc::new(Processing::new(database.clone(), commands.clone(), model)),
-        ),
+        )
+        .await?,
         reactions::spawn(
             database.clone(),
             Arc::new(ConversationSync::new(
@@ -36,8 +37,9 @@ pub fn spawn_all(
                 commands.clone(),
                 Arc::clone(projector),
             )),
-        ),
-    ]
+        )
+        .await?,
+    ])
 }
 
 /// The id a reaction's commands name as their cause.

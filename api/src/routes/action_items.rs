@@ -206,7 +206,7 @@ pub(crate) async fn create_all(
     metadata: &Metadata,
     commands: Vec<(String, ActionItemCommand)>,
 ) -> ApiResult<Vec<ActionItemView>> {
-    let ids = state.execute_all::<ActionItem>(commands, metadata).await?;
+    let ids = state.create_all::<ActionItem>(commands, metadata).await?;
     let mut created = Vec::with_capacity(ids.len());
     for id in &ids {
         created.push(read(state, uid, id).await?);

@@ -239,7 +239,7 @@ pub(crate) async fn run_import(
     import: Import,
 ) -> ApiResult<Json<Value>> {
     state
-        .execute::<Conversation>(&import.id, import.command, metadata)
+        .create::<Conversation>(&import.id, import.command, metadata)
         .await?;
     let view = read(state, uid, &import.id).await?;
     Ok(Json(json!({

@@ -116,7 +116,7 @@ async fn create(
         at: now(),
     };
     state
-        .execute::<ApiKey>(&id, command, &user.metadata())
+        .create::<ApiKey>(&id, command, &user.metadata())
         .await?;
     let view = api_keys::list(&state.database, &user.uid, family)
         .await?

@@ -217,10 +217,18 @@ async fn create(
     };
     let manually_added = manual(memory.category);
     let (id, command) = create_command(&user.uid, memory, manually_added);
-    state
-        .execute::<Memory>(&id, command, &user.metadata())
+    let appended = state
+        .create::<Memory>(&id, command, &user.metadata())
         .await?;
-    Ok(Json(read(&state, &user.uid, &id).await?))
+    // A new stream's row is the fold of its events: answer with it instead of reading it back.
+    match appended
+        .started_stream
+        .then(|| memories::view_of_new_stream(&id, &appended.events))
+        .flatten()
+    {
+        Some(view) => Ok(Json(view)),
+        None => Ok(Json(read(&state, &user.uid, &id).await?)),
+    }
 }
 
 #[derive(Deserialize)]
@@ -275,7 +283,7 @@ pub(crate) async fn create_all(
         .into_iter()
         .map(|(memory, manually_added)| create_command(uid, memory, manually_added))
         .collect();
-    let ids = state.execute_all::<Memory>(commands, metadata).await?;
+    let ids = state.create_all::<Memory>(commands, metadata).await?;
     let mut created = Vec::with_capacity(ids.len());
     for id in &ids {
         created.push(read(state, uid, id).await?);

@@ -1,5 +1,8 @@
-//! The event log as cqrs-es sees it: a `PersistedEventRepository` over PostgreSQL (postgres-es) or SQLite.
+//! The event log as cqrs-es sees it: a `PersistedEventRepository` whose streams are read through postgres-es on
+//! PostgreSQL (or our SQLite reader), and whose appends go through the group-commit appender on both engines.
 
+mod appender;
+mod batch;
 mod sqlite;
 
 use std::sync::Arc;
@@ -8,28 +11,54 @@ use cqrs_es::persist::{
     PersistedEventRepository, PersistenceError, ReplayStream, SerializedEvent, SerializedSnapshot,
 };
 use cqrs_es::Aggregate;
-use omi_store::{Backend, Database};
+use omi_store::{Database, LogPosition};
 use postgres_es::PostgresEventRepository;
 use serde_json::Value;
 
-pub use sqlite::SqliteEventRepository;
+pub use appender::AppendError;
+pub use sqlite::SqliteStreams;
 
-/// The repository of the configured engine. Used in plain event-store mode only: no snapshots.
+use appender::{Append, Appender};
+
+/// Where streams are read from.
 #[derive(Clone)]
-pub enum EventLog {
+enum Streams {
     Postgres(Arc<PostgresEventRepository>),
-    Sqlite(SqliteEventRepository),
+    Sqlite(SqliteStreams),
+}
+
+/// The log of one database. Used in plain event-store mode only: no snapshots.
+#[derive(Clone)]
+pub struct EventLog {
+    streams: Streams,
+    appender: Appender,
 }
 
 impl EventLog {
-    /// The log of `database`'s engine.
+    /// The log of `database`'s engine. Starts the appender, so it must be called inside a tokio runtime.
     pub fn new(database: &Database) -> Self {
-        match (database.backend(), database.postgres()) {
-            (Backend::Postgres, Some(pool)) => {
-                EventLog::Postgres(Arc::new(PostgresEventRepository::new(pool.clone())))
-            }
-            _ => EventLog::Sqlite(SqliteEventRepository::new(database.clone())),
+        let streams = match database.postgres() {
+            Some(pool) => Streams::Postgres(Arc::new(PostgresEventRepository::new(pool.clone()))),
+            None => Streams::Sqlite(SqliteStreams::new(database.clone())),
+        };
+        Self {
+            streams,
+            appender: Appender::start(database.clone()),
         }
+    }
+
+    /// Appends the events of one stream (sequences following its last event) and returns where the last one
+    /// landed in commit order.
+    pub async fn append<A: Aggregate>(
+        &self,
+        events: Vec<SerializedEvent>,
+    ) -> Result<LogPosition, AppendError> {
+        self.appender
+            .append(Append {
+                aggregate_type: A::TYPE,
+                events,
+            })
+            .await
     }
 }
 
@@ -38,9 +67,9 @@ impl PersistedEventRepository for EventLog {
         &self,
         aggregate_id: &str,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        match self {
-            EventLog::Postgres(repo) => repo.get_events::<A>(aggregate_id).await,
-            EventLog::Sqlite(repo) => repo.get_events::<A>(aggregate_id).await,
+        match &self.streams {
+            Streams::Postgres(repo) => repo.get_events::<A>(aggregate_id).await,
+            Streams::Sqlite(streams) => streams.stream(A::TYPE, aggregate_id, -1).await,
         }
     }
 
@@ -49,22 +78,21 @@ impl PersistedEventRepository for EventLog {
         aggregate_id: &str,
         last_sequence: usize,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        match self {
-            EventLog::Postgres(repo) => {
-                repo.get_last_events::<A>(aggregate_id, last_sequence).await
+        match &self.streams {
+            Streams::Postgres(repo) => repo.get_last_events::<A>(aggregate_id, last_sequence).await,
+            Streams::Sqlite(streams) => {
+                streams
+                    .stream(A::TYPE, aggregate_id, last_sequence as i64)
+                    .await
             }
-            EventLog::Sqlite(repo) => repo.get_last_events::<A>(aggregate_id, last_sequence).await,
         }
     }
 
     async fn get_snapshot<A: Aggregate>(
         &self,
-        aggregate_id: &str,
+        _aggregate_id: &str,
     ) -> Result<Option<SerializedSnapshot>, PersistenceError> {
-        match self {
-            EventLog::Postgres(repo) => repo.get_snapshot::<A>(aggregate_id).await,
-            EventLog::Sqlite(repo) => repo.get_snapshot::<A>(aggregate_id).await,
-        }
+        Ok(None)
     }
 
     async fn persist<A: Aggregate>(
@@ -72,9 +100,15 @@ impl PersistedEventRepository for EventLog {
         events: &[SerializedEvent],
         snapshot_update: Option<(String, Value, usize)>,
     ) -> Result<(), PersistenceError> {
-        match self {
-            EventLog::Postgres(repo) => repo.persist::<A>(events, snapshot_update).await,
-            EventLog::Sqlite(repo) => repo.persist::<A>(events, snapshot_update).await,
+        if snapshot_update.is_some() {
+            return Err(PersistenceError::UnknownError(
+                "the event log runs in plain event-store mode and keeps no snapshots".into(),
+            ));
+        }
+        match self.append::<A>(events.to_vec()).await {
+            Ok(_) => Ok(()),
+            Err(AppendError::Conflict) => Err(PersistenceError::OptimisticLockError),
+            Err(AppendError::Store(message)) => Err(PersistenceError::UnknownError(message.into())),
         }
     }
 
@@ -82,16 +116,21 @@ impl PersistedEventRepository for EventLog {
         &self,
         aggregate_id: &str,
     ) -> Result<ReplayStream, PersistenceError> {
-        match self {
-            EventLog::Postgres(repo) => repo.stream_events::<A>(aggregate_id).await,
-            EventLog::Sqlite(repo) => repo.stream_events::<A>(aggregate_id).await,
-        }
+        feed(self.get_events::<A>(aggregate_id).await?).await
     }
 
     async fn stream_all_events<A: Aggregate>(&self) -> Result<ReplayStream, PersistenceError> {
-        match self {
-            EventLog::Postgres(repo) => repo.stream_all_events::<A>().await,
-            EventLog::Sqlite(repo) => repo.stream_all_events::<A>().await,
+        match &self.streams {
+            Streams::Postgres(repo) => repo.stream_all_events::<A>().await,
+            Streams::Sqlite(streams) => feed(streams.all(A::TYPE).await?).await,
         }
     }
+}
+
+async fn feed(events: Vec<SerializedEvent>) -> Result<ReplayStream, PersistenceError> {
+    let (mut feed, stream) = ReplayStream::new(events.len().max(1));
+    for event in events {
+        feed.push(Ok(event)).await?;
+    }
+    Ok(stream)
 }

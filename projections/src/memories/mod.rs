@@ -6,4 +6,4 @@ mod view;
 
 pub use projection::MemoriesProjection;
 pub use queries::{get, ids_of_conversation, ids_of_user, list};
-pub use view::MemoryView;
+pub use view::{view_of_new_stream, MemoryView};

@@ -110,6 +110,14 @@ impl MemoryView {
     }
 }
 
+/// The row the read model holds for memory `id` when its whole stream is `events`: what a request that just
+/// started the stream may answer with once the read model has caught up, without reading the row back.
+pub fn view_of_new_stream(id: &str, events: &[MemoryEvent]) -> Option<MemoryView> {
+    events.iter().fold(None, |current, event| {
+        MemoryView::evolve(id, current, event)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,11 @@
 //! Runs the projections: catch-up, then a live tail woken by appends, with read-your-writes waits.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use omi_store::{
-    load_checkpoint, read_after, save_checkpoint, Backend, Database, LogPosition, EVENTS_CHANNEL,
+    committed_head, load_checkpoints, read_after, save_checkpoints, Backend, Database, LogPosition,
+    EVENTS_CHANNEL,
 };
 use sqlx::postgres::PgListener;
 use sqlx::AnyConnection;
@@ -16,6 +17,8 @@ use super::{Projection, ProjectionError};
 pub(crate) const PROJECTOR_LOCK: i64 = 0x6f6d_6900_0002;
 /// Standby processes wake on this when the active one committed a batch.
 pub(crate) const CHECKPOINTS_CHANNEL: &str = "omi_checkpoints";
+/// How long start-up catch-up waits for older transactions that hold the commit-order watermark back.
+const CATCH_UP_PATIENCE: Duration = Duration::from_secs(30);
 /// Events per batch in the live tail.
 const TAIL_BATCH: i64 = 2_000;
 /// How long the tail sleeps when nothing wakes it; covers lost notifications and transactions that hold the
@@ -27,14 +30,6 @@ pub struct Projector {
     database: Database,
     projections: Vec<Arc<dyn Projection>>,
     caught_up: watch::Sender<LogPosition>,
-}
-
-/// What one step did.
-enum Step {
-    /// Applied this many events.
-    Applied(usize),
-    /// Another process holds the projector lock.
-    Standby,
 }
 
 impl Projector {
@@ -66,12 +61,26 @@ impl Projector {
             .is_ok_and(|result| result.is_ok())
     }
 
-    /// Applies everything the log holds now (as far as this process may) and returns the position reached.
+    /// Applies everything committed to the log when it is called and returns the position reached. An older
+    /// transaction still running elsewhere holds the commit-order watermark back; catch-up waits for it (up to
+    /// [`CATCH_UP_PATIENCE`], then goes on and leaves the rest to the tail).
     pub async fn catch_up(&self) -> Result<LogPosition, ProjectionError> {
+        let target = committed_head(&self.database).await?;
+        let started = Instant::now();
         loop {
-            match self.step(TAIL_BATCH).await? {
-                Step::Applied(n) if n as i64 == TAIL_BATCH => continue,
-                _ => return Ok(self.position()),
+            let applied = self.step(TAIL_BATCH).await?;
+            if applied as i64 == TAIL_BATCH {
+                continue;
+            }
+            if self.position() >= target {
+                return Ok(self.position());
+            }
+            if started.elapsed() >= CATCH_UP_PATIENCE {
+                tracing::warn!(reached = %self.position(), %target, "catch-up stopped short; the tail goes on");
+                return Ok(self.position());
+            }
+            if applied == 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
     }
@@ -89,7 +98,7 @@ impl Projector {
         loop {
             appends.borrow_and_update();
             match self.step(TAIL_BATCH).await {
-                Ok(Step::Applied(n)) if n as i64 == TAIL_BATCH => {
+                Ok(n) if n as i64 == TAIL_BATCH => {
                     failures = 0;
                     continue;
                 }
@@ -106,6 +115,11 @@ impl Projector {
                 _ = appends.changed() => {}
                 _ = wait_notification(&mut listener) => {}
                 _ = tokio::time::sleep(POLL) => {}
+            }
+            // The next step reads everything appended so far: notifications already received (among them this
+            // projector's own, for the batch it just committed) would only wake it for nothing.
+            if let Some(listener) = &mut listener {
+                while listener.next_buffered().is_some() {}
             }
         }
     }
@@ -129,21 +143,13 @@ impl Projector {
         Some(listener)
     }
 
-    /// Applies one batch in one transaction: read models and checkpoints commit together.
-    async fn step(&self, limit: i64) -> Result<Step, ProjectionError> {
-        let mut tx = self.database.begin_write().await?;
-        if self.database.backend() == Backend::Postgres {
-            let (locked,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
-                .bind(PROJECTOR_LOCK)
-                .fetch_one(&mut *tx)
-                .await?;
-            if !locked {
-                let checkpoints = self.load_checkpoints(&mut tx).await?;
-                tx.rollback().await?;
-                self.publish(&checkpoints);
-                return Ok(Step::Standby);
-            }
-        }
+    /// Applies one batch in one transaction (read models and checkpoints commit together) and returns how many
+    /// events it read.
+    async fn step(&self, limit: i64) -> Result<usize, ProjectionError> {
+        // One process projects at a time: the others wait here for its batch to commit, then find the log
+        // applied that far. Read models are derived from the log and commit with their checkpoints, so a batch
+        // lost in a crash is projected again at start-up: it need not wait for its own WAL flush.
+        let mut tx = self.database.begin_locked_derived(PROJECTOR_LOCK).await?;
         let mut checkpoints = self.load_checkpoints(&mut tx).await?;
         let from = checkpoints
             .iter()
@@ -154,36 +160,35 @@ impl Projector {
         let Some(last) = events.last().map(|e| e.position) else {
             tx.rollback().await?;
             self.publish(&checkpoints);
-            return Ok(Step::Applied(0));
+            return Ok(0);
         };
         for (projection, at) in self.projections.iter().zip(checkpoints.iter_mut()) {
             let start = events.partition_point(|e| e.position <= *at);
             if start < events.len() {
                 projection.apply(&mut tx, &events[start..]).await?;
             }
-            save_checkpoint(&mut tx, projection.name(), last).await?;
             *at = last;
         }
-        if self.database.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')")
-                .bind(CHECKPOINTS_CHANNEL)
-                .execute(&mut *tx)
-                .await?;
-        }
+        save_checkpoints(&mut tx, &self.names(), last, self.notify()).await?;
         tx.commit().await?;
         self.publish(&checkpoints);
-        Ok(Step::Applied(events.len()))
+        Ok(events.len())
     }
 
     async fn load_checkpoints(
         &self,
         conn: &mut AnyConnection,
     ) -> Result<Vec<LogPosition>, ProjectionError> {
-        let mut checkpoints = Vec::with_capacity(self.projections.len());
-        for projection in &self.projections {
-            checkpoints.push(load_checkpoint(conn, projection.name()).await?);
-        }
-        Ok(checkpoints)
+        Ok(load_checkpoints(conn, &self.names()).await?)
+    }
+
+    /// Standby processes wake on this channel when a batch commits (PostgreSQL).
+    fn notify(&self) -> Option<&'static str> {
+        (self.database.backend() == Backend::Postgres).then_some(CHECKPOINTS_CHANNEL)
+    }
+
+    fn names(&self) -> Vec<&'static str> {
+        self.projections.iter().map(|p| p.name()).collect()
     }
 
     fn publish(&self, checkpoints: &[LogPosition]) {

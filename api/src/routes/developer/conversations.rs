@@ -259,7 +259,7 @@ async fn get_one(
 /// Runs an import as the key, waits for processing (bounded), and answers `{id, status, discarded}`.
 async fn run_import(state: &AppState, key: &KeyHolder, import: Import) -> ApiResult<Json<Value>> {
     state
-        .execute::<Conversation>(&import.id, import.command, &key.metadata())
+        .create::<Conversation>(&import.id, import.command, &key.metadata())
         .await?;
     let view = wait_for_processing(state, &key.uid, &import.id)
         .await?
