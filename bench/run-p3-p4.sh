@@ -263,17 +263,19 @@ report() {
     label="p4_$store"
     [[ -n "$(get "$label.reached")" ]] || continue
     echo
-    echo "P4 [$store]  /v4/listen sessions, custom STT, pcm16 16 kHz real time, server on CPU 0, load generator on CPU 1"
-    printf '    %8s %6s %9s %9s %11s %11s %9s %8s %7s %8s %s\n' sessions alive "raw p50" "raw p99" "beyond p50" \
-      "beyond p99" answered audio server loadgen "per-CPU busy"
+    echo "P4 [$store]  /v4/listen sessions, custom STT, pcm16 16 kHz real time, server on CPU 0, load generator on CPU 1;" \
+      "latency (ms) = send of suggested_transcript -> receipt of the array holding the segment"
+    printf '    %8s %6s %9s %9s %9s %9s %9s %8s %7s %8s %s\n' sessions alive "lat p50" "lat p90" "lat p99" \
+      "lat max" answered audio server loadgen "per-CPU busy"
     local n
     for n in ${P4_STEPS//,/ }; do
       local p="$label.s$n"
       [[ -n "$(get "$p.sessions")" ]] || continue
-      printf '    %8s %6s %9s %9s %11s %11s %9s %8s %7s %8s %s\n' "$n" "$(get "$p.sessions")" "$(get "$p.raw_p50_ms")" \
-        "$(get "$p.raw_p99_ms")" "$(get "$p.beyond_p50_ms")" "$(get "$p.beyond_p99_ms")" \
-        "$(get "$p.segments_answered")/$(get "$p.segments_sent")" "$(get "$p.audio_rate")" \
-        "$(get "$p.cpu.server_cores")" "$(get "$p.cpu.loadgen_cores")" "$(get "$p.cpu.per_cpu_busy")"
+      printf '    %8s %6s %9s %9s %9s %9s %9s %8s %7s %8s %s\n' "$n" "$(get "$p.sessions")" \
+        "$(get "$p.latency_p50_ms")" "$(get "$p.latency_p90_ms")" "$(get "$p.latency_p99_ms")" \
+        "$(get "$p.latency_max_ms")" "$(get "$p.segments_answered")/$(get "$p.segments_sent")" \
+        "$(get "$p.audio_rate")" "$(get "$p.cpu.server_cores")" "$(get "$p.cpu.loadgen_cores")" \
+        "$(get "$p.cpu.per_cpu_busy")"
     done
     echo "    connect failures $(get "$label.connect_failures"), sessions dropped $(get "$label.dropped")" \
       "$(get "$label.first_error")"
