@@ -297,6 +297,10 @@ if [[ "${NO_BUILD:-}" == 1 && -x "$SERVER" && -x "$BENCH" ]]; then
   log "NO_BUILD=1: using the existing $SERVER and $BENCH"
 else
   log "building release binaries (cargo build --release -p omi-api -p omi-bench)"
+  # target/ is shared between worktrees and cargo only copies a binary to target/release when it relinks it: a
+  # binary built last by another worktree (or an edit cargo judged older than its last build) would otherwise be
+  # the one measured. Touching the two binaries' roots makes cargo relink both from this checkout.
+  touch "$ROOT/api/src/main.rs" "$ROOT/bench/src/main.rs"
   (cd "$ROOT" && cargo build --release -p omi-api -p omi-bench)
 fi
 result build.binary_time "$(date -u -r "$SERVER" +%Y-%m-%dT%H:%MZ)"
