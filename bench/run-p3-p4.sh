@@ -18,6 +18,7 @@
 #
 # Settings (environment): STORES ("sqlite postgres"), ONLY (p3 or p4), P3_CONVERSATIONS (10000), P3_REQUESTS (500),
 # P3_WARMUP (50), P4_STEPS (100,250,500,1000,1500), P4_SECONDS (30), P4_RAMP_RATE (100 sessions/s),
+# P4_SEGMENT_MS (2000: mean time between a session's segments; 0 streams audio only),
 # PG_PORT (54600), NO_BUILD (1: use the binaries in target/release), QUIET_WAIT (300: wait up to this many
 # seconds for an idle machine before each measurement), PERF (1: `perf record` the server during P4 and print its
 # top symbols).
@@ -31,6 +32,7 @@ P3_WARMUP=${P3_WARMUP:-50}
 P4_STEPS=${P4_STEPS:-100,250,500,1000,1500}
 P4_SECONDS=${P4_SECONDS:-30}
 P4_RAMP_RATE=${P4_RAMP_RATE:-100}
+P4_SEGMENT_MS=${P4_SEGMENT_MS:-2000}
 PG_PORT=${PG_PORT:-54600}
 QUIET_WAIT=${QUIET_WAIT:-300}
 PERF=${PERF:-0}
@@ -220,7 +222,7 @@ run_p4() { # run_p4 STORE
     perf_pid=$!
   fi
   local p4=(taskset -c 1 "$BENCH" p4 --url "$SERVER_URL" --server "$SERVER" --steps "$P4_STEPS"
-    --seconds "$P4_SECONDS" --ramp-rate "$P4_RAMP_RATE" --server-pid "$SERVER_PID" --label "$label"
+    --seconds "$P4_SECONDS" --ramp-rate "$P4_RAMP_RATE" --segment-ms "$P4_SEGMENT_MS" --server-pid "$SERVER_PID" --label "$label"
     $(pg_args "$store"))
   result "$label.command" "${p4[*]}"
   OMI_DATA_DIR="$DATA" OMI_AUTH_SECRET="$AUTH_SECRET" "${p4[@]}" | tee "$WORK/$label.out"

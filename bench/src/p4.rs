@@ -1,6 +1,7 @@
 //! P4: concurrent `/v4/listen` sessions with client transcripts (`custom_stt=enabled`), each streaming pcm16
 //! at 16 kHz in real time (a 640-byte frame every 20 ms) and sending a `suggested_transcript` with one new
-//! segment (unique text) every 1.8–2.2 s. Sessions are added in steps (each session is its own user, so its
+//! segment (unique text) every 1.8–2.2 s (`--segment-ms`, default 2000, ±10 %; 0 streams audio only, to
+//! measure the audio path by itself). Sessions are added in steps (each session is its own user, so its
 //! own conversation); each step is measured for a window after it settles.
 //!
 //! Latency, per segment: from sending the `suggested_transcript` to receiving the JSON array that holds that
@@ -42,6 +43,8 @@ struct Sample {
 
 #[derive(Default)]
 struct Shared {
+    /// Mean time between a session's segments in ms (±10 %); 0: audio only, no segments.
+    segment_ms: u64,
     /// The step being measured (1-based), 0 between windows.
     measuring: AtomicUsize,
     stop: AtomicBool,
@@ -172,7 +175,12 @@ async fn session(index: usize, ws_url: String, token: String, shared: Arc<Shared
     frames.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let stream_start = Instant::now();
     // A random phase, so that the sessions' sends are spread evenly over time.
-    let mut next_segment = stream_start + Duration::from_millis(rng.between(200, 2200));
+    let segment_ms = shared.segment_ms;
+    let mut next_segment = if segment_ms == 0 {
+        stream_start + Duration::from_secs(365 * 24 * 3600)
+    } else {
+        stream_start + Duration::from_millis(rng.between(200, 200 + segment_ms))
+    };
     let mut pending: VecDeque<(String, Instant, usize)> = VecDeque::new();
     let mut n = 0u64;
     let result: Result<(), String> = async {
@@ -204,7 +212,7 @@ async fn session(index: usize, ws_url: String, token: String, shared: Arc<Shared
                             shared.sent[step].fetch_add(1, Ordering::Relaxed);
                         }
                         pending.push_back((text, sent, step));
-                        next_segment = now + Duration::from_millis(rng.between(1800, 2200));
+                        next_segment = now + Duration::from_millis(rng.between(segment_ms * 9 / 10, segment_ms * 11 / 10));
                     }
                 }
                 message = stream.next() => match message {
@@ -248,6 +256,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let ramp_rate: f64 = args.or("ramp-rate", 100.0)?;
     let stop_p99_ms: f64 = args.or("stop-p99-ms", 5_000.0)?;
     let label: String = args.or("label", "p4".to_string())?;
+    let segment_ms: u64 = args.or("segment-ms", 2000)?;
     let watch = Watch {
         postgres: args.optional("pg-pid")?,
         process: args.optional("server-pid")?,
@@ -275,7 +284,10 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         "{}/v4/listen?custom_stt=enabled&codec=pcm16&sample_rate=16000&language=en",
         url.trim_end_matches('/').replacen("http", "ws", 1)
     );
-    let shared = Arc::new(Shared::default());
+    let shared = Arc::new(Shared {
+        segment_ms,
+        ..Shared::default()
+    });
     let mut handles = Vec::new();
     let mut reached = 0usize;
     println!(
@@ -287,6 +299,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
             .join(",")
     );
     println!("{label}.seconds={seconds}");
+    println!("{label}.segment_ms={segment_ms}");
     for (i, &target) in steps.iter().enumerate() {
         let step = i + 1;
         // Ramp up to `target` at `ramp_rate` sessions a second.
