@@ -18,6 +18,7 @@
 #
 # Settings (environment): STORES ("sqlite postgres"), ONLY (p3 or p4), P3_CONVERSATIONS (10000), P3_REQUESTS (500),
 # P3_WARMUP (50), P4_STEPS (100,250,500,1000,1500), P4_SECONDS (30), P4_RAMP_RATE (100 sessions/s),
+# P4_SEGMENT_MS (2000: mean time between a session's segments; 0 streams audio only),
 # PG_PORT (54600), NO_BUILD (1: use the binaries in target/release), QUIET_WAIT (300: wait up to this many
 # seconds for an idle machine before each measurement), PERF (1: `perf record` the server during P4 and print its
 # top symbols).
@@ -31,6 +32,7 @@ P3_WARMUP=${P3_WARMUP:-50}
 P4_STEPS=${P4_STEPS:-100,250,500,1000,1500}
 P4_SECONDS=${P4_SECONDS:-30}
 P4_RAMP_RATE=${P4_RAMP_RATE:-100}
+P4_SEGMENT_MS=${P4_SEGMENT_MS:-2000}
 PG_PORT=${PG_PORT:-54600}
 QUIET_WAIT=${QUIET_WAIT:-300}
 PERF=${PERF:-0}
@@ -220,7 +222,7 @@ run_p4() { # run_p4 STORE
     perf_pid=$!
   fi
   local p4=(taskset -c 1 "$BENCH" p4 --url "$SERVER_URL" --server "$SERVER" --steps "$P4_STEPS"
-    --seconds "$P4_SECONDS" --ramp-rate "$P4_RAMP_RATE" --server-pid "$SERVER_PID" --label "$label"
+    --seconds "$P4_SECONDS" --ramp-rate "$P4_RAMP_RATE" --segment-ms "$P4_SEGMENT_MS" --server-pid "$SERVER_PID" --label "$label"
     $(pg_args "$store"))
   result "$label.command" "${p4[*]}"
   OMI_DATA_DIR="$DATA" OMI_AUTH_SECRET="$AUTH_SECRET" "${p4[@]}" | tee "$WORK/$label.out"
@@ -263,17 +265,19 @@ report() {
     label="p4_$store"
     [[ -n "$(get "$label.reached")" ]] || continue
     echo
-    echo "P4 [$store]  /v4/listen sessions, custom STT, pcm16 16 kHz real time, server on CPU 0, load generator on CPU 1"
-    printf '    %8s %6s %9s %9s %11s %11s %9s %8s %7s %8s %s\n' sessions alive "raw p50" "raw p99" "beyond p50" \
-      "beyond p99" answered audio server loadgen "per-CPU busy"
+    echo "P4 [$store]  /v4/listen sessions, custom STT, pcm16 16 kHz real time, server on CPU 0, load generator on CPU 1;" \
+      "latency (ms) = send of suggested_transcript -> receipt of the array holding the segment"
+    printf '    %8s %6s %9s %9s %9s %9s %9s %8s %7s %8s %s\n' sessions alive "lat p50" "lat p90" "lat p99" \
+      "lat max" answered audio server loadgen "per-CPU busy"
     local n
     for n in ${P4_STEPS//,/ }; do
       local p="$label.s$n"
       [[ -n "$(get "$p.sessions")" ]] || continue
-      printf '    %8s %6s %9s %9s %11s %11s %9s %8s %7s %8s %s\n' "$n" "$(get "$p.sessions")" "$(get "$p.raw_p50_ms")" \
-        "$(get "$p.raw_p99_ms")" "$(get "$p.beyond_p50_ms")" "$(get "$p.beyond_p99_ms")" \
-        "$(get "$p.segments_answered")/$(get "$p.segments_sent")" "$(get "$p.audio_rate")" \
-        "$(get "$p.cpu.server_cores")" "$(get "$p.cpu.loadgen_cores")" "$(get "$p.cpu.per_cpu_busy")"
+      printf '    %8s %6s %9s %9s %9s %9s %9s %8s %7s %8s %s\n' "$n" "$(get "$p.sessions")" \
+        "$(get "$p.latency_p50_ms")" "$(get "$p.latency_p90_ms")" "$(get "$p.latency_p99_ms")" \
+        "$(get "$p.latency_max_ms")" "$(get "$p.segments_answered")/$(get "$p.segments_sent")" \
+        "$(get "$p.audio_rate")" "$(get "$p.cpu.server_cores")" "$(get "$p.cpu.loadgen_cores")" \
+        "$(get "$p.cpu.per_cpu_busy")"
     done
     echo "    connect failures $(get "$label.connect_failures"), sessions dropped $(get "$label.dropped")" \
       "$(get "$label.first_error")"
@@ -295,6 +299,10 @@ if [[ "${NO_BUILD:-}" == 1 && -x "$SERVER" && -x "$BENCH" ]]; then
   log "NO_BUILD=1: using the existing $SERVER and $BENCH"
 else
   log "building release binaries (cargo build --release -p omi-api -p omi-bench)"
+  # target/ is shared between worktrees and cargo only copies a binary to target/release when it relinks it: a
+  # binary built last by another worktree (or an edit cargo judged older than its last build) would otherwise be
+  # the one measured. Touching the two binaries' roots makes cargo relink both from this checkout.
+  touch "$ROOT/api/src/main.rs" "$ROOT/bench/src/main.rs"
   (cd "$ROOT" && cargo build --release -p omi-api -p omi-bench)
 fi
 result build.binary_time "$(date -u -r "$SERVER" +%Y-%m-%dT%H:%MZ)"

@@ -1,6 +1,7 @@
 //! `/v4/listen` with a real WebSocket client: a device-like session with on-device transcripts (custom STT) that
 //! ends in a processed conversation, silence splits, disconnect and resume, bad parameters and auth.
 
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -256,4 +257,72 @@ both_stores!(with_store an_empty_conversation_is_deleted_not_processed, |store| 
         assert!(started.elapsed() < Duration::from_secs(30), "the empty stub was not removed");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+});
+
+both_stores!(with_store segments_sent_back_to_back_each_come_back_once_merged_in_order, |store| async move {
+    let server = TestServer::start_with(store, fast()).await;
+    let token = server.token("frank").await;
+    let mut socket = connect(&server, &token, "custom_stt=enabled&conversation_timeout=60").await;
+    let id = session_id(&mut socket).await;
+    started(&mut socket).await;
+
+    // Ten messages without waiting for answers; the speakers change so that the merge rule (§2.4) joins some of
+    // them: however they are grouped into merges, the transcript ends up the same.
+    let speakers = [0, 0, 1, 0, 1, 1, 1, 0, 1, 0];
+    let texts: Vec<String> = (0..speakers.len()).map(|i| format!("Part {i} of the plan.")).collect();
+    for (i, speaker) in speakers.iter().enumerate() {
+        say(&mut socket, json!([{"text": texts[i], "speaker": format!("SPEAKER_0{speaker}"),
+            "start": i as f64, "end": i as f64 + 0.8}])).await;
+    }
+    let expected: Vec<String> = vec![
+        "Part 0 of the plan. Part 1 of the plan.".into(),
+        "Part 2 of the plan.".into(),
+        "Part 3 of the plan.".into(),
+        "Part 4 of the plan. Part 5 of the plan. Part 6 of the plan.".into(),
+        "Part 7 of the plan.".into(),
+        "Part 8 of the plan.".into(),
+        "Part 9 of the plan.".into(),
+    ];
+
+    // Every array holds new or updated segments; an update keeps the id and only extends the text.
+    let mut order: Vec<String> = Vec::new();
+    let mut latest: HashMap<String, String> = HashMap::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while order.iter().map(|id| latest[id].clone()).collect::<Vec<_>>() != expected {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(message) = next_json(&mut socket, left).await else {
+            panic!("the transcript did not complete; it is {order:?} {latest:?}");
+        };
+        let Some(segments) = message.as_array() else { continue };
+        let mut ids_here = HashSet::new();
+        for segment in segments {
+            let segment_id = segment["id"].as_str().unwrap().to_string();
+            let text = segment["text"].as_str().unwrap().to_string();
+            assert!(ids_here.insert(segment_id.clone()), "a segment twice in one array: {message}");
+            match latest.get(&segment_id) {
+                Some(before) => assert!(text.starts_with(before.as_str()) && text.len() > before.len(),
+                    "an update must extend the segment: {before:?} then {text:?}"),
+                None => order.push(segment_id.clone()),
+            }
+            latest.insert(segment_id, text);
+        }
+    }
+    // Each part is in the transcript exactly once, in the order it was said.
+    let joined = expected.join(" ");
+    for text in &texts {
+        assert_eq!(joined.matches(text.as_str()).count(), 1);
+    }
+    // Nothing more comes back for these parts.
+    if let Some(extra) = next_json(&mut socket, Duration::from_millis(500)).await {
+        assert!(!extra.is_array(), "an unexpected transcript update: {extra}");
+    }
+
+    // The stored conversation holds the same segments (read-your-writes: it was readable before the arrays were sent).
+    let stored = server.get(&format!("/v1/conversations/{id}"), &token).await;
+    stored.assert_status(200);
+    let stored: Vec<(String, String)> = stored["transcript_segments"].as_array().unwrap().iter()
+        .map(|s| (s["id"].as_str().unwrap().to_string(), s["text"].as_str().unwrap().to_string()))
+        .collect();
+    let sent_back: Vec<(String, String)> = order.iter().map(|id| (id.clone(), latest[id].clone())).collect();
+    assert_eq!(stored, sent_back);
 });

@@ -26,8 +26,9 @@ use super::messages::{self, ClientMessage, SuggestedSegment};
 use super::params::ListenParams;
 use crate::state::AppState;
 
-/// How often buffered segments are merged into the conversation.
-const TRANSCRIPT_TICK: Duration = Duration::from_millis(600);
+/// Client frames read while segments wait for a merge before the merge goes first (so that a client flooding
+/// the socket cannot postpone its segments indefinitely).
+const MERGE_AFTER_READS: u32 = 64;
 /// How often the server sends the text frame `ping`.
 const PING_EVERY: Duration = Duration::from_secs(10);
 /// How long a leaving session waits for the speech-to-text engine to hand over what it still holds.
@@ -84,28 +85,49 @@ impl Session {
     }
 
     /// Runs the session until the client leaves or goes quiet.
+    ///
+    /// Segments are merged as soon as they arrive: whenever segments wait and nothing else is ready, one merge
+    /// runs (spec §4.5 does this on a 0.6 s tick). While a merge is in flight the socket is not read, so the
+    /// segments that arrive meanwhile are read right after it and go into the next merge together; under load the
+    /// work batches by itself.
     pub async fn run(mut self, mut socket: WebSocket) {
         match self.start(&mut socket).await {
             Ok(()) => {}
             Err((code, reason)) => return close(&mut socket, code, &reason).await,
         }
-        let mut transcript = interval(TRANSCRIPT_TICK);
         let mut lifecycle = interval(
             (self.params.conversation_timeout / 2)
                 .clamp(Duration::from_millis(200), Duration::from_secs(5)),
         );
         let mut ping = interval(PING_EVERY);
-        for timer in [&mut transcript, &mut lifecycle, &mut ping] {
+        for timer in [&mut lifecycle, &mut ping] {
             timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
         }
         ping.reset();
         let inactivity = self.state.config.listen_inactivity;
-        let mut deadline = Instant::now() + inactivity;
+        // One timer for inactivity, moved only when it fires: input merely records when it came.
+        let mut last_input = Instant::now();
+        let deadline = sleep_until(last_input + inactivity);
+        tokio::pin!(deadline);
+        // Frames read since the oldest waiting segment arrived.
+        let mut reads_while_pending = 0u32;
         loop {
+            let waiting = !self.pending.is_empty();
+            let overdue = waiting && reads_while_pending >= MERGE_AFTER_READS;
             tokio::select! {
+                biased;
+                _ = std::future::ready(()), if overdue => {
+                    reads_while_pending = 0;
+                    if let Err(reason) = self.flush(&mut socket).await {
+                        return close(&mut socket, SERVER_ERROR, &reason).await;
+                    }
+                }
                 message = socket.recv() => match message {
                     Some(Ok(message)) => {
-                        deadline = Instant::now() + inactivity;
+                        last_input = Instant::now();
+                        if waiting {
+                            reads_while_pending += 1;
+                        }
                         if !self.receive(message).await {
                             break;
                         }
@@ -119,7 +141,8 @@ impl Session {
                         self.stt = None;
                     }
                 },
-                _ = transcript.tick() => {
+                _ = std::future::ready(()), if waiting => {
+                    reads_while_pending = 0;
                     if let Err(reason) = self.flush(&mut socket).await {
                         return close(&mut socket, SERVER_ERROR, &reason).await;
                     }
@@ -139,8 +162,13 @@ impl Session {
                         break;
                     }
                 }
-                _ = sleep_until(deadline) => {
-                    return close(&mut socket, GOING_AWAY, "no input for too long").await;
+                _ = &mut deadline => {
+                    let due = last_input + inactivity;
+                    if due > Instant::now() {
+                        deadline.as_mut().reset(due);
+                    } else {
+                        return close(&mut socket, GOING_AWAY, "no input for too long").await;
+                    }
                 }
             }
         }
@@ -236,8 +264,10 @@ impl Session {
         true
     }
 
+    /// Hands one audio frame to speech-to-text. Without an engine (custom STT, or none configured) the audio has no
+    /// consumer and is not decoded at all.
     async fn audio(&mut self, frame: &[u8]) {
-        let Some(decoder) = &mut self.decoder else {
+        let (Some(decoder), Some(_)) = (&mut self.decoder, &self.stt) else {
             return;
         };
         let samples = match decoder.decode(frame) {
