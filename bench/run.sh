@@ -20,7 +20,10 @@
 # shared machine's other work does not land in the numbers; the `other` CPU in the results shows what did),
 # P1_NOTIFY_DIAGNOSTIC (1: also run pgbench against a table with the events table's NOTIFY trigger, and ours
 # once more with that trigger dropped),
-# P2_BREAKDOWN (1: also replay each projection alone, to show where replay time goes).
+# P2_BREAKDOWN (1: also replay each projection alone, to show where replay time goes),
+# P2_KEEP (a directory: PostgreSQL's data directory lives there and survives the run; the first run keeps a copy
+# of the loaded P2 database as omi_p2_loaded, later runs with the same P2_EVENTS/P2_USERS start from a fresh copy
+# of it instead of generating and loading again; the generator still runs for the read-model check).
 set -euo pipefail
 
 P1_CLIENTS=${P1_CLIENTS:-64}
@@ -33,6 +36,7 @@ ONLY=${ONLY:-}
 QUIET_WAIT=${QUIET_WAIT:-300}
 P1_NOTIFY_DIAGNOSTIC=${P1_NOTIFY_DIAGNOSTIC:-1}
 P2_BREAKDOWN=${P2_BREAKDOWN:-1}
+P2_KEEP=${P2_KEEP:-}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SERVER="$ROOT/target/release/omi-server"
@@ -95,8 +99,12 @@ cleanup() {
       as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
         as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
-    rm -rf "$PG_DIR"
-    log "PostgreSQL stopped and $PG_DIR removed; logs and results are in $WORK"
+    if [[ -n "$P2_KEEP" ]]; then
+      log "PostgreSQL stopped, its data kept in $PG_DIR (P2_KEEP); logs and results are in $WORK"
+    else
+      rm -rf "$PG_DIR"
+      log "PostgreSQL stopped and $PG_DIR removed; logs and results are in $WORK"
+    fi
   fi
 }
 trap cleanup EXIT
@@ -108,9 +116,23 @@ start_postgres() {
   if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
     useradd --system --user-group --home-dir /var/lib/postgresql --shell /bin/bash postgres
   fi
-  PG_DIR=$(mktemp -d /tmp/omi-bench-postgres.XXXXXX)
+  if [[ -n "$P2_KEEP" ]]; then
+    PG_DIR=$P2_KEEP
+    mkdir -p "$PG_DIR"
+  else
+    PG_DIR=$(mktemp -d /tmp/omi-bench-postgres.XXXXXX)
+  fi
   [[ $(id -u) -ne 0 ]] || chown postgres: "$PG_DIR"
   chmod 700 "$PG_DIR"
+  if [[ -n "$P2_KEEP" && -f "$PG_DIR/data/PG_VERSION" ]]; then
+    log "P2_KEEP: reusing the PostgreSQL data directory $PG_DIR/data"
+  else
+    init_postgres
+  fi
+  listen_postgres
+}
+
+init_postgres() {
   as_pg_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale \
     >"$WORK/initdb.log" 2>&1 || {
     cat "$WORK/initdb.log" >&2
@@ -122,6 +144,9 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$PG_DIR'
 max_connections = 300
 EOF
+}
+
+listen_postgres() {
   # The first free port from PG_PORT on. A port can also be held by the local end of some client connection,
   # which only a failed bind reveals, so a start that cannot bind moves on to the next port.
   PORT=$PG_PORT
@@ -298,10 +323,23 @@ run_p1() {
 # ---------------------------------------------------------------------------------------------- P2
 run_p2() {
   log "P2: replay of $P2_EVENTS events ($P2_USERS users) vs COPY TO /dev/null"
-  sql postgres "CREATE DATABASE omi_p2"
+  local keep=()
+  if [[ -n "$P2_KEEP" ]]; then
+    sql postgres "DROP DATABASE IF EXISTS omi_p2"
+    if [[ "$(sql postgres "SELECT COUNT(*) FROM pg_database WHERE datname = 'omi_p2_loaded'")" == 1 ]]; then
+      log "P2_KEEP: omi_p2 is a fresh copy of omi_p2_loaded"
+      sql postgres "CREATE DATABASE omi_p2 TEMPLATE omi_p2_loaded STRATEGY = FILE_COPY"
+      keep=(--reuse true)
+    else
+      sql postgres "CREATE DATABASE omi_p2"
+      keep=(--keep-loaded omi_p2_loaded)
+    fi
+  else
+    sql postgres "CREATE DATABASE omi_p2"
+  fi
   local p2=("$BENCH" p2 --database-url "$ADMIN_URL/omi_p2" --server "$SERVER" --events "$P2_EVENTS"
     --users "$P2_USERS" --pg-pid "$PG_PID" --quiet-wait "$QUIET_WAIT"
-    --breakdown "$([[ "$P2_BREAKDOWN" == 1 ]] && echo true || echo false)")
+    --breakdown "$([[ "$P2_BREAKDOWN" == 1 ]] && echo true || echo false)" "${keep[@]}")
   result p2.command "${p2[*]}"
   DATABASE_URL="" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" "${p2[@]}" | tee "$WORK/p2.out" ||
     log "P2 failed (see above)"

@@ -29,6 +29,11 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let seed: u64 = args.or("seed", 1)?;
     let quiet_wait = Duration::from_secs(args.or("quiet-wait", 300)?);
     let breakdown: bool = args.or("breakdown", true)?;
+    // A database that already holds exactly this data set (same events, users, seed) from an earlier run: the
+    // generator still runs (the check needs its expectations), the load is skipped.
+    let reuse: bool = args.or("reuse", false)?;
+    // After loading, keep a file copy of the database as loaded under this name, for later `--reuse` runs.
+    let keep_loaded: Option<String> = args.optional("keep-loaded")?;
     let watch = Watch {
         postgres: args.optional("pg-pid")?,
         process: None,
@@ -51,9 +56,15 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         .fetch_one(&mut conn)
         .await
         .map_err(sql_error("count events"))?;
-    if existing != 0 {
+    let reused = reuse && existing as u64 == events;
+    if existing != 0 && !reused {
         return Err(format!(
-            "the events table already holds {existing} events; use a fresh database"
+            "the events table already holds {existing} events; use a fresh database{}",
+            if reuse {
+                " or one loaded with the same --events"
+            } else {
+                ""
+            }
         ));
     }
 
@@ -68,7 +79,12 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     );
 
     let started = Instant::now();
-    load(&mut conn, std::mem::take(&mut set.rows)).await?;
+    let rows = std::mem::take(&mut set.rows);
+    if reused {
+        eprintln!("P2: reusing the {existing} events already loaded (--reuse)");
+    } else {
+        load(&mut conn, rows).await?;
+    }
     let load_s = started.elapsed().as_secs_f64();
     eprintln!("P2: loaded in {load_s:.1}s; VACUUM ANALYZE and CHECKPOINT");
     // Both contenders read a settled table: hint bits set, statistics fresh, nothing dirty in shared buffers.
@@ -92,6 +108,14 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         return Err(format!(
             "expected {events} events in the table, found {count}"
         ));
+    }
+    if let (Some(name), false) = (&keep_loaded, reused) {
+        conn.close().await.map_err(sql_error("close"))?;
+        copy_database(&url, &database_name(&url), name).await?;
+        eprintln!("P2: kept a copy of the loaded database as {name}");
+        conn = PgConnection::connect(&url)
+            .await
+            .map_err(sql_error("connect"))?;
     }
     // For the breakdown: a copy of the database as loaded, so that each projection can later be replayed alone
     // into fresh, never-analysed read-model tables, exactly as the full replay finds them.
@@ -153,6 +177,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     println!("p2.live_memories={}", set.live_memories());
     println!("p2.live_action_items={}", set.live_action_items());
     println!("p2.generate_s={generate_s:.2}");
+    println!("p2.reused_database={reused}");
     println!("p2.load_s={load_s:.2}");
     println!("p2.load_eps={:.0}", events as f64 / load_s);
     println!("p2.table_mb={:.1}", table_bytes as f64 / 1e6);

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::runtime::ProjectionError;
+use crate::runtime::{CopyRows, CopySink, ProjectionError, Rebuild, RecordedEvent};
 use crate::sql::{delete_ids, in_list, placeholders, AnyQuery, ROWS_PER_STATEMENT};
 
 /// An entity stored as a document row: `id`, `uid`, the indexed [`Document::COLUMNS`], then `doc`.
@@ -16,6 +16,8 @@ pub(crate) trait Document: Serialize + DeserializeOwned {
     /// The indexed columns between `uid` and `doc`, in the order [`Document::bind_columns`] binds them.
     const COLUMNS: &'static [&'static str];
     fn bind_columns<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q>;
+    /// The same columns as [`Document::bind_columns`], in binary COPY form (for a rebuild).
+    fn copy_columns(&self, row: &mut CopyRows);
 }
 
 /// A document and the user who owns it.
@@ -108,4 +110,90 @@ where
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The row of an entity after one of its events (`None`: the entity is gone).
+type Evolve<D, E> = fn(&str, Option<Owned<D>>, &E) -> Option<Owned<D>>;
+
+/// A rebuild of a document table from the whole log: every entity's events are folded in memory, with the same
+/// `evolve` as the live projection, and each final row is written once. Holds the live entities of the log (or
+/// of the slice of streams being rebuilt).
+pub(crate) struct DocumentRebuild<D, E: 'static> {
+    /// The event of this read model in a recorded event, if it is one.
+    select: fn(&RecordedEvent) -> Option<&E>,
+    evolve: Evolve<D, E>,
+    /// Every entry holds a row; `None` only while its event is being applied.
+    rows: HashMap<String, Option<Owned<D>>>,
+    /// The rows being written out, once folding is over.
+    writing: Option<std::collections::hash_map::IntoIter<String, Option<Owned<D>>>>,
+    columns: String,
+}
+
+impl<D: Document, E> DocumentRebuild<D, E> {
+    pub(crate) fn new(select: fn(&RecordedEvent) -> Option<&E>, evolve: Evolve<D, E>) -> Self {
+        let columns = ["id", "uid"]
+            .iter()
+            .chain(D::COLUMNS)
+            .chain(["doc"].iter())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self {
+            select,
+            evolve,
+            rows: HashMap::new(),
+            writing: None,
+            columns,
+        }
+    }
+}
+
+impl<D, E> Rebuild for DocumentRebuild<D, E>
+where
+    D: Document + Send,
+    E: Sync,
+{
+    fn fold(&mut self, events: &[RecordedEvent], _: &mut CopySink) -> Result<(), ProjectionError> {
+        for recorded in events {
+            let Some(event) = (self.select)(recorded) else {
+                continue;
+            };
+            let id = recorded.aggregate_id.as_str();
+            match self.rows.get_mut(id) {
+                Some(slot) => match (self.evolve)(id, slot.take(), event) {
+                    Some(next) => *slot = Some(next),
+                    None => {
+                        self.rows.remove(id);
+                    }
+                },
+                None => {
+                    if let Some(row) = (self.evolve)(id, None, event) {
+                        self.rows.insert(id.to_string(), Some(row));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, sink: &mut CopySink, rows: usize) -> Result<bool, ProjectionError> {
+        let writing = self
+            .writing
+            .get_or_insert_with(|| std::mem::take(&mut self.rows).into_iter());
+        for (id, row) in writing.by_ref().take(rows) {
+            let Some(row) = row else {
+                continue;
+            };
+            let doc = serde_json::to_string(&row.doc)?;
+            let out = sink.table(D::TABLE, &self.columns);
+            out.row(D::COLUMNS.len() + 3).text(&id).text(&row.uid);
+            row.doc.copy_columns(out);
+            out.text(&doc);
+        }
+        if writing.len() == 0 {
+            self.writing = None;
+            return Ok(false);
+        }
+        Ok(true)
+    }
 }

@@ -6,6 +6,7 @@ mod checkpoint;
 pub mod counters;
 mod database;
 mod event;
+mod log_scan;
 mod migrate;
 mod position;
 mod reader;
@@ -13,6 +14,7 @@ mod reader;
 pub use checkpoint::{load_checkpoint, load_checkpoints, save_checkpoint, save_checkpoints};
 pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
+pub use log_scan::{LogScan, StreamSlice};
 pub use position::LogPosition;
 pub use reader::{committed_head, head_position, log_size, read_after, read_stream, ReadError};
 /// The database driver's error, for callers that do not depend on the driver.

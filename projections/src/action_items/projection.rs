@@ -1,10 +1,13 @@
 //! Keeps the `action_items` table in step with the log.
 
+use omi_domain::action_item::ActionItemEvent;
 use sqlx::AnyConnection;
 
 use super::ActionItemView;
-use crate::documents::{fold_into, Document, Owned};
-use crate::runtime::{ApplyFuture, Projection, ProjectionError, RecordedEvent, StoredEvent};
+use crate::documents::{fold_into, Document, DocumentRebuild, Owned};
+use crate::runtime::{
+    ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
+};
 use crate::sql::AnyQuery;
 use crate::time::micros;
 
@@ -41,23 +44,42 @@ impl Document for ActionItemView {
             .bind(micros(&self.created_at))
             .bind(self.due_at.as_ref().map(micros))
     }
+
+    fn copy_columns(&self, row: &mut CopyRows) {
+        row.boolean(self.completed)
+            .text_or_null(self.conversation_id.as_deref())
+            .bigint(micros(&self.created_at))
+            .bigint_or_null(self.due_at.as_ref().map(micros));
+    }
+}
+
+impl ActionItemsProjection {
+    /// The rebuild of `action_items` from the whole log, folded in memory.
+    pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
+        Box::new(DocumentRebuild::new(select, evolve))
+    }
+}
+
+fn select(recorded: &RecordedEvent) -> Option<&ActionItemEvent> {
+    match &recorded.event {
+        StoredEvent::ActionItem(event) => Some(event),
+        _ => None,
+    }
+}
+
+fn evolve(
+    id: &str,
+    current: Option<Owned<ActionItemView>>,
+    event: &ActionItemEvent,
+) -> Option<Owned<ActionItemView>> {
+    ActionItemView::evolve(id, current.map(|row| (row.uid, row.doc)), event)
+        .map(|(uid, doc)| Owned { uid, doc })
 }
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
     let changes: Vec<_> = events
         .iter()
-        .filter_map(|e| match &e.event {
-            StoredEvent::ActionItem(event) => Some((e.aggregate_id.as_str(), event)),
-            _ => None,
-        })
+        .filter_map(|e| select(e).map(|event| (e.aggregate_id.as_str(), event)))
         .collect();
-    fold_into(
-        conn,
-        &changes,
-        |id, current: Option<Owned<ActionItemView>>, event| {
-            ActionItemView::evolve(id, current.map(|row| (row.uid, row.doc)), event)
-                .map(|(uid, doc)| Owned { uid, doc })
-        },
-    )
-    .await
+    fold_into(conn, &changes, evolve).await
 }

@@ -1,10 +1,13 @@
 //! Keeps the `api_keys` table in step with the log.
 
+use omi_domain::api_key::ApiKeyEvent;
 use sqlx::AnyConnection;
 
 use super::view::StoredKey;
-use crate::documents::{fold_into, Document, Owned};
-use crate::runtime::{ApplyFuture, Projection, ProjectionError, RecordedEvent, StoredEvent};
+use crate::documents::{fold_into, Document, DocumentRebuild, Owned};
+use crate::runtime::{
+    ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
+};
 use crate::sql::AnyQuery;
 use crate::time::micros;
 
@@ -39,23 +42,41 @@ impl Document for StoredKey {
             .bind(self.hashed_key.clone())
             .bind(micros(&self.view.created_at))
     }
+
+    fn copy_columns(&self, row: &mut CopyRows) {
+        row.text(self.family.as_str())
+            .text(&self.hashed_key)
+            .bigint(micros(&self.view.created_at));
+    }
+}
+
+impl ApiKeysProjection {
+    /// The rebuild of `api_keys` from the whole log, folded in memory.
+    pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
+        Box::new(DocumentRebuild::new(select, evolve))
+    }
+}
+
+fn select(recorded: &RecordedEvent) -> Option<&ApiKeyEvent> {
+    match &recorded.event {
+        StoredEvent::ApiKey(event) => Some(event),
+        _ => None,
+    }
+}
+
+fn evolve(
+    id: &str,
+    current: Option<Owned<StoredKey>>,
+    event: &ApiKeyEvent,
+) -> Option<Owned<StoredKey>> {
+    StoredKey::evolve(id, current.map(|row| (row.uid, row.doc)), event)
+        .map(|(uid, doc)| Owned { uid, doc })
 }
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
     let changes: Vec<_> = events
         .iter()
-        .filter_map(|e| match &e.event {
-            StoredEvent::ApiKey(event) => Some((e.aggregate_id.as_str(), event)),
-            _ => None,
-        })
+        .filter_map(|e| select(e).map(|event| (e.aggregate_id.as_str(), event)))
         .collect();
-    fold_into(
-        conn,
-        &changes,
-        |id, current: Option<Owned<StoredKey>>, event| {
-            StoredKey::evolve(id, current.map(|row| (row.uid, row.doc)), event)
-                .map(|(uid, doc)| Owned { uid, doc })
-        },
-    )
-    .await
+    fold_into(conn, &changes, evolve).await
 }

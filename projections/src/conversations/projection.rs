@@ -4,8 +4,10 @@ use omi_domain::conversation::ConversationVisibility;
 use sqlx::AnyConnection;
 
 use super::view::ConversationRow;
-use crate::documents::{fold_into, Document, Owned};
-use crate::runtime::{ApplyFuture, Projection, ProjectionError, RecordedEvent, StoredEvent};
+use crate::documents::{fold_into, Document, DocumentRebuild, Owned};
+use crate::runtime::{
+    ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
+};
 use crate::sql::AnyQuery;
 use crate::time::micros;
 
@@ -76,29 +78,60 @@ impl Document for ConversationRow {
             .bind(i64::from(self.runs.finished))
             .bind(list_doc)
     }
+
+    fn copy_columns(&self, row: &mut CopyRows) {
+        let view = &self.view;
+        // As in `bind_columns`.
+        let list_doc = view.without_segments().unwrap_or_else(|e| {
+            tracing::error!(id = %view.id, error = %e, "conversation list document not serializable");
+            String::new()
+        });
+        row.text(view.status.as_str())
+            .boolean(view.discarded)
+            .bigint(micros(&view.created_at))
+            .bigint_or_null(view.started_at.as_ref().map(micros))
+            .bigint_or_null(view.finished_at.as_ref().map(micros))
+            .text_or_null(view.folder_id.as_deref())
+            .boolean(view.starred)
+            .text(visibility_name(view.visibility))
+            .bigint(i64::from(self.runs.requested))
+            .bigint(i64::from(self.runs.finished))
+            .text(&list_doc);
+    }
+}
+
+impl ConversationsProjection {
+    /// The rebuild of `conversations` from the whole log, folded in memory.
+    pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
+        Box::new(DocumentRebuild::new(select, evolve))
+    }
+}
+
+fn select(recorded: &RecordedEvent) -> Option<&RecordedEvent> {
+    matches!(recorded.event, StoredEvent::Conversation(_)).then_some(recorded)
+}
+
+fn evolve(
+    id: &str,
+    current: Option<Owned<ConversationRow>>,
+    recorded: &RecordedEvent,
+) -> Option<Owned<ConversationRow>> {
+    let StoredEvent::Conversation(event) = &recorded.event else {
+        return current;
+    };
+    ConversationRow::evolve(
+        id,
+        current.map(|row| (row.uid, row.doc)),
+        event,
+        recorded.recorded_at,
+    )
+    .map(|(uid, doc)| Owned { uid, doc })
 }
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
     let changes: Vec<_> = events
         .iter()
-        .filter(|e| matches!(e.event, StoredEvent::Conversation(_)))
-        .map(|e| (e.aggregate_id.as_str(), e))
+        .filter_map(|e| select(e).map(|event| (e.aggregate_id.as_str(), event)))
         .collect();
-    fold_into(
-        conn,
-        &changes,
-        |id, current: Option<Owned<ConversationRow>>, recorded: &RecordedEvent| {
-            let StoredEvent::Conversation(event) = &recorded.event else {
-                return current;
-            };
-            ConversationRow::evolve(
-                id,
-                current.map(|row| (row.uid, row.doc)),
-                event,
-                recorded.recorded_at,
-            )
-            .map(|(uid, doc)| Owned { uid, doc })
-        },
-    )
-    .await
+    fold_into(conn, &changes, evolve).await
 }

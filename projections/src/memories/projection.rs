@@ -1,10 +1,13 @@
 //! Keeps the `memories` table in step with the log.
 
+use omi_domain::memory::MemoryEvent;
 use sqlx::AnyConnection;
 
 use super::MemoryView;
-use crate::documents::{fold_into, Document, Owned};
-use crate::runtime::{ApplyFuture, Projection, ProjectionError, RecordedEvent, StoredEvent};
+use crate::documents::{fold_into, Document, DocumentRebuild, Owned};
+use crate::runtime::{
+    ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
+};
 use crate::sql::AnyQuery;
 use crate::time::micros;
 
@@ -41,25 +44,44 @@ impl Document for MemoryView {
             .bind(self.conversation_id.clone())
             .bind(micros(&self.created_at))
     }
+
+    fn copy_columns(&self, row: &mut CopyRows) {
+        row.text(self.category.as_str())
+            .text(&self.scoring)
+            .text_or_null(self.conversation_id.as_deref())
+            .bigint(micros(&self.created_at));
+    }
+}
+
+impl MemoriesProjection {
+    /// The rebuild of `memories` from the whole log, folded in memory.
+    pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
+        Box::new(DocumentRebuild::new(select, evolve))
+    }
+}
+
+fn select(recorded: &RecordedEvent) -> Option<&MemoryEvent> {
+    match &recorded.event {
+        StoredEvent::Memory(event) => Some(event),
+        _ => None,
+    }
+}
+
+fn evolve(
+    id: &str,
+    current: Option<Owned<MemoryView>>,
+    event: &MemoryEvent,
+) -> Option<Owned<MemoryView>> {
+    MemoryView::evolve(id, current.map(|row| row.doc), event).map(|doc| Owned {
+        uid: doc.uid.clone(),
+        doc,
+    })
 }
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
     let changes: Vec<_> = events
         .iter()
-        .filter_map(|e| match &e.event {
-            StoredEvent::Memory(event) => Some((e.aggregate_id.as_str(), event)),
-            _ => None,
-        })
+        .filter_map(|e| select(e).map(|event| (e.aggregate_id.as_str(), event)))
         .collect();
-    fold_into(
-        conn,
-        &changes,
-        |id, current: Option<Owned<MemoryView>>, event| {
-            MemoryView::evolve(id, current.map(|row| row.doc), event).map(|doc| Owned {
-                uid: doc.uid.clone(),
-                doc,
-            })
-        },
-    )
-    .await
+    fold_into(conn, &changes, evolve).await
 }

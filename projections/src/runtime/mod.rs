@@ -1,10 +1,14 @@
 //! The projector runtime: reading the log in commit order, checkpoints, catch-up, live tail, rebuild.
 
+mod copy_rows;
 mod projection;
 mod projector;
 mod rebuild;
+mod staged_table;
 
+pub(crate) use copy_rows::{CopyRows, CopySink};
 pub use omi_store::{RecordedEvent, StoredEvent};
 pub use projection::{all_projections, ApplyFuture, Projection, ProjectionError};
 pub use projector::Projector;
 pub use rebuild::rebuild;
+pub(crate) use rebuild::Rebuild;

@@ -1,15 +1,63 @@
 //! Rebuilds read models from the start of the log, in one transaction: readers see the old models until the
-//! new ones are complete.
+//! new ones are complete, and a running server's projector stands by meanwhile (it needs the projector lock).
+//!
+//! On PostgreSQL the log is read with one streaming binary `COPY` (decoded by a task of its own), every entity's
+//! events are folded in memory with the live projection's own `evolve`, and each final row is written once with
+//! binary `COPY … FROM STDIN` by a writer task on the transaction's connection, so reading, folding and writing
+//! overlap. The rows go into new tables beside the live ones, which are indexed once filled and then swapped in
+//! (see [`StagedTable`]). The fold holds the live entities of the log; a log too large for that is taken in slices of its
+//! streams (by a hash of the aggregate id), each read and folded in turn, so memory stays bounded (see
+//! [`EVENTS_PER_SLICE`]). On SQLite the log is applied in batches through the projections' live path.
 
 use std::sync::Arc;
 
-use omi_store::{log_size, read_after, save_checkpoint, Backend, Database, LogPosition};
+use omi_store::{
+    log_size, read_after, save_checkpoint, Backend, Database, LogPosition, LogScan, StreamSlice,
+};
+use sqlx::postgres::{PgPool, Postgres};
+use sqlx::Transaction;
+use tokio::sync::mpsc;
 
+use super::copy_rows::{CopyChunk, CopySink};
 use super::projector::PROJECTOR_LOCK;
-use super::{Projection, ProjectionError};
+use super::staged_table::{staged_name, StagedTable};
+use super::{Projection, ProjectionError, RecordedEvent};
 
-/// Events per batch while rebuilding: large, so that read models write few, wide statements.
+/// Events per batch while rebuilding through the live path (SQLite).
 const REBUILD_BATCH: i64 = 20_000;
+/// Events of the log per slice of streams folded at once in memory. The fold holds at most one row per entity
+/// of its slice, so this bounds the rebuild's memory: a log of this many events is one slice (one read), a
+/// larger one is read once per slice.
+const EVENTS_PER_SLICE: i64 = 2_000_000;
+/// Rows written out per step once a slice is folded (between hand-overs to the writer).
+const FLUSH_ROWS: usize = 2_000;
+/// `COPY` chunks queued for the writer; bounds the memory between folding and writing.
+const WRITE_QUEUE: usize = 4;
+
+/// A read model's rebuild from the whole log, folded in memory and written with `COPY`.
+pub(crate) trait Rebuild: Send {
+    /// Folds a batch of events (in commit order), writing to `sink` what is final already.
+    fn fold(
+        &mut self,
+        events: &[RecordedEvent],
+        sink: &mut CopySink,
+    ) -> Result<(), ProjectionError>;
+
+    /// Writes up to `rows` of the rows it holds to `sink`; false once nothing is left.
+    fn flush(&mut self, sink: &mut CopySink, rows: usize) -> Result<bool, ProjectionError>;
+}
+
+/// The in-memory rebuild of a projection of [`super::all_projections`].
+fn in_memory(projection: &dyn Projection) -> Option<Box<dyn Rebuild>> {
+    Some(match projection.name() {
+        "memories" => crate::memories::MemoriesProjection.in_memory(),
+        "memory_history" => crate::memory_history::MemoryHistoryProjection.in_memory(),
+        "action_items" => crate::action_items::ActionItemsProjection.in_memory(),
+        "api_keys" => crate::api_keys::ApiKeysProjection.in_memory(),
+        "conversations" => crate::conversations::ConversationsProjection.in_memory(),
+        _ => return None,
+    })
+}
 
 /// Empties the tables of `projections` and replays the whole log into them. `progress` hears (events applied,
 /// events in the log) after every batch. Returns the position reached.
@@ -18,10 +66,181 @@ pub async fn rebuild(
     projections: &[Arc<dyn Projection>],
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<LogPosition, ProjectionError> {
+    if let Some(pool) = database.postgres() {
+        let rebuilds: Option<Vec<_>> = projections.iter().map(|p| in_memory(&**p)).collect();
+        if let Some(rebuilds) = rebuilds {
+            return rebuild_postgres(pool, projections, rebuilds, progress).await;
+        }
+    }
+    rebuild_batched(database, projections, progress).await
+}
+
+async fn rebuild_postgres(
+    pool: &PgPool,
+    projections: &[Arc<dyn Projection>],
+    mut rebuilds: Vec<Box<dyn Rebuild>>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<LogPosition, ProjectionError> {
+    let started = std::time::Instant::now();
+    let total = estimated_log_size(pool).await?;
+    let mut tx = pool.begin().await?;
+    // Waits for a running server's batch to finish; the server's projector then stands by until we commit.
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(PROJECTOR_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let mut staged = Vec::new();
+    for projection in projections {
+        for table in projection.tables() {
+            staged.push(StagedTable::create(&mut tx, table).await?);
+        }
+    }
+    let (chunks, queue) = mpsc::channel(WRITE_QUEUE);
+    let writer = tokio::spawn(write(tx, queue));
+    let folded = fold_log(pool, &mut rebuilds, total, progress, &chunks).await;
+    drop(chunks);
+    // A failed write closes the queue, which stops the fold; the writer's error is the one to report.
+    let written = writer.await.map_err(|e| {
+        ProjectionError::Sql(sqlx::Error::Protocol(format!(
+            "the rebuild's writer task failed: {e}"
+        )))
+    })?;
+    let mut tx = written?;
+    let position = folded?;
+    let written_at = started.elapsed();
+    for table in &staged {
+        table.index(&mut tx).await?;
+    }
+    let indexed_at = started.elapsed();
+    for table in &staged {
+        table.swap(&mut tx).await?;
+    }
+    for projection in projections {
+        sqlx::query(
+            "INSERT INTO projection_checkpoints (name, transaction_id, global_position) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET transaction_id = excluded.transaction_id,
+                                              global_position = excluded.global_position",
+        )
+        .bind(projection.name())
+        .bind(position.transaction)
+        .bind(position.global)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Building the indexes set the tables' row counts for the planner; autovacuum gathers the column statistics
+    // of the new tables after the commit.
+    tx.commit().await?;
+    tracing::info!(
+        read_folded_written = ?written_at,
+        indexed = ?indexed_at - written_at,
+        swapped_committed = ?started.elapsed() - indexed_at,
+        "rebuilt"
+    );
+    Ok(position)
+}
+
+/// Reads the log slice by slice, folds it and queues the rows for the writer. Returns the position reached.
+async fn fold_log(
+    pool: &PgPool,
+    rebuilds: &mut [Box<dyn Rebuild>],
+    total: u64,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    chunks: &mpsc::Sender<CopyChunk>,
+) -> Result<LogPosition, ProjectionError> {
+    let slices = (total as i64 / EVENTS_PER_SLICE + 1) as u32;
+    let mut sink = CopySink::default();
+    let mut position = LogPosition::START;
+    let mut applied = 0u64;
+    progress(0, total);
+    for index in 0..slices {
+        let mut scan = LogScan::start(
+            pool.clone(),
+            StreamSlice {
+                index,
+                count: slices,
+            },
+        );
+        while let Some(events) = scan.next().await {
+            let events = events?;
+            for rebuild in rebuilds.iter_mut() {
+                rebuild.fold(&events, &mut sink)?;
+            }
+            if let Some(last) = events.last() {
+                position = position.max(last.position);
+            }
+            applied += events.len() as u64;
+            progress(applied, total.max(applied));
+            queue(chunks, sink.take_full()).await?;
+        }
+        for rebuild in rebuilds.iter_mut() {
+            while rebuild.flush(&mut sink, FLUSH_ROWS)? {
+                queue(chunks, sink.take_full()).await?;
+            }
+        }
+        queue(chunks, sink.take_all()).await?;
+    }
+    Ok(position)
+}
+
+async fn queue(
+    chunks: &mpsc::Sender<CopyChunk>,
+    full: Vec<CopyChunk>,
+) -> Result<(), ProjectionError> {
+    for chunk in full {
+        if chunks.send(chunk).await.is_err() {
+            return Err(ProjectionError::Sql(sqlx::Error::Protocol(
+                "the rebuild's writer stopped".to_string(),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the queued `COPY`s on the rebuild's transaction and hands the transaction back.
+async fn write(
+    mut tx: Transaction<'static, Postgres>,
+    mut queue: mpsc::Receiver<CopyChunk>,
+) -> Result<Transaction<'static, Postgres>, ProjectionError> {
+    while let Some(chunk) = queue.recv().await {
+        // FREEZE: the table was created in this transaction, so its rows can be written as already visible to
+        // all (no hint bits to set by the first readers after the commit).
+        let statement = format!(
+            "COPY {} ({}) FROM STDIN (FORMAT binary, FREEZE)",
+            staged_name(&chunk.table),
+            chunk.columns
+        );
+        let mut copy = tx.copy_in_raw(&statement).await?;
+        copy.send(chunk.data).await?;
+        copy.finish().await?;
+    }
+    Ok(tx)
+}
+
+/// The number of events, from the planner's statistics when there are any (counting a large log costs a scan).
+async fn estimated_log_size(pool: &PgPool) -> Result<u64, ProjectionError> {
+    let (estimate,): (f32,) =
+        sqlx::query_as("SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass")
+            .fetch_one(pool)
+            .await?;
+    if estimate >= 0.0 {
+        return Ok(estimate as u64);
+    }
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events")
+        .fetch_one(pool)
+        .await?;
+    Ok(count.max(0) as u64)
+}
+
+/// The rebuild through the projections' live path, in batches (SQLite, or a projection without an in-memory
+/// rebuild).
+async fn rebuild_batched(
+    database: &Database,
+    projections: &[Arc<dyn Projection>],
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<LogPosition, ProjectionError> {
     let total = log_size(database).await?.max(0) as u64;
     let mut tx = database.begin_write().await?;
     if database.backend() == Backend::Postgres {
-        // Waits for a running server's batch to finish; the server's projector then stands by until we commit.
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(PROJECTOR_LOCK)
             .execute(&mut *tx)
@@ -54,4 +273,20 @@ pub async fn rebuild(
     }
     tx.commit().await?;
     Ok(position)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_projection_has_an_in_memory_rebuild() {
+        for projection in super::super::all_projections() {
+            assert!(
+                in_memory(&*projection).is_some(),
+                "{} has no in-memory rebuild",
+                projection.name()
+            );
+        }
+    }
 }
