@@ -1,7 +1,7 @@
 //! The shape most read models share: one row per entity with its owner, a few indexed columns and the JSON
 //! document the API returns. A batch of events is folded in memory and each touched row is written once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -26,16 +26,47 @@ pub(crate) struct Owned<D> {
     pub doc: D,
 }
 
-/// Folds `changes` (entity id and event, in log order) into the rows of `D::TABLE`: `evolve` turns the current
-/// row (if any) and an event into the next one, `None` meaning the entity is gone.
+/// The events of one read model in a batch (entity id and event, in log order), and which entities' streams
+/// start in the batch.
+pub(crate) struct Changes<'a, E> {
+    list: Vec<(&'a str, &'a E)>,
+    /// Entities whose first event here is their stream's first: their rows cannot exist yet.
+    new: HashSet<&'a str>,
+}
+
+/// The changes `select` picks out of `events`. Rows are keyed by the id of the stream whose events they fold.
+pub(crate) fn changes_of<'a, E>(
+    events: &'a [RecordedEvent],
+    select: impl Fn(&'a RecordedEvent) -> Option<&'a E>,
+) -> Changes<'a, E> {
+    let mut changes = Changes {
+        list: Vec::new(),
+        new: HashSet::new(),
+    };
+    for recorded in events {
+        if let Some(event) = select(recorded) {
+            let id = recorded.aggregate_id.as_str();
+            if recorded.sequence == 1 {
+                changes.new.insert(id);
+            }
+            changes.list.push((id, event));
+        }
+    }
+    changes
+}
+
+/// Folds `changes` into the rows of `D::TABLE`: `evolve` turns the current row (if any) and an event into the
+/// next one, `None` meaning the entity is gone. Rows of entities new in the batch are not looked up.
 pub(crate) async fn fold_into<D, E>(
     conn: &mut AnyConnection,
-    changes: &[(&str, &E)],
+    changes: &Changes<'_, E>,
     evolve: impl Fn(&str, Option<Owned<D>>, &E) -> Option<Owned<D>>,
 ) -> Result<(), ProjectionError>
 where
     D: Document,
 {
+    let new = &changes.new;
+    let changes = &changes.list[..];
     let mut touched: Vec<&str> = Vec::new();
     let mut rows: HashMap<&str, Option<Owned<D>>> = HashMap::new();
     for (id, _) in changes {
@@ -46,7 +77,12 @@ where
     if touched.is_empty() {
         return Ok(());
     }
-    for chunk in touched.chunks(ROWS_PER_STATEMENT) {
+    let existing: Vec<&str> = touched
+        .iter()
+        .copied()
+        .filter(|id| !new.contains(id))
+        .collect();
+    for chunk in existing.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT id, uid, doc FROM {} WHERE id IN ({})",
             D::TABLE,

@@ -4,7 +4,7 @@ use omi_domain::memory::MemoryEvent;
 use sqlx::AnyConnection;
 
 use super::MemoryView;
-use crate::documents::{fold_into, Document, DocumentRebuild, Owned};
+use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
 use crate::runtime::{
     ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
 };
@@ -79,9 +79,5 @@ fn evolve(
 }
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    let changes: Vec<_> = events
-        .iter()
-        .filter_map(|e| select(e).map(|event| (e.aggregate_id.as_str(), event)))
-        .collect();
-    fold_into(conn, &changes, evolve).await
+    fold_into(conn, &changes_of(events, select), evolve).await
 }
