@@ -38,7 +38,7 @@ impl AppState {
         metadata: &Metadata,
     ) -> ApiResult<Appended<A::Event>>
     where
-        A: Aggregate<Services = (), Error = DomainError>,
+        A: Aggregate<Services = (), Error = DomainError> + 'static,
         A::Command: Clone,
     {
         let appended = self.commands.execute::<A>(id, command, metadata).await?;
@@ -55,7 +55,7 @@ impl AppState {
         metadata: &Metadata,
     ) -> ApiResult<Appended<A::Event>>
     where
-        A: Aggregate<Services = (), Error = DomainError>,
+        A: Aggregate<Services = (), Error = DomainError> + 'static,
         A::Command: Clone,
     {
         let appended = self.commands.create::<A>(id, command, metadata).await?;
@@ -71,7 +71,7 @@ impl AppState {
         metadata: &Metadata,
     ) -> ApiResult<Vec<String>>
     where
-        A: Aggregate<Services = (), Error = DomainError>,
+        A: Aggregate<Services = (), Error = DomainError> + 'static,
         A::Command: Clone,
     {
         let results = futures::future::join_all(

@@ -2,13 +2,17 @@
 //! group-commit appender), and report where in the log the append landed so that the caller can wait for the
 //! read models to catch up.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore, SerializedEvent};
+use cqrs_es::persist::{
+    EventStoreAggregateContext, PersistedEventRepository, PersistedEventStore, SerializedEvent,
+};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use omi_store::{Database, LogPosition};
 
+use crate::aggregate_cache::AggregateCache;
 use crate::event_log::AppendError;
 use crate::{EventLog, Metadata};
 
@@ -44,6 +48,7 @@ pub enum CommandError<E: std::error::Error> {
 #[derive(Clone)]
 pub struct CommandBus {
     log: EventLog,
+    cache: Arc<AggregateCache>,
 }
 
 impl CommandBus {
@@ -51,6 +56,7 @@ impl CommandBus {
     pub fn new(database: Database) -> Self {
         Self {
             log: EventLog::new(&database),
+            cache: Arc::default(),
         }
     }
 
@@ -62,7 +68,7 @@ impl CommandBus {
         metadata: &Metadata,
     ) -> Result<Appended<A::Event>, CommandError<A::Error>>
     where
-        A: Aggregate<Services = ()>,
+        A: Aggregate<Services = ()> + 'static,
         A::Command: Clone,
     {
         self.run::<A>(aggregate_id, command, metadata, false).await
@@ -78,7 +84,7 @@ impl CommandBus {
         metadata: &Metadata,
     ) -> Result<Appended<A::Event>, CommandError<A::Error>>
     where
-        A: Aggregate<Services = ()>,
+        A: Aggregate<Services = ()> + 'static,
         A::Command: Clone,
     {
         self.run::<A>(aggregate_id, command, metadata, true).await
@@ -92,7 +98,7 @@ impl CommandBus {
         fresh: bool,
     ) -> Result<Appended<A::Event>, CommandError<A::Error>>
     where
-        A: Aggregate<Services = ()>,
+        A: Aggregate<Services = ()> + 'static,
         A::Command: Clone,
     {
         let store = PersistedEventStore::<EventLog, A>::new_event_store(self.log.clone());
@@ -106,19 +112,17 @@ impl CommandBus {
                     current_snapshot: None,
                 }
             } else {
-                store
-                    .load_aggregate(aggregate_id)
-                    .await
-                    .map_err(store_error)?
+                self.load(&store, aggregate_id).await?
             };
             let sink = EventSink::default();
-            context
-                .aggregate
-                .handle(command.clone(), &(), &sink)
-                .await
-                .map_err(CommandError::Domain)?;
+            let decided = context.aggregate.handle(command.clone(), &(), &sink).await;
             let events = sink.collect().await;
+            if let Err(refusal) = decided {
+                self.keep(context);
+                return Err(CommandError::Domain(refusal));
+            }
             if events.is_empty() {
+                self.keep(context);
                 return Ok(Appended {
                     events,
                     position: None,
@@ -142,10 +146,17 @@ impl CommandBus {
                 .map_err(|e| CommandError::Store(e.to_string()))?;
             match self.log.append::<A>(serialized).await {
                 Ok(position) => {
+                    let started_stream = context.current_sequence == 0;
+                    let events: Vec<A::Event> = envelopes.into_iter().map(|e| e.payload).collect();
+                    for event in &events {
+                        context.aggregate.apply(event.clone());
+                    }
+                    context.current_sequence += events.len();
+                    self.keep(context);
                     return Ok(Appended {
-                        events: envelopes.into_iter().map(|e| e.payload).collect(),
+                        events,
                         position: Some(position),
-                        started_stream: context.current_sequence == 0,
+                        started_stream,
                     });
                 }
                 Err(AppendError::Conflict) => {
@@ -163,6 +174,52 @@ impl CommandBus {
             }
         }
         Err(CommandError::Conflict)
+    }
+
+    /// The aggregate as of its stream's last event: the cached state plus the events appended since, or the
+    /// whole stream folded.
+    async fn load<A>(
+        &self,
+        store: &PersistedEventStore<EventLog, A>,
+        aggregate_id: &str,
+    ) -> Result<EventStoreAggregateContext<A>, CommandError<A::Error>>
+    where
+        A: Aggregate<Services = ()> + 'static,
+    {
+        let Some((aggregate, sequence)) = self.cache.take::<A>(A::TYPE, aggregate_id) else {
+            return store
+                .load_aggregate(aggregate_id)
+                .await
+                .map_err(store_error);
+        };
+        let mut context = EventStoreAggregateContext {
+            aggregate_id: aggregate_id.to_string(),
+            aggregate,
+            current_sequence: sequence,
+            current_snapshot: None,
+        };
+        let newer = self
+            .log
+            .get_last_events::<A>(aggregate_id, sequence)
+            .await
+            .map_err(|e| CommandError::Store(e.to_string()))?;
+        for serialized in newer {
+            let envelope = EventEnvelope::<A>::try_from(serialized)
+                .map_err(|e| CommandError::Store(e.to_string()))?;
+            context.current_sequence = envelope.sequence;
+            context.aggregate.apply(envelope.payload);
+        }
+        Ok(context)
+    }
+
+    /// Keeps the aggregate's state for the next command on its stream.
+    fn keep<A: Aggregate + 'static>(&self, context: EventStoreAggregateContext<A>) {
+        self.cache.put(
+            A::TYPE,
+            &context.aggregate_id,
+            context.aggregate,
+            context.current_sequence,
+        );
     }
 }
 

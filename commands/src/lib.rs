@@ -1,6 +1,7 @@
 //! The write side of omi-server: the event log on PostgreSQL (postgres-es) or SQLite, the metadata every event
 //! carries, and the command bus that loads an aggregate, lets it decide and appends what it decided.
 
+mod aggregate_cache;
 mod bus;
 mod event_log;
 mod metadata;
