@@ -198,19 +198,17 @@ impl Database {
     /// derived data that a crash makes them write again. One round trip on PostgreSQL; on SQLite
     /// [`Database::begin_write`].
     pub async fn begin_locked_derived(&self, lock: i64) -> Result<WriteTx, sqlx::Error> {
-        let turn = self.writer_turn().await;
-        let tx = match self.inner.backend {
-            Backend::Sqlite => self.inner.any.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => {
-                self.inner
-                    .any
-                    .begin_with(format!(
-                        "BEGIN; SELECT pg_advisory_xact_lock({lock}); SET LOCAL synchronous_commit = off"
-                    ))
-                    .await?
-            }
-        };
-        Ok(WriteTx { tx, _turn: turn.0 })
+        if self.inner.backend == Backend::Sqlite {
+            return self.begin_write().await;
+        }
+        let tx = self
+            .inner
+            .any
+            .begin_with(format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({lock}); SET LOCAL synchronous_commit = off"
+            ))
+            .await?;
+        Ok(WriteTx { tx, _turn: None })
     }
 
     /// Waits for this process's turn to write (SQLite only; PostgreSQL writers run concurrently). Hold the

@@ -117,34 +117,35 @@ pub async fn read_stream(
 
 /// The position of the last event readers may see now (the start of the log when it is empty).
 pub async fn head_position(database: &Database) -> Result<LogPosition, ReadError> {
-    let sql = match database.backend() {
-        Backend::Postgres => {
-            "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT), global_position FROM events
-             WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-             ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
-        }
-        Backend::Sqlite => "SELECT CAST(0 AS BIGINT), global_position FROM events ORDER BY global_position DESC LIMIT 1",
-    };
-    let row: Option<(i64, i64)> = sqlx::query_as(sql).fetch_optional(database.pool()).await?;
-    Ok(row
-        .map(|(transaction, global)| LogPosition {
-            transaction,
-            global,
-        })
-        .unwrap_or(LogPosition::START))
+    last_position(
+        database,
+        "WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())",
+    )
+    .await
 }
 
 /// The position of the last event whose transaction has committed, ignoring the commit-order watermark: what a
 /// reader must reach to have seen everything committed so far (the start of the log when it is empty).
 pub async fn committed_head(database: &Database) -> Result<LogPosition, ReadError> {
+    last_position(database, "").await
+}
+
+/// The last event's position in commit order; on PostgreSQL among the rows `postgres_filter` keeps (SQLite's
+/// writes are serialized, so every committed row is readable in order there).
+async fn last_position(
+    database: &Database,
+    postgres_filter: &str,
+) -> Result<LogPosition, ReadError> {
     let sql = match database.backend() {
-        Backend::Postgres => {
-            "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT), global_position FROM events
+        Backend::Postgres => format!(
+            "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT), global_position FROM events {postgres_filter}
              ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
+        ),
+        Backend::Sqlite => {
+            "SELECT CAST(0 AS BIGINT), global_position FROM events ORDER BY global_position DESC LIMIT 1".into()
         }
-        Backend::Sqlite => "SELECT CAST(0 AS BIGINT), global_position FROM events ORDER BY global_position DESC LIMIT 1",
     };
-    let row: Option<(i64, i64)> = sqlx::query_as(sql).fetch_optional(database.pool()).await?;
+    let row: Option<(i64, i64)> = sqlx::query_as(&sql).fetch_optional(database.pool()).await?;
     Ok(row
         .map(|(transaction, global)| LogPosition {
             transaction,

@@ -84,7 +84,9 @@ async fn postgres(pool: &PgPool, appends: &[&Append]) -> Result<Vec<LogPosition>
                 last.aggregate_id.clone(),
                 last.sequence as i64,
             );
-            positions.get(&key).copied().ok_or_else(nothing)
+            positions.get(&key).copied().ok_or_else(|| {
+                AppendError::Store("the store did not report where an append landed".into())
+            })
         })
         .collect()
 }
