@@ -18,6 +18,7 @@
 mod args;
 mod cpu;
 mod generate;
+mod http1;
 mod p1;
 mod p2;
 mod p3;
@@ -49,10 +50,14 @@ fn main() -> ExitCode {
         };
     }
     let command = raw.remove(0);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // P1's clients run on one thread: the load generator then takes as little as it can of the cores it shares
+    // with the server and PostgreSQL, and never more than one of them.
+    let mut builder = if command == "p1" {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("omi-bench: cannot start the runtime: {error}");

@@ -1,13 +1,15 @@
 //! P1: `POST /v1/memories` from many concurrent clients, each on its own keep-alive connection and with its own
 //! user's token, every request with fresh content (memory ids derive from (uid, content), so a repeated content
 //! would append nothing). Requests during the warm-up are sent but not counted; the rate is the number of
-//! successful responses that completed inside the measured window, divided by its length.
+//! successful responses that completed inside the measured window, divided by its length. The clients speak
+//! HTTP/1.1 through the minimal client of `http1.rs`, all on one thread.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::args::Args;
+use crate::http1::Connection;
 use crate::rng::Rng;
 use crate::text;
 
@@ -38,7 +40,6 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     if tokens.is_empty() {
         return Err(format!("{tokens_file} holds no token"));
     }
-    let endpoint = format!("{}{path}", url.trim_end_matches('/'));
     // Distinguishes this run's contents from any earlier run against the same database.
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
 
@@ -50,16 +51,12 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let mut handles = Vec::with_capacity(clients);
     for client in 0..clients {
         let token = tokens[client % tokens.len()].clone();
-        let endpoint = endpoint.clone();
+        let url = url.clone();
+        let path = path.clone();
         let run_id = run_id.clone();
         let first_errors = Arc::clone(&first_errors);
         handles.push(tokio::spawn(async move {
-            let http = reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .tcp_nodelay(true)
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("an HTTP client without TLS builds");
+            let mut connection: Option<Connection> = None;
             let mut rng = Rng::new(0x5eed_0000 + client as u64);
             let mut worker = Worker {
                 latencies_us: Vec::with_capacity(8192),
@@ -82,25 +79,36 @@ pub async fn run(mut args: Args) -> Result<(), String> {
                     r#"{{"content":{},"category":"interesting"}}"#,
                     serde_json::Value::String(content)
                 );
-                let outcome = http
-                    .post(&endpoint)
-                    .bearer_auth(&token)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await;
-                let ok = match outcome {
-                    Ok(response) => {
-                        let status = response.status();
-                        let text = response.text().await.unwrap_or_default();
-                        if status.is_success() {
-                            true
-                        } else {
-                            if first_errors.fetch_add(1, Ordering::Relaxed) < 5 {
-                                eprintln!("client {client}: HTTP {status}: {text}");
-                            }
-                            false
+                let outcome = match connection.take() {
+                    Some(open) => Ok(open),
+                    None => Connection::connect(&url).await,
+                };
+                let outcome = match outcome {
+                    Ok(mut open) => {
+                        let sent = tokio::time::timeout(
+                            Duration::from_secs(30),
+                            open.post_json(&path, &token, &body),
+                        )
+                        .await
+                        .unwrap_or_else(|_| Err("no answer within 30 s".into()));
+                        if sent.is_ok() {
+                            connection = Some(open);
                         }
+                        sent
+                    }
+                    Err(error) => Err(error),
+                };
+                let ok = match outcome {
+                    Ok(response) if (200..300).contains(&response.status) => true,
+                    Ok(response) => {
+                        if first_errors.fetch_add(1, Ordering::Relaxed) < 5 {
+                            eprintln!(
+                                "client {client}: HTTP {}: {}",
+                                response.status,
+                                String::from_utf8_lossy(&response.body)
+                            );
+                        }
+                        false
                     }
                     Err(error) => {
                         if first_errors.fetch_add(1, Ordering::Relaxed) < 5 {
