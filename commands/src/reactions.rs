@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use omi_store::{
-    head_position, load_checkpoint, read_after, save_checkpoint, Backend, Database, LogPosition,
+    head_position, load_checkpoint, read_after_of, save_checkpoint, Backend, Database, LogPosition,
     RecordedEvent, EVENTS_CHANNEL,
 };
 use sqlx::pool::PoolConnection;
@@ -30,6 +30,8 @@ pub type ReactFuture<'a> = Pin<Box<dyn Future<Output = Result<(), ReactionError>
 pub trait Reaction: Send + Sync + 'static {
     /// The stable name, used for its checkpoint and its lock.
     fn name(&self) -> &'static str;
+    /// The aggregate types whose events it handles; the others are not even decoded for it.
+    fn reads(&self) -> &'static [&'static str];
     /// Handles one event.
     fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a>;
 }
@@ -152,25 +154,25 @@ async fn follow(
             sqlx::query("SELECT 1").execute(&mut **conn).await?;
         }
         appends.borrow_and_update();
-        let events = read_after(database, at, BATCH)
+        let window = read_after_of(database, at, BATCH, reaction.reads())
             .await
             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-        for event in &events {
+        for event in &window.events {
             handle(reaction, name, event).await;
         }
-        if let Some(last) = events.last() {
-            at = last.position;
+        if let Some(last) = window.last {
+            at = last;
         }
         // The checkpoint is saved at most once per CHECKPOINT_EVERY (and whenever the log goes quiet): a crash
         // hands the events since then over again, which idempotent handling allows.
-        if at > saved && (saved_at.elapsed() >= CHECKPOINT_EVERY || events.is_empty()) {
+        if at > saved && (saved_at.elapsed() >= CHECKPOINT_EVERY || window.read == 0) {
             let _turn = database.writer_turn().await;
             let mut conn = database.pool().acquire().await?;
             save_checkpoint(&mut conn, name, at).await?;
             saved = at;
             saved_at = Instant::now();
         }
-        if events.len() as i64 == BATCH {
+        if window.read as i64 == BATCH {
             continue;
         }
         tokio::select! {

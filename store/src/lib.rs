@@ -16,7 +16,10 @@ pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use log_scan::{LogScan, StreamSlice};
 pub use position::LogPosition;
-pub use reader::{committed_head, head_position, log_size, read_after, read_stream, ReadError};
+pub use reader::{
+    committed_head, head_position, log_size, read_after, read_after_of, read_stream, ReadError,
+    Window,
+};
 /// The database driver's error, for callers that do not depend on the driver.
 pub use sqlx::Error as SqlError;
 

@@ -29,10 +29,36 @@ const POSTGRES: &str = "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS t
     ORDER BY transaction_id, global_position
     LIMIT $3";
 
+/// [`POSTGRES`] with the payload and metadata only of the aggregate types in the JSON array `$4`.
+const POSTGRES_OF: &str =
+    "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS tx, global_position,
+        aggregate_type, aggregate_id, sequence,
+        CASE WHEN wanted THEN CAST(payload AS TEXT) END AS payload,
+        CASE WHEN wanted THEN CAST(metadata AS TEXT) END AS metadata,
+        CAST(EXTRACT(EPOCH FROM recorded_at) * 1000000 AS BIGINT) AS recorded_at
+    FROM (SELECT *, aggregate_type IN (SELECT json_array_elements_text(CAST($4 AS JSON))) AS wanted
+          FROM events
+          WHERE (transaction_id, global_position) > (CAST(CAST($1 AS TEXT) AS xid8), $2)
+            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          ORDER BY transaction_id, global_position
+          LIMIT $3) AS window_events
+    ORDER BY transaction_id, global_position";
+
 /// On SQLite writers are serialized, so the rowid order is commit order.
 const SQLITE: &str =
     "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence,
         payload, metadata, recorded_at
+    FROM events
+    WHERE global_position > $2
+    ORDER BY global_position
+    LIMIT $3";
+
+/// [`SQLITE`] with the payload and metadata only of the aggregate types in the JSON array `$4`.
+const SQLITE_OF: &str =
+    "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence,
+        CASE WHEN aggregate_type IN (SELECT value FROM json_each($4)) THEN payload END AS payload,
+        CASE WHEN aggregate_type IN (SELECT value FROM json_each($4)) THEN metadata END AS metadata,
+        recorded_at
     FROM events
     WHERE global_position > $2
     ORDER BY global_position
@@ -55,6 +81,55 @@ pub async fn read_after(
         .fetch_all(database.pool())
         .await?;
     rows.iter().map(decode).collect()
+}
+
+/// Events of some aggregate types read after a position, and how far the read went among all events.
+#[derive(Debug, Default)]
+pub struct Window {
+    /// The events of the aggregate types asked for, in commit order.
+    pub events: Vec<RecordedEvent>,
+    /// The position of the last event read, of any type; `None` when nothing followed.
+    pub last: Option<LogPosition>,
+    /// How many events were read, of any type (at most the limit).
+    pub read: usize,
+}
+
+/// Reads up to `limit` events after `after` and keeps those of `aggregate_types`: the others are neither
+/// transferred nor decoded, only counted.
+pub async fn read_after_of(
+    database: &Database,
+    after: LogPosition,
+    limit: i64,
+    aggregate_types: &[&str],
+) -> Result<Window, ReadError> {
+    let sql = match database.backend() {
+        Backend::Postgres => POSTGRES_OF,
+        Backend::Sqlite => SQLITE_OF,
+    };
+    let wanted = serde_json::to_string(aggregate_types)
+        .map_err(|e| ReadError::Decode(after, format!("aggregate types as JSON: {e}")))?;
+    let rows = sqlx::query(sql)
+        .bind(after.transaction)
+        .bind(after.global)
+        .bind(limit)
+        .bind(wanted)
+        .fetch_all(database.pool())
+        .await?;
+    let mut window = Window {
+        read: rows.len(),
+        ..Window::default()
+    };
+    for row in &rows {
+        let position = LogPosition {
+            transaction: row.try_get("tx")?,
+            global: row.try_get("global_position")?,
+        };
+        window.last = Some(position);
+        if row.try_get::<Option<String>, _>("payload")?.is_some() {
+            window.events.push(decode(row)?);
+        }
+    }
+    Ok(window)
 }
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ReadError> {
@@ -152,4 +227,69 @@ async fn last_position(
             global,
         })
         .unwrap_or(LogPosition::START))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_after_of;
+    use crate::{Database, LogPosition};
+
+    #[tokio::test]
+    async fn a_typed_read_decodes_only_its_types_and_counts_every_event() {
+        let dir = std::env::temp_dir().join(format!(
+            "omi-store-typed-read-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos()
+        ));
+        let database = Database::open(None, &dir, 2).await.unwrap();
+        // "Memory" rows whose payload is not a memory event: decoding one would fail the read.
+        for (i, kind) in ["Memory", "Elsewhere", "Memory", "Elsewhere", "Memory"]
+            .iter()
+            .enumerate()
+        {
+            sqlx::query(
+                "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                                     payload, metadata)
+                 VALUES ($1, $2, 1, 'Happened', '1', '{\"not\":\"decodable\"}', '{\"uid\":\"u\"}')",
+            )
+            .bind(*kind)
+            .bind(format!("stream-{i}"))
+            .execute(database.pool())
+            .await
+            .unwrap();
+        }
+        let window = read_after_of(&database, LogPosition::START, 100, &["Elsewhere"])
+            .await
+            .unwrap();
+        assert_eq!(window.read, 5);
+        assert_eq!(window.last.map(|p| p.global), Some(5));
+        let read: Vec<(i64, &str)> = window
+            .events
+            .iter()
+            .map(|e| (e.position.global, e.aggregate_id.as_str()))
+            .collect();
+        assert_eq!(read, vec![(2, "stream-1"), (4, "stream-3")]);
+
+        let after = LogPosition {
+            transaction: 0,
+            global: 2,
+        };
+        let limited = read_after_of(&database, after, 2, &["Elsewhere"])
+            .await
+            .unwrap();
+        assert_eq!((limited.read, limited.last.map(|p| p.global)), (2, Some(4)));
+        assert_eq!(limited.events.len(), 1);
+
+        let nothing =
+            read_after_of(&database, limited.last.unwrap_or(after), 100, &["Memory"]).await;
+        assert!(
+            nothing.is_err(),
+            "the Memory row after 4 is read and cannot be decoded"
+        );
+        database.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

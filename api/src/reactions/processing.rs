@@ -99,6 +99,10 @@ impl Reaction for Processing {
         "conversation_processing"
     }
 
+    fn reads(&self) -> &'static [&'static str] {
+        &[<omi_domain::conversation::Conversation as cqrs_es::Aggregate>::TYPE]
+    }
+
     fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a> {
         Box::pin(async move {
             match &event.event {
