@@ -375,3 +375,81 @@ async fn two_processes_share_one_log_and_project_it_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_rebuilt_read_model_keeps_the_privileges_granted_on_it() {
+    if !store_available(Store::Postgres) {
+        return;
+    }
+    let mut server = TestServer::start(Store::Postgres).await;
+    let token = server.token("fay").await;
+    server
+        .post(
+            "/v1/memories",
+            &token,
+            json!({"content": "Fay reads before breakfast", "category": "interesting"}),
+        )
+        .await
+        .assert_success();
+    let url = server.data().database_url().unwrap().to_string();
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    let role = format!(
+        "omi_reporting_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let table_oid = "SELECT CAST(CAST('memories' AS regclass) AS oid)::BIGINT";
+    let before: i64 = sqlx::query_scalar(table_oid)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    admin
+        .execute(
+            format!(
+                "CREATE ROLE {role}; GRANT SELECT ON memories TO {role};
+                 GRANT SELECT, INSERT ON action_items TO {role} WITH GRANT OPTION"
+            )
+            .as_str(),
+        )
+        .await
+        .unwrap();
+    server.stop().await;
+
+    server.cli(&["replay"]).await.assert_success();
+    let privileges = |table: &str, privilege: &str| {
+        sqlx::query_scalar::<_, bool>("SELECT has_table_privilege($1, $2, $3)")
+            .bind(role.clone())
+            .bind(table.to_string())
+            .bind(privilege.to_string())
+    };
+    for (table, privilege, held) in [
+        ("memories", "SELECT", true),
+        ("memories", "INSERT", false),
+        ("action_items", "SELECT", true),
+        ("action_items", "INSERT WITH GRANT OPTION", true),
+        ("conversations", "SELECT", false),
+    ] {
+        let has = privileges(table, privilege)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+        assert_eq!(has, held, "{role} {privilege} on {table} after the rebuild");
+    }
+    let after: i64 = sqlx::query_scalar(table_oid)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_ne!(before, after, "the rebuild put a new table in place");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memories")
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+    admin
+        .execute(format!("DROP OWNED BY {role}; DROP ROLE {role}").as_str())
+        .await
+        .unwrap();
+}

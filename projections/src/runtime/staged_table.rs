@@ -4,8 +4,9 @@
 //! final swap takes its exclusive lock, for as long as the renames and the commit take.
 //!
 //! The new table copies the live one's columns, defaults and constraints (`LIKE … INCLUDING ALL EXCLUDING
-//! INDEXES`) and gets the same indexes under the same names, from the catalogue; privileges granted on the
-//! live table are not carried over (the server's own role owns both).
+//! INDEXES`), the privileges granted on it to other roles (a reporting role that reads a read model keeps
+//! reading it after a rebuild), and gets the same indexes under the same names, from the catalogue. Privileges
+//! granted on single columns are not carried over.
 
 use sqlx::postgres::PgConnection;
 
@@ -36,6 +37,21 @@ impl StagedTable {
         ))
         .execute(&mut *conn)
         .await?;
+        let grants: Vec<(String,)> = sqlx::query_as(
+            "SELECT format('GRANT %s ON %I TO %s%s', a.privilege_type, CAST($2 AS TEXT),
+                           CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
+                           CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+             FROM pg_class c, aclexplode(c.relacl) a
+             WHERE c.oid = CAST($1 AS regclass) AND a.grantee <> c.relowner",
+        )
+        .bind(table)
+        .bind(&staged)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (grant,) in grants {
+            sqlx::query(&grant).execute(&mut *conn).await?;
+        }
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
             "SELECT c.relname::text, pg_get_indexdef(i.indexrelid),
                     CASE con.contype WHEN 'p' THEN 'PRIMARY KEY' WHEN 'u' THEN 'UNIQUE' END
