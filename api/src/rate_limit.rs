@@ -59,8 +59,12 @@ pub async fn count(
     let now = unix_now();
     let minute = now - now % MINUTE;
     let day = now - now % DAY;
-    let key_hits = counters::hit(database, &format!("key:{key_id}"), minute).await?;
-    let user_hits = counters::hit(database, &format!("user:{uid}"), day).await?;
+    let (key_hits, user_hits) = counters::hit_two(
+        database,
+        (&format!("key:{key_id}"), minute),
+        (&format!("user:{uid}"), day),
+    )
+    .await?;
     let key_left = limits.per_key_per_minute - key_hits;
     let user_left = limits.per_user_per_day - user_hits;
     let (limit, remaining, window_end) = if user_left < key_left {
