@@ -9,15 +9,23 @@
 //! written again one append at a time, so only the appends at fault fail.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use cqrs_es::persist::SerializedEvent;
-use omi_store::{Database, LogPosition};
+
+use omi_store::{Backend, Database, LogPosition};
 use tokio::sync::{mpsc, oneshot};
 
 use super::batch;
 
 /// Events written by one batch at most; a larger queue is split over several batches.
 const MAX_BATCH_EVENTS: usize = 1_000;
+/// Under load (the previous batch held more than one append) the writer waits this long, rounded up to the tokio
+/// timer's 1 ms tick, before it takes the next batch on PostgreSQL: requests answered together come back
+/// together, and one commit for the whole burst costs less than two. Measured with P1 (64 clients): PostgreSQL
+/// used ~0.05 fewer cores in 9 runs of 9 at about the same request rate (+2 % on average, within the noise); a
+/// 2 ms wait lost 15 %. A lone append is written at once. SQLite writes at once (not measured there).
+const GATHER_UNDER_LOAD: Duration = Duration::from_micros(500);
 
 /// One command's events, all on one stream, in sequence order.
 pub(crate) struct Append {
@@ -79,6 +87,8 @@ impl Appender {
 
 async fn dispatch(database: Database, mut queue: mpsc::UnboundedReceiver<Pending>) {
     let mut carried: Option<Pending> = None;
+    let gather = database.backend() == Backend::Postgres;
+    let mut under_load = false;
     loop {
         let first = match carried.take() {
             Some(pending) => pending,
@@ -87,6 +97,9 @@ async fn dispatch(database: Database, mut queue: mpsc::UnboundedReceiver<Pending
                 None => return,
             },
         };
+        if gather && under_load {
+            tokio::time::sleep(GATHER_UNDER_LOAD).await;
+        }
         let mut events = first.append.events.len();
         let mut batch = vec![first];
         while events < MAX_BATCH_EVENTS {
@@ -102,6 +115,7 @@ async fn dispatch(database: Database, mut queue: mpsc::UnboundedReceiver<Pending
                 Err(_) => break,
             }
         }
+        under_load = batch.len() > 1;
         write(&database, batch).await;
     }
 }
