@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::args::Args;
-use crate::http1::Connection;
+use crate::http1::{Connection, Response};
 use crate::rng::Rng;
 use crate::text;
 
@@ -79,25 +79,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
                     r#"{{"content":{},"category":"interesting"}}"#,
                     serde_json::Value::String(content)
                 );
-                let outcome = match connection.take() {
-                    Some(open) => Ok(open),
-                    None => Connection::connect(&url).await,
-                };
-                let outcome = match outcome {
-                    Ok(mut open) => {
-                        let sent = tokio::time::timeout(
-                            Duration::from_secs(30),
-                            open.post_json(&path, &token, &body),
-                        )
-                        .await
-                        .unwrap_or_else(|_| Err("no answer within 30 s".into()));
-                        if sent.is_ok() {
-                            connection = Some(open);
-                        }
-                        sent
-                    }
-                    Err(error) => Err(error),
-                };
+                let outcome = post(&mut connection, &url, &path, &token, &body).await;
                 let ok = match outcome {
                     Ok(response) if (200..300).contains(&response.status) => true,
                     Ok(response) => {
@@ -185,4 +167,24 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         eprintln!("P1: WARNING: {errors} requests failed; the rate counts successful ones only");
     }
     Ok(())
+}
+
+/// Sends one request on `connection`, opening it first when there is none; a connection that failed or timed out
+/// is dropped, so the next request opens a new one.
+async fn post(
+    connection: &mut Option<Connection>,
+    url: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> Result<Response, String> {
+    let mut open = match connection.take() {
+        Some(open) => open,
+        None => Connection::connect(url).await?,
+    };
+    let answer = tokio::time::timeout(Duration::from_secs(30), open.post_json(path, token, body))
+        .await
+        .unwrap_or_else(|_| Err("no answer within 30 s".into()))?;
+    *connection = Some(open);
+    Ok(answer)
 }

@@ -12,7 +12,6 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use cqrs_es::persist::SerializedEvent;
-
 use omi_store::{Backend, Database, LogPosition};
 use tokio::sync::{mpsc, oneshot};
 
