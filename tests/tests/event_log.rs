@@ -453,3 +453,79 @@ async fn a_rebuilt_read_model_keeps_the_privileges_granted_on_it() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_failed_rebuild_leaves_the_read_models_and_no_staged_tables_behind() {
+    if !store_available(Store::Postgres) {
+        return;
+    }
+    let mut server = TestServer::start(Store::Postgres).await;
+    let token = server.token("gus").await;
+    for content in ["Gus rows at dawn", "Gus keeps bees"] {
+        server
+            .post(
+                "/v1/memories",
+                &token,
+                json!({"content": content, "category": "interesting"}),
+            )
+            .await
+            .assert_success();
+    }
+    server.stop().await;
+    let url = server.data().database_url().unwrap().to_string();
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    let staged = "SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE '%\\_rebuild'";
+    let memories = "SELECT COUNT(*) FROM memories";
+    // A leftover of a rebuild that crashed: the next rebuild replaces it.
+    admin
+        .execute("CREATE TABLE memories_rebuild (junk TEXT)")
+        .await
+        .unwrap();
+    // The new table copies this constraint, which the existing rows were never checked against: writing them
+    // into it fails, and with it the rebuild.
+    admin
+        .execute(
+            "ALTER TABLE memories ADD CONSTRAINT memories_none_yet CHECK (created_at < 0) NOT VALID",
+        )
+        .await
+        .unwrap();
+
+    let failed = server.cli(&["replay"]).await;
+    assert!(
+        !failed.success() && failed.stderr.contains("memories_none_yet"),
+        "the rebuild cannot write the memories: {failed:?}"
+    );
+    let left: i64 = sqlx::query_scalar(staged)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "a failed rebuild drops the tables it staged");
+    let rows: i64 = sqlx::query_scalar(memories)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2, "the live read model is untouched");
+
+    admin
+        .execute("ALTER TABLE memories DROP CONSTRAINT memories_none_yet")
+        .await
+        .unwrap();
+    admin
+        .execute("CREATE TABLE memories_rebuild (junk TEXT)")
+        .await
+        .unwrap();
+    server.cli(&["replay"]).await.assert_success();
+    let left: i64 = sqlx::query_scalar(staged)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(
+        left, 0,
+        "the rebuild replaced the leftover staged table and swapped it in"
+    );
+    let rows: i64 = sqlx::query_scalar(memories)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2);
+}

@@ -1,11 +1,12 @@
-//! Rebuilds read models from the start of the log, in one transaction: readers see the old models until the
-//! new ones are complete, and a running server's projector stands by meanwhile (it needs the projector lock).
+//! Rebuilds read models from the start of the log; readers see the old models until the new ones are complete
+//! and swapped in by one transaction, and a running server's projector stands by meanwhile (it needs the
+//! projector lock, which that transaction holds from start to end).
 //!
 //! On PostgreSQL the log is read with one streaming binary `COPY` (decoded by a task of its own), every entity's
 //! events are folded in memory with the live projection's own `evolve`, and each final row is written once with
-//! binary `COPY … FROM STDIN` by a writer task on the transaction's connection, so reading, folding and writing
-//! overlap. The rows go into new tables beside the live ones, which are indexed once filled and then swapped in
-//! (see [`StagedTable`]). The fold holds the live entities of the log; a log too large for that is taken in slices of its
+//! binary `COPY … FROM STDIN` into a new table beside the live one, by writer tasks on connections of their own
+//! (see [`Writers`]), so reading, folding, writing and indexing overlap and PostgreSQL works on several tables at
+//! once. The new tables are indexed once filled and then swapped in (see [`StagedTable`]). The fold holds the live entities of the log; a log too large for that is taken in slices of its
 //! streams (by a hash of the aggregate id), each read and folded in turn, so memory stays bounded (see
 //! [`EVENTS_PER_SLICE`]). On SQLite the log is applied in batches through the projections' live path.
 
@@ -18,7 +19,7 @@ use sqlx::postgres::{PgPool, Postgres};
 use sqlx::Transaction;
 use tokio::sync::mpsc;
 
-use super::copy_rows::{CopyChunk, CopySink};
+use super::copy_rows::{Buffers, CopyChunk, CopySink};
 use super::projector::PROJECTOR_LOCK;
 use super::staged_table::{staged_name, StagedTable};
 use super::{Projection, ProjectionError, RecordedEvent};
@@ -84,34 +85,35 @@ async fn rebuild_postgres(
     let started = std::time::Instant::now();
     let total = estimated_log_size(pool).await?;
     let mut tx = pool.begin().await?;
-    // Waits for a running server's batch to finish; the server's projector then stands by until we commit.
+    // Waits for a running server's batch (or another rebuild) to finish; the server's projector then stands by
+    // until we commit.
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(PROJECTOR_LOCK)
         .execute(&mut *tx)
         .await?;
-    let mut staged = Vec::new();
-    for projection in projections {
-        for table in projection.tables() {
-            staged.push(StagedTable::create(&mut tx, table).await?);
+    let tables: Vec<&'static str> = projections
+        .iter()
+        .flat_map(|p| p.tables())
+        .copied()
+        .collect();
+    let writers = Writers::start(pool, &tables).await;
+    let written = match writers {
+        Ok(writers) => {
+            let folded = fold_log(pool, &mut rebuilds, total, progress, &writers).await;
+            // A failed writer closes its queue, which stops the fold; the writer's error is the one to report.
+            let staged = writers.finish().await;
+            staged.and_then(|staged| folded.map(|position| (staged, position)))
         }
-    }
-    let (chunks, queue) = mpsc::channel(WRITE_QUEUE);
-    let writer = tokio::spawn(write(tx, queue));
-    let folded = fold_log(pool, &mut rebuilds, total, progress, &chunks).await;
-    drop(chunks);
-    // A failed write closes the queue, which stops the fold; the writer's error is the one to report.
-    let written = writer.await.map_err(|e| {
-        ProjectionError::Sql(sqlx::Error::Protocol(format!(
-            "the rebuild's writer task failed: {e}"
-        )))
-    })?;
-    let mut tx = written?;
-    let position = folded?;
+        Err(error) => Err(error),
+    };
+    let (staged, position) = match written {
+        Ok(written) => written,
+        Err(error) => {
+            drop_staged(pool, &tables).await;
+            return Err(error);
+        }
+    };
     let written_at = started.elapsed();
-    for table in &staged {
-        table.index(&mut tx).await?;
-    }
-    let indexed_at = started.elapsed();
     for table in &staged {
         table.swap(&mut tx).await?;
     }
@@ -131,12 +133,107 @@ async fn rebuild_postgres(
     // of the new tables after the commit.
     tx.commit().await?;
     tracing::info!(
-        read_folded_written = ?written_at,
-        indexed = ?indexed_at - written_at,
-        swapped_committed = ?started.elapsed() - indexed_at,
+        read_folded_written_indexed = ?written_at,
+        swapped_committed = ?started.elapsed() - written_at,
         "rebuilt"
     );
     Ok(position)
+}
+
+/// Drops the staged tables a failed rebuild leaves behind (committed by their writers); the next rebuild would
+/// drop them too.
+async fn drop_staged(pool: &PgPool, tables: &[&str]) {
+    for table in tables {
+        let statement = format!("DROP TABLE IF EXISTS {}", staged_name(table));
+        if let Err(error) = sqlx::query(&statement).execute(pool).await {
+            tracing::warn!(%error, table, "cannot drop a staged table of the failed rebuild");
+        }
+    }
+}
+
+/// The writers of the staged tables: each on a connection and in a transaction of its own, so PostgreSQL writes
+/// and indexes several tables at once. A writer creates its tables, copies in the rows queued for them, builds
+/// their indexes and commits; the rebuild's own transaction then swaps the tables in. Readers never see a staged
+/// table in use, and a failed rebuild drops them.
+struct Writers {
+    /// Per table: the queue of the writer that owns it.
+    queues: Vec<(&'static str, mpsc::Sender<CopyChunk>)>,
+    tasks: Vec<tokio::task::JoinHandle<Result<Vec<StagedTable>, ProjectionError>>>,
+    /// Where the writers hand back the buffers of the chunks they wrote.
+    buffers: Buffers,
+}
+
+impl Writers {
+    /// One writer per table, fewer when the pool is too small for that (it also serves the rebuild's own
+    /// transaction and the log's reader).
+    async fn start(pool: &PgPool, tables: &[&'static str]) -> Result<Writers, ProjectionError> {
+        let spare = (pool.options().get_max_connections() as usize).saturating_sub(2);
+        let count = tables.len().min(spare).max(1);
+        let mut writers = Writers {
+            queues: Vec::new(),
+            tasks: Vec::new(),
+            buffers: Buffers::default(),
+        };
+        for index in 0..count {
+            let owned: Vec<&'static str> =
+                tables.iter().copied().skip(index).step_by(count).collect();
+            let (sender, queue) = mpsc::channel(WRITE_QUEUE);
+            let mut tx = pool.begin().await?;
+            // Its rows count only once the rebuild's transaction commits, and that commit flushes the WAL
+            // written here before it.
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+            writers
+                .queues
+                .extend(owned.iter().map(|table| (*table, sender.clone())));
+            let buffers = writers.buffers.clone();
+            writers
+                .tasks
+                .push(tokio::spawn(write(tx, owned, queue, buffers)));
+        }
+        Ok(writers)
+    }
+
+    /// Queues a chunk for the writer of its table.
+    async fn send(&self, chunk: CopyChunk) -> Result<(), ProjectionError> {
+        let queue = self
+            .queues
+            .iter()
+            .find(|(table, _)| *table == chunk.table)
+            .map(|(_, queue)| queue)
+            .ok_or_else(|| protocol(format!("the rebuild has no table {}", chunk.table)))?;
+        queue
+            .send(chunk)
+            .await
+            .map_err(|_| protocol("a writer of the rebuild stopped".to_string()))
+    }
+
+    /// Closes the queues and waits for every writer; returns the staged tables, filled, indexed and committed.
+    async fn finish(self) -> Result<Vec<StagedTable>, ProjectionError> {
+        drop(self.queues);
+        let mut staged = Vec::new();
+        let mut failure = None;
+        for task in self.tasks {
+            match task.await {
+                Ok(Ok(tables)) => staged.extend(tables),
+                Ok(Err(error)) => failure = failure.or(Some(error)),
+                Err(error) => {
+                    failure = failure.or(Some(protocol(format!(
+                        "a writer of the rebuild failed: {error}"
+                    ))))
+                }
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(staged),
+        }
+    }
+}
+
+fn protocol(message: String) -> ProjectionError {
+    ProjectionError::Sql(sqlx::Error::Protocol(message))
 }
 
 /// Reads the log slice by slice, folds it and queues the rows for the writer. Returns the position reached.
@@ -145,10 +242,10 @@ async fn fold_log(
     rebuilds: &mut [Box<dyn Rebuild>],
     total: u64,
     progress: &(dyn Fn(u64, u64) + Sync),
-    chunks: &mpsc::Sender<CopyChunk>,
+    writers: &Writers,
 ) -> Result<LogPosition, ProjectionError> {
     let slices = (total as i64 / EVENTS_PER_SLICE + 1) as u32;
-    let mut sink = CopySink::default();
+    let mut sink = CopySink::new(writers.buffers.clone());
     let mut position = LogPosition::START;
     let mut applied = 0u64;
     progress(0, total);
@@ -170,37 +267,36 @@ async fn fold_log(
             }
             applied += events.len() as u64;
             progress(applied, total.max(applied));
-            queue(chunks, sink.take_full()).await?;
+            queue(writers, sink.take_full()).await?;
         }
         for rebuild in rebuilds.iter_mut() {
             while rebuild.flush(&mut sink, FLUSH_ROWS)? {
-                queue(chunks, sink.take_full()).await?;
+                queue(writers, sink.take_full()).await?;
             }
         }
-        queue(chunks, sink.take_all()).await?;
+        queue(writers, sink.take_all()).await?;
     }
     Ok(position)
 }
 
-async fn queue(
-    chunks: &mpsc::Sender<CopyChunk>,
-    full: Vec<CopyChunk>,
-) -> Result<(), ProjectionError> {
+async fn queue(writers: &Writers, full: Vec<CopyChunk>) -> Result<(), ProjectionError> {
     for chunk in full {
-        if chunks.send(chunk).await.is_err() {
-            return Err(ProjectionError::Sql(sqlx::Error::Protocol(
-                "the rebuild's writer stopped".to_string(),
-            )));
-        }
+        writers.send(chunk).await?;
     }
     Ok(())
 }
 
-/// Runs the queued `COPY`s on the rebuild's transaction and hands the transaction back.
+/// A writer: creates its staged tables, copies in the chunks queued for them, indexes them and commits.
 async fn write(
     mut tx: Transaction<'static, Postgres>,
+    tables: Vec<&'static str>,
     mut queue: mpsc::Receiver<CopyChunk>,
-) -> Result<Transaction<'static, Postgres>, ProjectionError> {
+    buffers: Buffers,
+) -> Result<Vec<StagedTable>, ProjectionError> {
+    let mut staged = Vec::with_capacity(tables.len());
+    for table in tables {
+        staged.push(StagedTable::create(&mut tx, table).await?);
+    }
     while let Some(chunk) = queue.recv().await {
         // FREEZE: the table was created in this transaction, so its rows can be written as already visible to
         // all (no hint bits to set by the first readers after the commit).
@@ -210,10 +306,15 @@ async fn write(
             chunk.columns
         );
         let mut copy = tx.copy_in_raw(&statement).await?;
-        copy.send(chunk.data).await?;
+        copy.send(chunk.data.as_slice()).await?;
         copy.finish().await?;
+        buffers.give_back(chunk.data);
     }
-    Ok(tx)
+    for table in &staged {
+        table.index(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(staged)
 }
 
 /// The number of events, from the planner's statistics when there are any (counting a large log costs a scan).

@@ -1,7 +1,7 @@
-//! A read-model table rebuilt beside the live one (PostgreSQL): `<table>_rebuild` is created without indexes
-//! inside the rebuild's transaction, filled, indexed in one pass per index, and finally put in the live table's
-//! place (drop, rename) in the same transaction. Readers keep reading the live table until the commit; only the
-//! final swap takes its exclusive lock, for as long as the renames and the commit take.
+//! A read-model table rebuilt beside the live one (PostgreSQL): `<table>_rebuild` is created without indexes by
+//! one of the rebuild's writers, filled, indexed in one pass per index and committed, and finally put in the live
+//! table's place (drop, rename) by the rebuild's own transaction. Readers keep reading the live table until that
+//! commits; only the final swap takes its exclusive lock, for as long as the renames and the commit take.
 //!
 //! The new table copies the live one's columns, defaults and constraints (`LIKE … INCLUDING ALL EXCLUDING
 //! INDEXES`), the privileges granted on it to other roles (a reporting role that reads a read model keeps
@@ -26,12 +26,16 @@ pub(crate) struct StagedTable {
 }
 
 impl StagedTable {
-    /// Creates the empty `<table>_rebuild` and notes the live table's indexes.
+    /// Creates the empty `<table>_rebuild` (dropping one a failed rebuild left behind) and notes the live
+    /// table's indexes.
     pub(crate) async fn create(
         conn: &mut PgConnection,
         table: &str,
     ) -> Result<StagedTable, sqlx::Error> {
         let staged = staged_name(table);
+        sqlx::query(&format!("DROP TABLE IF EXISTS {staged}"))
+            .execute(&mut *conn)
+            .await?;
         sqlx::query(&format!(
             "CREATE TABLE {staged} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)"
         ))
