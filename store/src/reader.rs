@@ -213,7 +213,9 @@ async fn last_position(
 ) -> Result<LogPosition, ReadError> {
     let sql = match database.backend() {
         Backend::Postgres => format!(
-            "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT), global_position FROM events {postgres_filter}
+            // The cast is named: unnamed, it would take the column's name, and `ORDER BY` would sort by it instead
+            // of reading the commit-order index backwards (a sort of the whole log).
+            "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS tx, global_position FROM events {postgres_filter}
              ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
         ),
         Backend::Sqlite => {
