@@ -10,6 +10,7 @@
 //! streams (by a hash of the aggregate id), each read and folded in turn, so memory stays bounded (see
 //! [`EVENTS_PER_SLICE`]). On SQLite the log is applied in batches through the projections' live path.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use omi_store::{
@@ -96,12 +97,11 @@ async fn rebuild_postgres(
         .flat_map(|p| p.tables())
         .copied()
         .collect();
-    let writers = Writers::start(pool, &tables).await;
-    let written = match writers {
+    let written = match Writers::start(pool, &tables).await {
         Ok(writers) => {
             let folded = fold_log(pool, &mut rebuilds, total, progress, &writers).await;
             // A failed writer closes its queue, which stops the fold; the writer's error is the one to report.
-            let staged = writers.finish().await;
+            let staged = writers.finish(folded.is_ok()).await;
             staged.and_then(|staged| folded.map(|position| (staged, position)))
         }
         Err(error) => Err(error),
@@ -114,8 +114,36 @@ async fn rebuild_postgres(
         }
     };
     let written_at = started.elapsed();
-    for table in &staged {
-        table.swap(&mut tx).await?;
+    let committed = match swap_in(&mut tx, &staged, projections, position).await {
+        // Building the indexes set the tables' row counts for the planner; autovacuum gathers the column
+        // statistics of the new tables after the commit.
+        Ok(()) => tx.commit().await.map_err(ProjectionError::from),
+        Err(error) => {
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    };
+    if let Err(error) = committed {
+        drop_staged(pool, &tables).await;
+        return Err(error);
+    }
+    tracing::info!(
+        read_folded_written_indexed = ?written_at,
+        swapped_committed = ?started.elapsed() - written_at,
+        "rebuilt"
+    );
+    Ok(position)
+}
+
+/// Puts the staged tables in the live ones' place and moves the projections' checkpoints to `position`.
+async fn swap_in(
+    tx: &mut Transaction<'static, Postgres>,
+    staged: &[StagedTable],
+    projections: &[Arc<dyn Projection>],
+    position: LogPosition,
+) -> Result<(), ProjectionError> {
+    for table in staged {
+        table.swap(tx).await?;
     }
     for projection in projections {
         sqlx::query(
@@ -126,18 +154,10 @@ async fn rebuild_postgres(
         .bind(projection.name())
         .bind(position.transaction)
         .bind(position.global)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    // Building the indexes set the tables' row counts for the planner; autovacuum gathers the column statistics
-    // of the new tables after the commit.
-    tx.commit().await?;
-    tracing::info!(
-        read_folded_written_indexed = ?written_at,
-        swapped_committed = ?started.elapsed() - written_at,
-        "rebuilt"
-    );
-    Ok(position)
+    Ok(())
 }
 
 /// Drops the staged tables a failed rebuild leaves behind (committed by their writers); the next rebuild would
@@ -161,6 +181,8 @@ struct Writers {
     tasks: Vec<tokio::task::JoinHandle<Result<Vec<StagedTable>, ProjectionError>>>,
     /// Where the writers hand back the buffers of the chunks they wrote.
     buffers: Buffers,
+    /// Set when the rebuild failed: the writers roll back instead of indexing and committing.
+    abandoned: Arc<AtomicBool>,
 }
 
 impl Writers {
@@ -173,26 +195,42 @@ impl Writers {
             queues: Vec::new(),
             tasks: Vec::new(),
             buffers: Buffers::default(),
+            abandoned: Arc::default(),
         };
         for index in 0..count {
             let owned: Vec<&'static str> =
                 tables.iter().copied().skip(index).step_by(count).collect();
+            let tx = match Self::begin(pool).await {
+                Ok(tx) => tx,
+                Err(error) => {
+                    // The writers started so far roll back.
+                    let _ = writers.finish(false).await;
+                    return Err(error);
+                }
+            };
             let (sender, queue) = mpsc::channel(WRITE_QUEUE);
-            let mut tx = pool.begin().await?;
-            // Its rows count only once the rebuild's transaction commits, and that commit flushes the WAL
-            // written here before it.
-            sqlx::query("SET LOCAL synchronous_commit = off")
-                .execute(&mut *tx)
-                .await?;
             writers
                 .queues
                 .extend(owned.iter().map(|table| (*table, sender.clone())));
-            let buffers = writers.buffers.clone();
-            writers
-                .tasks
-                .push(tokio::spawn(write(tx, owned, queue, buffers)));
+            let writer = Writer {
+                tables: owned,
+                queue,
+                buffers: writers.buffers.clone(),
+                abandoned: Arc::clone(&writers.abandoned),
+            };
+            writers.tasks.push(tokio::spawn(writer.run(tx)));
         }
         Ok(writers)
+    }
+
+    async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, ProjectionError> {
+        let mut tx = pool.begin().await?;
+        // Its rows count only once the rebuild's transaction commits, and that commit flushes the WAL written
+        // here before it.
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 
     /// Queues a chunk for the writer of its table.
@@ -209,8 +247,13 @@ impl Writers {
             .map_err(|_| protocol("a writer of the rebuild stopped".to_string()))
     }
 
-    /// Closes the queues and waits for every writer; returns the staged tables, filled, indexed and committed.
-    async fn finish(self) -> Result<Vec<StagedTable>, ProjectionError> {
+    /// Closes the queues and waits for every writer. When the rows are `complete`, returns the staged tables,
+    /// filled, indexed and committed; otherwise the writers roll back, and the error is that of a failed writer
+    /// (if any).
+    async fn finish(self, complete: bool) -> Result<Vec<StagedTable>, ProjectionError> {
+        if !complete {
+            self.abandoned.store(true, Ordering::SeqCst);
+        }
         drop(self.queues);
         let mut staged = Vec::new();
         let mut failure = None;
@@ -286,35 +329,48 @@ async fn queue(writers: &Writers, full: Vec<CopyChunk>) -> Result<(), Projection
     Ok(())
 }
 
-/// A writer: creates its staged tables, copies in the chunks queued for them, indexes them and commits.
-async fn write(
-    mut tx: Transaction<'static, Postgres>,
+/// A writer of some staged tables.
+struct Writer {
     tables: Vec<&'static str>,
-    mut queue: mpsc::Receiver<CopyChunk>,
+    queue: mpsc::Receiver<CopyChunk>,
     buffers: Buffers,
-) -> Result<Vec<StagedTable>, ProjectionError> {
-    let mut staged = Vec::with_capacity(tables.len());
-    for table in tables {
-        staged.push(StagedTable::create(&mut tx, table).await?);
+    abandoned: Arc<AtomicBool>,
+}
+
+impl Writer {
+    /// Creates its staged tables, copies in the chunks queued for them, and once the queue is closed indexes them
+    /// and commits (or rolls back, when the rebuild was abandoned).
+    async fn run(
+        mut self,
+        mut tx: Transaction<'static, Postgres>,
+    ) -> Result<Vec<StagedTable>, ProjectionError> {
+        let mut staged = Vec::with_capacity(self.tables.len());
+        for table in &self.tables {
+            staged.push(StagedTable::create(&mut tx, table).await?);
+        }
+        while let Some(chunk) = self.queue.recv().await {
+            // FREEZE: the table was created in this transaction, so its rows can be written as already visible
+            // to all (no hint bits to set by the first readers after the commit).
+            let statement = format!(
+                "COPY {} ({}) FROM STDIN (FORMAT binary, FREEZE)",
+                staged_name(&chunk.table),
+                chunk.columns
+            );
+            let mut copy = tx.copy_in_raw(&statement).await?;
+            copy.send(chunk.data.as_slice()).await?;
+            copy.finish().await?;
+            self.buffers.give_back(chunk.data);
+        }
+        if self.abandoned.load(Ordering::SeqCst) {
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        for table in &staged {
+            table.index(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(staged)
     }
-    while let Some(chunk) = queue.recv().await {
-        // FREEZE: the table was created in this transaction, so its rows can be written as already visible to
-        // all (no hint bits to set by the first readers after the commit).
-        let statement = format!(
-            "COPY {} ({}) FROM STDIN (FORMAT binary, FREEZE)",
-            staged_name(&chunk.table),
-            chunk.columns
-        );
-        let mut copy = tx.copy_in_raw(&statement).await?;
-        copy.send(chunk.data.as_slice()).await?;
-        copy.finish().await?;
-        buffers.give_back(chunk.data);
-    }
-    for table in &staged {
-        table.index(&mut tx).await?;
-    }
-    tx.commit().await?;
-    Ok(staged)
 }
 
 /// The number of events, from the planner's statistics when there are any (counting a large log costs a scan).
