@@ -2,38 +2,9 @@
 //! escaping. A [`CopySink`] gathers rows per table and hands out full chunks, each the complete payload of one
 //! `COPY … FROM STDIN (FORMAT binary)`.
 
-use std::sync::{Arc, Mutex};
-
 /// Bytes per chunk handed to the writer.
 const CHUNK_BYTES: usize = 4 << 20;
-/// A chunk's buffer: room for the row that crosses [`CHUNK_BYTES`].
-const BUFFER_BYTES: usize = CHUNK_BYTES + (CHUNK_BYTES >> 3);
-/// Written chunks' buffers kept for reuse.
-const SPARE_BUFFERS: usize = 32;
 const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
-
-/// The buffers of written chunks, handed back by the writers for the next chunks. Buffers this large bypass the
-/// allocator's caches: without reuse every chunk was fresh memory from the OS, zeroed page by page, which cost
-/// the rebuild about a sixth of its CPU (1,000,000 events, ~550 MB of rows).
-#[derive(Clone, Default)]
-pub(crate) struct Buffers(Arc<Mutex<Vec<Vec<u8>>>>);
-
-impl Buffers {
-    fn take(&self) -> Vec<u8> {
-        let spare = self.0.lock().ok().and_then(|mut spare| spare.pop());
-        spare.unwrap_or_else(|| Vec::with_capacity(BUFFER_BYTES))
-    }
-
-    /// Keeps the buffer of a written chunk for a later one.
-    pub(crate) fn give_back(&self, mut buffer: Vec<u8>) {
-        buffer.clear();
-        if let Ok(mut spare) = self.0.lock() {
-            if spare.len() < SPARE_BUFFERS {
-                spare.push(buffer);
-            }
-        }
-    }
-}
 
 /// The rows of one table being encoded.
 pub(crate) struct CopyRows {
@@ -42,8 +13,8 @@ pub(crate) struct CopyRows {
 }
 
 impl CopyRows {
-    fn new(buffers: &Buffers) -> Self {
-        let mut bytes = buffers.take();
+    fn new() -> Self {
+        let mut bytes = Vec::with_capacity(CHUNK_BYTES + (CHUNK_BYTES >> 3));
         bytes.extend_from_slice(SIGNATURE);
         bytes.extend_from_slice(&0i32.to_be_bytes()); // flags
         bytes.extend_from_slice(&0i32.to_be_bytes()); // header extension length
@@ -101,8 +72,8 @@ impl CopyRows {
     }
 
     /// The complete payload (header, rows, trailer); this buffer starts over.
-    fn take(&mut self, buffers: &Buffers) -> Vec<u8> {
-        let mut full = std::mem::replace(self, Self::new(buffers));
+    fn take(&mut self) -> Vec<u8> {
+        let mut full = std::mem::replace(self, Self::new());
         full.bytes.extend_from_slice(&(-1i16).to_be_bytes());
         full.bytes
     }
@@ -121,30 +92,17 @@ pub(crate) struct CopySink {
     /// Per table: its name, its column list, its rows.
     tables: Vec<(String, String, CopyRows)>,
     full: Vec<CopyChunk>,
-    buffers: Buffers,
 }
 
 impl CopySink {
-    /// A sink whose chunks' buffers come from (and, once written, go back to) `buffers`.
-    pub(crate) fn new(buffers: Buffers) -> Self {
-        Self {
-            tables: Vec::new(),
-            full: Vec::new(),
-            buffers,
-        }
-    }
-
     /// The rows of `table` with `columns`, to append one row to. A table whose rows have filled a chunk hands it
     /// over first (see [`CopySink::take_full`]).
     pub(crate) fn table(&mut self, table: &str, columns: &str) -> &mut CopyRows {
         let at = match self.tables.iter().position(|(name, _, _)| name == table) {
             Some(at) => at,
             None => {
-                self.tables.push((
-                    table.to_string(),
-                    columns.to_string(),
-                    CopyRows::new(&self.buffers),
-                ));
+                self.tables
+                    .push((table.to_string(), columns.to_string(), CopyRows::new()));
                 self.tables.len() - 1
             }
         };
@@ -153,7 +111,7 @@ impl CopySink {
             self.full.push(CopyChunk {
                 table: table.clone(),
                 columns: columns.clone(),
-                data: rows.take(&self.buffers),
+                data: rows.take(),
             });
         }
         rows
@@ -172,7 +130,7 @@ impl CopySink {
                 chunks.push(CopyChunk {
                     table: table.clone(),
                     columns: columns.clone(),
-                    data: rows.take(&self.buffers),
+                    data: rows.take(),
                 });
             }
         }

@@ -20,7 +20,7 @@ use sqlx::postgres::{PgPool, Postgres};
 use sqlx::Transaction;
 use tokio::sync::mpsc;
 
-use super::copy_rows::{Buffers, CopyChunk, CopySink};
+use super::copy_rows::{CopyChunk, CopySink};
 use super::projector::PROJECTOR_LOCK;
 use super::staged_table::{staged_name, StagedTable};
 use super::{Projection, ProjectionError, RecordedEvent};
@@ -179,8 +179,6 @@ struct Writers {
     /// Per table: the queue of the writer that owns it.
     queues: Vec<(&'static str, mpsc::Sender<CopyChunk>)>,
     tasks: Vec<tokio::task::JoinHandle<Result<Vec<StagedTable>, ProjectionError>>>,
-    /// Where the writers hand back the buffers of the chunks they wrote.
-    buffers: Buffers,
     /// Set when the rebuild failed: the writers roll back instead of indexing and committing.
     abandoned: Arc<AtomicBool>,
 }
@@ -194,7 +192,6 @@ impl Writers {
         let mut writers = Writers {
             queues: Vec::new(),
             tasks: Vec::new(),
-            buffers: Buffers::default(),
             abandoned: Arc::default(),
         };
         for index in 0..count {
@@ -215,7 +212,6 @@ impl Writers {
             let writer = Writer {
                 tables: owned,
                 queue,
-                buffers: writers.buffers.clone(),
                 abandoned: Arc::clone(&writers.abandoned),
             };
             writers.tasks.push(tokio::spawn(writer.run(tx)));
@@ -288,7 +284,7 @@ async fn fold_log(
     writers: &Writers,
 ) -> Result<LogPosition, ProjectionError> {
     let slices = (total as i64 / EVENTS_PER_SLICE + 1) as u32;
-    let mut sink = CopySink::new(writers.buffers.clone());
+    let mut sink = CopySink::default();
     let mut position = LogPosition::START;
     let mut applied = 0u64;
     progress(0, total);
@@ -333,7 +329,6 @@ async fn queue(writers: &Writers, full: Vec<CopyChunk>) -> Result<(), Projection
 struct Writer {
     tables: Vec<&'static str>,
     queue: mpsc::Receiver<CopyChunk>,
-    buffers: Buffers,
     abandoned: Arc<AtomicBool>,
 }
 
@@ -357,9 +352,8 @@ impl Writer {
                 chunk.columns
             );
             let mut copy = tx.copy_in_raw(&statement).await?;
-            copy.send(chunk.data.as_slice()).await?;
+            copy.send(chunk.data).await?;
             copy.finish().await?;
-            self.buffers.give_back(chunk.data);
         }
         if self.abandoned.load(Ordering::SeqCst) {
             tx.rollback().await?;
