@@ -6,9 +6,10 @@
 //! events are folded in memory with the live projection's own `evolve`, and each final row is written once with
 //! binary `COPY … FROM STDIN` into a new table beside the live one, by writer tasks on connections of their own
 //! (see [`Writers`]), so reading, folding, writing and indexing overlap and PostgreSQL works on several tables at
-//! once. The new tables are indexed once filled and then swapped in (see [`StagedTable`]). The fold holds the live entities of the log; a log too large for that is taken in slices of its
-//! streams (by a hash of the aggregate id), each read and folded in turn, so memory stays bounded (see
-//! [`EVENTS_PER_SLICE`]). On SQLite the log is applied in batches through the projections' live path.
+//! once. The new tables are indexed once filled and then swapped in (see [`StagedTable`]). The fold holds the
+//! live entities of the log; a log too large for that is taken in slices of its streams (by a hash of the
+//! aggregate id), each read and folded in turn, so memory stays bounded (see [`EVENTS_PER_SLICE`]). On SQLite the
+//! log is applied in batches through the projections' live path.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
