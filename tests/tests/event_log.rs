@@ -529,3 +529,48 @@ async fn a_failed_rebuild_leaves_the_read_models_and_no_staged_tables_behind() {
         .unwrap();
     assert_eq!(rows, 2);
 }
+
+#[tokio::test]
+async fn a_rebuild_with_too_few_connections_says_so_and_changes_nothing() {
+    if !store_available(Store::Postgres) {
+        return;
+    }
+    let mut server = TestServer::start(Store::Postgres).await;
+    let token = server.token("hal").await;
+    server
+        .post(
+            "/v1/memories",
+            &token,
+            json!({"content": "Hal tunes pianos", "category": "work"}),
+        )
+        .await
+        .assert_success();
+    server.stop().await;
+    let data = server.data().clone();
+    let narrow = ServerEnv::prepare(
+        Store::Postgres,
+        StartOptions::new()
+            .reuse_data(data)
+            .env("OMI_DB_MAX_CONNECTIONS", "2"),
+    )
+    .await;
+
+    let refused = run_cli(&narrow, &["replay"]).await;
+    assert!(
+        !refused.success() && refused.stderr.contains("at least 3 connections"),
+        "{refused:?}"
+    );
+    let url = server.data().database_url().unwrap().to_string();
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memories")
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "the live read model is untouched");
+    let staged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE '%\\_rebuild'")
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert_eq!(staged, 0);
+}

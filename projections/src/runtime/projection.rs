@@ -20,6 +20,9 @@ pub enum ProjectionError {
     Document(#[from] serde_json::Error),
     #[error("unknown projection {0:?}; known: {1}")]
     Unknown(String, String),
+    /// A rebuild cannot run or its writers stopped.
+    #[error("rebuild: {0}")]
+    Rebuild(String),
 }
 
 /// The future a projection returns from [`Projection::apply`].

@@ -188,8 +188,14 @@ impl Writers {
     /// One writer per table, fewer when the pool is too small for that (it also serves the rebuild's own
     /// transaction and the log's reader).
     async fn start(pool: &PgPool, tables: &[&'static str]) -> Result<Writers, ProjectionError> {
-        let spare = (pool.options().get_max_connections() as usize).saturating_sub(2);
-        let count = tables.len().min(spare).max(1);
+        let connections = pool.options().get_max_connections() as usize;
+        if connections < 3 {
+            return Err(rebuild_error(format!(
+                "on PostgreSQL it needs at least 3 connections (its own transaction, the log's reader and \
+                 a writer); OMI_DB_MAX_CONNECTIONS allows {connections}"
+            )));
+        }
+        let count = tables.len().min(connections - 2);
         let mut writers = Writers {
             queues: Vec::new(),
             tasks: Vec::new(),
@@ -237,11 +243,16 @@ impl Writers {
             .iter()
             .find(|(table, _)| *table == chunk.table)
             .map(|(_, queue)| queue)
-            .ok_or_else(|| protocol(format!("the rebuild has no table {}", chunk.table)))?;
+            .ok_or_else(|| {
+                rebuild_error(format!(
+                    "no table {} among the ones being rebuilt",
+                    chunk.table
+                ))
+            })?;
         queue
             .send(chunk)
             .await
-            .map_err(|_| protocol("a writer of the rebuild stopped".to_string()))
+            .map_err(|_| rebuild_error("a writer stopped".to_string()))
     }
 
     /// Closes the queues and waits for every writer. When the rows are `complete`, returns the staged tables,
@@ -259,9 +270,7 @@ impl Writers {
                 Ok(Ok(tables)) => staged.extend(tables),
                 Ok(Err(error)) => failure = failure.or(Some(error)),
                 Err(error) => {
-                    failure = failure.or(Some(protocol(format!(
-                        "a writer of the rebuild failed: {error}"
-                    ))))
+                    failure = failure.or(Some(rebuild_error(format!("a writer failed: {error}"))))
                 }
             }
         }
@@ -272,8 +281,8 @@ impl Writers {
     }
 }
 
-fn protocol(message: String) -> ProjectionError {
-    ProjectionError::Sql(sqlx::Error::Protocol(message))
+fn rebuild_error(message: String) -> ProjectionError {
+    ProjectionError::Rebuild(message)
 }
 
 /// Reads the log slice by slice, folds it and queues the rows for the writer. Returns the position reached.
