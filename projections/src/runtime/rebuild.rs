@@ -107,27 +107,31 @@ async fn rebuild_postgres(
         }
         Err(error) => Err(error),
     };
-    let (staged, position) = match written {
-        Ok(written) => written,
+    let written_at = started.elapsed();
+    let committed = match written {
+        Ok((staged, position)) => match swap_in(&mut tx, &staged, projections, position).await {
+            // Building the indexes set the tables' row counts for the planner; autovacuum gathers the column
+            // statistics of the new tables after the commit.
+            Ok(()) => tx
+                .commit()
+                .await
+                .map(|()| position)
+                .map_err(ProjectionError::from),
+            Err(error) => {
+                // Rolled back first: the swap's locks would keep the staged tables from being dropped.
+                let _ = tx.rollback().await;
+                Err(error)
+            }
+        },
+        Err(error) => Err(error),
+    };
+    let position = match committed {
+        Ok(position) => position,
         Err(error) => {
             drop_staged(pool, &tables).await;
             return Err(error);
         }
     };
-    let written_at = started.elapsed();
-    let committed = match swap_in(&mut tx, &staged, projections, position).await {
-        // Building the indexes set the tables' row counts for the planner; autovacuum gathers the column
-        // statistics of the new tables after the commit.
-        Ok(()) => tx.commit().await.map_err(ProjectionError::from),
-        Err(error) => {
-            let _ = tx.rollback().await;
-            Err(error)
-        }
-    };
-    if let Err(error) = committed {
-        drop_staged(pool, &tables).await;
-        return Err(error);
-    }
     tracing::info!(
         read_folded_written_indexed = ?written_at,
         swapped_committed = ?started.elapsed() - written_at,
@@ -190,7 +194,7 @@ impl Writers {
     async fn start(pool: &PgPool, tables: &[&'static str]) -> Result<Writers, ProjectionError> {
         let connections = pool.options().get_max_connections() as usize;
         if connections < 3 {
-            return Err(rebuild_error(format!(
+            return Err(ProjectionError::Rebuild(format!(
                 "on PostgreSQL it needs at least 3 connections (its own transaction, the log's reader and \
                  a writer); OMI_DB_MAX_CONNECTIONS allows {connections}"
             )));
@@ -244,7 +248,7 @@ impl Writers {
             .find(|(table, _)| *table == chunk.table)
             .map(|(_, queue)| queue)
             .ok_or_else(|| {
-                rebuild_error(format!(
+                ProjectionError::Rebuild(format!(
                     "no table {} among the ones being rebuilt",
                     chunk.table
                 ))
@@ -252,7 +256,7 @@ impl Writers {
         queue
             .send(chunk)
             .await
-            .map_err(|_| rebuild_error("a writer stopped".to_string()))
+            .map_err(|_| ProjectionError::Rebuild("a writer stopped".to_string()))
     }
 
     /// Closes the queues and waits for every writer. When the rows are `complete`, returns the staged tables,
@@ -270,7 +274,9 @@ impl Writers {
                 Ok(Ok(tables)) => staged.extend(tables),
                 Ok(Err(error)) => failure = failure.or(Some(error)),
                 Err(error) => {
-                    failure = failure.or(Some(rebuild_error(format!("a writer failed: {error}"))))
+                    failure = failure.or(Some(ProjectionError::Rebuild(format!(
+                        "a writer failed: {error}"
+                    ))))
                 }
             }
         }
@@ -279,10 +285,6 @@ impl Writers {
             None => Ok(staged),
         }
     }
-}
-
-fn rebuild_error(message: String) -> ProjectionError {
-    ProjectionError::Rebuild(message)
 }
 
 /// Reads the log slice by slice, folds it and queues the rows for the writer. Returns the position reached.
