@@ -376,23 +376,33 @@ async fn two_processes_share_one_log_and_project_it_once() {
     }
 }
 
+/// A PostgreSQL server whose user `uid` wrote `contents` as memories, stopped (so that `replay` has the store to
+/// itself), and a connection to its database.
+async fn stopped_with_memories(uid: &str, contents: &[&str]) -> (TestServer, sqlx::PgConnection) {
+    let mut server = TestServer::start(Store::Postgres).await;
+    let token = server.token(uid).await;
+    for content in contents {
+        server
+            .post(
+                "/v1/memories",
+                &token,
+                json!({"content": content, "category": "interesting"}),
+            )
+            .await
+            .assert_success();
+    }
+    server.stop().await;
+    let url = server.data().database_url().unwrap().to_string();
+    let admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    (server, admin)
+}
+
 #[tokio::test]
 async fn a_rebuilt_read_model_keeps_the_privileges_granted_on_it() {
     if !store_available(Store::Postgres) {
         return;
     }
-    let mut server = TestServer::start(Store::Postgres).await;
-    let token = server.token("fay").await;
-    server
-        .post(
-            "/v1/memories",
-            &token,
-            json!({"content": "Fay reads before breakfast", "category": "interesting"}),
-        )
-        .await
-        .assert_success();
-    let url = server.data().database_url().unwrap().to_string();
-    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (server, mut admin) = stopped_with_memories("fay", &["Fay reads before breakfast"]).await;
     let role = format!(
         "omi_reporting_{}_{}",
         std::process::id(),
@@ -416,7 +426,6 @@ async fn a_rebuilt_read_model_keeps_the_privileges_granted_on_it() {
         )
         .await
         .unwrap();
-    server.stop().await;
 
     server.cli(&["replay"]).await.assert_success();
     let privileges = |table: &str, privilege: &str| {
@@ -459,21 +468,8 @@ async fn a_failed_rebuild_leaves_the_read_models_and_no_staged_tables_behind() {
     if !store_available(Store::Postgres) {
         return;
     }
-    let mut server = TestServer::start(Store::Postgres).await;
-    let token = server.token("gus").await;
-    for content in ["Gus rows at dawn", "Gus keeps bees"] {
-        server
-            .post(
-                "/v1/memories",
-                &token,
-                json!({"content": content, "category": "interesting"}),
-            )
-            .await
-            .assert_success();
-    }
-    server.stop().await;
-    let url = server.data().database_url().unwrap().to_string();
-    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (server, mut admin) =
+        stopped_with_memories("gus", &["Gus rows at dawn", "Gus keeps bees"]).await;
     let staged = "SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE '%\\_rebuild'";
     let memories = "SELECT COUNT(*) FROM memories";
     // A leftover of a rebuild that crashed: the next rebuild replaces it.
@@ -535,17 +531,7 @@ async fn a_rebuild_with_too_few_connections_says_so_and_changes_nothing() {
     if !store_available(Store::Postgres) {
         return;
     }
-    let mut server = TestServer::start(Store::Postgres).await;
-    let token = server.token("hal").await;
-    server
-        .post(
-            "/v1/memories",
-            &token,
-            json!({"content": "Hal tunes pianos", "category": "work"}),
-        )
-        .await
-        .assert_success();
-    server.stop().await;
+    let (server, mut admin) = stopped_with_memories("hal", &["Hal tunes pianos"]).await;
     let data = server.data().clone();
     let narrow = ServerEnv::prepare(
         Store::Postgres,
@@ -560,8 +546,6 @@ async fn a_rebuild_with_too_few_connections_says_so_and_changes_nothing() {
         !refused.success() && refused.stderr.contains("at least 3 connections"),
         "{refused:?}"
     );
-    let url = server.data().database_url().unwrap().to_string();
-    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memories")
         .fetch_one(&mut admin)
         .await
