@@ -191,7 +191,7 @@ where
     D: Document + Send,
     E: Sync,
 {
-    fn fold(&mut self, events: &[RecordedEvent], _: &mut CopySink) -> Result<(), ProjectionError> {
+    fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
         for recorded in events {
             let Some(event) = (self.select)(recorded) else {
                 continue;

@@ -36,6 +36,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0004_api_keys.sql"),
         postgres: include_str!("../../migrations/shared/0004_api_keys.sql"),
     },
+    Migration {
+        version: 5,
+        name: "memory_history_from_the_log",
+        sqlite: include_str!("../../migrations/shared/0005_memory_history_from_the_log.sql"),
+        postgres: include_str!("../../migrations/shared/0005_memory_history_from_the_log.sql"),
+    },
 ];
 
 /// Arbitrary but fixed: the advisory lock that keeps two starting processes from migrating at once.

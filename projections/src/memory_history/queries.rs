@@ -1,10 +1,13 @@
-//! Reads a memory's history and folds it into the state after each version.
+//! Reads a memory's stream and folds it into the state after each version.
 
-use omi_store::Database;
+use cqrs_es::Aggregate;
+use omi_domain::memory::{Memory, MemoryEvent};
+use omi_store::{read_stream, Database, RecordedEvent, StoredEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::runtime::ProjectionError;
+use crate::time::format;
 
 /// One version of a memory: the event that made it, when and by whom, what it changed, and the memory as it
 /// stood afterwards (`null` after a deletion).
@@ -26,15 +29,6 @@ pub struct MemoryHistory {
     pub versions: Vec<MemoryVersion>,
 }
 
-#[derive(Deserialize)]
-struct Entry {
-    version: i64,
-    event: String,
-    at: String,
-    actor: String,
-    changes: Value,
-}
-
 /// The fields of the memory that a version shows.
 const SHOWN: &[&str] = &[
     "content",
@@ -51,29 +45,20 @@ pub async fn history(
     uid: &str,
     id: &str,
 ) -> Result<Option<MemoryHistory>, ProjectionError> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT doc FROM memory_versions WHERE memory_id = $1 AND uid = $2 ORDER BY version",
-    )
-    .bind(id)
-    .bind(uid)
-    .fetch_all(database.pool())
-    .await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
+    let stream = read_stream(database, Memory::TYPE, id).await?;
     let mut state: Option<Map<String, Value>> = None;
-    let mut versions = Vec::with_capacity(rows.len());
-    for (doc,) in rows {
-        let entry: Entry = serde_json::from_str(&doc)?;
-        state = fold(state, &entry);
-        versions.push(MemoryVersion {
-            version: entry.version,
-            event: entry.event,
-            at: entry.at,
-            actor: entry.actor,
-            changes: entry.changes,
-            memory: state.clone().map(Value::Object).unwrap_or(Value::Null),
-        });
+    let mut versions = Vec::with_capacity(stream.len());
+    for recorded in stream.iter().filter(|e| e.metadata.uid == uid) {
+        let StoredEvent::Memory(event) = &recorded.event else {
+            continue;
+        };
+        let mut version = version_of(recorded, event)?;
+        state = fold(state, &version);
+        version.memory = state.clone().map(Value::Object).unwrap_or(Value::Null);
+        versions.push(version);
+    }
+    if versions.is_empty() {
+        return Ok(None);
     }
     Ok(Some(MemoryHistory {
         memory_id: id.to_string(),
@@ -82,9 +67,29 @@ pub async fn history(
     }))
 }
 
-fn fold(state: Option<Map<String, Value>>, entry: &Entry) -> Option<Map<String, Value>> {
-    let changes = entry.changes.as_object();
-    match entry.event.as_str() {
+/// The version an event makes; its fields are "what changed". The memory after it is filled in by the caller.
+fn version_of(
+    recorded: &RecordedEvent,
+    event: &MemoryEvent,
+) -> Result<MemoryVersion, ProjectionError> {
+    // Events serialize as `{"<EventName>": {fields}}`.
+    let (event, changes) = match serde_json::to_value(event)? {
+        Value::Object(tagged) if tagged.len() == 1 => tagged.into_iter().next().unwrap_or_default(),
+        other => (String::new(), other),
+    };
+    Ok(MemoryVersion {
+        version: recorded.sequence,
+        event,
+        at: format(&recorded.recorded_at),
+        actor: recorded.metadata.actor.clone(),
+        changes,
+        memory: Value::Null,
+    })
+}
+
+fn fold(state: Option<Map<String, Value>>, version: &MemoryVersion) -> Option<Map<String, Value>> {
+    let changes = version.changes.as_object();
+    match version.event.as_str() {
         "MemoryCreated" => Some(
             SHOWN
                 .iter()

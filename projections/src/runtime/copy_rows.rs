@@ -175,7 +175,7 @@ mod tests {
         let big = "y".repeat(1 << 20);
         for _ in 0..5 {
             sink.table("memories", "id").row(1).text(&big);
-            sink.table("memory_versions", "id").row(1).text("z");
+            sink.table("action_items", "id").row(1).text("z");
         }
         let full = sink.take_full();
         assert_eq!(full.len(), 1);
@@ -183,6 +183,6 @@ mod tests {
         let rest = sink.take_all();
         assert_eq!(rest.len(), 2);
         assert_eq!(rest[0].table, "memories");
-        assert_eq!(rest[1].table, "memory_versions");
+        assert_eq!(rest[1].table, "action_items");
     }
 }

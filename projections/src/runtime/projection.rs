@@ -49,7 +49,6 @@ pub trait Projection: Send + Sync + 'static {
 pub fn all_projections() -> Vec<Arc<dyn Projection>> {
     vec![
         Arc::new(crate::memories::MemoriesProjection),
-        Arc::new(crate::memory_history::MemoryHistoryProjection),
         Arc::new(crate::action_items::ActionItemsProjection),
         Arc::new(crate::api_keys::ApiKeysProjection),
         Arc::new(crate::conversations::ConversationsProjection),

@@ -39,14 +39,10 @@ const WRITE_QUEUE: usize = 4;
 
 /// A read model's rebuild from the whole log, folded in memory and written with `COPY`.
 pub(crate) trait Rebuild: Send {
-    /// Folds a batch of events (in commit order), writing to `sink` what is final already.
-    fn fold(
-        &mut self,
-        events: &[RecordedEvent],
-        sink: &mut CopySink,
-    ) -> Result<(), ProjectionError>;
+    /// Folds a batch of events (in commit order) into the rows it holds.
+    fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError>;
 
-    /// Writes up to `rows` of the rows it holds to `sink`; false once nothing is left.
+    /// Writes up to `rows` of the rows it holds to `sink` once the log is folded; false once nothing is left.
     fn flush(&mut self, sink: &mut CopySink, rows: usize) -> Result<bool, ProjectionError>;
 }
 
@@ -54,7 +50,6 @@ pub(crate) trait Rebuild: Send {
 fn in_memory(projection: &dyn Projection) -> Option<Box<dyn Rebuild>> {
     Some(match projection.name() {
         "memories" => crate::memories::MemoriesProjection.in_memory(),
-        "memory_history" => crate::memory_history::MemoryHistoryProjection.in_memory(),
         "action_items" => crate::action_items::ActionItemsProjection.in_memory(),
         "api_keys" => crate::api_keys::ApiKeysProjection.in_memory(),
         "conversations" => crate::conversations::ConversationsProjection.in_memory(),
@@ -311,14 +306,13 @@ async fn fold_log(
         while let Some(events) = scan.next().await {
             let events = events?;
             for rebuild in rebuilds.iter_mut() {
-                rebuild.fold(&events, &mut sink)?;
+                rebuild.fold(&events)?;
             }
             if let Some(last) = events.last() {
                 position = position.max(last.position);
             }
             applied += events.len() as u64;
             progress(applied, total.max(applied));
-            queue(writers, sink.take_full()).await?;
         }
         for rebuild in rebuilds.iter_mut() {
             while rebuild.flush(&mut sink, FLUSH_ROWS)? {
