@@ -400,7 +400,7 @@ report() {
     printf '    %-34s %10s         (target >= 0.3: %s)\n' "ratio replay/COPY" "$(get p2.ratio)" \
       "$(verdict "$(get p2.ratio)" 0.3)"
     echo "    read models verified: $(get p2.verified) ($(get p2.live_memories) memories," \
-      "$(get p2.live_action_items) action items, $(get p2.memory_events) memory versions)"
+      "$(get p2.live_action_items) action items)"
     echo "    CPU (cores) during replay: replay process $(get p2.replay_cpu.replay_cores)," \
       "postgres $(get p2.replay_cpu.postgres_cores), other $(get p2.replay_cpu.other_cores), idle $(get p2.replay_cpu.machine_idle_cores)," \
       "iowait $(get p2.replay_cpu.machine_iowait_cores)"

@@ -191,6 +191,10 @@ where
     D: Document + Send,
     E: Sync,
 {
+    fn reads_envelope(&self) -> bool {
+        false // `evolve` sees the stream id and the event only
+    }
+
     fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
         for recorded in events {
             let Some(event) = (self.select)(recorded) else {

@@ -14,7 +14,7 @@ mod reader;
 pub use checkpoint::{load_checkpoint, load_checkpoints, save_checkpoint, save_checkpoints};
 pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
-pub use log_scan::{LogScan, StreamSlice};
+pub use log_scan::{Envelope, LogScan, StreamSlice};
 pub use position::LogPosition;
 pub use reader::{
     committed_head, head_position, log_size, read_after, read_after_of, read_stream, ReadError,

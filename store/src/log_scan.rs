@@ -5,12 +5,12 @@
 //! snapshot rule (only transactions below the snapshot's xmin, all of them finished), but one statement instead
 //! of one query per batch, without text casts, and with decoding overlapping the caller's work.
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use futures::StreamExt;
 use sqlx::postgres::{PgPool, PgPoolCopyExt};
 use tokio::sync::mpsc;
 
-use crate::event::{RecordedEvent, StoredEvent};
+use crate::event::{EventMetadata, RecordedEvent, StoredEvent};
 use crate::{LogPosition, ReadError};
 
 /// Events per batch handed to the caller.
@@ -33,6 +33,16 @@ impl StreamSlice {
     pub const ALL: StreamSlice = StreamSlice { index: 0, count: 1 };
 }
 
+/// What a scan reads of each event besides its position, stream and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// The metadata and the recording time too.
+    Full,
+    /// Neither: `metadata` is left empty and `recorded_at` at the Unix epoch. For readers that fold payloads
+    /// only; PostgreSQL then sends a fifth less and the reader decodes no metadata.
+    Omitted,
+}
+
 /// The committed log, arriving in batches in commit order.
 pub struct LogScan {
     batches: mpsc::Receiver<Result<Vec<RecordedEvent>, ReadError>>,
@@ -40,10 +50,10 @@ pub struct LogScan {
 
 impl LogScan {
     /// Starts reading every event of `slice` whose transaction finished before the read began.
-    pub fn start(pool: PgPool, slice: StreamSlice) -> LogScan {
+    pub fn start(pool: PgPool, slice: StreamSlice, envelope: Envelope) -> LogScan {
         let (sender, batches) = mpsc::channel(AHEAD);
         tokio::spawn(async move {
-            if let Err(error) = scan(&pool, slice, &sender).await {
+            if let Err(error) = scan(&pool, slice, envelope, &sender).await {
                 let _ = sender.send(Err(error)).await;
             }
         });
@@ -56,7 +66,7 @@ impl LogScan {
     }
 }
 
-fn statement(slice: StreamSlice) -> String {
+fn statement(slice: StreamSlice, envelope: Envelope) -> String {
     let filter = if slice.count > 1 {
         format!(
             " AND (hashtext(aggregate_id) & 2147483647) % {} = {}",
@@ -65,9 +75,13 @@ fn statement(slice: StreamSlice) -> String {
     } else {
         String::new()
     };
+    // Omitted fields are sent as NULLs (four bytes each), so every row has the same eight fields.
+    let envelope = match envelope {
+        Envelope::Full => "metadata, recorded_at",
+        Envelope::Omitted => "NULL, NULL",
+    };
     format!(
-        "COPY (SELECT transaction_id, global_position, aggregate_type, aggregate_id, sequence, payload, metadata,
-                     recorded_at
+        "COPY (SELECT transaction_id, global_position, aggregate_type, aggregate_id, sequence, payload, {envelope}
               FROM events
               WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()){filter}
               ORDER BY transaction_id, global_position)
@@ -78,9 +92,10 @@ fn statement(slice: StreamSlice) -> String {
 async fn scan(
     pool: &PgPool,
     slice: StreamSlice,
+    envelope: Envelope,
     sender: &mpsc::Sender<Result<Vec<RecordedEvent>, ReadError>>,
 ) -> Result<(), ReadError> {
-    let mut stream = pool.copy_out_raw(&statement(slice)).await?;
+    let mut stream = pool.copy_out_raw(&statement(slice, envelope)).await?;
     let mut parser = Parser::default();
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(chunk) = stream.next().await {
@@ -161,14 +176,24 @@ impl Parser {
         let aggregate_type = text(aggregate_type)?;
         let event = StoredEvent::decode(aggregate_type, text(payload)?)
             .map_err(|e| ReadError::Decode(position, e.to_string()))?;
-        let metadata = serde_json::from_str(text(metadata)?)
-            .map_err(|e| ReadError::Decode(position, e.to_string()))?;
-        let micros = int8(recorded_at)? + POSTGRES_EPOCH_MICROS;
+        // NULL only when the scan left them out (the columns are NOT NULL).
+        let metadata = match metadata {
+            Some(_) => serde_json::from_str(text(metadata)?)
+                .map_err(|e| ReadError::Decode(position, e.to_string()))?,
+            None => EventMetadata::default(),
+        };
+        let recorded_at = match recorded_at {
+            Some(_) => {
+                let micros = int8(recorded_at)? + POSTGRES_EPOCH_MICROS;
+                Utc.timestamp_micros(micros).single().unwrap_or_default()
+            }
+            None => DateTime::UNIX_EPOCH,
+        };
         let event = RecordedEvent {
             position,
             aggregate_id: text(aggregate_id)?.to_string(),
             sequence: int8(sequence)?,
-            recorded_at: Utc.timestamp_micros(micros).single().unwrap_or_default(),
+            recorded_at,
             metadata,
             event,
         };
@@ -258,6 +283,33 @@ mod tests {
         field(out, Some(b"{}"));
         field(out, Some(br#"{"uid": "u1", "actor": "user"}"#));
         field(out, Some(&0i64.to_be_bytes()));
+    }
+
+    #[test]
+    fn an_omitted_envelope_reads_as_empty_metadata_at_the_epoch() {
+        let mut copy = SIGNATURE.to_vec();
+        copy.extend_from_slice(&0i32.to_be_bytes());
+        copy.extend_from_slice(&0i32.to_be_bytes());
+        copy.extend_from_slice(&8i16.to_be_bytes());
+        field(&mut copy, Some(&7i64.to_be_bytes()));
+        field(&mut copy, Some(&1i64.to_be_bytes()));
+        field(&mut copy, Some(b"SomethingNoProjectionReads"));
+        field(&mut copy, Some(b"a"));
+        field(&mut copy, Some(&1i64.to_be_bytes()));
+        field(&mut copy, Some(b"{}"));
+        field(&mut copy, None);
+        field(&mut copy, None);
+        copy.extend_from_slice(&(-1i16).to_be_bytes());
+        let mut parser = Parser {
+            buffer: copy,
+            ..Parser::default()
+        };
+        let event = parser.next_event().unwrap().unwrap();
+        assert_eq!(event.aggregate_id, "a");
+        assert_eq!(event.metadata, EventMetadata::default());
+        assert_eq!(event.recorded_at, DateTime::UNIX_EPOCH);
+        assert!(parser.next_event().unwrap().is_none());
+        assert!(parser.ended);
     }
 
     #[test]

@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use omi_store::{
-    log_size, read_after, save_checkpoint, Backend, Database, LogPosition, LogScan, StreamSlice,
+    log_size, read_after, save_checkpoint, Backend, Database, Envelope, LogPosition, LogScan,
+    StreamSlice,
 };
 use sqlx::postgres::{PgPool, Postgres};
 use sqlx::Transaction;
@@ -39,6 +40,10 @@ const WRITE_QUEUE: usize = 4;
 
 /// A read model's rebuild from the whole log, folded in memory and written with `COPY`.
 pub(crate) trait Rebuild: Send {
+    /// Whether its fold reads the events' metadata and recording time; when no rebuild does, the log is read
+    /// without them (their fields are then empty).
+    fn reads_envelope(&self) -> bool;
+
     /// Folds a batch of events (in commit order) into the rows it holds.
     fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError>;
 
@@ -291,6 +296,11 @@ async fn fold_log(
     writers: &Writers,
 ) -> Result<LogPosition, ProjectionError> {
     let slices = (total as i64 / EVENTS_PER_SLICE + 1) as u32;
+    let envelope = if rebuilds.iter().any(|r| r.reads_envelope()) {
+        Envelope::Full
+    } else {
+        Envelope::Omitted
+    };
     let mut sink = CopySink::default();
     let mut position = LogPosition::START;
     let mut applied = 0u64;
@@ -302,6 +312,7 @@ async fn fold_log(
                 index,
                 count: slices,
             },
+            envelope,
         );
         while let Some(events) = scan.next().await {
             let events = events?;
