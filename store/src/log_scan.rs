@@ -99,17 +99,13 @@ async fn scan(
     let mut parser = Parser::default();
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(chunk) = stream.next().await {
-        parser.buffer.extend_from_slice(&chunk?);
-        while let Some(event) = parser.next_event()? {
-            batch.push(event);
-            if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                if sender.send(Ok(full)).await.is_err() {
-                    return Ok(()); // the caller stopped listening
-                }
+        parser.feed(&chunk?, &mut batch)?;
+        if batch.len() >= BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if sender.send(Ok(full)).await.is_err() {
+                return Ok(()); // the caller stopped listening
             }
         }
-        parser.compact();
     }
     if !parser.ended {
         return Err(malformed("the COPY stream ended without its trailer"));
@@ -130,8 +126,8 @@ fn malformed(what: &str) -> ReadError {
 /// length (-1 for NULL) and the bytes, then a field count of -1.
 #[derive(Default)]
 struct Parser {
-    buffer: Vec<u8>,
-    at: usize,
+    /// The start of a row that the chunks so far did not complete.
+    pending: Vec<u8>,
     header_read: bool,
     ended: bool,
 }
@@ -139,108 +135,129 @@ struct Parser {
 const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
 
 impl Parser {
-    /// Drops the bytes already parsed.
-    fn compact(&mut self) {
-        self.buffer.drain(..self.at);
-        self.at = 0;
+    /// Decodes the rows that `chunk` completes into `events`. PostgreSQL sends each row in a message of its
+    /// own, so a chunk is usually decoded where it lies; only a row split over chunks is gathered first.
+    fn feed(&mut self, chunk: &[u8], events: &mut Vec<RecordedEvent>) -> Result<(), ReadError> {
+        if self.pending.is_empty() {
+            let used = self.decode(chunk, events)?;
+            self.pending.extend_from_slice(&chunk[used..]);
+        } else {
+            let mut pending = std::mem::take(&mut self.pending);
+            pending.extend_from_slice(chunk);
+            let used = self.decode(&pending, events)?;
+            pending.drain(..used);
+            self.pending = pending;
+        }
+        Ok(())
     }
 
-    fn next_event(&mut self) -> Result<Option<RecordedEvent>, ReadError> {
+    /// Decodes the complete rows at the start of `data`; returns how many bytes they took.
+    fn decode(&mut self, data: &[u8], events: &mut Vec<RecordedEvent>) -> Result<usize, ReadError> {
+        let mut at = 0;
         if !self.header_read {
             let fixed = SIGNATURE.len() + 8;
-            if self.buffer.len() < self.at + fixed {
-                return Ok(None);
+            if data.len() < fixed {
+                return Ok(0);
             }
-            if &self.buffer[self.at..self.at + SIGNATURE.len()] != SIGNATURE {
+            if &data[..SIGNATURE.len()] != SIGNATURE {
                 return Err(malformed("bad signature"));
             }
-            let extension = read_i32(&self.buffer, self.at + SIGNATURE.len() + 4) as usize;
-            if self.buffer.len() < self.at + fixed + extension {
-                return Ok(None);
+            let extension = read_i32(data, SIGNATURE.len() + 4) as usize;
+            if data.len() < fixed + extension {
+                return Ok(0);
             }
-            self.at += fixed + extension;
+            at = fixed + extension;
             self.header_read = true;
         }
-        if self.ended {
-            return Ok(None);
-        }
-        let Some(fields) = self.row_fields()? else {
-            return Ok(None);
-        };
-        let [tx, global, aggregate_type, aggregate_id, sequence, payload, metadata, recorded_at] =
-            fields;
-        let position = LogPosition {
-            transaction: int8(tx)?,
-            global: int8(global)?,
-        };
-        let aggregate_type = text(aggregate_type)?;
-        let event = StoredEvent::decode(aggregate_type, text(payload)?)
-            .map_err(|e| ReadError::Decode(position, e.to_string()))?;
-        // NULL only when the scan left them out (the columns are NOT NULL).
-        let metadata = match metadata {
-            Some(_) => serde_json::from_str(text(metadata)?)
-                .map_err(|e| ReadError::Decode(position, e.to_string()))?,
-            None => EventMetadata::default(),
-        };
-        let recorded_at = match recorded_at {
-            Some(_) => {
-                let micros = int8(recorded_at)? + POSTGRES_EPOCH_MICROS;
-                Utc.timestamp_micros(micros).single().unwrap_or_default()
-            }
-            None => DateTime::UNIX_EPOCH,
-        };
-        let event = RecordedEvent {
-            position,
-            aggregate_id: text(aggregate_id)?.to_string(),
-            sequence: int8(sequence)?,
-            recorded_at,
-            metadata,
-            event,
-        };
-        Ok(Some(event))
-    }
-
-    /// The eight fields of the next complete row, advancing past it; `None` when the row is not complete yet or
-    /// the trailer was reached.
-    #[allow(clippy::type_complexity)]
-    fn row_fields(&mut self) -> Result<Option<[Option<&[u8]>; 8]>, ReadError> {
-        let buffer = &self.buffer;
-        let mut at = self.at;
-        if buffer.len() < at + 2 {
-            return Ok(None);
-        }
-        let count = i16::from_be_bytes([buffer[at], buffer[at + 1]]);
-        at += 2;
-        if count == -1 {
-            self.ended = true;
-            self.at = at;
-            return Ok(None);
-        }
-        if count != 8 {
-            return Err(malformed("unexpected field count"));
-        }
-        let mut spans = [None; 8];
-        for span in spans.iter_mut() {
-            if buffer.len() < at + 4 {
-                return Ok(None);
-            }
-            let length = read_i32(buffer, at);
-            at += 4;
-            if length >= 0 {
-                let length = length as usize;
-                if buffer.len() < at + length {
-                    return Ok(None);
+        while !self.ended {
+            match row_fields(data, at)? {
+                Row::Incomplete => break,
+                Row::Trailer(end) => {
+                    self.ended = true;
+                    at = end;
                 }
-                *span = Some((at, at + length));
-                at += length;
+                Row::Fields(fields, end) => {
+                    events.push(event(fields)?);
+                    at = end;
+                }
             }
         }
-        self.at = at;
-        let buffer = &self.buffer;
-        Ok(Some(
-            spans.map(|span| span.map(|(from, to)| &buffer[from..to])),
-        ))
+        Ok(at)
     }
+}
+
+/// The next row of a binary COPY.
+enum Row<'a> {
+    /// Its eight fields, and where the row ends.
+    Fields([Option<&'a [u8]>; 8], usize),
+    /// The end of the data, and where the trailer ends.
+    Trailer(usize),
+    /// Not all of it has arrived.
+    Incomplete,
+}
+
+fn row_fields(data: &[u8], mut at: usize) -> Result<Row<'_>, ReadError> {
+    if data.len() < at + 2 {
+        return Ok(Row::Incomplete);
+    }
+    let count = i16::from_be_bytes([data[at], data[at + 1]]);
+    at += 2;
+    if count == -1 {
+        return Ok(Row::Trailer(at));
+    }
+    if count != 8 {
+        return Err(malformed("unexpected field count"));
+    }
+    let mut fields = [None; 8];
+    for field in fields.iter_mut() {
+        if data.len() < at + 4 {
+            return Ok(Row::Incomplete);
+        }
+        let length = read_i32(data, at);
+        at += 4;
+        if length >= 0 {
+            let length = length as usize;
+            if data.len() < at + length {
+                return Ok(Row::Incomplete);
+            }
+            *field = Some(&data[at..at + length]);
+            at += length;
+        }
+    }
+    Ok(Row::Fields(fields, at))
+}
+
+fn event(fields: [Option<&[u8]>; 8]) -> Result<RecordedEvent, ReadError> {
+    let [tx, global, aggregate_type, aggregate_id, sequence, payload, metadata, recorded_at] =
+        fields;
+    let position = LogPosition {
+        transaction: int8(tx)?,
+        global: int8(global)?,
+    };
+    let aggregate_type = text(aggregate_type)?;
+    let event = StoredEvent::decode(aggregate_type, text(payload)?)
+        .map_err(|e| ReadError::Decode(position, e.to_string()))?;
+    // NULL only when the scan left them out (the columns are NOT NULL).
+    let metadata = match metadata {
+        Some(_) => serde_json::from_str(text(metadata)?)
+            .map_err(|e| ReadError::Decode(position, e.to_string()))?,
+        None => EventMetadata::default(),
+    };
+    let recorded_at = match recorded_at {
+        Some(_) => {
+            let micros = int8(recorded_at)? + POSTGRES_EPOCH_MICROS;
+            Utc.timestamp_micros(micros).single().unwrap_or_default()
+        }
+        None => DateTime::UNIX_EPOCH,
+    };
+    Ok(RecordedEvent {
+        position,
+        aggregate_id: text(aggregate_id)?.to_string(),
+        sequence: int8(sequence)?,
+        recorded_at,
+        metadata,
+        event,
+    })
 }
 
 fn read_i32(buffer: &[u8], at: usize) -> i32 {
@@ -300,16 +317,15 @@ mod tests {
         field(&mut copy, None);
         field(&mut copy, None);
         copy.extend_from_slice(&(-1i16).to_be_bytes());
-        let mut parser = Parser {
-            buffer: copy,
-            ..Parser::default()
-        };
-        let event = parser.next_event().unwrap().unwrap();
-        assert_eq!(event.aggregate_id, "a");
-        assert_eq!(event.metadata, EventMetadata::default());
-        assert_eq!(event.recorded_at, DateTime::UNIX_EPOCH);
-        assert!(parser.next_event().unwrap().is_none());
+        let mut parser = Parser::default();
+        let mut events = Vec::new();
+        parser.feed(&copy, &mut events).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].aggregate_id, "a");
+        assert_eq!(events[0].metadata, EventMetadata::default());
+        assert_eq!(events[0].recorded_at, DateTime::UNIX_EPOCH);
         assert!(parser.ended);
+        assert!(parser.pending.is_empty());
     }
 
     #[test]
@@ -324,13 +340,10 @@ mod tests {
             let mut parser = Parser::default();
             let mut events = Vec::new();
             for chunk in [&copy[..split], &copy[split..]] {
-                parser.buffer.extend_from_slice(chunk);
-                while let Some(event) = parser.next_event().unwrap() {
-                    events.push(event);
-                }
-                parser.compact();
+                parser.feed(chunk, &mut events).unwrap();
             }
             assert!(parser.ended, "split at {split}");
+            assert!(parser.pending.is_empty(), "split at {split}");
             let read: Vec<_> = events
                 .iter()
                 .map(|e| {
