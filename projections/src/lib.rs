@@ -6,6 +6,7 @@ pub mod action_items;
 pub mod api_keys;
 pub mod conversations;
 mod documents;
+mod json;
 pub mod memories;
 pub mod memory_history;
 mod runtime;

@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 
 use super::ActionItemView;
 use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
+use crate::json::JsonObject;
 use crate::runtime::{
     ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
 };
@@ -51,6 +52,23 @@ impl Document for ActionItemView {
             .bigint(micros(&self.created_at))
             .bigint_or_null(self.due_at.as_ref().map(micros));
     }
+
+    fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut doc = JsonObject::with_capacity(400 + self.description.len());
+        doc.str("id", &self.id)
+            .str("description", &self.description)
+            .bool("completed", self.completed)
+            .time("created_at", &self.created_at)
+            .time("updated_at", &self.updated_at)
+            .opt_time("due_at", self.due_at.as_ref())
+            .opt_time("completed_at", self.completed_at.as_ref())
+            .opt_str("conversation_id", self.conversation_id.as_deref())
+            .bool("is_locked", self.is_locked)
+            .bool("exported", self.exported)
+            .opt_time("export_date", self.export_date.as_ref())
+            .opt_str("export_platform", self.export_platform.as_deref());
+        Ok(doc.finish())
+    }
 }
 
 impl ActionItemsProjection {
@@ -78,4 +96,47 @@ fn evolve(
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
     fold_into(conn, &changes_of(events, select), evolve).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn documents_are_written_as_serde_writes_them() {
+        let at = Utc.timestamp_opt(1_747_630_818, 661_561_000).unwrap();
+        let full = ActionItemView {
+            id: "a1".into(),
+            description: "call \"Bob\" \\ about the 日本 trip\n".into(),
+            completed: true,
+            created_at: at,
+            updated_at: Utc.timestamp_opt(1_747_630_900, 5_000_000).unwrap(),
+            due_at: Some(Utc.timestamp_opt(1_750_000_000, 0).unwrap()),
+            completed_at: Some(at),
+            conversation_id: Some("c1".into()),
+            is_locked: true,
+            exported: true,
+            export_date: Some(at),
+            export_platform: Some("apple_reminders".into()),
+        };
+        let bare = ActionItemView {
+            description: String::new(),
+            completed: false,
+            due_at: None,
+            completed_at: None,
+            conversation_id: None,
+            is_locked: false,
+            exported: false,
+            export_date: None,
+            export_platform: None,
+            ..full.clone()
+        };
+        for view in [full, bare] {
+            assert_eq!(
+                view.to_json().unwrap(),
+                serde_json::to_string(&view).unwrap()
+            );
+        }
+    }
 }

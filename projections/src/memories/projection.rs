@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 
 use super::MemoryView;
 use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
+use crate::json::JsonObject;
 use crate::runtime::{
     ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
 };
@@ -51,6 +52,32 @@ impl Document for MemoryView {
             .text_or_null(self.conversation_id.as_deref())
             .bigint(micros(&self.created_at));
     }
+
+    fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut doc = JsonObject::with_capacity(480 + self.content.len());
+        doc.str("id", &self.id)
+            .str("uid", &self.uid)
+            .str("content", &self.content)
+            .value("category", &self.category)?
+            .value("visibility", &self.visibility)?
+            .strs("tags", &self.tags)
+            .time("created_at", &self.created_at)
+            .time("updated_at", &self.updated_at)
+            .opt_str("conversation_id", self.conversation_id.as_deref())
+            .bool("reviewed", self.reviewed)
+            .opt_bool("user_review", self.user_review)
+            .bool("manually_added", self.manually_added)
+            .bool("edited", self.edited)
+            .str("scoring", &self.scoring)
+            .opt_str("app_id", self.app_id.as_deref())
+            .opt_str(
+                "data_protection_level",
+                self.data_protection_level.as_deref(),
+            )
+            .bool("is_locked", self.is_locked)
+            .bool("kg_extracted", self.kg_extracted);
+        Ok(doc.finish())
+    }
 }
 
 impl MemoriesProjection {
@@ -80,4 +107,59 @@ fn evolve(
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
     fold_into(conn, &changes_of(events, select), evolve).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use omi_domain::memory::{MemoryCategory, Visibility};
+
+    #[test]
+    fn documents_are_written_as_serde_writes_them() {
+        let tricky = "quote \" backslash \\ tab \t newline \n nul \u{0} é 日本 \u{1F600}";
+        let at = Utc.timestamp_opt(1_747_630_818, 661_561_000).unwrap();
+        let full = MemoryView {
+            id: "759c29b7-a7d9-53e5-a905-2ac1fb78132b".into(),
+            uid: "u\"1".into(),
+            content: tricky.into(),
+            category: MemoryCategory::Interesting,
+            visibility: Visibility::Public,
+            tags: vec!["a".into(), tricky.into()],
+            created_at: at,
+            updated_at: Utc.timestamp_opt(1_747_630_900, 0).unwrap(),
+            conversation_id: Some("c1".into()),
+            reviewed: true,
+            user_review: Some(false),
+            manually_added: true,
+            edited: true,
+            scoring: "01_999_1747630818".into(),
+            app_id: Some("app".into()),
+            data_protection_level: Some("standard".into()),
+            is_locked: true,
+            kg_extracted: true,
+        };
+        let bare = MemoryView {
+            content: String::new(),
+            category: MemoryCategory::System,
+            visibility: Visibility::Private,
+            tags: vec![],
+            conversation_id: None,
+            reviewed: false,
+            user_review: None,
+            manually_added: false,
+            edited: false,
+            app_id: None,
+            data_protection_level: None,
+            is_locked: false,
+            kg_extracted: false,
+            ..full.clone()
+        };
+        for view in [full, bare] {
+            assert_eq!(
+                view.to_json().unwrap(),
+                serde_json::to_string(&view).unwrap()
+            );
+        }
+    }
 }
