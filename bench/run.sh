@@ -94,6 +94,8 @@ cleanup() {
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
+  # The binaries' copies (~270 MB a run) go; the logs and results stay.
+  rm -rf "$WORK/bin"
   if [[ -n "$PG_DIR" && -d "$PG_DIR" ]]; then
     if [[ -f "$PG_DIR/data/postmaster.pid" ]]; then
       as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >/dev/null 2>&1 ||

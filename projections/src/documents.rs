@@ -167,6 +167,7 @@ pub(crate) struct DocumentRebuild<D, E: 'static> {
     /// Every entry holds a row; `None` only while its event is being applied. Boxed: the map then moves only
     /// pointers when it grows (moving the rows themselves cost a sixth of the rebuild's CPU, mostly in page
     /// faults, measured with 280,000 memories).
+    ///
     /// Hashed with foldhash (randomly seeded), cheaper than the default SipHash: every event of the log is looked
     /// up here.
     rows: HashMap<String, Option<Box<Owned<D>>>, foldhash::fast::RandomState>,

@@ -18,6 +18,7 @@ pub enum ActionItemEvent {
         completed_at: Option<Timestamp>,
         due_at: Option<Timestamp>,
         conversation_id: Option<String>,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
         created_at: Timestamp,
     },
     /// Description, due date or export state changed; only the changed fields are present, and a cleared
@@ -33,14 +34,24 @@ pub enum ActionItemEvent {
         export_date: Patch<Timestamp>,
         #[serde(default, skip_serializing_if = "Patch::is_keep")]
         export_platform: Patch<String>,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
         updated_at: Timestamp,
     },
     /// The item was marked done; readers stamp `completed_at` from it.
-    ActionItemCompleted { completed_at: Timestamp },
+    ActionItemCompleted {
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        completed_at: Timestamp,
+    },
     /// A done item was marked not done again; readers clear `completed_at`.
-    ActionItemReopened { reopened_at: Timestamp },
+    ActionItemReopened {
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        reopened_at: Timestamp,
+    },
     /// The item was deleted.
-    ActionItemDeleted { deleted_at: Timestamp },
+    ActionItemDeleted {
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        deleted_at: Timestamp,
+    },
 }
 
 impl DomainEvent for ActionItemEvent {

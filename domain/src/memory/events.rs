@@ -22,6 +22,7 @@ pub enum MemoryEvent {
         user_review: Option<bool>,
         conversation_id: Option<String>,
         app_id: Option<String>,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
         created_at: Timestamp,
     },
     /// Content, category or tags changed; only the changed fields are present.
@@ -32,17 +33,26 @@ pub enum MemoryEvent {
         category: Option<MemoryCategory>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tags: Option<Vec<String>>,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
         updated_at: Timestamp,
     },
     /// The user reviewed the memory.
-    MemoryReviewed { value: bool, reviewed_at: Timestamp },
+    MemoryReviewed {
+        value: bool,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        reviewed_at: Timestamp,
+    },
     /// The memory became public or private.
     MemoryVisibilityChanged {
         visibility: Visibility,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
         updated_at: Timestamp,
     },
     /// The memory was deleted.
-    MemoryDeleted { deleted_at: Timestamp },
+    MemoryDeleted {
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        deleted_at: Timestamp,
+    },
 }
 
 impl DomainEvent for MemoryEvent {
