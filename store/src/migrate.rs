@@ -42,6 +42,14 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0005_memory_history_from_the_log.sql"),
         postgres: include_str!("../../migrations/shared/0005_memory_history_from_the_log.sql"),
     },
+    Migration {
+        version: 6,
+        name: "conversation_indexes_skip_unlinked",
+        sqlite: include_str!("../../migrations/shared/0006_conversation_indexes_skip_unlinked.sql"),
+        postgres: include_str!(
+            "../../migrations/shared/0006_conversation_indexes_skip_unlinked.sql"
+        ),
+    },
 ];
 
 /// Arbitrary but fixed: the advisory lock that keeps two starting processes from migrating at once.
