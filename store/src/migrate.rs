@@ -18,39 +18,44 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0001_event_log.sql"),
         postgres: include_str!("../../migrations/postgres/0001_event_log.sql"),
     },
-    Migration {
-        version: 2,
-        name: "read_models",
-        sqlite: include_str!("../../migrations/shared/0002_read_models.sql"),
-        postgres: include_str!("../../migrations/shared/0002_read_models.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "conversations",
-        sqlite: include_str!("../../migrations/shared/0003_conversations.sql"),
-        postgres: include_str!("../../migrations/shared/0003_conversations.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "api_keys",
-        sqlite: include_str!("../../migrations/shared/0004_api_keys.sql"),
-        postgres: include_str!("../../migrations/shared/0004_api_keys.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "memory_history_from_the_log",
-        sqlite: include_str!("../../migrations/shared/0005_memory_history_from_the_log.sql"),
-        postgres: include_str!("../../migrations/shared/0005_memory_history_from_the_log.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "conversation_indexes_skip_unlinked",
-        sqlite: include_str!("../../migrations/shared/0006_conversation_indexes_skip_unlinked.sql"),
-        postgres: include_str!(
-            "../../migrations/shared/0006_conversation_indexes_skip_unlinked.sql"
-        ),
-    },
+    Migration::shared(
+        2,
+        "read_models",
+        include_str!("../../migrations/shared/0002_read_models.sql"),
+    ),
+    Migration::shared(
+        3,
+        "conversations",
+        include_str!("../../migrations/shared/0003_conversations.sql"),
+    ),
+    Migration::shared(
+        4,
+        "api_keys",
+        include_str!("../../migrations/shared/0004_api_keys.sql"),
+    ),
+    Migration::shared(
+        5,
+        "memory_history_from_the_log",
+        include_str!("../../migrations/shared/0005_memory_history_from_the_log.sql"),
+    ),
+    Migration::shared(
+        6,
+        "conversation_indexes_skip_unlinked",
+        include_str!("../../migrations/shared/0006_conversation_indexes_skip_unlinked.sql"),
+    ),
 ];
+
+impl Migration {
+    /// A migration whose SQL both engines run as it is.
+    const fn shared(version: i64, name: &'static str, sql: &'static str) -> Migration {
+        Migration {
+            version,
+            name,
+            sqlite: sql,
+            postgres: sql,
+        }
+    }
+}
 
 /// Arbitrary but fixed: the advisory lock that keeps two starting processes from migrating at once.
 const MIGRATION_LOCK: i64 = 0x6f6d_6900_0001;
