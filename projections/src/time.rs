@@ -63,10 +63,11 @@ pub mod iso {
         serializer.serialize_str(&format(at))
     }
 
+    /// Reads what chrono reads, the form [`format`] writes without chrono's general parser.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<DateTime<Utc>, D::Error> {
-        DateTime::<Utc>::deserialize(deserializer)
+        omi_domain::timestamp::deserialize(deserializer)
     }
 }
 
@@ -84,10 +85,13 @@ pub mod iso_option {
         }
     }
 
+    /// As [`super::iso::deserialize`], or `null`.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<DateTime<Utc>>, D::Error> {
-        Option::<DateTime<Utc>>::deserialize(deserializer)
+        #[derive(Deserialize)]
+        struct At(#[serde(deserialize_with = "super::iso::deserialize")] DateTime<Utc>);
+        Ok(Option::<At>::deserialize(deserializer)?.map(|At(at)| at))
     }
 }
 
@@ -95,6 +99,33 @@ pub mod iso_option {
 mod tests {
     use super::*;
     use chrono::{NaiveDate, TimeZone};
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Stamped {
+        #[serde(with = "iso")]
+        at: DateTime<Utc>,
+        #[serde(with = "iso_option")]
+        due: Option<DateTime<Utc>>,
+    }
+
+    #[test]
+    fn reads_back_what_it_writes_and_what_chrono_reads() {
+        let at = Utc.timestamp_opt(1_747_630_818, 661_561_000).unwrap();
+        let read = |json: &str| serde_json::from_str::<Stamped>(json).ok();
+        let written = format!(r#"{{"at":"{}","due":"{}"}}"#, format(&at), format(&at));
+        assert_eq!(read(&written), Some(Stamped { at, due: Some(at) }));
+        assert_eq!(
+            read(r#"{"at":"2025-05-19T07:00:18.661561+02:00","due":null}"#),
+            Some(Stamped { at, due: None })
+        );
+        assert_eq!(
+            read(r#"{"at":"2025-05-19T05:00:18.661561Z"}"#),
+            None,
+            "a missing optional time is still an error, as before"
+        );
+        assert_eq!(read(r#"{"at":"yesterday","due":null}"#), None);
+        assert_eq!(read(r#"{"at":"2025-05-19T05:00:18Z","due":"soon"}"#), None);
+    }
 
     #[test]
     fn formats_as_chrono_does() {
