@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use omi_projections::action_items::ActionItemView;
+use omi_projections::memories::MemoryView;
 use sqlx::{Connection, Executor, PgConnection, Row as _};
 
 use crate::args::Args;
@@ -415,10 +417,10 @@ async fn verify(conn: &mut PgConnection, set: &DataSet) -> Result<String, String
         .fetch_all(&mut *conn)
         .await
         .map_err(|e| format!("sample memories: {e}"))?;
-    let mut found: HashMap<String, (String, serde_json::Value)> = HashMap::new();
+    let mut found: HashMap<String, (String, MemoryView)> = HashMap::new();
     for row in rows {
         let doc: String = row.get("doc");
-        let doc = serde_json::from_str(&doc).map_err(|e| format!("memory doc: {e}"))?;
+        let doc = serde_json::from_str(&doc).map_err(|e| format!("memory doc {doc}: {e}"))?;
         found.insert(row.get("id"), (row.get("uid"), doc));
     }
     for id in &ids {
@@ -428,13 +430,14 @@ async fn verify(conn: &mut PgConnection, set: &DataSet) -> Result<String, String
             (Some(_), None) => problems.push(format!("memory {id} is missing")),
             (Some(expected), Some((uid, doc))) => {
                 let same = *uid == expected.uid
-                    && doc["uid"] == expected.uid.as_str()
-                    && doc["content"] == expected.content.as_str()
-                    && doc["category"] == expected.category.as_str()
-                    && doc["visibility"] == expected.visibility.as_str()
-                    && doc["user_review"] == serde_json::json!(expected.user_review);
+                    && doc.id == *id
+                    && doc.uid == expected.uid
+                    && doc.content == expected.content
+                    && doc.category == expected.category
+                    && doc.visibility == expected.visibility
+                    && doc.user_review == expected.user_review;
                 if !same {
-                    problems.push(format!("memory {id} differs: {doc}"));
+                    problems.push(format!("memory {id} differs: {doc:?}"));
                 }
             }
         }
@@ -446,10 +449,10 @@ async fn verify(conn: &mut PgConnection, set: &DataSet) -> Result<String, String
         .fetch_all(&mut *conn)
         .await
         .map_err(|e| format!("sample action items: {e}"))?;
-    let mut found: HashMap<String, (String, serde_json::Value)> = HashMap::new();
+    let mut found: HashMap<String, (String, ActionItemView)> = HashMap::new();
     for row in rows {
         let doc: String = row.get("doc");
-        let doc = serde_json::from_str(&doc).map_err(|e| format!("action item doc: {e}"))?;
+        let doc = serde_json::from_str(&doc).map_err(|e| format!("action item doc {doc}: {e}"))?;
         found.insert(row.get("id"), (row.get("uid"), doc));
     }
     for id in &ids {
@@ -461,11 +464,12 @@ async fn verify(conn: &mut PgConnection, set: &DataSet) -> Result<String, String
             (Some(_), None) => problems.push(format!("action item {id} is missing")),
             (Some(expected), Some((uid, doc))) => {
                 let same = *uid == expected.uid
-                    && doc["description"] == expected.description.as_str()
-                    && doc["completed"] == expected.completed
-                    && doc["exported"] == expected.exported;
+                    && doc.id == *id
+                    && doc.description == expected.description
+                    && doc.completed == expected.completed
+                    && doc.exported == expected.exported;
                 if !same {
-                    problems.push(format!("action item {id} differs: {doc}"));
+                    problems.push(format!("action item {id} differs: {doc:?}"));
                 }
             }
         }

@@ -19,8 +19,8 @@ pub(crate) trait Document: Serialize + DeserializeOwned {
     /// The same columns as [`Document::bind_columns`], in binary COPY form (for a rebuild).
     fn copy_columns(&self, row: &mut CopyRows);
 
-    /// The stored document: exactly what `serde_json::to_string` gives (documents of the largest read models
-    /// write it faster, field by field).
+    /// The stored document, read back with `serde_json::from_str`: by default the JSON object serde writes; the
+    /// largest read models store their fields as an array instead (see `crate::json::JsonFields`).
     fn to_json(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
     }

@@ -1,46 +1,57 @@
-//! A compact JSON object written field by field, for the documents every row of the largest read models
-//! carries: keys are written as they are (they are known), strings are copied whole when nothing in them needs
-//! escaping, timestamps are formatted in place. The output is byte for byte what `serde_json::to_string` gives
-//! for the same struct (the tests of each document hold the two together).
+//! The stored form of the documents every row of the largest read models carries: the struct's fields in
+//! declaration order as a JSON array, written field by field. serde's derived `Deserialize` reads a struct from
+//! such an array as well as from an object, so a row reads back into the same struct either way (rows written
+//! before this form, as objects, still read). The key names, a third of a memory's bytes, are not stored; strings
+//! are copied whole when nothing in them needs escaping; timestamps are formatted in place. The API still
+//! answers with objects: it serializes the struct.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::time::format_into;
 
-pub(crate) struct JsonObject {
+pub(crate) struct JsonFields {
     out: Vec<u8>,
     empty: bool,
+    /// The names of the fields written so far, for the tests that hold them to the struct's declaration order.
+    #[cfg(test)]
+    pub(crate) names: Vec<&'static str>,
 }
 
-impl JsonObject {
+impl JsonFields {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         let mut out = Vec::with_capacity(capacity);
-        out.push(b'{');
-        Self { out, empty: true }
+        out.push(b'[');
+        Self {
+            out,
+            empty: true,
+            #[cfg(test)]
+            names: Vec::new(),
+        }
     }
 
-    /// `key` must need no escaping (the callers pass their field names).
-    fn key(&mut self, key: &str) -> &mut Vec<u8> {
-        debug_assert!(!needs_escaping(key.as_bytes()), "{key}");
+    /// Starts the next field. `name` is not written: it keeps each call readable, and tests compare the names
+    /// with the struct's fields (see [`field_names`]).
+    fn key(&mut self, name: &'static str) -> &mut Vec<u8> {
+        #[cfg(test)]
+        self.names.push(name);
+        #[cfg(not(test))]
+        let _ = name;
         if !self.empty {
             self.out.push(b',');
         }
         self.empty = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
         &mut self.out
     }
 
-    pub(crate) fn str(&mut self, key: &str, value: &str) -> &mut Self {
-        let out = self.key(key);
+    pub(crate) fn str(&mut self, name: &'static str, value: &str) -> &mut Self {
+        let out = self.key(name);
         write_str(out, value);
         self
     }
 
-    pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
-        let out = self.key(key);
+    pub(crate) fn opt_str(&mut self, name: &'static str, value: Option<&str>) -> &mut Self {
+        let out = self.key(name);
         match value {
             Some(value) => write_str(out, value),
             None => out.extend_from_slice(b"null"),
@@ -48,43 +59,47 @@ impl JsonObject {
         self
     }
 
-    pub(crate) fn bool(&mut self, key: &str, value: bool) -> &mut Self {
+    pub(crate) fn bool(&mut self, name: &'static str, value: bool) -> &mut Self {
         let literal: &[u8] = if value { b"true" } else { b"false" };
-        self.key(key).extend_from_slice(literal);
+        self.key(name).extend_from_slice(literal);
         self
     }
 
-    pub(crate) fn opt_bool(&mut self, key: &str, value: Option<bool>) -> &mut Self {
+    pub(crate) fn opt_bool(&mut self, name: &'static str, value: Option<bool>) -> &mut Self {
         match value {
-            Some(value) => self.bool(key, value),
+            Some(value) => self.bool(name, value),
             None => {
-                self.key(key).extend_from_slice(b"null");
+                self.key(name).extend_from_slice(b"null");
                 self
             }
         }
     }
 
     /// A timestamp as the API writes it (see [`crate::time::format`]).
-    pub(crate) fn time(&mut self, key: &str, value: &DateTime<Utc>) -> &mut Self {
-        let out = self.key(key);
+    pub(crate) fn time(&mut self, name: &'static str, value: &DateTime<Utc>) -> &mut Self {
+        let out = self.key(name);
         out.push(b'"');
         format_into(out, value);
         out.push(b'"');
         self
     }
 
-    pub(crate) fn opt_time(&mut self, key: &str, value: Option<&DateTime<Utc>>) -> &mut Self {
+    pub(crate) fn opt_time(
+        &mut self,
+        name: &'static str,
+        value: Option<&DateTime<Utc>>,
+    ) -> &mut Self {
         match value {
-            Some(value) => self.time(key, value),
+            Some(value) => self.time(name, value),
             None => {
-                self.key(key).extend_from_slice(b"null");
+                self.key(name).extend_from_slice(b"null");
                 self
             }
         }
     }
 
-    pub(crate) fn strs(&mut self, key: &str, values: &[String]) -> &mut Self {
-        let out = self.key(key);
+    pub(crate) fn strs(&mut self, name: &'static str, values: &[String]) -> &mut Self {
+        let out = self.key(name);
         out.push(b'[');
         for (n, value) in values.iter().enumerate() {
             if n > 0 {
@@ -99,15 +114,15 @@ impl JsonObject {
     /// Any other value, through serde (enums and the like).
     pub(crate) fn value<T: Serialize + ?Sized>(
         &mut self,
-        key: &str,
+        name: &'static str,
         value: &T,
     ) -> Result<&mut Self, serde_json::Error> {
-        serde_json::to_writer(self.key(key), value)?;
+        serde_json::to_writer(self.key(name), value)?;
         Ok(self)
     }
 
     pub(crate) fn finish(mut self) -> String {
-        self.out.push(b'}');
+        self.out.push(b']');
         // Only whole UTF-8 strings and ASCII were written.
         String::from_utf8(self.out)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
@@ -148,6 +163,43 @@ fn needs_escaping(bytes: &[u8]) -> bool {
         .remainder()
         .iter()
         .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// The names of `T`'s fields in declaration order, as serde's derived `Deserialize` expects them in an array
+/// (for the tests of each document's writer).
+#[cfg(test)]
+pub(crate) fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{value::Error, Error as _, Visitor};
+
+    /// A deserializer that only notes which fields the struct asks for.
+    struct Names(Option<&'static [&'static str]>);
+
+    impl<'de> serde::Deserializer<'de> for &mut Names {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+            Err(Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Error> {
+            self.0 = Some(fields);
+            Err(Error::custom("names noted"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let mut names = Names(None);
+    let _ = T::deserialize(&mut names);
+    names.0.expect("a struct with named fields")
 }
 
 #[cfg(test)]

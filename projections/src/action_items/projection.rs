@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 use super::ActionItemView;
 use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
-use crate::json::JsonObject;
+use crate::json::JsonFields;
 use crate::runtime::{
     ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
 };
@@ -54,7 +54,14 @@ impl Document for ActionItemView {
     }
 
     fn to_json(&self) -> Result<String, serde_json::Error> {
-        let mut doc = JsonObject::with_capacity(400 + self.description.len());
+        Ok(self.fields().finish())
+    }
+}
+
+impl ActionItemView {
+    /// The stored document: every field, in declaration order (see [`JsonFields`]).
+    fn fields(&self) -> JsonFields {
+        let mut doc = JsonFields::with_capacity(200 + self.description.len());
         doc.str("id", &self.id)
             .str("description", &self.description)
             .bool("completed", self.completed)
@@ -67,7 +74,7 @@ impl Document for ActionItemView {
             .bool("exported", self.exported)
             .opt_time("export_date", self.export_date.as_ref())
             .opt_str("export_platform", self.export_platform.as_deref());
-        Ok(doc.finish())
+        doc
     }
 }
 
@@ -101,23 +108,24 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::field_names;
     use chrono::{TimeZone, Utc};
 
-    #[test]
-    fn documents_are_written_as_serde_writes_them() {
-        let at = Utc.timestamp_opt(1_747_630_818, 661_561_000).unwrap();
+    /// Views in which every field differs from its neighbours of the same type, then each flag set alone: a
+    /// document that swapped two fields would not read back as the view it came from.
+    fn views() -> Vec<ActionItemView> {
         let full = ActionItemView {
             id: "a1".into(),
             description: "call \"Bob\" \\ about the 日本 trip\n".into(),
             completed: true,
-            created_at: at,
+            created_at: Utc.timestamp_opt(1_747_630_818, 661_561_000).unwrap(),
             updated_at: Utc.timestamp_opt(1_747_630_900, 5_000_000).unwrap(),
             due_at: Some(Utc.timestamp_opt(1_750_000_000, 0).unwrap()),
-            completed_at: Some(at),
+            completed_at: Some(Utc.timestamp_opt(1_747_630_950, 0).unwrap()),
             conversation_id: Some("c1".into()),
             is_locked: true,
             exported: true,
-            export_date: Some(at),
+            export_date: Some(Utc.timestamp_opt(1_747_631_000, 1_000).unwrap()),
             export_platform: Some("apple_reminders".into()),
         };
         let bare = ActionItemView {
@@ -132,10 +140,46 @@ mod tests {
             export_platform: None,
             ..full.clone()
         };
-        for view in [full, bare] {
+        let mut views = vec![full.clone(), bare.clone()];
+        for flag in 0..3 {
+            let mut view = bare.clone();
+            match flag {
+                0 => view.completed = true,
+                1 => view.is_locked = true,
+                _ => view.exported = true,
+            }
+            views.push(view);
+        }
+        for time in 0..3 {
+            let mut view = bare.clone();
+            match time {
+                0 => view.due_at = full.due_at,
+                1 => view.completed_at = full.due_at,
+                _ => view.export_date = full.due_at,
+            }
+            views.push(view);
+        }
+        views
+    }
+
+    #[test]
+    fn documents_hold_every_field_in_declaration_order() {
+        for view in views() {
+            assert_eq!(view.fields().names, field_names::<ActionItemView>());
+            let doc = view.to_json().unwrap();
+            assert!(doc.starts_with('['), "{doc}");
+            assert_eq!(serde_json::from_str::<ActionItemView>(&doc).unwrap(), view);
+        }
+    }
+
+    #[test]
+    fn documents_stored_as_objects_still_read() {
+        for view in views() {
+            let object = serde_json::to_string(&view).unwrap();
+            assert!(object.starts_with('{'), "{object}");
             assert_eq!(
-                view.to_json().unwrap(),
-                serde_json::to_string(&view).unwrap()
+                serde_json::from_str::<ActionItemView>(&object).unwrap(),
+                view
             );
         }
     }

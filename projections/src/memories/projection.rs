@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 use super::MemoryView;
 use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
-use crate::json::JsonObject;
+use crate::json::JsonFields;
 use crate::runtime::{
     ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
 };
@@ -54,7 +54,14 @@ impl Document for MemoryView {
     }
 
     fn to_json(&self) -> Result<String, serde_json::Error> {
-        let mut doc = JsonObject::with_capacity(480 + self.content.len());
+        Ok(self.fields()?.finish())
+    }
+}
+
+impl MemoryView {
+    /// The stored document: every field, in declaration order (see [`JsonFields`]).
+    fn fields(&self) -> Result<JsonFields, serde_json::Error> {
+        let mut doc = JsonFields::with_capacity(300 + self.content.len());
         doc.str("id", &self.id)
             .str("uid", &self.uid)
             .str("content", &self.content)
@@ -76,7 +83,7 @@ impl Document for MemoryView {
             )
             .bool("is_locked", self.is_locked)
             .bool("kg_extracted", self.kg_extracted);
-        Ok(doc.finish())
+        Ok(doc)
     }
 }
 
@@ -112,13 +119,14 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::field_names;
     use chrono::{TimeZone, Utc};
     use omi_domain::memory::{MemoryCategory, Visibility};
 
-    #[test]
-    fn documents_are_written_as_serde_writes_them() {
+    /// Views in which every field differs from its neighbours of the same type, then each flag set alone: a
+    /// document that swapped two fields would not read back as the view it came from.
+    fn views() -> Vec<MemoryView> {
         let tricky = "quote \" backslash \\ tab \t newline \n nul \u{0} é 日本 \u{1F600}";
-        let at = Utc.timestamp_opt(1_747_630_818, 661_561_000).unwrap();
         let full = MemoryView {
             id: "759c29b7-a7d9-53e5-a905-2ac1fb78132b".into(),
             uid: "u\"1".into(),
@@ -126,7 +134,7 @@ mod tests {
             category: MemoryCategory::Interesting,
             visibility: Visibility::Public,
             tags: vec!["a".into(), tricky.into()],
-            created_at: at,
+            created_at: Utc.timestamp_opt(1_747_630_818, 661_561_000).unwrap(),
             updated_at: Utc.timestamp_opt(1_747_630_900, 0).unwrap(),
             conversation_id: Some("c1".into()),
             reviewed: true,
@@ -155,11 +163,39 @@ mod tests {
             kg_extracted: false,
             ..full.clone()
         };
-        for view in [full, bare] {
-            assert_eq!(
-                view.to_json().unwrap(),
-                serde_json::to_string(&view).unwrap()
-            );
+        let mut views = vec![full, bare.clone()];
+        for flag in 0..6 {
+            let mut view = bare.clone();
+            match flag {
+                0 => view.reviewed = true,
+                1 => view.user_review = Some(true),
+                2 => view.manually_added = true,
+                3 => view.edited = true,
+                4 => view.is_locked = true,
+                _ => view.kg_extracted = true,
+            }
+            views.push(view);
+        }
+        views
+    }
+
+    #[test]
+    fn documents_hold_every_field_in_declaration_order() {
+        for view in views() {
+            let fields = view.fields().unwrap();
+            assert_eq!(fields.names, field_names::<MemoryView>());
+            let doc = view.to_json().unwrap();
+            assert!(doc.starts_with('['), "{doc}");
+            assert_eq!(serde_json::from_str::<MemoryView>(&doc).unwrap(), view);
+        }
+    }
+
+    #[test]
+    fn documents_stored_as_objects_still_read() {
+        for view in views() {
+            let object = serde_json::to_string(&view).unwrap();
+            assert!(object.starts_with('{'), "{object}");
+            assert_eq!(serde_json::from_str::<MemoryView>(&object).unwrap(), view);
         }
     }
 }

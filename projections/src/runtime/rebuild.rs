@@ -325,12 +325,14 @@ async fn fold_log(
             applied += events.len() as u64;
             progress(applied, total.max(applied));
         }
+        tracing::debug!(slice = index, slices, events = applied, "log slice read");
         for rebuild in rebuilds.iter_mut() {
             while rebuild.flush(&mut sink, FLUSH_ROWS)? {
                 queue(writers, sink.take_full()).await?;
             }
         }
         queue(writers, sink.take_all()).await?;
+        tracing::debug!(slice = index, "rows of the slice queued");
     }
     Ok(position)
 }
@@ -376,9 +378,11 @@ impl Writer {
             tx.rollback().await?;
             return Ok(Vec::new());
         }
+        tracing::debug!(tables = ?self.tables, "rows copied in");
         for table in &staged {
             table.index(&mut tx).await?;
         }
+        tracing::debug!(tables = ?self.tables, "indexed");
         tx.commit().await?;
         Ok(staged)
     }
