@@ -42,67 +42,32 @@ pub async fn save_checkpoint(
     Ok(())
 }
 
-/// The checkpoints of `names`, in order (the start of the log for a name without one), in one statement.
-pub async fn load_checkpoints(
-    conn: &mut AnyConnection,
-    names: &[&str],
-) -> Result<Vec<LogPosition>, sqlx::Error> {
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT name, transaction_id, global_position FROM projection_checkpoints WHERE name IN ({})",
-        (1..=names.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let mut query = sqlx::query_as::<_, (String, i64, i64)>(&sql);
-    for name in names {
-        query = query.bind(*name);
-    }
-    let rows = query.fetch_all(conn).await?;
-    Ok(names
-        .iter()
-        .map(|name| {
-            rows.iter()
-                .find(|(n, _, _)| n == name)
-                .map(|&(_, transaction, global)| LogPosition {
-                    transaction,
-                    global,
-                })
-                .unwrap_or(LogPosition::START)
-        })
-        .collect())
-}
-
-/// Records that every one of `names` has applied everything up to `position`, in one statement; with `notify`,
-/// the same statement also announces it on that PostgreSQL channel (delivered once, at commit).
+/// Records where each of `checkpoints` (name, position) stands, in one statement; with `notify`, the same
+/// statement also announces it on that PostgreSQL channel (delivered once, at commit).
 pub async fn save_checkpoints(
     conn: &mut AnyConnection,
-    names: &[&str],
-    position: LogPosition,
+    checkpoints: &[(&str, LogPosition)],
     notify: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    if names.is_empty() {
+    if checkpoints.is_empty() {
         return Ok(());
     }
     let sql = format!(
         "INSERT INTO projection_checkpoints (name, transaction_id, global_position) VALUES {}
          ON CONFLICT (name) DO UPDATE SET transaction_id = excluded.transaction_id,
                                           global_position = excluded.global_position{}",
-        (0..names.len())
+        (0..checkpoints.len())
             .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
             .collect::<Vec<_>>()
             .join(", "),
         match notify {
             // Identical notifications of one transaction are delivered once.
-            Some(_) => format!(" RETURNING pg_notify(${}, '')", 3 * names.len() + 1),
+            Some(_) => format!(" RETURNING pg_notify(${}, '')", 3 * checkpoints.len() + 1),
             None => String::new(),
         }
     );
     let mut query = sqlx::query(&sql);
-    for name in names {
+    for (name, position) in checkpoints {
         query = query
             .bind(*name)
             .bind(position.transaction)

@@ -47,6 +47,9 @@ struct Inner {
     any: AnyPool,
     postgres: Option<PgPool>,
     appended: watch::Sender<u64>,
+    /// The PostgreSQL backends (process ids) of this process's pooled connections: a notification they sent is
+    /// this process's own (see [`Database::is_own_backend`]).
+    own_backends: OwnBackends,
     /// SQLite has one writer at a time: writers of this process queue here instead of sleeping in SQLite's busy
     /// handler, which under load starves them (seen as "database is locked" at a few hundred live sessions).
     writer: Option<Arc<Mutex<()>>>,
@@ -111,19 +114,45 @@ impl Database {
     async fn open_postgres(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         let url = with_statement_cache(url);
         let url = url.as_str();
+        let own_backends = OwnBackends::default();
+        let any_backends = own_backends.clone();
         let any = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
             .test_before_acquire(false)
+            .after_connect(move |conn, _meta| {
+                let own = any_backends.clone();
+                Box::pin(async move {
+                    own.add(sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(conn).await?);
+                    Ok(())
+                })
+            })
             .connect(url)
             .await?;
+        let pg_backends = own_backends.clone();
         let postgres = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
             .test_before_acquire(false)
+            .after_connect(move |conn, _meta| {
+                let own = pg_backends.clone();
+                Box::pin(async move {
+                    own.add(
+                        sqlx::query_scalar("SELECT pg_backend_pid()")
+                            .fetch_one(&mut *conn)
+                            .await?,
+                    );
+                    Ok(())
+                })
+            })
             .connect(url)
             .await?;
-        Ok(Self::new(Backend::Postgres, any, Some(postgres)))
+        Ok(Self::new(
+            Backend::Postgres,
+            any,
+            Some(postgres),
+            own_backends,
+        ))
     }
 
     async fn open_sqlite(data_dir: &Path, max_connections: u32) -> Result<Self, StoreError> {
@@ -149,10 +178,15 @@ impl Database {
             })
             .connect(&url)
             .await?;
-        Ok(Self::new(Backend::Sqlite, any, None))
+        Ok(Self::new(Backend::Sqlite, any, None, OwnBackends::default()))
     }
 
-    fn new(backend: Backend, any: AnyPool, postgres: Option<PgPool>) -> Self {
+    fn new(
+        backend: Backend,
+        any: AnyPool,
+        postgres: Option<PgPool>,
+        own_backends: OwnBackends,
+    ) -> Self {
         let (appended, _) = watch::channel(0);
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Self {
@@ -161,6 +195,7 @@ impl Database {
                 any,
                 postgres,
                 appended,
+                own_backends,
                 writer,
             }),
         }
@@ -220,6 +255,14 @@ impl Database {
         }
     }
 
+    /// Whether the PostgreSQL backend with process id `pid` serves one of this process's pooled connections, so
+    /// that a notification it sent tells this process nothing new. A connection closed since may have left its
+    /// id to another process's backend: a notification of that one is then taken as this process's own, which
+    /// only delays the wake-up to the listener's next poll.
+    pub fn is_own_backend(&self, pid: u32) -> bool {
+        self.inner.own_backends.contains(pid as i32)
+    }
+
     /// Tells the readers of the log in this process that events were appended.
     pub fn announce_append(&self) {
         self.inner
@@ -244,6 +287,26 @@ impl Database {
 /// Read models write a batch of rows with one multi-row statement whose text depends on the row count; with
 /// sqlx's default cache of 100 prepared statements per connection those texts crowd each other out, and every
 /// miss costs a round trip to prepare and plan again. The URL may set its own capacity.
+/// The backend process ids of a process's pooled PostgreSQL connections, recorded as each connection opens.
+#[derive(Clone, Default)]
+struct OwnBackends(Arc<std::sync::Mutex<std::collections::HashSet<i32>>>);
+
+impl OwnBackends {
+    fn add(&self, pid: i32) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(pid);
+    }
+
+    fn contains(&self, pid: i32) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&pid)
+    }
+}
+
 fn with_statement_cache(url: &str) -> String {
     if url.contains("statement-cache-capacity=") {
         return url.to_string();

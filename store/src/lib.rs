@@ -11,14 +11,14 @@ mod migrate;
 mod position;
 mod reader;
 
-pub use checkpoint::{load_checkpoint, load_checkpoints, save_checkpoint, save_checkpoints};
+pub use checkpoint::{load_checkpoint, save_checkpoint, save_checkpoints};
 pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use log_scan::{Envelope, LogScan, StreamSlice};
 pub use position::LogPosition;
 pub use reader::{
-    committed_head, head_position, log_size, read_after, read_after_of, read_stream, ReadError,
-    Window,
+    committed_head, head_position, log_size, read_after, read_after_of, read_after_on, read_batch,
+    read_stream, Batch, ReadError, Window,
 };
 /// The database driver's error, for callers that do not depend on the driver.
 pub use sqlx::Error as SqlError;

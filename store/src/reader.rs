@@ -3,7 +3,7 @@
 
 use crate::{Backend, Database, LogPosition};
 use chrono::{TimeZone, Utc};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::event::{RecordedEvent, StoredEvent};
 
@@ -79,6 +79,91 @@ pub async fn read_after(
         .bind(after.global)
         .bind(limit)
         .fetch_all(database.pool())
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// What a projector's batch starts from: the stored checkpoints of its consumers and the events after a position.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The checkpoint of each name asked for, in order (the start of the log for a name without one).
+    pub checkpoints: Vec<LogPosition>,
+    /// Up to the limit of events after the position asked for, in commit order.
+    pub events: Vec<RecordedEvent>,
+}
+
+/// The checkpoints of `names` and up to `limit` events after `after`, in one statement on `conn` (a projector's
+/// transaction, which holds the projector lock: the checkpoints cannot move until it ends). `after` is where
+/// the caller expects the checkpoints to be; events at or before a checkpoint are the caller's to skip, and a
+/// checkpoint found before `after` means the read started too late (see [`read_after_on`]).
+pub async fn read_batch(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    names: &[&str],
+    after: LogPosition,
+    limit: i64,
+) -> Result<Batch, ReadError> {
+    let events = match backend {
+        Backend::Postgres => POSTGRES,
+        Backend::Sqlite => SQLITE,
+    };
+    let names_list = (0..names.len())
+        .map(|i| format!("${}", i + 4))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Checkpoint rows carry the name in `aggregate_id` and sort first ('c' < 'e').
+    let sql = format!(
+        "SELECT 'e' AS kind, batch.* FROM ({events}) AS batch
+         UNION ALL
+         SELECT 'c', transaction_id, global_position, CAST(NULL AS TEXT), name, CAST(NULL AS BIGINT),
+                CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
+         FROM projection_checkpoints WHERE name IN ({names_list})
+         ORDER BY 1, 2, 3"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(after.transaction)
+        .bind(after.global)
+        .bind(limit);
+    for name in names {
+        query = query.bind(*name);
+    }
+    let rows = query.fetch_all(conn).await?;
+    let mut batch = Batch {
+        checkpoints: vec![LogPosition::START; names.len()],
+        events: Vec::with_capacity(rows.len()),
+    };
+    for row in &rows {
+        if row.try_get::<String, _>("kind")? == "c" {
+            let name: String = row.try_get("aggregate_id")?;
+            if let Some(at) = names.iter().position(|n| *n == name) {
+                batch.checkpoints[at] = LogPosition {
+                    transaction: row.try_get("tx")?,
+                    global: row.try_get("global_position")?,
+                };
+            }
+        } else {
+            batch.events.push(decode(row)?);
+        }
+    }
+    Ok(batch)
+}
+
+/// Reads up to `limit` events after `after` on `conn`.
+pub async fn read_after_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    after: LogPosition,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>, ReadError> {
+    let sql = match backend {
+        Backend::Postgres => POSTGRES,
+        Backend::Sqlite => SQLITE,
+    };
+    let rows = sqlx::query(sql)
+        .bind(after.transaction)
+        .bind(after.global)
+        .bind(limit)
+        .fetch_all(conn)
         .await?;
     rows.iter().map(decode).collect()
 }
@@ -233,19 +318,69 @@ async fn last_position(
 
 #[cfg(test)]
 mod tests {
-    use super::read_after_of;
-    use crate::{Database, LogPosition};
+    use super::{read_after_of, read_batch};
+    use crate::{save_checkpoints, Backend, Database, LogPosition};
 
-    #[tokio::test]
-    async fn a_typed_read_decodes_only_its_types_and_counts_every_event() {
-        let dir = std::env::temp_dir().join(format!(
-            "omi-store-typed-read-{}-{}",
+    fn scratch_dir(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!(
+            "omi-store-{name}-{}-{}",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_nanos()
-        ));
+        ))
+    }
+
+    #[tokio::test]
+    async fn a_batch_holds_every_checkpoint_asked_for_and_the_events_after_the_position() {
+        let dir = scratch_dir("batch");
+        let database = Database::open(None, &dir, 2).await.unwrap();
+        for i in 0..5 {
+            sqlx::query(
+                "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                                     payload, metadata)
+                 VALUES ('Memory', $1, 1, 'MemoryDeleted', '1',
+                         '{\"MemoryDeleted\":{\"deleted_at\":\"2026-11-01T10:00:00Z\"}}', '{\"uid\":\"u\"}')",
+            )
+            .bind(format!("stream-{i}"))
+            .execute(database.pool())
+            .await
+            .unwrap();
+        }
+        let at = |global| LogPosition {
+            transaction: 0,
+            global,
+        };
+        let mut conn = database.pool().acquire().await.unwrap();
+        save_checkpoints(&mut conn, &[("ahead", at(4)), ("behind", at(1))], None)
+            .await
+            .unwrap();
+        let names = ["behind", "never-saved", "ahead"];
+
+        let batch = read_batch(&mut conn, Backend::Sqlite, &names, at(1), 3)
+            .await
+            .unwrap();
+        assert_eq!(batch.checkpoints, vec![at(1), LogPosition::START, at(4)]);
+        let read: Vec<(i64, &str)> = batch
+            .events
+            .iter()
+            .map(|e| (e.position.global, e.aggregate_id.as_str()))
+            .collect();
+        assert_eq!(read, vec![(2, "stream-1"), (3, "stream-2"), (4, "stream-3")]);
+
+        let end = read_batch(&mut conn, Backend::Sqlite, &names[..1], at(5), 3)
+            .await
+            .unwrap();
+        assert_eq!((end.checkpoints, end.events.len()), (vec![at(1)], 0));
+        drop(conn);
+        database.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_typed_read_decodes_only_its_types_and_counts_every_event() {
+        let dir = scratch_dir("typed-read");
         let database = Database::open(None, &dir, 2).await.unwrap();
         // "Memory" rows whose payload is not a memory event: decoding one would fail the read.
         for (i, kind) in ["Memory", "Elsewhere", "Memory", "Elsewhere", "Memory"]

@@ -4,11 +4,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use omi_store::{
-    committed_head, load_checkpoints, read_after, save_checkpoints, Backend, Database, LogPosition,
-    EVENTS_CHANNEL,
+    committed_head, read_after_on, read_batch, save_checkpoints, Backend, Batch, Database,
+    LogPosition, EVENTS_CHANNEL,
 };
 use sqlx::postgres::PgListener;
-use sqlx::AnyConnection;
 use tokio::sync::watch;
 
 use super::{Projection, ProjectionError};
@@ -68,7 +67,7 @@ impl Projector {
         let target = committed_head(&self.database).await?;
         let started = Instant::now();
         loop {
-            let applied = self.step(TAIL_BATCH).await?;
+            let applied = self.step(TAIL_BATCH, None).await?;
             if applied as i64 == TAIL_BATCH {
                 continue;
             }
@@ -96,8 +95,7 @@ impl Projector {
         let mut listener = self.listen().await;
         let mut failures = 0u32;
         loop {
-            appends.borrow_and_update();
-            match self.step(TAIL_BATCH).await {
+            match self.step(TAIL_BATCH, Some(&mut appends)).await {
                 Ok(n) if n as i64 == TAIL_BATCH => {
                     failures = 0;
                     continue;
@@ -111,15 +109,27 @@ impl Projector {
                     continue;
                 }
             }
+            self.wait_for_news(&mut appends, &mut listener).await;
+        }
+    }
+
+    /// Waits until this process appends after the last step's read, another process appends or projects
+    /// (PostgreSQL), or [`POLL`] passes. Notifications of this process's own appends and batches are passed
+    /// over: the in-process signal told of the appends, and a batch it committed holds nothing new for it.
+    async fn wait_for_news(
+        &self,
+        appends: &mut watch::Receiver<u64>,
+        listener: &mut Option<PgListener>,
+    ) {
+        let deadline = tokio::time::Instant::now() + POLL;
+        loop {
             tokio::select! {
-                _ = appends.changed() => {}
-                _ = wait_notification(&mut listener) => {}
-                _ = tokio::time::sleep(POLL) => {}
-            }
-            // The next step reads everything appended so far: notifications already received (among them this
-            // projector's own, for the batch it just committed) would only wake it for nothing.
-            if let Some(listener) = &mut listener {
-                while listener.next_buffered().is_some() {}
+                _ = appends.changed() => return,
+                from = wait_notification(listener) => match from {
+                    Some(pid) if self.database.is_own_backend(pid) => continue,
+                    _ => return,
+                },
+                _ = tokio::time::sleep_until(deadline) => return,
             }
         }
     }
@@ -145,18 +155,37 @@ impl Projector {
 
     /// Applies one batch in one transaction (read models and checkpoints commit together) and returns how many
     /// events it read.
-    async fn step(&self, limit: i64) -> Result<usize, ProjectionError> {
+    /// `appends`, when given, is marked seen just before the read: appends announced up to then are in it.
+    async fn step(
+        &self,
+        limit: i64,
+        appends: Option<&mut watch::Receiver<u64>>,
+    ) -> Result<usize, ProjectionError> {
         // One process projects at a time: the others wait here for its batch to commit, then find the log
         // applied that far. Read models are derived from the log and commit with their checkpoints, so a batch
         // lost in a crash is projected again at start-up: it need not wait for its own WAL flush.
         let mut tx = self.database.begin_locked_derived(PROJECTOR_LOCK).await?;
-        let mut checkpoints = self.load_checkpoints(&mut tx).await?;
+        let names = self.names();
+        let backend = self.database.backend();
+        // The checkpoints are where this process left them unless another one projected meanwhile: read them
+        // and the events after that position in one statement.
+        let expected = self.position();
+        if let Some(appends) = appends {
+            appends.borrow_and_update();
+        }
+        let Batch {
+            mut checkpoints,
+            mut events,
+        } = read_batch(&mut tx, backend, &names, expected, limit).await?;
         let from = checkpoints
             .iter()
             .copied()
             .min()
             .unwrap_or(LogPosition::START);
-        let events = read_after(&self.database, from, limit).await?;
+        if from < expected {
+            // Behind where this process left them (a rebuild moved them back): read from there instead.
+            events = read_after_on(&mut tx, backend, from, limit).await?;
+        }
         let Some(last) = events.last().map(|e| e.position) else {
             tx.rollback().await?;
             self.publish(&checkpoints);
@@ -167,19 +196,18 @@ impl Projector {
             if start < events.len() {
                 projection.apply(&mut tx, &events[start..]).await?;
             }
-            *at = last;
+            // A checkpoint already past the batch (another process went further) stays where it is.
+            *at = (*at).max(last);
         }
-        save_checkpoints(&mut tx, &self.names(), last, self.notify()).await?;
+        let saved: Vec<(&str, LogPosition)> = names
+            .iter()
+            .copied()
+            .zip(checkpoints.iter().copied())
+            .collect();
+        save_checkpoints(&mut tx, &saved, self.notify()).await?;
         tx.commit().await?;
         self.publish(&checkpoints);
         Ok(events.len())
-    }
-
-    async fn load_checkpoints(
-        &self,
-        conn: &mut AnyConnection,
-    ) -> Result<Vec<LogPosition>, ProjectionError> {
-        Ok(load_checkpoints(conn, &self.names()).await?)
     }
 
     /// Standby processes wake on this channel when a batch commits (PostgreSQL).
@@ -207,14 +235,18 @@ impl Projector {
     }
 }
 
-async fn wait_notification(listener: &mut Option<PgListener>) {
+/// The next notification's sender (the backend's process id); `None` when the connection was lost (after a
+/// pause) or there is no listener (never).
+async fn wait_notification(listener: &mut Option<PgListener>) -> Option<u32> {
     match listener {
-        Some(l) => {
-            if let Err(error) = l.recv().await {
+        Some(l) => match l.recv().await {
+            Ok(notification) => Some(notification.process_id()),
+            Err(error) => {
                 tracing::warn!(%error, "LISTEN connection lost; it reconnects on the next wait");
                 tokio::time::sleep(POLL).await;
+                None
             }
-        }
+        },
         None => std::future::pending().await,
     }
 }
