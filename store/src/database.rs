@@ -123,7 +123,11 @@ impl Database {
             .after_connect(move |conn, _meta| {
                 let own = any_backends.clone();
                 Box::pin(async move {
-                    own.add(sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(conn).await?);
+                    own.add(
+                        sqlx::query_scalar("SELECT pg_backend_pid()")
+                            .fetch_one(conn)
+                            .await?,
+                    );
                     Ok(())
                 })
             })
@@ -178,7 +182,12 @@ impl Database {
             })
             .connect(&url)
             .await?;
-        Ok(Self::new(Backend::Sqlite, any, None, OwnBackends::default()))
+        Ok(Self::new(
+            Backend::Sqlite,
+            any,
+            None,
+            OwnBackends::default(),
+        ))
     }
 
     fn new(

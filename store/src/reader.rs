@@ -367,7 +367,10 @@ mod tests {
             .iter()
             .map(|e| (e.position.global, e.aggregate_id.as_str()))
             .collect();
-        assert_eq!(read, vec![(2, "stream-1"), (3, "stream-2"), (4, "stream-3")]);
+        assert_eq!(
+            read,
+            vec![(2, "stream-1"), (3, "stream-2"), (4, "stream-3")]
+        );
 
         let end = read_batch(&mut conn, Backend::Sqlite, &names[..1], at(5), 3)
             .await

@@ -326,10 +326,17 @@ async fn fold_log(
             progress(applied, total.max(applied));
         }
         tracing::debug!(slice = index, slices, events = applied, "log slice read");
-        for rebuild in rebuilds.iter_mut() {
-            while rebuild.flush(&mut sink, FLUSH_ROWS)? {
+        // A few rows of each read model in turn, so that every writer has rows to copy from the start.
+        let mut unflushed: Vec<&mut Box<dyn Rebuild>> = rebuilds.iter_mut().collect();
+        while !unflushed.is_empty() {
+            let mut more = Vec::with_capacity(unflushed.len());
+            for rebuild in unflushed {
+                if rebuild.flush(&mut sink, FLUSH_ROWS)? {
+                    more.push(rebuild);
+                }
                 queue(writers, sink.take_full()).await?;
             }
+            unflushed = more;
         }
         queue(writers, sink.take_all()).await?;
         tracing::debug!(slice = index, "rows of the slice queued");
