@@ -70,17 +70,8 @@ pub async fn read_after(
     after: LogPosition,
     limit: i64,
 ) -> Result<Vec<RecordedEvent>, ReadError> {
-    let sql = match database.backend() {
-        Backend::Postgres => POSTGRES,
-        Backend::Sqlite => SQLITE,
-    };
-    let rows = sqlx::query(sql)
-        .bind(after.transaction)
-        .bind(after.global)
-        .bind(limit)
-        .fetch_all(database.pool())
-        .await?;
-    rows.iter().map(decode).collect()
+    let mut conn = database.pool().acquire().await?;
+    read_after_on(&mut conn, database.backend(), after, limit).await
 }
 
 /// What a projector's batch starts from: the stored checkpoints of its consumers and the events after a position.
