@@ -31,7 +31,7 @@ impl JsonFields {
     }
 
     /// Starts the next field. `name` is not written: it keeps each call readable, and tests compare the names
-    /// with the struct's fields (see [`field_names`]).
+    /// with the struct's fields (`field_names`, test builds only).
     fn key(&mut self, name: &'static str) -> &mut Vec<u8> {
         #[cfg(test)]
         self.names.push(name);
