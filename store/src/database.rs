@@ -293,9 +293,6 @@ impl Database {
     }
 }
 
-/// Read models write a batch of rows with one multi-row statement whose text depends on the row count; with
-/// sqlx's default cache of 100 prepared statements per connection those texts crowd each other out, and every
-/// miss costs a round trip to prepare and plan again. The URL may set its own capacity.
 /// The backend process ids of a process's pooled PostgreSQL connections, recorded as each connection opens.
 #[derive(Clone, Default)]
 struct OwnBackends(Arc<std::sync::Mutex<std::collections::HashSet<i32>>>);
@@ -316,6 +313,9 @@ impl OwnBackends {
     }
 }
 
+/// Read models write a batch of rows with one multi-row statement whose text depends on the row count; with
+/// sqlx's default cache of 100 prepared statements per connection those texts crowd each other out, and every
+/// miss costs a round trip to prepare and plan again. The URL may set its own capacity.
 fn with_statement_cache(url: &str) -> String {
     if url.contains("statement-cache-capacity=") {
         return url.to_string();
