@@ -94,10 +94,7 @@ pub async fn read_batch(
     after: LogPosition,
     limit: i64,
 ) -> Result<Batch, ReadError> {
-    let events = match backend {
-        Backend::Postgres => POSTGRES,
-        Backend::Sqlite => SQLITE,
-    };
+    let events = events_after(backend);
     let names_list = (0..names.len())
         .map(|i| format!("${}", i + 4))
         .collect::<Vec<_>>()
@@ -146,17 +143,21 @@ pub async fn read_after_on(
     after: LogPosition,
     limit: i64,
 ) -> Result<Vec<RecordedEvent>, ReadError> {
-    let sql = match backend {
-        Backend::Postgres => POSTGRES,
-        Backend::Sqlite => SQLITE,
-    };
-    let rows = sqlx::query(sql)
+    let rows = sqlx::query(events_after(backend))
         .bind(after.transaction)
         .bind(after.global)
         .bind(limit)
         .fetch_all(conn)
         .await?;
     rows.iter().map(decode).collect()
+}
+
+/// The statement reading up to `$3` events after the position `($1, $2)` in commit order.
+fn events_after(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => POSTGRES,
+        Backend::Sqlite => SQLITE,
+    }
 }
 
 /// Events of some aggregate types read after a position, and how far the read went among all events.
