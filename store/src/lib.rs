@@ -17,8 +17,8 @@ pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use log_scan::{Envelope, LogScan, StreamSlice};
 pub use position::LogPosition;
 pub use reader::{
-    committed_head, head_position, log_size, read_after, read_after_of, read_after_on, read_batch,
-    read_stream, Batch, ReadError, Window,
+    committed_head, head_position, log_size, log_watermark, read_after, read_after_of,
+    read_after_on, read_batch, read_stream, Batch, ReadError, Window,
 };
 /// The database driver's error, for callers that do not depend on the driver.
 pub use sqlx::Error as SqlError;

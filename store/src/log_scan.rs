@@ -2,7 +2,7 @@
 //! in commit order, decoded by a task of its own while the caller folds, in batches through a bounded channel.
 //!
 //! The same events as [`crate::read_after`] from the start of the log, in the same order and with the same
-//! snapshot rule (only transactions below the snapshot's xmin, all of them finished), but one statement instead
+//! rule (only transactions below the log writers' watermark, all of them finished), but one statement instead
 //! of one query per batch, without text casts, and with decoding overlapping the caller's work.
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -49,11 +49,13 @@ pub struct LogScan {
 }
 
 impl LogScan {
-    /// Starts reading every event of `slice` whose transaction finished before the read began.
-    pub fn start(pool: PgPool, slice: StreamSlice, envelope: Envelope) -> LogScan {
+    /// Starts reading every event of `slice` below `watermark` (from [`crate::log_watermark`], taken before
+    /// this call: every log writer below it has finished). Slices read with one watermark together hold exactly
+    /// the events below it, whatever is appended meanwhile.
+    pub fn start(pool: PgPool, slice: StreamSlice, envelope: Envelope, watermark: i64) -> LogScan {
         let (sender, batches) = mpsc::channel(AHEAD);
         tokio::spawn(async move {
-            if let Err(error) = scan(&pool, slice, envelope, &sender).await {
+            if let Err(error) = scan(&pool, slice, envelope, watermark, &sender).await {
                 let _ = sender.send(Err(error)).await;
             }
         });
@@ -66,7 +68,7 @@ impl LogScan {
     }
 }
 
-fn statement(slice: StreamSlice, envelope: Envelope) -> String {
+fn statement(slice: StreamSlice, envelope: Envelope, watermark: i64) -> String {
     let filter = if slice.count > 1 {
         format!(
             " AND (hashtext(aggregate_id) & 2147483647) % {} = {}",
@@ -83,7 +85,7 @@ fn statement(slice: StreamSlice, envelope: Envelope) -> String {
     format!(
         "COPY (SELECT transaction_id, global_position, aggregate_type, aggregate_id, sequence, payload, {envelope}
               FROM events
-              WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()){filter}
+              WHERE transaction_id < CAST(CAST({watermark} AS TEXT) AS xid8){filter}
               ORDER BY transaction_id, global_position)
          TO STDOUT (FORMAT binary)"
     )
@@ -93,9 +95,12 @@ async fn scan(
     pool: &PgPool,
     slice: StreamSlice,
     envelope: Envelope,
+    watermark: i64,
     sender: &mpsc::Sender<Result<Vec<RecordedEvent>, ReadError>>,
 ) -> Result<(), ReadError> {
-    let mut stream = pool.copy_out_raw(&statement(slice, envelope)).await?;
+    let mut stream = pool
+        .copy_out_raw(&statement(slice, envelope, watermark))
+        .await?;
     let mut parser = Parser::default();
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(chunk) = stream.next().await {

@@ -43,6 +43,13 @@ const MIGRATIONS: &[Migration] = &[
         "conversation_indexes_skip_unlinked",
         include_str!("../../migrations/shared/0006_conversation_indexes_skip_unlinked.sql"),
     ),
+    Migration {
+        version: 7,
+        name: "log_writer_watermark",
+        // SQLite serializes writers: the rowid order is commit order, and no reader waits for anything.
+        sqlite: "SELECT 1",
+        postgres: include_str!("../../migrations/postgres/0007_log_writer_watermark.sql"),
+    },
 ];
 
 impl Migration {

@@ -17,32 +17,24 @@ pub enum ReadError {
     Decode(LogPosition, String),
 }
 
-/// On PostgreSQL an event is read only once every transaction that started before its own has finished
-/// (`transaction_id < xmin` of the current snapshot), and in (transaction, position) order: a transaction that
-/// inserted earlier but commits later can never be skipped.
-const POSTGRES: &str = "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS tx, global_position, aggregate_type,
-        aggregate_id, sequence, CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata,
-        CAST(EXTRACT(EPOCH FROM recorded_at) * 1000000 AS BIGINT) AS recorded_at
-    FROM events
-    WHERE (transaction_id, global_position) > (CAST(CAST($1 AS TEXT) AS xid8), $2)
-      AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-    ORDER BY transaction_id, global_position
-    LIMIT $3";
+/// On PostgreSQL an event is read only once every log writer that may have been given a lower transaction id has
+/// finished, and in (transaction, position) order: a transaction that inserted earlier but commits later can never
+/// be skipped. `omi_events_after` (migration 7) computes that watermark from the transactions that append to the
+/// log only, then reads with a later snapshot; transactions on other tables or databases never hold it back.
+const POSTGRES: &str =
+    "SELECT tx, global_position, aggregate_type, aggregate_id, sequence, payload, metadata,
+        recorded_at
+    FROM omi_events_after(CAST(CAST($1 AS TEXT) AS xid8), $2, $3)
+    ORDER BY tx, global_position";
 
 /// [`POSTGRES`] with the payload and metadata only of the aggregate types in the JSON array `$4`.
-const POSTGRES_OF: &str =
-    "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS tx, global_position,
-        aggregate_type, aggregate_id, sequence,
-        CASE WHEN wanted THEN CAST(payload AS TEXT) END AS payload,
-        CASE WHEN wanted THEN CAST(metadata AS TEXT) END AS metadata,
-        CAST(EXTRACT(EPOCH FROM recorded_at) * 1000000 AS BIGINT) AS recorded_at
+const POSTGRES_OF: &str = "SELECT tx, global_position, aggregate_type, aggregate_id, sequence,
+        CASE WHEN wanted THEN payload END AS payload,
+        CASE WHEN wanted THEN metadata END AS metadata,
+        recorded_at
     FROM (SELECT *, aggregate_type IN (SELECT json_array_elements_text(CAST($4 AS JSON))) AS wanted
-          FROM events
-          WHERE (transaction_id, global_position) > (CAST(CAST($1 AS TEXT) AS xid8), $2)
-            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-          ORDER BY transaction_id, global_position
-          LIMIT $3) AS window_events
-    ORDER BY transaction_id, global_position";
+          FROM omi_events_after(CAST(CAST($1 AS TEXT) AS xid8), $2, $3)) AS window_events
+    ORDER BY tx, global_position";
 
 /// On SQLite writers are serialized, so the rowid order is commit order.
 const SQLITE: &str =
@@ -269,11 +261,29 @@ pub async fn read_stream(
 
 /// The position of the last event readers may see now (the start of the log when it is empty).
 pub async fn head_position(database: &Database) -> Result<LogPosition, ReadError> {
+    if database.backend() == Backend::Sqlite {
+        return last_position(database, "").await;
+    }
+    // Two statements: the events must be read with a snapshot taken after the watermark's.
+    let watermark = log_watermark(database).await?;
     last_position(
         database,
-        "WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())",
+        &format!("WHERE transaction_id < CAST(CAST({watermark} AS TEXT) AS xid8)"),
     )
     .await
+}
+
+/// The oldest transaction id a running log writer may hold on PostgreSQL: every event below it has committed or
+/// never will, and every event read with a snapshot taken after this call is readable. 0 on SQLite.
+pub async fn log_watermark(database: &Database) -> Result<i64, ReadError> {
+    if database.backend() == Backend::Sqlite {
+        return Ok(0);
+    }
+    let (watermark,): (i64,) =
+        sqlx::query_as("SELECT CAST(CAST(omi_log_watermark() AS TEXT) AS BIGINT)")
+            .fetch_one(database.pool())
+            .await?;
+    Ok(watermark)
 }
 
 /// The position of the last event whose transaction has committed, ignoring the commit-order watermark: what a

@@ -251,63 +251,6 @@ async fn wait_until<F: Fn(&Value) -> bool>(server: &TestServer, token: &str, che
     false
 }
 
-fn has(listed: &Value, content: &str) -> bool {
-    listed
-        .as_array()
-        .is_some_and(|all| all.iter().any(|m| m["content"] == content))
-}
-
-/// The case a position-only reader gets wrong: an event with a lower position whose transaction commits after
-/// a higher-positioned one has been projected.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_transaction_that_commits_late_is_never_skipped() {
-    if !store_available(Store::Postgres) {
-        return;
-    }
-    let server = TestServer::start(Store::Postgres).await;
-    let token = server.token("dave").await;
-    let url = server.data().database_url().unwrap().to_string();
-    let mut other = sqlx::PgConnection::connect(&url).await.unwrap();
-    let mut held = sqlx::PgConnection::connect(&url).await.unwrap();
-
-    other.execute("BEGIN").await.unwrap();
-    other.execute("SELECT pg_current_xact_id()").await.unwrap(); // the lower transaction id
-    held.execute("BEGIN").await.unwrap();
-    let insert = |id: &str, content: &str| {
-        sqlx::query(INSERT_PG)
-            .bind(id.to_string())
-            .bind(1_i64)
-            .bind("MemoryCreated")
-            .bind(memory_created("dave", content))
-            .bind(metadata("dave"))
-    };
-    held.execute(insert("held-memory", "held open"))
-        .await
-        .unwrap(); // the lower position
-    other
-        .execute(insert("other-memory", "committed first"))
-        .await
-        .unwrap();
-    other.execute("COMMIT").await.unwrap();
-
-    assert!(
-        wait_until(&server, &token, |l| has(l, "committed first")).await,
-        "the committed event is projected while the other is held"
-    );
-    assert!(!has(
-        &server.get("/v1/memories", &token).await.json,
-        "held open"
-    ));
-
-    held.execute("COMMIT").await.unwrap();
-    assert!(
-        wait_until(&server, &token, |l| has(l, "held open")).await,
-        "the late commit is projected, not skipped"
-    );
-    let listed = server.get("/v1/memories", &token).await;
-    assert_eq!(listed.json.as_array().unwrap().len(), 2);
-}
-
 /// Two server processes on one PostgreSQL database: each answers its own writes (read-your-writes), both see
 /// everything, and the projections run in one process at a time, so nothing is applied twice.
 #[tokio::test(flavor = "multi_thread")]

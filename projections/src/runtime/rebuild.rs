@@ -304,6 +304,11 @@ async fn fold_log(
     let mut sink = CopySink::default();
     let mut position = LogPosition::START;
     let mut applied = 0u64;
+    // One watermark for every slice: together they read exactly the events below it.
+    let (watermark,): (i64,) =
+        sqlx::query_as("SELECT CAST(CAST(omi_log_watermark() AS TEXT) AS BIGINT)")
+            .fetch_one(pool)
+            .await?;
     progress(0, total);
     for index in 0..slices {
         let mut scan = LogScan::start(
@@ -313,6 +318,7 @@ async fn fold_log(
                 count: slices,
             },
             envelope,
+            watermark,
         );
         while let Some(events) = scan.next().await {
             let events = events?;
