@@ -1,4 +1,4 @@
-//! The `omi-server` command line: serve (the default), token, migrate, mcp, replay.
+//! The `omi-server` command line: serve (the default), token, migrate, mcp, replay, parked.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -48,6 +48,40 @@ pub enum Command {
         #[arg(long)]
         projection: Option<String>,
     },
+    /// Lists the read models (the names `replay --projection` takes) with their tables, one per line.
+    ReadModels,
+    /// Lists, retries or skips the events that read models parked instead of applying.
+    Parked {
+        #[command(subcommand)]
+        action: ParkedAction,
+    },
+}
+
+/// What to do with parked events.
+#[derive(Debug, Subcommand)]
+pub enum ParkedAction {
+    /// Lists parked and skipped events with their errors, oldest first.
+    List {
+        /// Only this read model's.
+        #[arg(long)]
+        projection: Option<String>,
+    },
+    /// Applies every parked event again (after a fix), stream by stream in order; what fails again stays
+    /// parked with its new error.
+    Retry,
+    /// Leaves one parked event out for good, with the reason recorded; its stream's later events stay parked
+    /// until the next retry.
+    Skip {
+        /// The read model that parked it.
+        #[arg(long)]
+        projection: String,
+        /// The event's global position (the second number of its position in `parked list`).
+        #[arg(long)]
+        position: i64,
+        /// Why it is left out (kept with the event).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// Runs the chosen subcommand.
@@ -93,6 +127,19 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let _lock = lock_data_dir(&config)?;
             without_huge_pages();
             replay(&config, projection.as_deref()).await
+        }
+        Command::ReadModels => {
+            for projection in all_projections() {
+                println!("{}\t{}", projection.name(), projection.tables().join(","));
+            }
+            Ok(())
+        }
+        Command::Parked { action } => {
+            let _lock = lock_data_dir(&config)?;
+            let database = server::open_database(&config).await?;
+            let done = crate::parked::run(&database, action).await;
+            database.close().await;
+            done
         }
     }
 }

@@ -41,6 +41,7 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
         auth: Arc::new(auth),
         stt,
         live: LiveConversations::default(),
+        requests: Default::default(),
         config: Arc::new(config),
     })
 }

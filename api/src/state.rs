@@ -27,6 +27,8 @@ pub struct AppState {
     pub stt: Option<Arc<dyn SpeechToText>>,
     /// The conversations this process's listen sessions write into.
     pub live: LiveConversations,
+    /// Requests answered, by route, for `/metrics`.
+    pub requests: crate::metrics::RequestMetrics,
 }
 
 impl AppState {

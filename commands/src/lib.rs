@@ -5,6 +5,7 @@ mod aggregate_cache;
 mod bus;
 mod event_log;
 mod metadata;
+pub mod metrics;
 pub mod reactions;
 
 pub use bus::{Appended, CommandBus, CommandError};

@@ -174,9 +174,26 @@ pub(crate) struct DocumentRebuild<D, E: 'static> {
     /// The rows being written out, once folding is over.
     writing: Option<std::collections::hash_map::IntoIter<String, Option<Box<Owned<D>>>>>,
     columns: String,
+    /// Whether `evolve` reads the events' metadata or recording time (it sees the whole recorded event).
+    reads_envelope: bool,
+}
+
+impl<D: Document> DocumentRebuild<D, RecordedEvent> {
+    /// A rebuild whose `evolve` reads the whole recorded event, metadata and recording time included: the log
+    /// is then read with them.
+    pub(crate) fn with_envelope(
+        select: fn(&RecordedEvent) -> Option<&RecordedEvent>,
+        evolve: Evolve<D, RecordedEvent>,
+    ) -> Self {
+        Self {
+            reads_envelope: true,
+            ..Self::new(select, evolve)
+        }
+    }
 }
 
 impl<D: Document, E> DocumentRebuild<D, E> {
+    /// A rebuild whose `evolve` sees the stream id and the domain event only.
     pub(crate) fn new(select: fn(&RecordedEvent) -> Option<&E>, evolve: Evolve<D, E>) -> Self {
         let columns = ["id", "uid"]
             .iter()
@@ -191,6 +208,7 @@ impl<D: Document, E> DocumentRebuild<D, E> {
             rows: HashMap::default(),
             writing: None,
             columns,
+            reads_envelope: false,
         }
     }
 }
@@ -201,7 +219,7 @@ where
     E: Sync,
 {
     fn reads_envelope(&self) -> bool {
-        false // `evolve` sees the stream id and the event only
+        self.reads_envelope
     }
 
     fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError> {

@@ -14,5 +14,6 @@ mod sql;
 pub mod time;
 
 pub use runtime::{
-    all_projections, rebuild, Projection, ProjectionError, Projector, RecordedEvent, StoredEvent,
+    all_projections, rebuild, retry_parked, skip_parked_event, Projection, ProjectionError,
+    Projector, RecordedEvent, RetryReport, StoredEvent,
 };

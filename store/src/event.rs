@@ -20,6 +20,12 @@ pub enum StoredEvent {
     ApiKey(ApiKeyEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
+    /// An event of a known aggregate whose stored form does not decode (a bug, or data written by another
+    /// version). Readers never fail on it: projections park it with the reason, reactions pass over it.
+    Undecodable {
+        aggregate_type: String,
+        error: String,
+    },
 }
 
 /// The metadata every event carries (see the write side's `Metadata`).
@@ -47,6 +53,27 @@ pub struct RecordedEvent {
 }
 
 impl StoredEvent {
+    /// The aggregate type it was stored under; `None` for [`StoredEvent::Other`] (no read model decodes it).
+    pub fn aggregate_type(&self) -> Option<&str> {
+        Some(match self {
+            StoredEvent::Memory(_) => Memory::TYPE,
+            StoredEvent::ActionItem(_) => ActionItem::TYPE,
+            StoredEvent::Conversation(_) => Conversation::TYPE,
+            StoredEvent::Capture(_) => Capture::TYPE,
+            StoredEvent::ApiKey(_) => ApiKey::TYPE,
+            StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
+            StoredEvent::Other => return None,
+        })
+    }
+
+    /// Decodes a payload by its aggregate type, and an event that does not decode as [`StoredEvent::Undecodable`].
+    pub fn decode_or_mark(aggregate_type: &str, payload: &str) -> Self {
+        Self::decode(aggregate_type, payload).unwrap_or_else(|error| StoredEvent::Undecodable {
+            aggregate_type: aggregate_type.to_string(),
+            error: format!("the stored {aggregate_type} event does not decode: {error}"),
+        })
+    }
+
     /// Decodes a payload by its aggregate type. An unknown type is `Other`; a known type whose payload does
     /// not decode is an error, since skipping it would silently corrupt the read models.
     pub fn decode(aggregate_type: &str, payload: &str) -> Result<Self, serde_json::Error> {

@@ -8,6 +8,7 @@ mod database;
 mod event;
 mod log_scan;
 mod migrate;
+mod parked;
 mod position;
 mod reader;
 
@@ -15,10 +16,14 @@ pub use checkpoint::{load_checkpoint, save_checkpoint, save_checkpoints};
 pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent};
 pub use log_scan::{Envelope, LogScan, StreamSlice};
+pub use parked::{
+    list_parked, list_parked_on, park, parked_counts, release_parked, skip_parked,
+    update_parked_error, ParkedEvent, ParkedStatus,
+};
 pub use position::LogPosition;
 pub use reader::{
-    committed_head, head_position, log_size, log_watermark, read_after, read_after_of,
-    read_after_on, read_batch, read_stream, Batch, ReadError, Window,
+    committed_head, count_after, head_position, log_size, log_watermark, read_after, read_after_of,
+    read_after_on, read_batch, read_stream, Batch, ParkedMark, ReadError, Window,
 };
 /// The database driver's error, for callers that do not depend on the driver.
 pub use sqlx::Error as SqlError;

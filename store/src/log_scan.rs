@@ -10,7 +10,7 @@ use futures::StreamExt;
 use sqlx::postgres::{PgPool, PgPoolCopyExt};
 use tokio::sync::mpsc;
 
-use crate::event::{EventMetadata, RecordedEvent, StoredEvent};
+use crate::event::RecordedEvent;
 use crate::{LogPosition, ReadError};
 
 /// Events per batch handed to the caller.
@@ -240,14 +240,12 @@ fn event(fields: [Option<&[u8]>; 8]) -> Result<RecordedEvent, ReadError> {
         global: int8(global)?,
     };
     let aggregate_type = text(aggregate_type)?;
-    let event = StoredEvent::decode(aggregate_type, text(payload)?)
-        .map_err(|e| ReadError::Decode(position, e.to_string()))?;
-    // NULL only when the scan left them out (the columns are NOT NULL).
+    // Metadata is NULL only when the scan left it out (the column is NOT NULL).
     let metadata = match metadata {
-        Some(_) => serde_json::from_str(text(metadata)?)
-            .map_err(|e| ReadError::Decode(position, e.to_string()))?,
-        None => EventMetadata::default(),
+        Some(_) => Some(text(metadata)?),
+        None => None,
     };
+    let (event, metadata) = crate::reader::decode_event(aggregate_type, text(payload)?, metadata);
     let recorded_at = match recorded_at {
         Some(_) => {
             let micros = int8(recorded_at)? + POSTGRES_EPOCH_MICROS;
@@ -284,6 +282,7 @@ fn int8(field: Option<&[u8]>) -> Result<i64, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EventMetadata;
 
     fn field(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
         match bytes {

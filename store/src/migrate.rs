@@ -50,6 +50,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "SELECT 1",
         postgres: include_str!("../../migrations/postgres/0007_log_writer_watermark.sql"),
     },
+    Migration::shared(
+        8,
+        "parked_events",
+        include_str!("../../migrations/shared/0008_parked_events.sql"),
+    ),
 ];
 
 impl Migration {

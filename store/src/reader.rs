@@ -5,7 +5,7 @@ use crate::{Backend, Database, LogPosition};
 use chrono::{TimeZone, Utc};
 use sqlx::{AnyConnection, Row};
 
-use crate::event::{RecordedEvent, StoredEvent};
+use crate::event::{EventMetadata, RecordedEvent, StoredEvent};
 
 /// Why the log could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +73,19 @@ pub struct Batch {
     pub checkpoints: Vec<LogPosition>,
     /// Up to the limit of events after the position asked for, in commit order.
     pub events: Vec<RecordedEvent>,
+    /// Every event some read model has parked or skipped (usually none).
+    pub parked: Vec<ParkedMark>,
+}
+
+/// Where a parked (or skipped) event stands, as a projector needs it to keep its stream's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedMark {
+    pub projection: String,
+    pub position: LogPosition,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    /// Still parked (its stream's later events wait behind it), not skipped.
+    pub parked: bool,
 }
 
 /// The checkpoints of `names` and up to `limit` events after `after`, in one statement on `conn` (a projector's
@@ -91,13 +104,18 @@ pub async fn read_batch(
         .map(|i| format!("${}", i + 4))
         .collect::<Vec<_>>()
         .join(", ");
-    // Checkpoint rows carry the name in `aggregate_id` and sort first ('c' < 'e').
+    // Checkpoint rows carry the name in `aggregate_id` and sort first ('c' < 'e'); parked rows carry the read
+    // model's name in `payload` and their status in `metadata`.
     let sql = format!(
         "SELECT 'e' AS kind, batch.* FROM ({events}) AS batch
          UNION ALL
          SELECT 'c', transaction_id, global_position, CAST(NULL AS TEXT), name, CAST(NULL AS BIGINT),
                 CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
          FROM projection_checkpoints WHERE name IN ({names_list})
+         UNION ALL
+         SELECT 'p', transaction_id, global_position, aggregate_type, aggregate_id, sequence, projection, status,
+                CAST(NULL AS BIGINT)
+         FROM parked_events
          ORDER BY 1, 2, 3"
     );
     let mut query = sqlx::query(&sql)
@@ -111,9 +129,22 @@ pub async fn read_batch(
     let mut batch = Batch {
         checkpoints: vec![LogPosition::START; names.len()],
         events: Vec::with_capacity(rows.len()),
+        parked: Vec::new(),
     };
     for row in &rows {
-        if row.try_get::<String, _>("kind")? == "c" {
+        let kind: String = row.try_get("kind")?;
+        if kind == "p" {
+            batch.parked.push(ParkedMark {
+                projection: row.try_get("payload")?,
+                position: LogPosition {
+                    transaction: row.try_get("tx")?,
+                    global: row.try_get("global_position")?,
+                },
+                aggregate_type: row.try_get("aggregate_type")?,
+                aggregate_id: row.try_get("aggregate_id")?,
+                parked: row.try_get::<String, _>("metadata")? == "parked",
+            });
+        } else if kind == "c" {
             let name: String = row.try_get("aggregate_id")?;
             if let Some(at) = names.iter().position(|n| *n == name) {
                 batch.checkpoints[at] = LogPosition {
@@ -209,10 +240,7 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ReadError> {
         transaction: row.try_get("tx")?,
         global: row.try_get("global_position")?,
     };
-    let event = StoredEvent::decode(&aggregate_type, &payload)
-        .map_err(|e| ReadError::Decode(position, e.to_string()))?;
-    let metadata =
-        serde_json::from_str(&metadata).map_err(|e| ReadError::Decode(position, e.to_string()))?;
+    let (event, metadata) = decode_event(&aggregate_type, &payload, Some(&metadata));
     let micros: i64 = row.try_get("recorded_at")?;
     Ok(RecordedEvent {
         position,
@@ -222,6 +250,41 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ReadError> {
         metadata,
         event,
     })
+}
+
+/// An event and its metadata as stored; either that does not decode makes the event
+/// [`StoredEvent::Undecodable`] (with empty metadata when the metadata is at fault), never a failed read.
+pub(crate) fn decode_event(
+    aggregate_type: &str,
+    payload: &str,
+    metadata: Option<&str>,
+) -> (StoredEvent, EventMetadata) {
+    let event = StoredEvent::decode_or_mark(aggregate_type, payload);
+    match metadata.map(serde_json::from_str::<EventMetadata>) {
+        None => (event, EventMetadata::default()),
+        Some(Ok(metadata)) => (event, metadata),
+        Some(Err(error)) => (
+            StoredEvent::Undecodable {
+                aggregate_type: aggregate_type.to_string(),
+                error: format!("the event's metadata does not decode: {error}"),
+            },
+            EventMetadata::default(),
+        ),
+    }
+}
+
+/// How many committed events follow `after` in commit order (a consumer's lag behind the log).
+pub async fn count_after(database: &Database, after: LogPosition) -> Result<i64, ReadError> {
+    let query = match database.backend() {
+        Backend::Postgres => sqlx::query_as(
+            "SELECT COUNT(*) FROM events
+             WHERE (transaction_id, global_position) > (CAST(CAST($1 AS TEXT) AS xid8), $2)",
+        )
+        .bind(after.transaction),
+        Backend::Sqlite => sqlx::query_as("SELECT COUNT(*) FROM events WHERE global_position > $1"),
+    };
+    let (count,): (i64,) = query.bind(after.global).fetch_one(database.pool()).await?;
+    Ok(count)
 }
 
 /// How many events the log holds (for progress reporting).

@@ -31,6 +31,7 @@ use std::future::Future;
 
 mod client;
 mod postgres;
+mod read_models;
 mod server;
 pub mod speech;
 
@@ -39,6 +40,7 @@ pub use postgres::{
     database_exists, database_url, drop_database, postgres_admin_url, postgres_or_skip,
     postgres_required, TestDatabase, POSTGRES_URL_VAR, REQUIRE_POSTGRES_VAR, SKIP_MESSAGE,
 };
+pub use read_models::{read_model_rows, read_models};
 pub use server::{
     locate_server_bin, run_cli, server_bin, CliOutput, ServerEnv, StartOptions, TestData,
     TestServer, CLI_TIMEOUT, ECHO_LOG_VAR, LISTENING_PREFIX, LOG_LINES, SERVER_BIN_VAR,

@@ -28,6 +28,14 @@ impl LiveConversations {
         }
     }
 
+    /// How many conversations sessions of this process write into.
+    pub fn count(&self) -> usize {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
     /// Whether a session of this process writes into `id`.
     pub fn contains(&self, id: &str) -> bool {
         self.sessions

@@ -3,6 +3,7 @@
 pub(crate) mod action_items;
 pub(crate) mod conversations;
 mod developer;
+mod health;
 mod keys;
 pub(crate) mod memories;
 
@@ -18,8 +19,10 @@ use crate::state::AppState;
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let requests = state.requests.clone();
     Router::new()
-        .route("/health", get(health))
+        .route("/health", get(health::health))
+        .route("/metrics", get(crate::metrics::metrics))
         .merge(memories::router())
         .merge(action_items::router())
         .merge(conversations::router())
@@ -31,12 +34,12 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            requests,
+            crate::metrics::track,
+        ))
         .layer(middleware::from_fn(request_id::track))
         .with_state(state)
-}
-
-async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
 }
 
 async fn not_found() -> ApiError {

@@ -115,6 +115,7 @@ async fn dispatch(database: Database, mut queue: mpsc::UnboundedReceiver<Pending
             }
         }
         under_load = batch.len() > 1;
+        crate::metrics::append_batches().observe(batch.len() as f64);
         write(&database, batch).await;
     }
 }

@@ -20,6 +20,10 @@ impl Projection for ActionItemsProjection {
         "action_items"
     }
 
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["ActionItem"]
+    }
+
     fn tables(&self) -> &'static [&'static str] {
         &["action_items"]
     }

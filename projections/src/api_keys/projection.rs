@@ -19,6 +19,10 @@ impl Projection for ApiKeysProjection {
         "api_keys"
     }
 
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["ApiKey"]
+    }
+
     fn tables(&self) -> &'static [&'static str] {
         &["api_keys"]
     }

@@ -19,6 +19,10 @@ impl Projection for ConversationsProjection {
         "conversations"
     }
 
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["Conversation"]
+    }
+
     fn tables(&self) -> &'static [&'static str] {
         &["conversations"]
     }
@@ -103,7 +107,8 @@ impl Document for ConversationRow {
 impl ConversationsProjection {
     /// The rebuild of `conversations` from the whole log, folded in memory.
     pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
-        Box::new(DocumentRebuild::new(select, evolve))
+        // `updated_at` is the recording time of the conversation's last event.
+        Box::new(DocumentRebuild::with_envelope(select, evolve))
     }
 }
 

@@ -20,6 +20,10 @@ impl Projection for MemoriesProjection {
         "memories"
     }
 
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["Memory"]
+    }
+
     fn tables(&self) -> &'static [&'static str] {
         &["memories"]
     }

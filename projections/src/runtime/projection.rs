@@ -33,6 +33,10 @@ pub trait Projection: Send + Sync + 'static {
     /// The stable name, used for its checkpoint and by `omi-server replay --projection`.
     fn name(&self) -> &'static str;
 
+    /// The aggregate types whose events it reads (by their stored type name); an event of another type that
+    /// does not decode is no concern of it.
+    fn aggregate_types(&self) -> &'static [&'static str];
+
     /// The tables it owns; a rebuild empties them.
     fn tables(&self) -> &'static [&'static str];
 

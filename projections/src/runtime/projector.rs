@@ -4,12 +4,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use omi_store::{
-    committed_head, read_after_on, read_batch, save_checkpoints, Backend, Batch, Database,
+    committed_head, park, read_after_on, read_batch, save_checkpoints, Backend, Batch, Database,
     LogPosition, EVENTS_CHANNEL,
 };
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 
+use super::parking::{apply_sorted, lies_with_the_events, Parking, CAREFUL_BATCH};
 use super::{Projection, ProjectionError};
 
 /// Only one process projects a batch at a time: the batch's transaction holds this advisory lock.
@@ -66,9 +67,18 @@ impl Projector {
     pub async fn catch_up(&self) -> Result<LogPosition, ProjectionError> {
         let target = committed_head(&self.database).await?;
         let started = Instant::now();
+        let mut careful = false;
         loop {
-            let applied = self.step(TAIL_BATCH, None).await?;
-            if applied as i64 == TAIL_BATCH {
+            let (limit, applied) = match self.step(TAIL_BATCH, None, careful).await {
+                Ok(applied) => (if careful { CAREFUL_BATCH } else { TAIL_BATCH }, applied),
+                Err(error) if !careful && lies_with_the_events(&error) => {
+                    careful = true;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            careful = false;
+            if applied as i64 == limit {
                 continue;
             }
             if self.position() >= target {
@@ -94,13 +104,20 @@ impl Projector {
         let mut appends = self.database.appends();
         let mut listener = self.listen().await;
         let mut failures = 0u32;
+        let mut careful = false;
         loop {
-            match self.step(TAIL_BATCH, Some(&mut appends)).await {
-                Ok(n) if n as i64 == TAIL_BATCH => {
-                    failures = 0;
+            let limit = if careful { CAREFUL_BATCH } else { TAIL_BATCH };
+            match self.step(limit, Some(&mut appends), careful).await {
+                Ok(n) if n as i64 == limit => {
+                    (failures, careful) = (0, false);
                     continue;
                 }
-                Ok(_) => failures = 0,
+                Ok(_) => (failures, careful) = (0, false),
+                Err(error) if !careful && lies_with_the_events(&error) => {
+                    tracing::warn!(%error, "a batch failed; applying it event by event to park the culprit");
+                    careful = true;
+                    continue;
+                }
                 Err(error) => {
                     failures += 1;
                     tracing::error!(%error, failures, "projecting failed; retrying the batch");
@@ -156,10 +173,12 @@ impl Projector {
     /// Applies one batch in one transaction (read models and checkpoints commit together) and returns how many
     /// events it read.
     /// `appends`, when given, is marked seen just before the read: appends announced up to then are in it.
+    /// `careful` applies the events one by one and parks those that fail (after a batch failed as a whole).
     async fn step(
         &self,
         limit: i64,
         appends: Option<&mut watch::Receiver<u64>>,
+        careful: bool,
     ) -> Result<usize, ProjectionError> {
         // One process projects at a time: the others wait here for its batch to commit, then find the log
         // applied that far. Read models are derived from the log and commit with their checkpoints, so a batch
@@ -176,6 +195,7 @@ impl Projector {
         let Batch {
             mut checkpoints,
             mut events,
+            parked,
         } = read_batch(&mut tx, backend, &names, expected, limit).await?;
         let from = checkpoints
             .iter()
@@ -191,13 +211,24 @@ impl Projector {
             self.publish(&checkpoints);
             return Ok(0);
         };
+        let mut parking = Parking::new(&parked);
         for (projection, at) in self.projections.iter().zip(checkpoints.iter_mut()) {
             let start = events.partition_point(|e| e.position <= *at);
             if start < events.len() {
-                projection.apply(&mut tx, &events[start..]).await?;
+                apply_sorted(
+                    &mut tx,
+                    &**projection,
+                    &events[start..],
+                    &mut parking,
+                    careful,
+                )
+                .await?;
             }
             // A checkpoint already past the batch (another process went further) stays where it is.
             *at = (*at).max(last);
+        }
+        if !parking.new.is_empty() {
+            park(&mut tx, &parking.new).await?;
         }
         let saved: Vec<(&str, LogPosition)> = names
             .iter()

@@ -15,14 +15,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use omi_store::{
-    log_size, read_after, save_checkpoint, Backend, Database, Envelope, LogPosition, LogScan,
-    StreamSlice,
+    list_parked, log_size, park, read_after, save_checkpoint, Backend, Database, Envelope,
+    LogPosition, LogScan, ParkedEvent, StreamSlice,
 };
 use sqlx::postgres::{PgPool, Postgres};
 use sqlx::Transaction;
 use tokio::sync::mpsc;
 
 use super::copy_rows::{CopyChunk, CopySink};
+use super::parking::{apply_carefully, apply_sorted, lies_with_the_events, Parking};
 use super::projector::PROJECTOR_LOCK;
 use super::staged_table::{staged_name, StagedTable};
 use super::{Projection, ProjectionError, RecordedEvent};
@@ -69,19 +70,22 @@ pub async fn rebuild(
     projections: &[Arc<dyn Projection>],
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<LogPosition, ProjectionError> {
+    // What the live projector parked or skipped stays out of the rebuilt models, as it stayed out of the live ones.
+    let parking = Parking::from_parked(&list_parked(database, None).await?);
     if let Some(pool) = database.postgres() {
         let rebuilds: Option<Vec<_>> = projections.iter().map(|p| in_memory(&**p)).collect();
         if let Some(rebuilds) = rebuilds {
-            return rebuild_postgres(pool, projections, rebuilds, progress).await;
+            return rebuild_postgres(pool, projections, rebuilds, parking, progress).await;
         }
     }
-    rebuild_batched(database, projections, progress).await
+    rebuild_batched(database, projections, parking, progress).await
 }
 
 async fn rebuild_postgres(
     pool: &PgPool,
     projections: &[Arc<dyn Projection>],
     mut rebuilds: Vec<Box<dyn Rebuild>>,
+    mut parking: Parking,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<LogPosition, ProjectionError> {
     let started = std::time::Instant::now();
@@ -100,7 +104,16 @@ async fn rebuild_postgres(
         .collect();
     let written = match Writers::start(pool, &tables).await {
         Ok(writers) => {
-            let folded = fold_log(pool, &mut rebuilds, total, progress, &writers).await;
+            let readers: Vec<(&str, &[&str])> = projections
+                .iter()
+                .map(|p| (p.name(), p.aggregate_types()))
+                .collect();
+            let mut fold = Fold {
+                rebuilds: &mut rebuilds,
+                readers: &readers,
+                parking: &mut parking,
+            };
+            let folded = fold_log(pool, &mut fold, total, progress, &writers).await;
             // A failed writer closes its queue, which stops the fold; the writer's error is the one to report.
             let staged = writers.finish(folded.is_ok()).await;
             staged.and_then(|staged| folded.map(|position| (staged, position)))
@@ -109,20 +122,22 @@ async fn rebuild_postgres(
     };
     let written_at = started.elapsed();
     let committed = match written {
-        Ok((staged, position)) => match swap_in(&mut tx, &staged, projections, position).await {
-            // Building the indexes set the tables' row counts for the planner; autovacuum gathers the column
-            // statistics of the new tables after the commit.
-            Ok(()) => tx
-                .commit()
-                .await
-                .map(|()| position)
-                .map_err(ProjectionError::from),
-            Err(error) => {
-                // Rolled back first: the swap's locks would keep the staged tables from being dropped.
-                let _ = tx.rollback().await;
-                Err(error)
+        Ok((staged, position)) => {
+            match swap_in(&mut tx, &staged, projections, position, &parking.new).await {
+                // Building the indexes set the tables' row counts for the planner; autovacuum gathers the column
+                // statistics of the new tables after the commit.
+                Ok(()) => tx
+                    .commit()
+                    .await
+                    .map(|()| position)
+                    .map_err(ProjectionError::from),
+                Err(error) => {
+                    // Rolled back first: the swap's locks would keep the staged tables from being dropped.
+                    let _ = tx.rollback().await;
+                    Err(error)
+                }
             }
-        },
+        }
         Err(error) => Err(error),
     };
     let position = match committed {
@@ -146,9 +161,28 @@ async fn swap_in(
     staged: &[StagedTable],
     projections: &[Arc<dyn Projection>],
     position: LogPosition,
+    parked: &[ParkedEvent],
 ) -> Result<(), ProjectionError> {
     for table in staged {
         table.swap(tx).await?;
+    }
+    for event in parked {
+        sqlx::query(
+            "INSERT INTO parked_events (projection, transaction_id, global_position, aggregate_type,
+                                        aggregate_id, sequence, error, parked_at, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'parked')
+             ON CONFLICT (projection, global_position) DO NOTHING",
+        )
+        .bind(&event.projection)
+        .bind(event.position.transaction)
+        .bind(event.position.global)
+        .bind(&event.aggregate_type)
+        .bind(&event.aggregate_id)
+        .bind(event.sequence)
+        .bind(&event.error)
+        .bind(&event.parked_at)
+        .execute(&mut **tx)
+        .await?;
     }
     for projection in projections {
         sqlx::query(
@@ -287,16 +321,24 @@ impl Writers {
     }
 }
 
+/// The in-memory rebuilds of a PostgreSQL rebuild, with their read models' names and aggregate types (in the
+/// same order) and what they leave out.
+struct Fold<'a> {
+    rebuilds: &'a mut [Box<dyn Rebuild>],
+    readers: &'a [(&'a str, &'a [&'a str])],
+    parking: &'a mut Parking,
+}
+
 /// Reads the log slice by slice, folds it and queues the rows for the writer. Returns the position reached.
 async fn fold_log(
     pool: &PgPool,
-    rebuilds: &mut [Box<dyn Rebuild>],
+    fold: &mut Fold<'_>,
     total: u64,
     progress: &(dyn Fn(u64, u64) + Sync),
     writers: &Writers,
 ) -> Result<LogPosition, ProjectionError> {
     let slices = (total as i64 / EVENTS_PER_SLICE + 1) as u32;
-    let envelope = if rebuilds.iter().any(|r| r.reads_envelope()) {
+    let envelope = if fold.rebuilds.iter().any(|r| r.reads_envelope()) {
         Envelope::Full
     } else {
         Envelope::Omitted
@@ -322,8 +364,8 @@ async fn fold_log(
         );
         while let Some(events) = scan.next().await {
             let events = events?;
-            for rebuild in rebuilds.iter_mut() {
-                rebuild.fold(&events)?;
+            for (rebuild, (name, types)) in fold.rebuilds.iter_mut().zip(fold.readers) {
+                rebuild.fold(&fold.parking.sort_out(name, types, &events))?;
             }
             if let Some(last) = events.last() {
                 position = position.max(last.position);
@@ -333,7 +375,7 @@ async fn fold_log(
         }
         tracing::debug!(slice = index, slices, events = applied, "log slice read");
         // A few rows of each read model in turn, so that every writer has rows to copy from the start.
-        let mut unflushed: Vec<&mut Box<dyn Rebuild>> = rebuilds.iter_mut().collect();
+        let mut unflushed: Vec<&mut Box<dyn Rebuild>> = fold.rebuilds.iter_mut().collect();
         while !unflushed.is_empty() {
             let mut more = Vec::with_capacity(unflushed.len());
             for rebuild in unflushed {
@@ -421,6 +463,7 @@ async fn estimated_log_size(pool: &PgPool) -> Result<u64, ProjectionError> {
 async fn rebuild_batched(
     database: &Database,
     projections: &[Arc<dyn Projection>],
+    mut parking: Parking,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<LogPosition, ProjectionError> {
     let total = log_size(database).await?.max(0) as u64;
@@ -447,7 +490,21 @@ async fn rebuild_batched(
             break;
         };
         for projection in projections {
-            projection.apply(&mut tx, &events).await?;
+            // A batch that fails for an event's sake is applied again event by event, parking the culprit.
+            sqlx::query("SAVEPOINT omi_batch").execute(&mut *tx).await?;
+            match apply_sorted(&mut tx, &**projection, &events, &mut parking, false).await {
+                Ok(()) => {}
+                Err(error) if lies_with_the_events(&error) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT omi_batch")
+                        .execute(&mut *tx)
+                        .await?;
+                    apply_carefully(&mut tx, &**projection, &events, &mut parking).await?;
+                }
+                Err(error) => return Err(error),
+            }
+            sqlx::query("RELEASE SAVEPOINT omi_batch")
+                .execute(&mut *tx)
+                .await?;
         }
         position = last;
         applied += events.len() as u64;
@@ -456,6 +513,7 @@ async fn rebuild_batched(
     for projection in projections {
         save_checkpoint(&mut tx, projection.name(), position).await?;
     }
+    park(&mut tx, &parking.new).await?;
     tx.commit().await?;
     Ok(position)
 }
