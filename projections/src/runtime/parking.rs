@@ -171,16 +171,18 @@ pub(crate) fn lies_with_the_events(error: &ProjectionError) -> bool {
         ProjectionError::Document(_) => true,
         ProjectionError::Sql(SqlError::Database(db)) => {
             let code = db.code().unwrap_or_default();
-            match code.parse::<u32>() {
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
                 // SQLite's (extended) result codes: busy, locked, no memory, I/O, full, cannot open.
-                Ok(sqlite) => !matches!(sqlite & 0xff, 5 | 6 | 7 | 10 | 13 | 14),
+                let primary = code.parse::<u32>().unwrap_or_default() & 0xff;
+                !matches!(primary, 5 | 6 | 7 | 10 | 13 | 14)
+            } else {
                 // PostgreSQL's SQLSTATE classes: connection, transaction rollback (serialization, deadlock),
                 // resources, object not in prerequisite state (lock not available), operator intervention,
                 // system and internal errors.
-                Err(_) => !matches!(
+                !matches!(
                     code.get(..2).unwrap_or_default(),
                     "08" | "40" | "53" | "55" | "57" | "58" | "XX"
-                ),
+                )
             }
         }
         _ => false,
