@@ -15,7 +15,7 @@ use omi_services::llm::LanguageModel;
 use omi_store::{Database, RecordedEvent};
 
 pub use processing::Processing;
-pub use sync::ConversationSync;
+pub use sync::{ConversationSync, Publisher};
 
 /// Starts every reaction of the server.
 pub async fn spawn_all(
@@ -24,21 +24,23 @@ pub async fn spawn_all(
     projector: &Arc<Projector>,
     model: Arc<dyn LanguageModel>,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, omi_store::SqlError> {
+    let publisher = Arc::new(Publisher::new(
+        database.clone(),
+        commands.clone(),
+        Arc::clone(projector),
+    ));
     Ok(vec![
         reactions::spawn(
             database.clone(),
-            Arc::new(Processing::new(database.clone(), commands.clone(), model)),
-        )
-        .await?,
-        reactions::spawn(
-            database.clone(),
-            Arc::new(ConversationSync::new(
+            Arc::new(Processing::new(
                 database.clone(),
                 commands.clone(),
-                Arc::clone(projector),
+                model,
+                Arc::clone(&publisher),
             )),
         )
         .await?,
+        reactions::spawn(database.clone(), Arc::new(ConversationSync::new(publisher))).await?,
     ])
 }
 

@@ -16,6 +16,7 @@ use omi_domain::memory::MemoryCategory;
 use omi_services::llm::{Analysis, ConversationInput, LanguageModel, TextSource, TranscriptLine};
 use omi_store::{read_stream, Database, RecordedEvent, StoredEvent};
 
+use super::sync::{MemoryIds, Publication, Publisher};
 use super::{event_id, settle};
 
 /// The reaction.
@@ -23,15 +24,22 @@ pub struct Processing {
     database: Database,
     commands: CommandBus,
     model: Arc<dyn LanguageModel>,
+    publisher: Arc<Publisher>,
 }
 
 impl Processing {
-    /// A pipeline over `model`.
-    pub fn new(database: Database, commands: CommandBus, model: Arc<dyn LanguageModel>) -> Self {
+    /// A pipeline over `model` that publishes its results with `publisher`.
+    pub fn new(
+        database: Database,
+        commands: CommandBus,
+        model: Arc<dyn LanguageModel>,
+        publisher: Arc<Publisher>,
+    ) -> Self {
         Self {
             database,
             commands,
             model,
+            publisher,
         }
     }
 
@@ -60,14 +68,34 @@ impl Processing {
         };
         let input = input_of(&content, force, language);
         let now = now();
+        let metadata = Metadata::caused_by(
+            content.uid.clone(),
+            event_id(requested),
+            requested.metadata.correlation_id.clone(),
+        );
         let command = match self.model.analyze(&input).await {
             Ok(analysis) => {
                 let (structured, discarded, memories) = structure(analysis, now);
+                // The lists first: a conversation never reads `completed` without its items.
+                self.publisher
+                    .publish(Publication {
+                        uid: &content.uid,
+                        conversation_id: &requested.aggregate_id,
+                        after: requested.position,
+                        seed: format!("{}#run{run}", requested.aggregate_id),
+                        structured: &structured,
+                        discarded,
+                        extracted: &memories,
+                        memory_ids: MemoryIds::Seeded,
+                        metadata: &metadata,
+                    })
+                    .await?;
                 ConversationCommand::CompleteProcessing {
                     run,
                     structured,
                     discarded,
                     memories,
+                    published: true,
                     at: now,
                 }
             }
@@ -80,11 +108,6 @@ impl Processing {
                 }
             }
         };
-        let metadata = Metadata::caused_by(
-            content.uid.clone(),
-            event_id(requested),
-            requested.metadata.correlation_id.clone(),
-        );
         settle(
             self.commands
                 .execute::<Conversation>(&requested.aggregate_id, command, &metadata)

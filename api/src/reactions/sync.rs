@@ -1,6 +1,12 @@
-//! Keeps the standalone lists in step with processed conversations (spec §2.3, §3.3): on every
-//! `ConversationProcessed`, the conversation's action items and memories are replaced by the new result
-//! (removed when it was discarded), so reprocessing never duplicates them.
+//! Keeps the standalone lists in step with processed conversations (spec §2.3, §3.3): a processed conversation's
+//! action items and memories replace the ones of its earlier result (removed when it was discarded), so
+//! reprocessing never duplicates them.
+//!
+//! The processing pipeline publishes a result this way *before* it records the conversation as processed
+//! ([`publish`]), so that once a conversation reads `completed` (and before a listen session sends
+//! `memory_created`) its action items and memories are already in `/v1/action-items` and `/v1/memories`. The
+//! [`ConversationSync`] reaction publishes the results of events written by earlier versions, which recorded the
+//! conversation first.
 
 use crate::time_input::now;
 use std::sync::Arc;
@@ -19,20 +25,44 @@ use uuid::Uuid;
 
 use super::{event_id, settle};
 
-/// How long the sync waits for the read models it reads.
+/// How long publishing waits for the read models it reads.
 const CATCH_UP: Duration = Duration::from_secs(30);
 
-/// The reaction.
-pub struct ConversationSync {
+/// What publishes results: the store, the bus and the read models to read the previous result from.
+pub struct Publisher {
     database: Database,
     commands: CommandBus,
     projector: Arc<Projector>,
-    /// The last position this reaction wrote: the read models must show it before the next sync reads them.
+    /// The last position this publisher wrote: the read models must show it before the next one reads them.
     written: Mutex<LogPosition>,
 }
 
-impl ConversationSync {
-    /// A sync that reads the read models of `projector`.
+/// One processed result to publish.
+pub struct Publication<'a> {
+    pub uid: &'a str,
+    pub conversation_id: &'a str,
+    /// Where the request for this result stands in the log: the read models must have applied it.
+    pub after: LogPosition,
+    /// Seeds the ids of the created items: handling the same result again recreates the same ids.
+    pub seed: String,
+    pub structured: &'a Structured,
+    pub discarded: bool,
+    pub extracted: &'a [ExtractedMemory],
+    /// Memory ids by seed (results of this version) or by content (results of earlier versions).
+    pub memory_ids: MemoryIds,
+    pub metadata: &'a Metadata,
+}
+
+/// How a result's memories are named.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum MemoryIds {
+    /// By the publication's seed and the memory's place in the result.
+    Seeded,
+    /// By the user and the content (as earlier versions did).
+    ByContent,
+}
+
+impl Publisher {
     pub fn new(database: Database, commands: CommandBus, projector: Arc<Projector>) -> Self {
         Self {
             database,
@@ -42,25 +72,24 @@ impl ConversationSync {
         }
     }
 
-    async fn sync(
-        &self,
-        processed: &RecordedEvent,
-        structured: &Structured,
-        discarded: bool,
-        extracted: &[ExtractedMemory],
-    ) -> Result<(), ReactionError> {
+    /// Replaces the conversation's action items and memories with the result's; returns once all are written.
+    pub async fn publish(&self, publication: Publication<'_>) -> Result<(), ReactionError> {
+        let Publication {
+            uid,
+            conversation_id,
+            after,
+            seed,
+            structured,
+            discarded,
+            extracted,
+            memory_ids,
+            metadata,
+        } = publication;
         let mut written = self.written.lock().await;
-        let target = (*written).max(processed.position);
+        let target = (*written).max(after);
         if !self.projector.wait_for(target, CATCH_UP).await {
             return Err(ReactionError("read models are behind; retrying".into()));
         }
-        let uid = processed.metadata.uid.as_str();
-        let conversation_id = processed.aggregate_id.as_str();
-        let metadata = Metadata::caused_by(
-            uid,
-            event_id(processed),
-            processed.metadata.correlation_id.clone(),
-        );
         let now = now();
         let mut last = None;
 
@@ -78,7 +107,7 @@ impl ConversationSync {
             };
             let appended = settle(
                 self.commands
-                    .execute::<ActionItem>(&item.id, command, &metadata)
+                    .execute::<ActionItem>(&item.id, command, metadata)
                     .await,
             )?;
             last = last.max(appended.and_then(|a| a.position));
@@ -93,16 +122,14 @@ impl ConversationSync {
             };
             let appended = settle(
                 self.commands
-                    .execute::<Memory>(&id, command, &metadata)
+                    .execute::<Memory>(&id, command, metadata)
                     .await,
             )?;
             last = last.max(appended.and_then(|a| a.position));
         }
         if !discarded {
             for (index, item) in structured.action_items.iter().enumerate() {
-                // Deterministic ids: handling this event again recreates the same items.
-                let seed = format!("{conversation_id}#{}#{index}", processed.sequence);
-                let id = Uuid::new_v5(&Uuid::NAMESPACE_OID, seed.as_bytes()).to_string();
+                let id = seeded_id(&format!("{seed}#{index}"));
                 let command = ActionItemCommand::CreateActionItem {
                     uid: uid.to_string(),
                     description: item.description.clone(),
@@ -113,12 +140,12 @@ impl ConversationSync {
                 };
                 let appended = settle(
                     self.commands
-                        .execute::<ActionItem>(&id, command, &metadata)
+                        .execute::<ActionItem>(&id, command, metadata)
                         .await,
                 )?;
                 last = last.max(appended.and_then(|a| a.position));
             }
-            for memory in extracted {
+            for (index, memory) in extracted.iter().enumerate() {
                 let command = MemoryCommand::CreateMemory {
                     uid: uid.to_string(),
                     content: memory.content.clone(),
@@ -130,10 +157,13 @@ impl ConversationSync {
                     app_id: None,
                     at: now,
                 };
-                let id = memory_id(uid, &memory.content).to_string();
+                let id = match memory_ids {
+                    MemoryIds::Seeded => seeded_id(&format!("{seed}#memory#{index}")),
+                    MemoryIds::ByContent => memory_id(uid, &memory.content).to_string(),
+                };
                 let appended = settle(
                     self.commands
-                        .execute::<Memory>(&id, command, &metadata)
+                        .execute::<Memory>(&id, command, metadata)
                         .await,
                 )?;
                 last = last.max(appended.and_then(|a| a.position));
@@ -143,6 +173,21 @@ impl ConversationSync {
             *written = (*written).max(last);
         }
         Ok(())
+    }
+}
+
+fn seeded_id(seed: &str) -> String {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, seed.as_bytes()).to_string()
+}
+
+/// The reaction that publishes results recorded by earlier versions (`published: false`).
+pub struct ConversationSync {
+    publisher: Arc<Publisher>,
+}
+
+impl ConversationSync {
+    pub fn new(publisher: Arc<Publisher>) -> Self {
+        Self { publisher }
     }
 }
 
@@ -157,15 +202,35 @@ impl Reaction for ConversationSync {
 
     fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a> {
         Box::pin(async move {
-            match &event.event {
-                StoredEvent::Conversation(ConversationEvent::ConversationProcessed {
+            let StoredEvent::Conversation(ConversationEvent::ConversationProcessed {
+                structured,
+                discarded,
+                memories,
+                published: false,
+                ..
+            }) = &event.event
+            else {
+                return Ok(());
+            };
+            let metadata = Metadata::caused_by(
+                event.metadata.uid.as_str(),
+                event_id(event),
+                event.metadata.correlation_id.clone(),
+            );
+            self.publisher
+                .publish(Publication {
+                    uid: &event.metadata.uid,
+                    conversation_id: &event.aggregate_id,
+                    after: event.position,
+                    // As earlier versions seeded them: handling such an event again recreates the same ids.
+                    seed: format!("{}#{}", event.aggregate_id, event.sequence),
                     structured,
-                    discarded,
-                    memories,
-                    ..
-                }) => self.sync(event, structured, *discarded, memories).await,
-                _ => Ok(()),
-            }
+                    discarded: *discarded,
+                    extracted: memories,
+                    memory_ids: MemoryIds::ByContent,
+                    metadata: &metadata,
+                })
+                .await
         })
     }
 }

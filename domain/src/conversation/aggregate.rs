@@ -207,6 +207,7 @@ impl Conversation {
                 structured,
                 discarded,
                 memories,
+                published,
                 at,
             } => match self.current_run(run) {
                 Some(_) => vec![E::ConversationProcessed {
@@ -214,6 +215,7 @@ impl Conversation {
                     structured,
                     discarded,
                     memories,
+                    published,
                     completed_at: at,
                 }],
                 None => vec![],

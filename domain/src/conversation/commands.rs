@@ -59,6 +59,8 @@ pub enum ConversationCommand {
         structured: Structured,
         discarded: bool,
         memories: Vec<ExtractedMemory>,
+        /// The result's action items and memories are in the standalone lists already.
+        published: bool,
         at: Timestamp,
     },
     /// Records that processing run `run` failed.

@@ -55,6 +55,11 @@ pub enum ConversationEvent {
         /// Facts for the memory list, kept in the event so that syncing them never asks the model again.
         #[serde(default)]
         memories: Vec<ExtractedMemory>,
+        /// The pipeline wrote the result's action items and memories to the standalone lists before this event,
+        /// so that a conversation is never shown completed without them. Absent (false) in events of earlier
+        /// versions, whose lists were synced after the event.
+        #[serde(default)]
+        published: bool,
         completed_at: Timestamp,
     },
     /// Processing run `run` failed.

@@ -92,6 +92,7 @@ fn processed(run: u32) -> ConversationEvent {
         structured: structured(),
         discarded: false,
         memories: vec![],
+        published: true,
         completed_at: at(62),
     }
 }
@@ -140,6 +141,7 @@ fn complete(run: u32) -> ConversationCommand {
         structured: structured(),
         discarded: false,
         memories: vec![],
+        published: true,
         at: at(62),
     }
 }

@@ -486,6 +486,7 @@ mod tests {
             },
             discarded: false,
             memories: vec![],
+            published: true,
             completed_at: at(70),
         }
     }
