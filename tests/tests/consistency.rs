@@ -86,9 +86,9 @@ both_stores!(
     }
 );
 
-/// The same rule, read from the log: every item a processing run creates is appended before the event that
-/// records the conversation as processed (so no reader of the log, however it batches, can see the conversation
-/// completed first).
+// The same rule, read from the log: every item a processing run creates is appended before the event that
+// records the conversation as processed (so no reader of the log, however it batches, can see the conversation
+// completed first).
 both_stores!(with_store the_log_holds_a_results_items_before_the_conversation_completes, |store| async move {
     let server = TestServer::start(store).await;
     let token = server.token("bob").await;
