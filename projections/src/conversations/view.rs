@@ -173,6 +173,10 @@ pub(crate) struct ConversationRow {
     pub view: ConversationView,
     #[serde(rename = "_runs", default)]
     pub runs: Runs,
+    /// How many of the conversation's events the row has applied: the length of its stream, unless an event
+    /// was applied twice (or skipped). Rows written before this count existed count from 0 until a replay.
+    #[serde(rename = "_events", default)]
+    pub events: u64,
 }
 
 /// A new view with the defaults of a conversation that nothing has happened to yet.
@@ -251,6 +255,7 @@ impl ConversationRow {
                         recorded_at,
                     ),
                     runs: Runs::default(),
+                    events: 1,
                 },
             )),
             E::ConversationImported {
@@ -280,11 +285,13 @@ impl ConversationRow {
                         recorded_at,
                     ),
                     runs: Runs::default(),
+                    events: 1,
                 },
             )),
             E::ConversationMerged { .. } | E::ConversationDeleted { .. } => None,
             event => current.map(|(uid, mut row)| {
                 row.apply(id, event);
+                row.events += 1;
                 row.view.updated_at = recorded_at;
                 (uid, row)
             }),
