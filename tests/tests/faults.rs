@@ -50,7 +50,7 @@ async fn write(
     while Instant::now() < deadline {
         let base = &bases[(writer + n) % bases.len()];
         n += 1;
-        if n % 10 == 0 {
+        if n.is_multiple_of(10) {
             let text =
                 format!("I'll send report {writer}-{n} to Ann tomorrow at 9am. I prefer tea.");
             if let Ok(answer) = client
