@@ -112,9 +112,14 @@ async fn memories(server: &TestServer, token: &str) -> HashSet<String> {
     all
 }
 
+/// A conversation row: (id, doc).
+type Row = (String, String);
+/// A conversation stream: (aggregate id, events).
+type StreamLength = (String, i64);
+
 /// Each conversation row's count of applied events against the length of its stream in the log.
 async fn applied_and_logged(data: &TestData) -> BTreeMap<String, (u64, u64)> {
-    let (rows, logged): (Vec<(String, String)>, Vec<(String, i64)>) = match data.database_url() {
+    let (rows, logged): (Vec<Row>, Vec<StreamLength>) = match data.database_url() {
         Some(url) => {
             let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
             let rows = sqlx::query_as("SELECT id, doc FROM conversations")
