@@ -30,12 +30,17 @@ use std::fmt;
 use std::future::Future;
 
 mod client;
+mod log;
 mod postgres;
 mod read_models;
 mod server;
 pub mod speech;
 
 pub use client::{new_reqwest_client, send, HttpClient, Response, REQUEST_TIMEOUT};
+pub use log::{
+    append_raw_event, memory_created_payload, memory_edited_payload, sqlite_connection,
+    system_metadata, RawEvent,
+};
 pub use postgres::{
     database_exists, database_url, drop_database, postgres_admin_url, postgres_or_skip,
     postgres_required, TestDatabase, POSTGRES_URL_VAR, REQUIRE_POSTGRES_VAR, SKIP_MESSAGE,

@@ -119,10 +119,7 @@ both_stores!(with_store the_log_holds_a_results_items_before_the_conversation_co
             .unwrap()
         }
         None => {
-            let path = server.data().dir().join("omi.db");
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
-                .await
-                .unwrap();
+            let mut conn = sqlite_connection(&server.data(), true).await;
             sqlx::query_as(
                 "SELECT aggregate_type, aggregate_id, event_type, payload FROM events ORDER BY global_position",
             )

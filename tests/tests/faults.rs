@@ -135,11 +135,7 @@ async fn applied_and_logged(data: &TestData) -> BTreeMap<String, (u64, u64)> {
             (rows, logged)
         }
         None => {
-            let path = data.dir().join("omi.db");
-            let mut conn =
-                sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
-                    .await
-                    .unwrap();
+            let mut conn = sqlite_connection(data, true).await;
             let rows = sqlx::query_as("SELECT id, doc FROM conversations")
                 .fetch_all(&mut conn)
                 .await

@@ -6,70 +6,27 @@ use std::time::{Duration, Instant};
 use omi_tests::*;
 use sqlx::{Connection, Executor};
 
-fn metadata(uid: &str) -> String {
-    json!({"uid": uid, "actor": "system", "correlation_id": "parking-test"}).to_string()
-}
-
-fn memory_created(uid: &str, content: &str) -> String {
-    json!({"MemoryCreated": {
-        "uid": uid, "content": content, "category": "system", "visibility": "private", "tags": [],
-        "manually_added": false, "reviewed": false, "user_review": null, "conversation_id": null,
-        "app_id": null, "created_at": "2026-11-01T10:00:00Z"
-    }})
-    .to_string()
-}
-
-fn memory_edited(content: &str) -> String {
-    json!({"MemoryEdited": {"content": content, "updated_at": "2026-11-02T10:00:00Z"}}).to_string()
-}
-
 /// Appends one event straight into the log, as another version of the server or an import would.
 async fn append(
     data: &TestData,
     aggregate_type: &str,
-    id: &str,
+    aggregate_id: &str,
     sequence: i64,
     payload: &str,
     metadata: &str,
 ) {
-    match data.database_url() {
-        Some(url) => {
-            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            conn.execute(
-                sqlx::query(
-                    "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-                     VALUES ($1, $2, $3, 'Direct', '1.0', CAST($4 AS JSON), CAST($5 AS JSON))",
-                )
-                .bind(aggregate_type)
-                .bind(id)
-                .bind(sequence)
-                .bind(payload)
-                .bind(metadata),
-            )
-            .await
-            .unwrap();
-        }
-        None => {
-            let path = data.dir().join("omi.db");
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .unwrap();
-            conn.execute("PRAGMA busy_timeout = 10000").await.unwrap();
-            conn.execute(
-                sqlx::query(
-                    "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-                     VALUES ($1, $2, $3, 'Direct', '1.0', $4, $5)",
-                )
-                .bind(aggregate_type)
-                .bind(id)
-                .bind(sequence)
-                .bind(payload)
-                .bind(metadata),
-            )
-            .await
-            .unwrap();
-        }
-    }
+    let event = RawEvent {
+        aggregate_type,
+        aggregate_id,
+        sequence,
+        payload,
+        metadata,
+    };
+    append_raw_event(data, event).await;
+}
+
+fn metadata(uid: &str) -> String {
+    system_metadata(uid)
 }
 
 /// Replaces one stored event's payload (the repair an operator makes before retrying).
@@ -85,10 +42,7 @@ async fn repair(data: &TestData, id: &str, sequence: i64, payload: &str) {
                 .unwrap();
         }
         None => {
-            let path = data.dir().join("omi.db");
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .unwrap();
+            let mut conn = sqlite_connection(data, false).await;
             conn.execute(sqlx::query(sql_lite).bind(payload).bind(id).bind(sequence))
                 .await
                 .unwrap();
@@ -138,8 +92,8 @@ both_stores!(with_store an_event_that_cannot_be_applied_is_parked_and_everything
     let data = server.data();
     // A memory whose creation does not decode, an edit of it behind, and a healthy memory after both.
     append(&data, "Memory", "poisoned", 1, r#"{"MemoryCreated": {"nonsense": true}}"#, &metadata("alice")).await;
-    append(&data, "Memory", "poisoned", 2, &memory_edited("repaired and edited"), &metadata("alice")).await;
-    append(&data, "Memory", "healthy", 1, &memory_created("alice", "after the poison"), &metadata("alice")).await;
+    append(&data, "Memory", "poisoned", 2, &memory_edited_payload("repaired and edited"), &metadata("alice")).await;
+    append(&data, "Memory", "healthy", 1, &memory_created_payload("alice", "after the poison"), &metadata("alice")).await;
 
     eventually_contains(&server, &token, "after the poison").await;
     let written = server
@@ -202,7 +156,7 @@ both_stores!(with_store an_event_that_cannot_be_applied_is_parked_and_everything
     assert!(!early.success(), "{}", early.stderr);
     assert_eq!(parked_positions(&server.cli(&["parked", "list"]).await.stdout).len(), 2);
 
-    repair(&data, "poisoned", 1, &memory_created("alice", "repaired")).await;
+    repair(&data, "poisoned", 1, &memory_created_payload("alice", "repaired")).await;
     let retried = server.cli(&["parked", "retry"]).await;
     retried.assert_success();
     assert!(retried.stderr.contains("applied 2 parked events"), "{}", retried.stderr);
@@ -224,7 +178,7 @@ both_stores!(with_store a_parked_event_is_skipped_with_a_recorded_decision, |sto
     let token = server.token("carol").await;
     let data = server.data();
     append(&data, "Memory", "broken", 1, r#"{"MemoryCreated": 7}"#, &metadata("carol")).await;
-    append(&data, "Memory", "fine", 1, &memory_created("carol", "fine"), &metadata("carol")).await;
+    append(&data, "Memory", "fine", 1, &memory_created_payload("carol", "fine"), &metadata("carol")).await;
     eventually_contains(&server, &token, "fine").await;
     server.stop().await;
 
@@ -274,10 +228,7 @@ both_stores!(with_store an_event_the_store_cannot_hold_does_not_stop_the_log, |s
                 .unwrap()
         }
         None => {
-            let path = data.dir().join("omi.db");
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .unwrap();
+            let mut conn = sqlite_connection(&data, true).await;
             sqlx::query_scalar("SELECT payload FROM events WHERE aggregate_id = $1 AND sequence = 1")
                 .bind(id)
                 .fetch_one(&mut conn)

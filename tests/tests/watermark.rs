@@ -14,16 +14,10 @@ fn insert(
     id: &str,
     content: &str,
 ) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
-    let payload = json!({"MemoryCreated": {
-        "uid": uid, "content": content, "category": "system", "visibility": "private", "tags": [],
-        "manually_added": false, "reviewed": false, "user_review": null, "conversation_id": null,
-        "app_id": null, "created_at": "2026-11-01T10:00:00Z"
-    }});
-    let metadata = json!({"uid": uid, "actor": "system", "correlation_id": "watermark-test"});
     sqlx::query(INSERT)
         .bind(id.to_string())
-        .bind(payload.to_string())
-        .bind(metadata.to_string())
+        .bind(memory_created_payload(uid, content))
+        .bind(system_metadata(uid))
 }
 
 async fn transaction_id(conn: &mut PgConnection) -> i64 {
