@@ -1,6 +1,6 @@
 //! Action items, the standalone task list (spec §2.3, §6.2).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, CurrentUser, Params};
+use crate::extract::{Body, CurrentUser, Params, Path};
 use crate::state::AppState;
 use crate::time_input::{now, InputTime};
 

@@ -1,7 +1,7 @@
 //! Key management (user auth): developer keys under `/v1/dev/keys` and MCP keys under `/v1/mcp/keys`
 //! (spec §1.3, §7.4, §7.5). The raw key is in the creation answer only.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, CurrentUser};
+use crate::extract::{Body, CurrentUser, Path};
 use crate::key_material;
 use crate::state::AppState;
 use crate::time_input::now;

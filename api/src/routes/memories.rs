@@ -1,7 +1,7 @@
 //! Memories: the mission's `/v1/memories` and the app's `/v3/memories` family (spec §2.5, §6.3), plus the
 //! history of a memory.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use omi_commands::Metadata;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, CurrentUser, Params, QueryPairs};
+use crate::extract::{Body, CurrentUser, Params, Path, QueryPairs};
 use crate::state::AppState;
 use crate::time_input::now;
 
