@@ -4,8 +4,8 @@
 //! `{"detail": ...}` (the socket drops the message), nothing of it is stored, and the server then still takes
 //! and projects a normal write: no event the projector cannot apply reached the log.
 //!
-//! Also: key revocation answers 404 for anything but the owner's live key, and an action item links only a
-//! conversation of its own user.
+//! Also: key revocation answers 404 for anything but the owner's live key, and an action item (or a memory)
+//! links only a conversation of its own user.
 
 use std::time::{Duration, Instant};
 
@@ -677,7 +677,7 @@ both_stores!(with_store revoking_a_key_answers_404_unless_it_is_the_owners_live_
     }
 });
 
-both_stores!(with_store action_items_link_only_conversations_of_their_own_user, |store| async move {
+both_stores!(with_store action_items_and_memories_link_only_conversations_of_their_own_user, |store| async move {
     let server = TestServer::start_with(store, options()).await;
     let alice = server.token("alice").await;
     let bob = server.token("bob").await;
@@ -712,4 +712,12 @@ both_stores!(with_store action_items_link_only_conversations_of_their_own_user, 
         .await;
     linked.assert_status(200);
     assert_eq!(linked["conversation_id"], own.as_str());
+    // A memory takes no conversation from a client at all: the field is not read, so nothing is linked.
+    for path in ["/v1/memories", "/v3/memories"] {
+        let memory = server
+            .post(path, &alice, json!({"content": "Linked memory", "conversation_id": bobs}))
+            .await;
+        memory.assert_status(200);
+        assert_eq!(memory["conversation_id"], Value::Null, "{}", memory.text);
+    }
 });
