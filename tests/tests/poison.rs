@@ -433,6 +433,15 @@ both_stores!(with_store mcp_tools_and_rest_refuse_nul_in_every_string, |store| a
     poison_body(&server, Method::POST, "/v1/mcp/memories", key, memory_body()).await;
     poison_query(&server, Method::PATCH, &format!("/v1/mcp/memories/{memory}"), key, &[("value", "new text")]).await;
 
+    // The legacy transport's message endpoint reads its query in the API's error shape as well.
+    for query in ["session_id=poi%00son", "session_id=a&session_id=b"] {
+        let path = format!("/v1/mcp/messages?{query}");
+        let refused = server
+            .request(Method::POST, &path, key, Some(json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})))
+            .await;
+        assert_refused(&refused, query);
+    }
+
     let client = mcp_client(&server, key).await;
     let calls = [
         ("create_memory", json!({"content": "I like green tea", "category": "interesting"})),
