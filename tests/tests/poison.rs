@@ -104,13 +104,25 @@ fn holds_nul(value: &Value) -> bool {
     }
 }
 
-/// Sends `body` with each of its strings poisoned in turn; each must be refused.
+/// Sends `body` with each of its strings poisoned in turn; each must be a 422 naming the place (a poisoned
+/// field name is reported at the object that holds it).
 async fn poison_body(server: &TestServer, method: Method, path: &str, token: &str, body: Value) {
     for (place, body) in poisoned(&body) {
         let response = server
             .request(method.clone(), path, token, Some(body))
             .await;
         assert_refused(&response, &format!("NUL in {place}"));
+        let mut loc = vec!["body".to_string()];
+        if place != "a field name" {
+            loc.extend(place.split('.').map(String::from));
+        }
+        assert_eq!(response.status, 422, "NUL in {place}: {}", response.text);
+        assert_eq!(
+            response["detail"][0]["loc"],
+            json!(loc),
+            "NUL in {place}: {}",
+            response.text
+        );
     }
 }
 
@@ -138,9 +150,18 @@ async fn poison_query(
             .collect();
         let url = format!("{path}?{}", pairs.join("&"));
         let response = server.request(method.clone(), &url, token, None).await;
-        assert_refused(
-            &response,
-            &format!("NUL in the query's {}", query[poisoned].0),
+        let name = query[poisoned].0;
+        assert_refused(&response, &format!("NUL in the query's {name}"));
+        assert_eq!(
+            response.status, 422,
+            "NUL in the query's {name}: {}",
+            response.text
+        );
+        assert_eq!(
+            response["detail"][0]["loc"],
+            json!(["query", name]),
+            "{}",
+            response.text
         );
     }
 }
