@@ -648,6 +648,10 @@ both_stores!(with_store bad_path_ids_get_a_json_4xx_on_every_route, |store| asyn
             assert_refused(&response, &format!("the id {id:?}"));
             if not_found {
                 assert_eq!(response.status, 404, "{method} {path}: {}", response.text);
+            } else {
+                // Text no id can be: a 422 at the path parameter, the same on both stores.
+                assert_eq!(response.status, 422, "{method} {path}: {}", response.text);
+                assert_eq!(response["detail"][0]["loc"][0], "path", "{method} {path}: {}", response.text);
             }
         }
     }
@@ -662,6 +666,8 @@ both_stores!(with_store bad_path_ids_get_a_json_4xx_on_every_route, |store| asyn
         ] {
             let response = server.request(method, &path, &alice.token, body).await;
             assert_refused(&response, "a bad second path parameter");
+            assert_eq!(response.status, 422, "{path}: {}", response.text);
+            assert_eq!(response["detail"][0]["loc"][0], "path", "{path}: {}", response.text);
         }
     }
     // Bob's things are untouched, and both users still write.
