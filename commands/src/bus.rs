@@ -168,10 +168,8 @@ impl CommandBus {
             match self.log.append::<A>(serialized).await {
                 Ok(position) => {
                     let started_stream = context.current_sequence == 0;
+                    // The sink applied each event to the aggregate as `handle` wrote it: it is up to date.
                     let events: Vec<A::Event> = envelopes.into_iter().map(|e| e.payload).collect();
-                    for event in &events {
-                        context.aggregate.apply(event.clone());
-                    }
                     context.current_sequence += events.len();
                     self.keep(context);
                     return Ok(Appended {
@@ -293,11 +291,75 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn events_holding_a_nul_character_are_refused_and_never_appended() {
+    /// A fresh SQLite database in a directory of its own.
+    async fn database() -> (Database, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("omi-bus-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        let database = Database::open(None, &dir, 2).await.unwrap();
+        (Database::open(None, &dir, 2).await.unwrap(), dir)
+    }
+
+    /// An aggregate whose state shows how often each event was applied to it.
+    #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+    struct Counter {
+        count: u32,
+    }
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    enum CounterEvent {
+        Counted,
+    }
+
+    impl cqrs_es::DomainEvent for CounterEvent {
+        fn event_type(&self) -> String {
+            "Counted".into()
+        }
+
+        fn event_version(&self) -> String {
+            "1.0".into()
+        }
+    }
+
+    impl Aggregate for Counter {
+        const TYPE: &'static str = "Counter";
+        /// Counts once, if the count so far is the one given.
+        type Command = u32;
+        type Event = CounterEvent;
+        type Error = DomainError;
+        type Services = ();
+
+        async fn handle(
+            &mut self,
+            expected: u32,
+            _services: &(),
+            sink: &EventSink<Self>,
+        ) -> Result<(), DomainError> {
+            if self.count != expected {
+                return Err(DomainError::Invalid(format!("the count is {}", self.count)));
+            }
+            sink.write(CounterEvent::Counted, self).await;
+            Ok(())
+        }
+
+        fn apply(&mut self, _event: CounterEvent) {
+            self.count += 1;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_kept_aggregate_has_each_appended_event_applied_once() {
+        let (database, dir) = database().await;
+        let bus = CommandBus::new(database);
+        let user = Metadata::new("u1", Actor::User, "request");
+        for expected in 0..3 {
+            let counted = bus.execute::<Counter>("counter-1", expected, &user).await;
+            assert!(counted.is_ok(), "count {expected}: {counted:?}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[tokio::test]
+    async fn events_holding_a_nul_character_are_refused_and_never_appended() {
+        let (database, dir) = database().await;
         let bus = CommandBus::new(database);
         let user = Metadata::new("u1", Actor::User, "request");
 
