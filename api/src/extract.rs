@@ -243,3 +243,47 @@ impl FromRequestParts<AppState> for CurrentUser {
         Ok(CurrentUser { uid, request_id })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unescaped_nul_escape_may_hold_a_nul() {
+        assert!(may_hold_nul(br#"{"content": "\u0000"}"#));
+        assert!(
+            may_hold_nul(br#"{"content": "a\\\u0000"}"#),
+            "an escaped backslash, then NUL"
+        );
+        assert!(
+            !may_hold_nul(br#"{"content": "a\\u0000"}"#),
+            "a backslash, then text"
+        );
+        assert!(!may_hold_nul(br#"{"content": "u0000 \u0001"}"#));
+    }
+
+    #[test]
+    fn the_refusal_names_the_place_of_the_nul() {
+        let refused =
+            refuse_unstorable(br#"{"memories": [{"content": "ok"}, {"tags": ["\u0000"]}]}"#);
+        match refused {
+            Err(ApiError::Validation(problems)) => {
+                assert_eq!(problems[0].loc, ["body", "memories", "1", "tags", "0"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(refuse_unstorable(br#"{"content": "a\\u0000"}"#).is_ok());
+        assert!(
+            refuse_unstorable(b"{not json").is_ok(),
+            "left to the deserializer"
+        );
+        match refuse_unstorable_query("limit=5&title=a%00b") {
+            Err(ApiError::Validation(problems)) => assert_eq!(problems[0].loc, ["query", "title"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            refuse_unstorable_query("title=a%2500b").is_ok(),
+            "an encoded percent sign"
+        );
+    }
+}
