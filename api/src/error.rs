@@ -117,6 +117,8 @@ impl From<CommandError<DomainError>> for ApiError {
             CommandError::Conflict => {
                 ApiError::Conflict(CommandError::<DomainError>::Conflict.to_string())
             }
+            // The door let through text the log cannot store: refused before anything was appended.
+            CommandError::Unstorable(message) => ApiError::invalid("request", message),
             CommandError::Store(message) => ApiError::Internal(message),
         }
     }

@@ -1,12 +1,18 @@
-//! Request extractors whose failures speak the API's error shape: JSON bodies and query strings (422 with the
-//! problems, 413 when too large), and the authenticated user.
+//! Request extractors whose failures speak the API's error shape: JSON bodies, query strings and path
+//! parameters (422 with the problems, 413 when too large), and the authenticated user. Each refuses text the
+//! event log cannot store (a NUL character, see [`omi_domain::storable`]) where it enters, with the place
+//! named, so that the same request gets the same answer on both stores.
 
 use axum::body::Bytes;
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use omi_commands::{Actor, Metadata};
+use omi_domain::storable::{is_storable, unstorable_at, NUL_REFUSED};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::auth::AuthError;
 use crate::error::{ApiError, Problem};
@@ -32,6 +38,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::invalid("body", "Field required"));
         }
+        if may_hold_nul(&bytes) {
+            refuse_unstorable(&bytes)?;
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(&mut deserializer)
             .map(Body)
@@ -45,6 +54,53 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     }
 }
 
+/// Whether the JSON text `bytes` may hold a NUL character: whether it has a `\u0000` escape (one whose
+/// backslash is not itself escaped). JSON has no other way to write one: a raw NUL byte is a syntax error.
+fn may_hold_nul(bytes: &[u8]) -> bool {
+    const ESCAPE: &[u8] = b"\\u0000";
+    bytes
+        .windows(ESCAPE.len())
+        .enumerate()
+        .any(|(start, window)| {
+            window == ESCAPE
+                && bytes[..start]
+                    .iter()
+                    .rev()
+                    .take_while(|&&byte| byte == b'\\')
+                    .count()
+                    % 2
+                    == 0
+        })
+}
+
+/// 422 at the first string of the JSON text `bytes` that holds a NUL character, if there is one (text that is
+/// not JSON is left to the deserializer to report).
+fn refuse_unstorable(bytes: &[u8]) -> Result<(), ApiError> {
+    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
+        return Ok(());
+    };
+    match unstorable_at(&value) {
+        Some(path) => Err(problem("body", path, NUL_REFUSED.into())),
+        None => Ok(()),
+    }
+}
+
+/// 422 at the first `name=value` pair that holds a NUL character (`%00`), if there is one.
+fn refuse_unstorable_query(query: &str) -> Result<(), ApiError> {
+    match form_urlencoded::parse(query.as_bytes())
+        .find(|(name, value)| !is_storable(name) || !is_storable(value))
+    {
+        Some((name, _)) if is_storable(&name) => {
+            Err(problem("query", name.into_owned(), NUL_REFUSED.into()))
+        }
+        Some(_) => Err(ApiError::invalid(
+            "query",
+            format!("a parameter name {NUL_REFUSED}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Query parameters of type `T`.
 pub struct Params<T>(pub T);
 
@@ -53,6 +109,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
+        refuse_unstorable_query(query)?;
         let deserializer =
             serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer)
@@ -76,6 +133,49 @@ fn problem(place: &str, path: String, message: String) -> ApiError {
     ApiError::Validation(vec![Problem::new(&loc, message)])
 }
 
+/// The path parameters of the route (`{id}`, `({id}, {segment})`), percent-decoded. Text that is not UTF-8
+/// (`%ff%fe`), holds a NUL character (`%00`) or does not parse as `T` is a 422 naming the parameter, in the
+/// API's error shape (axum's own extractor answers such requests in plain text).
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(params) =
+            axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+                .await
+                .map_err(path_problem)?;
+        if let Some((name, _)) = params.iter().find(|(_, value)| !is_storable(value)) {
+            return Err(problem("path", name.clone(), NUL_REFUSED.into()));
+        }
+        let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(path_problem)?;
+        Ok(Path(value))
+    }
+}
+
+/// The problem with path parameters that axum could not extract.
+fn path_problem(rejection: PathRejection) -> ApiError {
+    let PathRejection::FailedToDeserializePathParams(failure) = rejection else {
+        // The route has no parameters: a handler that asks for some is a bug, not a bad request.
+        return ApiError::Internal(rejection.body_text());
+    };
+    let message = failure.body_text();
+    match failure.into_kind() {
+        ErrorKind::InvalidUtf8InPathParam { key } => problem(
+            "path",
+            key,
+            "must be UTF-8 text (the percent-encoded bytes are not)".into(),
+        ),
+        ErrorKind::ParseErrorAtKey { key, .. } | ErrorKind::DeserializeError { key, .. } => {
+            problem("path", key, message)
+        }
+        _ => problem("path", String::new(), message),
+    }
+}
+
 /// All `name=value` pairs of the query string, in order, for parameters that may repeat.
 pub struct QueryPairs(pub Vec<(String, String)>);
 
@@ -84,6 +184,7 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
+        refuse_unstorable_query(query)?;
         serde_urlencoded::from_str(query)
             .map(QueryPairs)
             .map_err(|e| ApiError::invalid("query", e.to_string()))
@@ -140,5 +241,49 @@ impl FromRequestParts<AppState> for CurrentUser {
             .map(|id| id.0.clone())
             .unwrap_or_default();
         Ok(CurrentUser { uid, request_id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unescaped_nul_escape_may_hold_a_nul() {
+        assert!(may_hold_nul(br#"{"content": "\u0000"}"#));
+        assert!(
+            may_hold_nul(br#"{"content": "a\\\u0000"}"#),
+            "an escaped backslash, then NUL"
+        );
+        assert!(
+            !may_hold_nul(br#"{"content": "a\\u0000"}"#),
+            "a backslash, then text"
+        );
+        assert!(!may_hold_nul(br#"{"content": "u0000 \u0001"}"#));
+    }
+
+    #[test]
+    fn the_refusal_names_the_place_of_the_nul() {
+        let refused =
+            refuse_unstorable(br#"{"memories": [{"content": "ok"}, {"tags": ["\u0000"]}]}"#);
+        match refused {
+            Err(ApiError::Validation(problems)) => {
+                assert_eq!(problems[0].loc, ["body", "memories", "1", "tags", "0"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(refuse_unstorable(br#"{"content": "a\\u0000"}"#).is_ok());
+        assert!(
+            refuse_unstorable(b"{not json").is_ok(),
+            "left to the deserializer"
+        );
+        match refuse_unstorable_query("limit=5&title=a%00b") {
+            Err(ApiError::Validation(problems)) => assert_eq!(problems[0].loc, ["query", "title"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            refuse_unstorable_query("title=a%2500b").is_ok(),
+            "an encoded percent sign"
+        );
     }
 }

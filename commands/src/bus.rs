@@ -10,6 +10,7 @@ use cqrs_es::persist::{
     EventStoreAggregateContext, PersistedEventRepository, PersistedEventStore, SerializedEvent,
 };
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
+use omi_domain::storable::{is_storable, unstorable_at, NUL_REFUSED};
 use omi_store::{Database, LogPosition};
 
 use crate::aggregate_cache::AggregateCache;
@@ -39,6 +40,11 @@ pub enum CommandError<E: std::error::Error> {
     /// Other writers kept appending to the same stream; the caller may try again.
     #[error("the resource was changed by another request at the same time; try again")]
     Conflict,
+    /// The events would hold text the log cannot store (a NUL character, which PostgreSQL refuses); nothing
+    /// was appended. The doors check their input before it gets here: this is the backstop for one that
+    /// does not, so that no such event is ever appended, on either engine.
+    #[error("{0}")]
+    Unstorable(String),
     /// The store failed.
     #[error("event store error: {0}")]
     Store(String),
@@ -101,6 +107,9 @@ impl CommandBus {
         A: Aggregate<Services = ()> + 'static,
         A::Command: Clone,
     {
+        if !is_storable(aggregate_id) {
+            return Err(CommandError::Unstorable(format!("the id {NUL_REFUSED}")));
+        }
         let store = PersistedEventStore::<EventLog, A>::new_event_store(self.log.clone());
         let metadata = metadata.to_map();
         for attempt in 0..=CONFLICT_RETRIES {
@@ -144,13 +153,23 @@ impl CommandBus {
                 .map(SerializedEvent::try_from)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| CommandError::Store(e.to_string()))?;
+            if let Some(refusal) = unstorable(&serialized) {
+                tracing::warn!(
+                    aggregate = A::TYPE,
+                    aggregate_id,
+                    %refusal,
+                    "refused to append an event the log cannot store"
+                );
+                // The aggregate has had the refused events applied: it is not kept, so that the next command
+                // on the stream folds it from the log again.
+                drop(context);
+                return Err(CommandError::Unstorable(refusal));
+            }
             match self.log.append::<A>(serialized).await {
                 Ok(position) => {
                     let started_stream = context.current_sequence == 0;
+                    // The sink applied each event to the aggregate as `handle` wrote it: it is up to date.
                     let events: Vec<A::Event> = envelopes.into_iter().map(|e| e.payload).collect();
-                    for event in &events {
-                        context.aggregate.apply(event.clone());
-                    }
                     context.current_sequence += events.len();
                     self.keep(context);
                     return Ok(Appended {
@@ -223,10 +242,164 @@ impl CommandBus {
     }
 }
 
+/// What in `events` cannot be stored (`payload.content must not contain …`), if anything does.
+fn unstorable(events: &[SerializedEvent]) -> Option<String> {
+    events.iter().find_map(|event| {
+        let (part, path) = [("payload", &event.payload), ("metadata", &event.metadata)]
+            .into_iter()
+            .find_map(|(part, value)| unstorable_at(value).map(|path| (part, path)))?;
+        let place = if path.is_empty() {
+            part.to_string()
+        } else {
+            format!("{part}.{path}")
+        };
+        Some(format!("{place} {NUL_REFUSED}"))
+    })
+}
+
 fn store_error<E: std::error::Error>(error: AggregateError<E>) -> CommandError<E> {
     match error {
         AggregateError::UserError(e) => CommandError::Domain(e),
         AggregateError::AggregateConflict => CommandError::Conflict,
         other => CommandError::Store(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use omi_domain::action_item::{ActionItem, ActionItemCommand};
+    use omi_domain::{DomainError, Timestamp};
+
+    use super::*;
+    use crate::Actor;
+
+    fn create(uid: &str, description: &str) -> ActionItemCommand {
+        ActionItemCommand::CreateActionItem {
+            uid: uid.into(),
+            description: description.into(),
+            completed: false,
+            due_at: None,
+            conversation_id: None,
+            at: Timestamp::default(),
+        }
+    }
+
+    fn delete(uid: &str) -> ActionItemCommand {
+        ActionItemCommand::DeleteActionItem {
+            uid: uid.into(),
+            at: Timestamp::default(),
+        }
+    }
+
+    /// A fresh SQLite database in a directory of its own.
+    async fn database() -> (Database, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("omi-bus-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        (Database::open(None, &dir, 2).await.unwrap(), dir)
+    }
+
+    /// An aggregate whose state shows how often each event was applied to it.
+    #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+    struct Counter {
+        count: u32,
+    }
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    enum CounterEvent {
+        Counted,
+    }
+
+    impl cqrs_es::DomainEvent for CounterEvent {
+        fn event_type(&self) -> String {
+            "Counted".into()
+        }
+
+        fn event_version(&self) -> String {
+            "1.0".into()
+        }
+    }
+
+    impl Aggregate for Counter {
+        const TYPE: &'static str = "Counter";
+        /// Counts once, if the count so far is the one given.
+        type Command = u32;
+        type Event = CounterEvent;
+        type Error = DomainError;
+        type Services = ();
+
+        async fn handle(
+            &mut self,
+            expected: u32,
+            _services: &(),
+            sink: &EventSink<Self>,
+        ) -> Result<(), DomainError> {
+            if self.count != expected {
+                return Err(DomainError::Invalid(format!("the count is {}", self.count)));
+            }
+            sink.write(CounterEvent::Counted, self).await;
+            Ok(())
+        }
+
+        fn apply(&mut self, _event: CounterEvent) {
+            self.count += 1;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_kept_aggregate_has_each_appended_event_applied_once() {
+        let (database, dir) = database().await;
+        let bus = CommandBus::new(database);
+        let user = Metadata::new("u1", Actor::User, "request");
+        for expected in 0..3 {
+            let counted = bus.execute::<Counter>("counter-1", expected, &user).await;
+            assert!(counted.is_ok(), "count {expected}: {counted:?}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[tokio::test]
+    async fn events_holding_a_nul_character_are_refused_and_never_appended() {
+        let (database, dir) = database().await;
+        let bus = CommandBus::new(database);
+        let user = Metadata::new("u1", Actor::User, "request");
+
+        let in_payload = bus
+            .create::<ActionItem>("item-1", create("u1", "call\0home"), &user)
+            .await;
+        assert!(
+            matches!(&in_payload, Err(CommandError::Unstorable(m)) if m.starts_with("payload.") && m.contains(".description ")),
+            "{in_payload:?}"
+        );
+        let poisoned_user = Metadata::new("u\0", Actor::User, "request");
+        let in_metadata = bus
+            .create::<ActionItem>("item-2", create("u1", "call home"), &poisoned_user)
+            .await;
+        assert!(
+            matches!(&in_metadata, Err(CommandError::Unstorable(m)) if m.starts_with("metadata.")),
+            "{in_metadata:?}"
+        );
+        let in_id = bus
+            .create::<ActionItem>("item-\0", create("u1", "call home"), &user)
+            .await;
+        assert!(
+            matches!(in_id, Err(CommandError::Unstorable(_))),
+            "{in_id:?}"
+        );
+
+        // Nothing was appended: the refused streams do not exist, and the bus goes on appending.
+        for id in ["item-1", "item-2"] {
+            let missing = bus.execute::<ActionItem>(id, delete("u1"), &user).await;
+            assert!(
+                matches!(missing, Err(CommandError::Domain(DomainError::NotFound(_)))),
+                "{id}: {missing:?}"
+            );
+        }
+        let fine = bus
+            .create::<ActionItem>("item-4", create("u1", "call home"), &user)
+            .await
+            .unwrap();
+        assert_eq!(fine.events.len(), 1);
+        assert!(fine.position.is_some());
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

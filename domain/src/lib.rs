@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod error;
 pub mod memory;
 pub mod patch;
+pub mod storable;
 pub mod timestamp;
 
 pub use error::DomainError;

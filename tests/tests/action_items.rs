@@ -104,11 +104,44 @@ both_stores!(lists_filter_page_and_report_has_more, |server| async move {
             .await;
         ids.push(created["id"].as_str().unwrap().to_string());
     }
+    // An item may be linked to a conversation of the user's. This one holds a fact and no commitment: once its
+    // memory is there, processing is done with it and added no item of its own.
+    let conversation = server
+        .post(
+            "/v1/conversations/from-segments",
+            &token,
+            json!({"transcript_segments": [
+                {"text": "I love hiking in the mountains.", "speaker": "SPEAKER_00", "is_user": true,
+                 "start": 0.0, "end": 2.0},
+            ]}),
+        )
+        .await;
+    conversation.assert_status(200);
+    let conversation = conversation["id"].as_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let memories = server.get("/v1/memories", &token).await;
+        let synced = memories
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["conversation_id"] == conversation.as_str());
+        if synced {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no memory was extracted: {}",
+            memories.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     server
         .post(
             "/v1/action-items",
             &token,
-            json!({"description": "from a chat", "conversation_id": "conv-1"}),
+            json!({"description": "from a chat", "conversation_id": conversation}),
         )
         .await
         .assert_status(200);
@@ -150,7 +183,10 @@ both_stores!(lists_filter_page_and_report_has_more, |server| async move {
     assert_eq!(completed["action_items"].as_array().unwrap().len(), 1);
 
     let of_conversation = server
-        .get("/v1/action-items?conversation_id=conv-1", &token)
+        .get(
+            &format!("/v1/action-items?conversation_id={conversation}"),
+            &token,
+        )
         .await;
     assert_eq!(of_conversation["action_items"].as_array().unwrap().len(), 1);
 

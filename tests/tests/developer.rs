@@ -231,12 +231,12 @@ both_stores!(
             );
         }
 
-        // Another user cannot revoke it (204 all the same); its owner can, effective on the next request.
+        // Another user cannot revoke it (404: not theirs); its owner can, effective on the next request.
         let mallory = server.token("mallory").await;
         server
             .delete(&format!("/v1/dev/keys/{id}"), &mallory)
             .await
-            .assert_status(204);
+            .assert_status(404);
         server
             .get("/v1/dev/user/memories", &key)
             .await
@@ -248,10 +248,11 @@ both_stores!(
         let refused = server.get("/v1/dev/user/memories", &key).await;
         refused.assert_status(401);
         assert!(refused["detail"].is_string(), "{}", refused.text);
+        // Revoked, it is gone: revoking it again finds nothing.
         server
             .delete(&format!("/v1/dev/keys/{id}"), &token)
             .await
-            .assert_status(204);
+            .assert_status(404);
         let keys = server.get("/v1/dev/keys", &token).await;
         assert_eq!(list(&keys).len(), 1);
         server

@@ -139,24 +139,63 @@ both_stores!(another_users_memory_is_not_found, |server| async move {
 });
 
 both_stores!(
-    creating_the_same_content_twice_is_one_memory,
+    a_new_memory_is_never_answered_with_another_one,
     |server| async move {
         let token = server.token("alice").await;
-        let first = server
-            .post("/v1/memories", &token, json!({"content": "Likes tea"}))
+        for create in ["/v1/memories", "/v3/memories"] {
+            let first = server.post(create, &token, json!({"content": "A"})).await;
+            first.assert_status(200);
+            let first_id = first["id"].as_str().unwrap().to_string();
+            server
+                .put(
+                    &format!("/v1/memories/{first_id}"),
+                    &token,
+                    json!({"content": "B"}),
+                )
+                .await
+                .assert_status(200);
+            let second = server.post(create, &token, json!({"content": "A"})).await;
+            second.assert_status(200);
+            assert_ne!(
+                second["id"],
+                first_id.as_str(),
+                "{create}: answered with the edited memory"
+            );
+            assert_eq!(second["content"], "A");
+            let edited = server
+                .get(&format!("/v1/memories/{first_id}"), &token)
+                .await;
+            assert_eq!(edited["content"], "B");
+            let listed = server.get("/v1/memories?limit=5000", &token).await;
+            let contents: Vec<&str> = listed
+                .json
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["content"].as_str().unwrap())
+                .collect();
+            assert!(
+                contents.contains(&"A") && contents.contains(&"B"),
+                "{contents:?}"
+            );
+            server
+                .delete(&format!("/v1/memories/{first_id}"), &token)
+                .await
+                .assert_status(200);
+            let second_id = second["id"].as_str().unwrap();
+            server
+                .delete(&format!("/v1/memories/{second_id}"), &token)
+                .await
+                .assert_status(200);
+        }
+        // Writing the same content twice makes two memories, as two requests asked for.
+        let one = server
+            .post("/v1/memories", &token, json!({"content": "Same"}))
             .await;
-        let second = server
-            .post("/v1/memories", &token, json!({"content": "  Likes tea  "}))
+        let two = server
+            .post("/v1/memories", &token, json!({"content": "Same"}))
             .await;
-        second.assert_status(200);
-        assert_eq!(first["id"], second["id"]);
-        let history = server
-            .get(
-                &format!("/v1/memories/{}/history", first["id"].as_str().unwrap()),
-                &token,
-            )
-            .await;
-        assert_eq!(history["versions"].as_array().unwrap().len(), 1);
+        assert_ne!(one["id"], two["id"]);
     }
 );
 

@@ -1,7 +1,9 @@
 //! The JSON messages of `/v4/listen` (spec §4.3, §4.4).
 
 use omi_domain::conversation::{speaker_id_of, speaker_label};
-use serde::Deserialize;
+use omi_domain::storable::{is_storable, NUL_REFUSED};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 /// `service_status` with one of the start-up stages.
@@ -32,17 +34,46 @@ pub fn memory_created(conversation: Value) -> Value {
     json!({"type": "memory_created", "memory": conversation, "messages": []})
 }
 
+// The text of a client message is checked as it is read: a message holding text the event log cannot store (a
+// NUL character) does not parse, so it is ignored like any other malformed message and nothing of it is kept.
+
+fn storable<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if is_storable(&text) {
+        Ok(text)
+    } else {
+        Err(D::Error::custom(NUL_REFUSED))
+    }
+}
+
+fn storable_option<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    match Option::<String>::deserialize(deserializer)? {
+        Some(text) if !is_storable(&text) => Err(D::Error::custom(NUL_REFUSED)),
+        other => Ok(other),
+    }
+}
+
+fn storable_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    if texts.iter().all(|text| is_storable(text)) {
+        Ok(texts)
+    } else {
+        Err(D::Error::custom(NUL_REFUSED))
+    }
+}
+
 /// A segment as a client suggests it (custom STT).
 #[derive(Debug, Deserialize)]
 pub struct SuggestedSegment {
+    #[serde(deserialize_with = "storable")]
     pub text: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "storable_option")]
     pub speaker: Option<String>,
     #[serde(default)]
     pub speaker_id: Option<u32>,
     #[serde(default)]
     pub is_user: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "storable_option")]
     pub person_id: Option<String>,
     pub start: f64,
     pub end: f64,
@@ -70,16 +101,50 @@ impl SuggestedSegment {
 pub enum ClientMessage {
     SuggestedTranscript {
         segments: Vec<SuggestedSegment>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "storable_option")]
         stt_provider: Option<String>,
     },
     SpeakerAssigned {
         speaker_id: u32,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "storable_option")]
         person_id: Option<String>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "storable_list")]
         segment_ids: Vec<String>,
     },
     ImageChunk {},
     SkipQuestion {},
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_with_text_the_log_cannot_store_does_not_parse() {
+        let good = r#"{"type": "suggested_transcript", "stt_provider": "on-device",
+            "segments": [{"text": "hello", "speaker": "SPEAKER_00", "person_id": "p", "start": 0, "end": 1}]}"#;
+        assert!(serde_json::from_str::<ClientMessage>(good).is_ok());
+        for poisoned in [
+            good.replace("hello", "hel\\u0000lo"),
+            good.replace("SPEAKER_00", "SPEAKER\\u0000"),
+            good.replace(r#""p""#, r#""\u0000""#),
+            good.replace("on-device", "on\\u0000device"),
+        ] {
+            assert!(
+                serde_json::from_str::<ClientMessage>(&poisoned).is_err(),
+                "{poisoned}"
+            );
+        }
+        let assigned = r#"{"type": "speaker_assigned", "speaker_id": 1, "person_id": "p", "segment_ids": ["s1"]}"#;
+        assert!(serde_json::from_str::<ClientMessage>(assigned).is_ok());
+        for poisoned in [
+            assigned.replace("s1", "s\\u0000"),
+            assigned.replace(r#""p""#, r#""\u0000""#),
+        ] {
+            assert!(
+                serde_json::from_str::<ClientMessage>(&poisoned).is_err(),
+                "{poisoned}"
+            );
+        }
+    }
 }

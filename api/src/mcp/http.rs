@@ -14,7 +14,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,6 +28,7 @@ use super::protocol::{self, PROTOCOL_VERSION, SERVER_NAME};
 use super::sessions::{Access, Sessions};
 use super::tools;
 use crate::error::ApiError;
+use crate::extract::Params;
 use crate::key_auth::KeyHolder;
 use crate::state::AppState;
 
@@ -284,7 +285,7 @@ async fn post_legacy(
     State(state): State<AppState>,
     Extension(sessions): Extension<Sessions>,
     key: KeyHolder,
-    Query(query): Query<LegacySession>,
+    Params(query): Params<LegacySession>,
     body: Bytes,
 ) -> Response {
     let Some(session) = query.session_id.or(query.session_id_camel) else {

@@ -1,6 +1,6 @@
 //! The MCP REST data API (spec §7.5): `/v1/mcp/memories` and `/v1/mcp/conversations`, for MCP keys.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use omi_domain::memory::{Memory, MemoryCommand};
@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::data;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, Params, QueryPairs};
+use crate::extract::{Body, Params, Path, QueryPairs};
 use crate::key_auth::KeyHolder;
 use crate::routes::memories::{self as memory_routes, MemoryInput, MemoryUpdate};
 use crate::state::AppState;

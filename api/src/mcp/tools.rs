@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use omi_domain::action_item::{ActionItem, ActionItemCommand};
 use omi_domain::memory::{Memory, MemoryCommand};
+use omi_domain::storable::{unstorable_at, NUL_REFUSED};
 use omi_domain::Patch;
 use omi_projections::action_items::{self, ActionItemFilter};
 use omi_projections::memories::{self, MemoryView};
@@ -257,9 +258,8 @@ fn describe(problems: &[Problem]) -> String {
         .join("; ")
 }
 
-fn arguments<T: DeserializeOwned>(arguments: Option<JsonObject>) -> Result<T, ErrorData> {
-    let value = Value::Object(arguments.unwrap_or_default());
-    serde_path_to_error::deserialize(value).map_err(|error| {
+fn arguments<T: DeserializeOwned>(arguments: &Value) -> Result<T, ErrorData> {
+    serde_path_to_error::deserialize(arguments).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
         let message = if path == "." {
@@ -303,6 +303,19 @@ pub async fn call(
     name: &str,
     args: Option<JsonObject>,
 ) -> Result<CallToolResult, ErrorData> {
+    let args = &Value::Object(args.unwrap_or_default());
+    // Checked for every tool, read or write alike: no argument that the log cannot store goes any further.
+    if let Some(path) = unstorable_at(args) {
+        let place = if path.is_empty() {
+            "a field name"
+        } else {
+            &path
+        };
+        return Err(ErrorData::invalid_params(
+            format!("Invalid arguments: {place}: {NUL_REFUSED}"),
+            None,
+        ));
+    }
     let value = match name {
         "get_memories" => get_memories(state, key, arguments(args)?).await?,
         "create_memory" => create_memory(state, key, arguments(args)?).await?,

@@ -1,6 +1,6 @@
 //! Action items, the standalone task list (spec §2.3, §6.2).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
@@ -9,12 +9,13 @@ use omi_commands::Metadata;
 use omi_domain::action_item::{ActionItem, ActionItemCommand};
 use omi_domain::Patch;
 use omi_projections::action_items::{self, ActionItemFilter, ActionItemView};
+use omi_projections::conversations;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, CurrentUser, Params};
+use crate::extract::{Body, CurrentUser, Params, Path};
 use crate::state::AppState;
 use crate::time_input::{now, InputTime};
 
@@ -70,6 +71,40 @@ impl ActionItemInput {
         };
         Some((Uuid::new_v4().to_string(), command))
     }
+}
+
+/// The problems of inputs that point at a conversation the user does not have (another user's, a deleted or
+/// merged one, or an id that names none), each at `{loc}.conversation_id` of its `(loc, input)`. An action item
+/// may only be linked to a conversation of its own user.
+pub(crate) async fn check_conversations(
+    state: &AppState,
+    uid: &str,
+    inputs: &[(String, &ActionItemInput)],
+) -> ApiResult<Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut known: Vec<(&str, bool)> = Vec::new();
+    for (loc, input) in inputs {
+        let Some(id) = input.conversation_id.as_deref().filter(|id| !id.is_empty()) else {
+            continue;
+        };
+        let exists = match known.iter().find(|(seen, _)| *seen == id) {
+            Some(&(_, exists)) => exists,
+            None => {
+                let exists = conversations::processing_state(&state.database, uid, id)
+                    .await?
+                    .is_some();
+                known.push((id, exists));
+                exists
+            }
+        };
+        if !exists {
+            problems.push(Problem::new(
+                &format!("{loc}.conversation_id"),
+                "Conversation not found",
+            ));
+        }
+    }
+    Ok(problems)
 }
 
 /// The user's action item, or 404.
@@ -159,7 +194,10 @@ async fn create(
     user: CurrentUser,
     Body(input): Body<ActionItemInput>,
 ) -> ApiResult<Json<ActionItemView>> {
-    let mut problems = Vec::new();
+    let mut problems = check_conversations(&state, &user.uid, &[("body".into(), &input)]).await?;
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
     let Some((id, command)) = input.into_command(&user.uid, "body", &mut problems) else {
         return Err(ApiError::Validation(problems));
     };
@@ -180,7 +218,15 @@ async fn create_batch(
             format!("at most {MAX_BATCH} action items per batch"),
         ));
     }
-    let mut problems = Vec::new();
+    let located: Vec<(String, &ActionItemInput)> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| (format!("body.{i}"), input))
+        .collect();
+    let mut problems = check_conversations(&state, &user.uid, &located).await?;
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
     let commands: Vec<_> = inputs
         .into_iter()
         .enumerate()

@@ -8,7 +8,7 @@ mod edits;
 pub mod imports;
 pub(crate) mod lifecycle;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, CurrentUser, Params, QueryPairs};
+use crate::extract::{Body, CurrentUser, Params, Path, QueryPairs};
 use crate::state::AppState;
 use crate::time_input::{now, InputTime};
 

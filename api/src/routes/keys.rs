@@ -1,7 +1,7 @@
 //! Key management (user auth): developer keys under `/v1/dev/keys` and MCP keys under `/v1/mcp/keys`
 //! (spec §1.3, §7.4, §7.5). The raw key is in the creation answer only.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, CurrentUser};
+use crate::extract::{Body, CurrentUser, Path};
 use crate::key_material;
 use crate::state::AppState;
 use crate::time_input::now;
@@ -21,9 +21,9 @@ use crate::time_input::now;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/dev/keys", get(list_developer).post(create_developer))
-        .route("/v1/dev/keys/{key_id}", delete(revoke))
+        .route("/v1/dev/keys/{key_id}", delete(revoke_developer))
         .route("/v1/mcp/keys", get(list_mcp).post(create_mcp))
-        .route("/v1/mcp/keys/{key_id}", delete(revoke))
+        .route("/v1/mcp/keys/{key_id}", delete(revoke_mcp))
 }
 
 #[derive(Deserialize)]
@@ -128,21 +128,41 @@ async fn create(
     Ok(Json(answer))
 }
 
-/// Revokes a key; answers 204 whether or not it existed (spec: no error when not found or not owned).
+async fn revoke_developer(
+    state: State<AppState>,
+    user: CurrentUser,
+    key_id: Path<String>,
+) -> ApiResult<StatusCode> {
+    revoke(state, user, key_id, KeyFamily::Developer).await
+}
+
+async fn revoke_mcp(
+    state: State<AppState>,
+    user: CurrentUser,
+    key_id: Path<String>,
+) -> ApiResult<StatusCode> {
+    revoke(state, user, key_id, KeyFamily::Mcp).await
+}
+
+/// Revokes one of the user's live keys of the family: 204. Anything else is 404 as everywhere in the API: a
+/// key of another user or of the other family, an id that names no key, and a key revoked already (it is gone
+/// from the list, so a second revocation finds nothing).
 async fn revoke(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(key_id): Path<String>,
+    family: KeyFamily,
 ) -> ApiResult<StatusCode> {
+    let live = api_keys::list(&state.database, &user.uid, family).await?;
+    if !live.iter().any(|key| key.id == key_id) {
+        return Err(ApiError::NotFound("API key not found".into()));
+    }
     let command = ApiKeyCommand::RevokeApiKey {
         uid: user.uid.clone(),
         at: now(),
     };
-    match state
+    state
         .execute::<ApiKey>(&key_id, command, &user.metadata())
-        .await
-    {
-        Ok(_) | Err(ApiError::NotFound(_)) => Ok(StatusCode::NO_CONTENT),
-        Err(other) => Err(other),
-    }
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,18 +1,19 @@
 //! Memories: the mission's `/v1/memories` and the app's `/v3/memories` family (spec §2.5, §6.3), plus the
 //! history of a memory.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use omi_commands::Metadata;
-use omi_domain::memory::{memory_id, Memory, MemoryCategory, MemoryCommand, Visibility};
+use omi_domain::memory::{Memory, MemoryCategory, MemoryCommand, Visibility};
 use omi_projections::memories::{self, MemoryView};
 use omi_projections::memory_history::{self, MemoryHistory};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, CurrentUser, Params, QueryPairs};
+use crate::extract::{Body, CurrentUser, Params, Path, QueryPairs};
 use crate::state::AppState;
 use crate::time_input::now;
 
@@ -99,13 +100,14 @@ fn clean_tags(tags: Vec<String>) -> Vec<String> {
         .collect()
 }
 
-/// The command that creates `memory` for the user, and the memory's id.
+/// The command that creates `memory` for the user, and the memory's id: a new one every time, so that a memory
+/// written with the content of another (even one since edited) is a memory of its own.
 pub fn create_command(
     uid: &str,
     memory: NewMemory,
     manually_added: bool,
 ) -> (String, MemoryCommand) {
-    let id = memory_id(uid, &memory.content).to_string();
+    let id = Uuid::new_v4().to_string();
     let command = MemoryCommand::CreateMemory {
         uid: uid.to_string(),
         content: memory.content,

@@ -68,7 +68,8 @@ impl Aggregate for Memory {
             } => {
                 let content = non_blank(&content)?;
                 if self.current.is_some() {
-                    // The id is derived from (uid, content): the same memory exists already.
+                    // A create on a stream that exists changes nothing: a reaction that handles its event
+                    // again (its ids derived from what it handles) finds its memory there already.
                     return Ok(());
                 }
                 vec![MemoryEvent::MemoryCreated {

@@ -119,8 +119,9 @@ impl Visibility {
 
 const MEMORY_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6f6d_695f_6d65_6d6f_7279_5f69_645f_7631);
 
-/// The deterministic id of a memory: the same user writing the same content gets the same id, so a retried
-/// create is idempotent, and two users never share an id.
+/// The deterministic id of a memory extracted from a conversation: the same user and content give the same
+/// id, so a reaction that handles its event again does not create the memory twice, and two users never share
+/// an id. A memory a client creates gets a fresh id instead: a create is never answered with another memory.
 pub fn memory_id(uid: &str, content: &str) -> Uuid {
     let seed = format!("{uid}\u{1f}{}", content.trim());
     Uuid::new_v5(&MEMORY_ID_NAMESPACE, seed.as_bytes())

@@ -2,7 +2,7 @@
 //! embedded action items are mirrored onto the user's standalone action items of the same conversation with
 //! the same description (spec §2.3).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use omi_domain::action_item::{ActionItem, ActionItemCommand};
 use omi_domain::conversation::{Conversation, ConversationCommand, ConversationEvent};
@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::{ok, read, required_text, run};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, CurrentUser, Params};
+use crate::extract::{Body, CurrentUser, Params, Path};
 use crate::state::AppState;
 use crate::time_input::now;
 

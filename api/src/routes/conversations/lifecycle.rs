@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use omi_domain::capture::{Capture, CaptureCommand};
@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::imports::segment_id;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, CurrentUser, Params};
+use crate::extract::{Body, CurrentUser, Params, Path};
 use crate::state::AppState;
 use crate::time_input::now;
 

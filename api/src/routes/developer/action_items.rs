@@ -2,7 +2,7 @@
 //! items (spec §7.4), through the commands and read model of the app's action-item routes. Items created here
 //! belong to no conversation.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use omi_domain::action_item::{ActionItem, ActionItemCommand};
@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::{check_length, check_page, success};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, Params};
+use crate::extract::{Body, Params, Path};
 use crate::key_auth::KeyHolder;
 use crate::routes::action_items::{self as app, ActionItemInput};
 use crate::state::AppState;

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use omi_domain::api_key::Scope;
@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use super::{check_length, check_page, success};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, Params};
+use crate::extract::{Body, Params, Path};
 use crate::key_auth::KeyHolder;
 use crate::routes::conversations::imports::{Import, SegmentsImportInput, TextImportInput};
 use crate::routes::conversations::lifecycle::wait_for_processing;

@@ -5,7 +5,7 @@
 //! fact about the user) when its content speaks in the first person ("I", "my", "we", …) or names "the user",
 //! else `interesting`. Memories created here are manually added (and so reviewed).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use omi_domain::api_key::Scope;
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::{check_length, check_page, success};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, Params};
+use crate::extract::{Body, Params, Path};
 use crate::key_auth::KeyHolder;
 use crate::routes::memories::{self as app, detect_category, MemoryInput, MemoryUpdate, NewMemory};
 use crate::state::AppState;
