@@ -49,12 +49,18 @@ fn event_id(event: &RecordedEvent) -> String {
     format!("{}#{}", event.aggregate_id, event.sequence)
 }
 
-/// A refused command is an outcome (the state moved on), not a failure to retry; anything else is retried.
+/// A refused command is an outcome (the state moved on, or its events cannot be stored), not a failure to retry;
+/// anything else is retried.
 fn settle<E>(result: Result<E, CommandError<DomainError>>) -> Result<Option<E>, ReactionError> {
     match result {
         Ok(value) => Ok(Some(value)),
         Err(CommandError::Domain(error)) => {
             tracing::info!(%error, "reaction command refused; the state moved on");
+            Ok(None)
+        }
+        // Retrying would refuse it again forever and hold the reaction back for every user.
+        Err(CommandError::Unstorable(reason)) => {
+            tracing::error!(%reason, "reaction command refused: its events cannot be stored");
             Ok(None)
         }
         Err(other) => Err(ReactionError(other.to_string())),

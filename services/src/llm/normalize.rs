@@ -29,6 +29,7 @@ pub const MAX_EVENT_MINUTES: u32 = 180;
 /// - memories: trimmed, empty and duplicate ones dropped, category `interesting` (or `learnings`)
 ///   else `system`, at most 4.
 pub fn normalize(analysis: Analysis, input: &ConversationInput) -> Analysis {
+    let analysis = storable(analysis);
     let mut title = clean_title(&analysis.title);
     let overview = analysis.overview.trim().to_string();
     if (analysis.discarded || title.is_empty()) && must_keep(input) {
@@ -67,6 +68,36 @@ pub fn normalize(analysis: Analysis, input: &ConversationInput) -> Analysis {
         events: clean_events(analysis.events, input),
         memories: clean_memories(analysis.memories),
     }
+}
+
+/// The analysis without NUL characters: a model's output is untrusted text, and the event log refuses NUL
+/// (PostgreSQL cannot store it), which would leave the conversation unprocessed.
+fn storable(mut analysis: Analysis) -> Analysis {
+    fn strip(text: &mut String) {
+        if text.contains('\0') {
+            text.retain(|c| c != '\0');
+        }
+    }
+    for text in [
+        &mut analysis.title,
+        &mut analysis.overview,
+        &mut analysis.emoji,
+        &mut analysis.category,
+    ] {
+        strip(text);
+    }
+    for item in &mut analysis.action_items {
+        strip(&mut item.description);
+    }
+    for event in &mut analysis.events {
+        strip(&mut event.title);
+        strip(&mut event.description);
+    }
+    for memory in &mut analysis.memories {
+        strip(&mut memory.content);
+        strip(&mut memory.category);
+    }
+    analysis
 }
 
 /// Forced (explicit finalize, reprocess) or longer than 100 words: never discarded while there is
@@ -218,6 +249,26 @@ mod tests {
         assert_eq!(a.overview, "An overview.");
         assert_eq!(a.category, "business");
         assert_eq!(a.emoji, "🚀");
+    }
+
+    #[test]
+    fn a_model_never_gets_a_nul_into_the_result() {
+        let mut a = analysis("Launch\0 plan");
+        a.overview = "An\0 overview.".into();
+        a.action_items.push(ExtractedActionItem {
+            description: "Send\0 the deck".into(),
+            due_at: None,
+        });
+        a.memories.push(ExtractedMemory {
+            content: "Likes\0 tea".into(),
+            category: "interesting\0".into(),
+        });
+        let a = normalize(a, &input());
+        assert_eq!(a.title, "Launch Plan");
+        assert_eq!(a.overview, "An overview.");
+        assert_eq!(a.action_items[0].description, "Send the deck");
+        assert_eq!(a.memories[0].content, "Likes tea");
+        assert_eq!(a.memories[0].category, "interesting");
     }
 
     #[test]
