@@ -44,7 +44,20 @@ use Auth::{DeveloperKey, McpKey, Public, User};
 
 /// The operations.
 pub const OPERATIONS: &[Operation] = &[
-    op("get", "/health", "server", "Liveness check", Public),
+    op(
+        "get",
+        "/health",
+        "server",
+        "Liveness, and each read model's lag and parked events",
+        Public,
+    ),
+    op(
+        "get",
+        "/metrics",
+        "server",
+        "Metrics in the Prometheus text format",
+        Public,
+    ),
     op("get", "/openapi.json", "server", "This document", Public),
     op(
         "get",
