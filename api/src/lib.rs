@@ -15,6 +15,7 @@ pub mod rate_limit;
 pub mod reactions;
 pub mod request_id;
 pub mod routes;
+pub mod serve;
 pub mod server;
 pub mod state;
 pub mod time_input;

@@ -14,6 +14,7 @@ use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::listen::LiveConversations;
+use crate::serve::Connections;
 
 /// Shared by all handlers; cheap to clone.
 #[derive(Clone)]
@@ -27,6 +28,8 @@ pub struct AppState {
     pub stt: Option<Arc<dyn SpeechToText>>,
     /// The conversations this process's listen sessions write into.
     pub live: LiveConversations,
+    /// The open HTTP connections and WebSocket sessions (counts for metrics), and the shutdown signal.
+    pub connections: Connections,
 }
 
 impl AppState {

@@ -51,7 +51,10 @@ async fn listen(
         .map(|v| v.to_str().unwrap_or_default());
     let auth = state.auth.authenticate(authorization).await;
     let params = ListenParams::parse(&pairs, state.config.min_conversation_timeout);
+    // Counted from here: between the answer and the session's start the connection is no longer an HTTP one.
+    let open = state.connections.websocket_opened();
     upgrade.read_buffer_size(READ_BUFFER_BYTES).on_upgrade(move |mut socket| async move {
+        let _open = open;
         match (auth, params) {
             (Err(error), _) => session::close(&mut socket, error.ws_close_code(), &error.to_string()).await,
             (Ok(_), Err(reason)) => session::close(&mut socket, session::POLICY, &reason).await,

@@ -31,6 +31,9 @@ use crate::state::AppState;
 const MERGE_AFTER_READS: u32 = 64;
 /// How often the server sends the text frame `ping`.
 const PING_EVERY: Duration = Duration::from_secs(10);
+/// How long sending one message may take before the client counts as gone (it stopped reading, and the
+/// connection's send buffer is full).
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a leaving session waits for the speech-to-text engine to hand over what it still holds.
 const STT_DRAIN: Duration = Duration::from_secs(15);
 /// How long the session waits for a conversation it handed to processing.
@@ -111,6 +114,10 @@ impl Session {
         tokio::pin!(deadline);
         // Frames read since the oldest waiting segment arrived.
         let mut reads_while_pending = 0u32;
+        let shutdown = self.state.connections.shutting_down();
+        tokio::pin!(shutdown);
+        // Whether the server is shutting down (the client is told, once what it sent is stored).
+        let mut going_away = false;
         loop {
             let waiting = !self.pending.is_empty();
             let overdue = waiting && reads_while_pending >= MERGE_AFTER_READS;
@@ -153,7 +160,7 @@ impl Session {
                     }
                 }
                 _ = ping.tick() => {
-                    if socket.send(Message::Text("ping".into())).await.is_err() {
+                    if send(&mut socket, Message::Text("ping".into())).await.is_err() {
                         break;
                     }
                 }
@@ -170,10 +177,14 @@ impl Session {
                         return close(&mut socket, GOING_AWAY, "no input for too long").await;
                     }
                 }
+                _ = &mut shutdown => {
+                    going_away = true;
+                    break;
+                }
             }
         }
-        // The client left: what the engine still holds is drained and stored; the conversation stays in progress
-        // until the next session or the sweep finishes it.
+        // The client left (or the server is going): what the engine still holds is drained and stored; the
+        // conversation stays in progress until the next session or the sweep finishes it.
         if let Some(stt) = self.stt.take() {
             let mut remaining = stt.finish();
             while let Ok(Some(segment)) = tokio::time::timeout(STT_DRAIN, remaining.recv()).await {
@@ -181,6 +192,9 @@ impl Session {
             }
         }
         let _ = self.flush(&mut socket).await;
+        if going_away {
+            close(&mut socket, GOING_AWAY, "the server is shutting down").await;
+        }
     }
 
     async fn start(&mut self, socket: &mut WebSocket) -> Result<(), (u16, String)> {
@@ -571,8 +585,20 @@ fn seconds_between(earlier: DateTime<Utc>, later: DateTime<Utc>) -> f64 {
     later.signed_duration_since(earlier).num_milliseconds() as f64 / 1000.0
 }
 
-async fn send_json(socket: &mut WebSocket, message: &Value) -> Result<(), axum::Error> {
-    socket.send(Message::Text(message.to_string().into())).await
+async fn send_json(socket: &mut WebSocket, message: &Value) -> Result<(), SendFailed> {
+    send(socket, Message::Text(message.to_string().into())).await
+}
+
+/// A message could not be sent: the connection failed, or the client stopped reading.
+#[derive(Debug)]
+pub struct SendFailed;
+
+/// Sends one message, giving up after [`SEND_TIMEOUT`] (a client that does not read cannot hold the session).
+async fn send(socket: &mut WebSocket, message: Message) -> Result<(), SendFailed> {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(SendFailed),
+    }
 }
 
 /// Closes the socket with `code` and `reason`.
@@ -581,7 +607,7 @@ pub async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
         code,
         reason: reason.chars().take(120).collect::<String>().into(),
     };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    let _ = send(socket, Message::Close(Some(frame))).await;
 }
 
 impl Drop for Session {
