@@ -63,7 +63,9 @@ pub struct Session {
     speakers: HashMap<u32, (bool, Option<String>)>,
     stt: Option<SttSession>,
     decoder: Option<Decoder>,
-    processed: (mpsc::Sender<Value>, mpsc::Receiver<Value>),
+    /// Conversations handed to processing report here when done; made with the first one (most sessions of a
+    /// device that stays idle never hand one over).
+    processed: Option<(mpsc::Sender<Value>, mpsc::Receiver<Value>)>,
 }
 
 impl Session {
@@ -83,7 +85,7 @@ impl Session {
             speakers: HashMap::new(),
             stt: None,
             decoder: None,
-            processed: mpsc::channel(16),
+            processed: None,
         }
     }
 
@@ -164,7 +166,7 @@ impl Session {
                         break;
                     }
                 }
-                Some(done) = self.processed.1.recv() => {
+                Some(done) = next_processed(&mut self.processed) => {
                     if send_json(&mut socket, &messages::memory_created(done)).await.is_err() {
                         break;
                     }
@@ -227,21 +229,24 @@ impl Session {
         self.set_current(Some(current));
         self.say(socket, messages::service_status("stt_initiating", None))
             .await?;
-        self.decoder = Some(
-            Decoder::new(
-                self.params.codec,
-                self.params.sample_rate,
-                self.params.channels,
-            )
-            .map_err(|e| (POLICY, e.to_string()))?,
-        );
+        // The parameters are checked here; the decoder is kept only if an engine will take the audio (an Opus
+        // decoder holds tens of KiB, which an idle custom-STT session has no use for).
+        let decoder = Decoder::new(
+            self.params.codec,
+            self.params.sample_rate,
+            self.params.channels,
+        )
+        .map_err(|e| (POLICY, e.to_string()))?;
         let mut status_text = None;
         if !self.params.custom_stt {
             match &self.state.stt {
                 Some(engine) => {
                     let config = SttConfig { sample_rate: self.params.sample_rate, language: self.params.language.clone() };
                     match engine.open(config).await {
-                        Ok(session) => self.stt = Some(session),
+                        Ok(session) => {
+                            self.stt = Some(session);
+                            self.decoder = Some(decoder);
+                        }
                         Err(error) => {
                             tracing::error!(%error, "speech-to-text unavailable");
                             status_text = Some("speech-to-text is unavailable; audio is not transcribed");
@@ -550,12 +555,13 @@ impl Session {
     }
 
     /// Tells the client (`memory_created`) when the conversation it handed over is processed.
-    fn watch_processing(&self, id: String) {
-        let (state, uid, done) = (
-            self.state.clone(),
-            self.uid.clone(),
-            self.processed.0.clone(),
-        );
+    fn watch_processing(&mut self, id: String) {
+        let done = self
+            .processed
+            .get_or_insert_with(|| mpsc::channel(16))
+            .0
+            .clone();
+        let (state, uid) = (self.state.clone(), self.uid.clone());
         tokio::spawn(async move {
             let started = Instant::now();
             while started.elapsed() < PROCESSING_WAIT {
@@ -571,6 +577,15 @@ impl Session {
                 }
             }
         });
+    }
+}
+
+async fn next_processed(
+    processed: &mut Option<(mpsc::Sender<Value>, mpsc::Receiver<Value>)>,
+) -> Option<Value> {
+    match processed {
+        Some((_, receiver)) => receiver.recv().await,
+        None => std::future::pending().await,
     }
 }
 
