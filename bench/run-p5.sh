@@ -13,7 +13,8 @@
 #
 # Settings (environment): P5_COUNTS ("1000 5000"), P5_KINDS ("websocket http"), P5_RUNS (2), P5_RATE (250
 # connections opened per second), P5_SETTLE (5 s of quiet before each reading), P5_BASELINE (an omi-server
-# binary), NO_BUILD (1: use the binaries in target/release).
+# binary), P5_LISTEN_QUERY (custom_stt=enabled: the sessions' /v4/listen parameters, e.g.
+# custom_stt=enabled&codec=opus&sample_rate=16000), NO_BUILD (1: use the binaries in target/release).
 set -euo pipefail
 
 P5_COUNTS=${P5_COUNTS:-1000 5000}
@@ -22,6 +23,7 @@ P5_RUNS=${P5_RUNS:-2}
 P5_RATE=${P5_RATE:-250}
 P5_SETTLE=${P5_SETTLE:-5}
 P5_BASELINE=${P5_BASELINE:-}
+P5_LISTEN_QUERY=${P5_LISTEN_QUERY:-custom_stt=enabled}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SERVER="$ROOT/target/release/omi-server"
@@ -93,7 +95,7 @@ measure() {
   start_server "$bin" "$which-$kind-$count-$run"
   log "P5: $which, $count idle $kind connections (round $run), server pid $SERVER_PID"
   local p5=("$BENCH" p5 --url "$SERVER_URL" --server "$bin" --server-pid "$SERVER_PID" --kind "$kind"
-    --count "$count" --rate "$P5_RATE" --settle "$P5_SETTLE" --label "$label")
+    --count "$count" --rate "$P5_RATE" --settle "$P5_SETTLE" --label "$label" --listen-query "$P5_LISTEN_QUERY")
   result "p5.command" "${p5[*]}"
   OMI_DATA_DIR="$DATA" OMI_AUTH_SECRET="$AUTH_SECRET" "${p5[@]}" >"$WORK/$label.out" 2>"$WORK/$label.err" ||
     log "P5: $label failed: $(tail -n 2 "$WORK/$label.err")"
@@ -109,6 +111,7 @@ report() {
   echo "machine:  $(machine)"
   echo "build:    $(get build.commit), omi-server built $(get build.binary_time)"
   [[ -z "$P5_BASELINE" ]] || echo "baseline: $P5_BASELINE (built $(get build.baseline_time))"
+  echo "sessions: /v4/listen?$P5_LISTEN_QUERY"
   echo "server VmRSS growth / connections (KiB per idle connection), one column per round:"
   for kind in $P5_KINDS; do
     for count in $P5_COUNTS; do

@@ -9,7 +9,7 @@
 //! omi-bench p4  --url URL --server BIN [--steps 100,250,500,1000,1500] [--seconds 30] [--settle 5]
 //!               [--ramp-rate 100] [--server-pid PID] [--pg-pid PID] [--label p4]
 //! omi-bench p5  --url URL --server BIN --server-pid PID --kind websocket|http --count N [--warmup 100]
-//!               [--rate 250] [--settle 5] [--label p5]
+//!               [--rate 250] [--settle 5] [--label p5] [--listen-query custom_stt=enabled]
 //! omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS…]
 //! omi-bench quiet [--max-wait 300]
 //! ```
@@ -39,7 +39,7 @@ const USAGE: &str = "usage:
   [--quiet-wait 300] [--breakdown true]
   omi-bench p3  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--requests 500] [--warmup 50] [--limit 100] [--concurrency 8] [--server-pid PID] [--pg-pid PID] [--label p3]
   omi-bench p4  --url URL --server BIN [--steps 100,250,500,1000,1500] [--seconds 30] [--settle 5] [--ramp-rate 100] [--server-pid PID] [--pg-pid PID] [--label p4]
-  omi-bench p5  --url URL --server BIN --server-pid PID --kind websocket|http --count N [--warmup 100] [--rate 250] [--settle 5] [--label p5]
+  omi-bench p5  --url URL --server BIN --server-pid PID --kind websocket|http --count N [--warmup 100] [--rate 250] [--settle 5] [--label p5] [--listen-query custom_stt=enabled]
   omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS...]
   omi-bench quiet [--max-wait 300]";
 

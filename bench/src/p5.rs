@@ -2,7 +2,8 @@
 //! this machine and reports how much the server's resident memory (`VmRSS` of `/proc/PID/status`) grew, divided by
 //! the number of connections:
 //!
-//! - `websocket`: `/v4/listen?custom_stt=enabled` sessions, each of its own user, each waiting for `ready` and then
+//! - `websocket`: `/v4/listen?custom_stt=enabled` sessions (`--listen-query` gives other parameters, e.g. a
+//!   codec), each of its own user, each waiting for `ready` and then
 //!   sending nothing but a one-byte keepalive frame every 20 s (as devices do, spec §4.3), reading the server's
 //!   `ping`s;
 //! - `http`: keep-alive connections that made one `GET /health` and then wait.
@@ -82,7 +83,15 @@ impl Held {
     }
 
     /// Opens `count` connections at `rate` per second and waits until each is open (or failed).
-    async fn open(&mut self, kind: Kind, count: usize, rate: f64, url: &str, tokens: &[String]) {
+    async fn open(
+        &mut self,
+        kind: Kind,
+        count: usize,
+        rate: f64,
+        url: &str,
+        tokens: &[String],
+        query: &str,
+    ) {
         let gap = Duration::from_secs_f64(1.0 / rate.max(1.0));
         let mut pace = tokio::time::interval(gap);
         for i in 0..count {
@@ -94,10 +103,11 @@ impl Held {
             );
             let stop = self.stop.subscribe();
             let url = url.to_string();
+            let query = query.to_string();
             let token = tokens.get(i).cloned().unwrap_or_default();
             self.tasks.spawn(async move {
                 let result = match kind {
-                    Kind::WebSocket => websocket(&url, &token, &opened, stop).await,
+                    Kind::WebSocket => websocket(&url, &query, &token, &opened, stop).await,
                     Kind::Http => http(&url, &opened, stop).await,
                 };
                 if let Err(error) = result {
@@ -130,14 +140,12 @@ impl Held {
 
 async fn websocket(
     url: &str,
+    query: &str,
     token: &str,
     opened: &AtomicUsize,
     stop: watch::Receiver<bool>,
 ) -> Result<(), String> {
-    let ws_url = format!(
-        "{}/v4/listen?custom_stt=enabled",
-        url.replacen("http://", "ws://", 1)
-    );
+    let ws_url = format!("{}/v4/listen?{query}", url.replacen("http://", "ws://", 1));
     let mut request = ws_url.into_client_request().map_err(|e| e.to_string())?;
     request.headers_mut().insert(
         "authorization",
@@ -242,6 +250,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let rate: f64 = args.or("rate", 250.0)?;
     let settle: f64 = args.or("settle", 5.0)?;
     let label: String = args.or("label", "p5".to_string())?;
+    let query: String = args.or("listen-query", "custom_stt=enabled".to_string())?;
     args.finish()?;
     if !url.starts_with("http://127.0.0.1:") {
         return Err(format!(
@@ -261,13 +270,13 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     };
     eprintln!("{label}: warm-up, {warmup} {kind:?} connections opened and closed");
     let mut warm = Held::new();
-    warm.open(kind, warmup, rate, &url, &tokens).await;
+    warm.open(kind, warmup, rate, &url, &tokens, &query).await;
     warm.close().await;
     tokio::time::sleep(settle).await;
     let (before, before_anon) = rss_kib(pid)?;
     let started = Instant::now();
     let mut held = Held::new();
-    held.open(kind, count, rate, &url, &tokens).await;
+    held.open(kind, count, rate, &url, &tokens, &query).await;
     let open_s = started.elapsed().as_secs_f64();
     tokio::time::sleep(settle).await;
     let (after, after_anon) = rss_kib(pid)?;
