@@ -31,6 +31,20 @@ pub struct Config {
     pub min_conversation_timeout: Duration,
     /// `OMI_LISTEN_INACTIVITY_SECS`, default 90: a listen session with no input for this long is closed.
     pub listen_inactivity: Duration,
+    /// `OMI_HEADER_TIMEOUT_SECS`, default 10: a request's headers must arrive within this time of its first byte
+    /// (of the connection's start, for its first request), else the connection is closed.
+    pub header_timeout: Duration,
+    /// `OMI_BODY_TIMEOUT_SECS`, default 60: a request's body must arrive within this time of its headers, else
+    /// the answer is 408 and the connection is closed.
+    pub body_timeout: Duration,
+    /// `OMI_IDLE_TIMEOUT_SECS`, default 60: a keep-alive connection without a request for this long is closed.
+    pub idle_timeout: Duration,
+    /// `OMI_MAX_CONNECTIONS`, default 10 000: HTTP connections and WebSocket sessions open at once; a connection
+    /// beyond it is answered 503 and closed.
+    pub max_connections: usize,
+    /// `OMI_SHUTDOWN_GRACE_SECS`, default 20: on SIGTERM or Ctrl-C, how long in-flight requests and WebSocket
+    /// sessions may take to finish before everything still open is closed.
+    pub shutdown_grace: Duration,
     /// `OMI_RATE_PER_KEY_PER_MINUTE`, default 100: requests one API key may make in a minute.
     pub rate_per_key_per_minute: i64,
     /// `OMI_RATE_PER_USER_PER_DAY`, default 10 000: requests through all of a user's keys in a day.
@@ -107,6 +121,11 @@ impl Config {
                 "OMI_LISTEN_INACTIVITY_SECS",
                 90,
             )?),
+            header_timeout: seconds(&lookup, "OMI_HEADER_TIMEOUT_SECS", 10.0)?,
+            body_timeout: seconds(&lookup, "OMI_BODY_TIMEOUT_SECS", 60.0)?,
+            idle_timeout: seconds(&lookup, "OMI_IDLE_TIMEOUT_SECS", 60.0)?,
+            max_connections: parse(&lookup, "OMI_MAX_CONNECTIONS", 10_000)?,
+            shutdown_grace: seconds(&lookup, "OMI_SHUTDOWN_GRACE_SECS", 20.0)?,
             rate_per_key_per_minute: parse(&lookup, "OMI_RATE_PER_KEY_PER_MINUTE", 100)?,
             rate_per_user_per_day: parse(&lookup, "OMI_RATE_PER_USER_PER_DAY", 10_000)?,
             llm: lookup("OMI_LLM_BASE_URL").map(|base_url| RemoteService {
@@ -154,6 +173,23 @@ fn stt_service(
     }
 }
 
+/// A duration in seconds (fractions allowed, e.g. `0.5`); it must be positive and finite.
+fn seconds(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: f64,
+) -> Result<Duration, ConfigError> {
+    let value: f64 = parse(lookup, name, default)?;
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|duration| !duration.is_zero())
+        .ok_or_else(|| ConfigError {
+            name,
+            value: value.to_string(),
+            reason: "must be a positive number of seconds".into(),
+        })
+}
+
 fn parse<T>(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &'static str,
@@ -184,6 +220,24 @@ mod tests {
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(config.data_dir, PathBuf::from("data"));
         assert!(config.database_url.is_none());
+    }
+
+    #[test]
+    fn connection_bounds_have_defaults_and_take_fractions() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.header_timeout, Duration::from_secs(10));
+        assert_eq!(config.max_connections, 10_000);
+        let env = HashMap::from([("OMI_IDLE_TIMEOUT_SECS", "0.5")]);
+        let config = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(config.idle_timeout, Duration::from_millis(500));
+        for bad in ["0", "-1", "soon"] {
+            let env = HashMap::from([("OMI_BODY_TIMEOUT_SECS", bad)]);
+            let error = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
+            assert!(
+                error.to_string().contains("OMI_BODY_TIMEOUT_SECS"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod reactions;
 pub mod read_models;
 pub mod request_id;
 pub mod routes;
+pub mod serve;
 pub mod server;
 pub mod state;
 pub mod time_input;

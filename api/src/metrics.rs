@@ -177,6 +177,22 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     out.push_str("# HELP omi_append_batch_appends Appends written together by one commit of the event log writer.\n");
     out.push_str("# TYPE omi_append_batch_appends histogram\n");
     render_histogram(&mut out, "omi_append_batch_appends", "", append_batches());
+    out.push_str("# HELP omi_open_http_connections HTTP connections open on this process (WebSockets not counted).\n");
+    out.push_str("# TYPE omi_open_http_connections gauge\n");
+    let _ = writeln!(
+        out,
+        "omi_open_http_connections {}",
+        state.connections.open_http()
+    );
+    out.push_str(
+        "# HELP omi_open_websockets WebSocket sessions (/v4/listen) open on this process.\n",
+    );
+    out.push_str("# TYPE omi_open_websockets gauge\n");
+    let _ = writeln!(
+        out,
+        "omi_open_websockets {}",
+        state.connections.open_websockets()
+    );
     out.push_str("# HELP omi_live_conversations Conversations that a /v4/listen session of this process writes into.\n");
     out.push_str("# TYPE omi_live_conversations gauge\n");
     let _ = writeln!(out, "omi_live_conversations {}", state.live.count());

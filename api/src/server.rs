@@ -11,6 +11,7 @@ use crate::auth::{AuthSettings, Authenticator};
 use crate::config::{Config, SttService};
 use crate::listen::LiveConversations;
 use crate::routes;
+use crate::serve::{self, Connections, Limits};
 use crate::state::AppState;
 use crate::{listen, reactions};
 use omi_services::llm::{Extractive, LanguageModel, OpenAiCompatible};
@@ -42,6 +43,7 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
         stt,
         live: LiveConversations::default(),
         requests: Default::default(),
+        connections: Connections::default(),
         config: Arc::new(config),
     })
 }
@@ -90,7 +92,7 @@ pub fn speech_to_text(config: &Config) -> Option<Arc<dyn SpeechToText>> {
     }
 }
 
-/// Serves until Ctrl-C or SIGTERM.
+/// Serves until Ctrl-C or SIGTERM, then shuts down within `OMI_SHUTDOWN_GRACE_SECS`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
@@ -106,14 +108,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!("omi-server listening on http://{address}");
     tracing::info!(%address, backend = ?state.database.backend(), "serving");
     let database = state.database.clone();
-    axum::serve(listener, routes::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let connections = state.connections.clone();
+    let limits = Limits::from_config(&state.config);
+    serve::serve(
+        listener,
+        routes::app(state),
+        connections,
+        limits,
+        shutdown_signal(),
+    )
+    .await;
+    tracing::info!("connections closed; stopping the background tasks");
     tail.abort();
     for task in background {
         task.abort();
     }
     database.close().await;
+    tracing::info!("stopped");
     Ok(())
 }
 

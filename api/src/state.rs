@@ -14,6 +14,7 @@ use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::listen::LiveConversations;
+use crate::serve::Connections;
 
 /// Shared by all handlers; cheap to clone.
 #[derive(Clone)]
@@ -29,6 +30,8 @@ pub struct AppState {
     pub live: LiveConversations,
     /// Requests answered, by route, for `/metrics`.
     pub requests: crate::metrics::RequestMetrics,
+    /// The open HTTP connections and WebSocket sessions (counts for metrics), and the shutdown signal.
+    pub connections: Connections,
 }
 
 impl AppState {

@@ -8,6 +8,8 @@
 //!               [--warmup 50] [--limit 100] [--concurrency 8] [--server-pid PID] [--pg-pid PID] [--label p3]
 //! omi-bench p4  --url URL --server BIN [--steps 100,250,500,1000,1500] [--seconds 30] [--settle 5]
 //!               [--ramp-rate 100] [--server-pid PID] [--pg-pid PID] [--label p4]
+//! omi-bench p5  --url URL --server BIN --server-pid PID --kind websocket|http --count N [--warmup 100]
+//!               [--rate 250] [--settle 5] [--label p5] [--listen-query custom_stt=enabled]
 //! omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS…]
 //! omi-bench quiet [--max-wait 300]
 //! ```
@@ -23,6 +25,7 @@ mod p1;
 mod p2;
 mod p3;
 mod p4;
+mod p5;
 mod rng;
 mod text;
 
@@ -36,6 +39,7 @@ const USAGE: &str = "usage:
   [--quiet-wait 300] [--breakdown true]
   omi-bench p3  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--requests 500] [--warmup 50] [--limit 100] [--concurrency 8] [--server-pid PID] [--pg-pid PID] [--label p3]
   omi-bench p4  --url URL --server BIN [--steps 100,250,500,1000,1500] [--seconds 30] [--settle 5] [--ramp-rate 100] [--server-pid PID] [--pg-pid PID] [--label p4]
+  omi-bench p5  --url URL --server BIN --server-pid PID --kind websocket|http --count N [--warmup 100] [--rate 250] [--settle 5] [--label p5] [--listen-query custom_stt=enabled]
   omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS...]
   omi-bench quiet [--max-wait 300]";
 
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         "p2" => Args::parse(raw).and_then(|args| runtime.block_on(p2::run(args))),
         "p3" => Args::parse(raw).and_then(|args| runtime.block_on(p3::run(args))),
         "p4" => Args::parse(raw).and_then(|args| runtime.block_on(p4::run(args))),
+        "p5" => Args::parse(raw).and_then(|args| runtime.block_on(p5::run(args))),
         "cpu" => cpu::run_command(raw),
         "quiet" => Args::parse(raw).and_then(|mut args| {
             let seconds: u64 = args.or("max-wait", 300)?;

@@ -95,7 +95,7 @@ fn per_cpu() -> Vec<(u64, u64)> {
         .collect()
 }
 
-async fn tokens(server: &str, count: usize) -> Result<Vec<String>, String> {
+pub async fn tokens(server: &str, count: usize) -> Result<Vec<String>, String> {
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let results = futures_util::stream::iter(0..count)
         .map(|i| {

@@ -792,6 +792,44 @@ impl TestServer {
         }
     }
 
+    /// Sends the process SIGTERM (as an orchestrator stopping it would) and waits up to `within` for it to exit.
+    /// Returns its exit status and how long it took, or `None` if it was still running after `within` (it is then
+    /// killed, so the test can go on).
+    ///
+    /// # Panics
+    /// When no process is running or the signal cannot be sent.
+    pub async fn terminate(&mut self, within: Duration) -> Option<(ExitStatus, Duration)> {
+        let mut running = self.running.take().expect("a running server to terminate");
+        let pid = running.child.id().to_string();
+        let sent = Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -TERM {pid} failed: {status}");
+        let deadline = sent + within;
+        let exited = loop {
+            match running.child.try_wait() {
+                Ok(Some(status)) => break Some((status, sent.elapsed())),
+                Ok(None) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(10)).await
+                }
+                _ => break None,
+            }
+        };
+        let outcome = match exited {
+            Some((status, _)) => format!("exited after SIGTERM ({status})"),
+            None => format!(
+                "still running {within:?} after SIGTERM, killed ({:?})",
+                kill(&mut running.child)
+            ),
+        };
+        join_readers(running.readers, Duration::from_secs(2));
+        self.log
+            .push(format!("----- omi-tests: server {outcome} -----"));
+        exited
+    }
+
     /// Stops the process and starts a new one on the same env (data, database, secret); the port changes
     /// unless `OMI_BIND` names one.
     pub async fn restart(&mut self) {

@@ -129,6 +129,8 @@ both_stores!(with_store an_event_that_cannot_be_applied_is_parked_and_everything
         "omi_read_model_lag_events{read_model=\"memories\"} 0",
         "omi_http_requests_total{route=\"/v1/memories\",method=\"POST\",status=\"200\"} 2",
         "# TYPE omi_append_batch_appends histogram",
+        "omi_open_websockets 0",
+        "# TYPE omi_open_http_connections gauge",
         "# TYPE omi_http_request_duration_seconds histogram",
     ] {
         assert!(metrics.text.contains(line), "/metrics lacks {line:?}:\n{}", metrics.text);

@@ -27,8 +27,9 @@ use crate::state::AppState;
 /// How much the WebSocket reads from the connection at once. Devices send small frames (20–60 ms of audio, a
 /// few hundred bytes to a few KB; larger messages are still read whole, in several reads), and tungstenite
 /// zero-fills this much of its buffer before every read: its default of 128 KiB cost a 128 KiB `memset` per
-/// audio frame.
-const READ_BUFFER_BYTES: usize = 8 * 1024;
+/// audio frame. The buffer is allocated with the session and held while it lasts, idle or not, so it is a large
+/// part of what an idle session costs (P5 in BENCHMARKS.md).
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
@@ -51,7 +52,10 @@ async fn listen(
         .map(|v| v.to_str().unwrap_or_default());
     let auth = state.auth.authenticate(authorization).await;
     let params = ListenParams::parse(&pairs, state.config.min_conversation_timeout);
+    // Counted from here: between the answer and the session's start the connection is no longer an HTTP one.
+    let open = state.connections.websocket_opened();
     upgrade.read_buffer_size(READ_BUFFER_BYTES).on_upgrade(move |mut socket| async move {
+        let _open = open;
         match (auth, params) {
             (Err(error), _) => session::close(&mut socket, error.ws_close_code(), &error.to_string()).await,
             (Ok(_), Err(reason)) => session::close(&mut socket, session::POLICY, &reason).await,

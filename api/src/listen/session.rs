@@ -31,6 +31,9 @@ use crate::state::AppState;
 const MERGE_AFTER_READS: u32 = 64;
 /// How often the server sends the text frame `ping`.
 const PING_EVERY: Duration = Duration::from_secs(10);
+/// How long sending one message may take before the client counts as gone (it stopped reading, and the
+/// connection's send buffer is full).
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a leaving session waits for the speech-to-text engine to hand over what it still holds.
 const STT_DRAIN: Duration = Duration::from_secs(15);
 /// How long the session waits for a conversation it handed to processing.
@@ -60,7 +63,9 @@ pub struct Session {
     speakers: HashMap<u32, (bool, Option<String>)>,
     stt: Option<SttSession>,
     decoder: Option<Decoder>,
-    processed: (mpsc::Sender<Value>, mpsc::Receiver<Value>),
+    /// Conversations handed to processing report here when done; made with the first one (most sessions of a
+    /// device that stays idle never hand one over).
+    processed: Option<(mpsc::Sender<Value>, mpsc::Receiver<Value>)>,
 }
 
 impl Session {
@@ -80,7 +85,7 @@ impl Session {
             speakers: HashMap::new(),
             stt: None,
             decoder: None,
-            processed: mpsc::channel(16),
+            processed: None,
         }
     }
 
@@ -111,6 +116,10 @@ impl Session {
         tokio::pin!(deadline);
         // Frames read since the oldest waiting segment arrived.
         let mut reads_while_pending = 0u32;
+        let shutdown = self.state.connections.shutting_down();
+        tokio::pin!(shutdown);
+        // Whether the server is shutting down (the client is told, once what it sent is stored).
+        let mut going_away = false;
         loop {
             let waiting = !self.pending.is_empty();
             let overdue = waiting && reads_while_pending >= MERGE_AFTER_READS;
@@ -153,11 +162,11 @@ impl Session {
                     }
                 }
                 _ = ping.tick() => {
-                    if socket.send(Message::Text("ping".into())).await.is_err() {
+                    if send(&mut socket, Message::Text("ping".into())).await.is_err() {
                         break;
                     }
                 }
-                Some(done) = self.processed.1.recv() => {
+                Some(done) = next_processed(&mut self.processed) => {
                     if send_json(&mut socket, &messages::memory_created(done)).await.is_err() {
                         break;
                     }
@@ -170,10 +179,14 @@ impl Session {
                         return close(&mut socket, GOING_AWAY, "no input for too long").await;
                     }
                 }
+                _ = &mut shutdown => {
+                    going_away = true;
+                    break;
+                }
             }
         }
-        // The client left: what the engine still holds is drained and stored; the conversation stays in progress
-        // until the next session or the sweep finishes it.
+        // The client left (or the server is going): what the engine still holds is drained and stored; the
+        // conversation stays in progress until the next session or the sweep finishes it.
         if let Some(stt) = self.stt.take() {
             let mut remaining = stt.finish();
             while let Ok(Some(segment)) = tokio::time::timeout(STT_DRAIN, remaining.recv()).await {
@@ -181,6 +194,9 @@ impl Session {
             }
         }
         let _ = self.flush(&mut socket).await;
+        if going_away {
+            close(&mut socket, GOING_AWAY, "the server is shutting down").await;
+        }
     }
 
     async fn start(&mut self, socket: &mut WebSocket) -> Result<(), (u16, String)> {
@@ -213,21 +229,24 @@ impl Session {
         self.set_current(Some(current));
         self.say(socket, messages::service_status("stt_initiating", None))
             .await?;
-        self.decoder = Some(
-            Decoder::new(
-                self.params.codec,
-                self.params.sample_rate,
-                self.params.channels,
-            )
-            .map_err(|e| (POLICY, e.to_string()))?,
-        );
+        // The parameters are checked here; the decoder is kept only if an engine will take the audio (an Opus
+        // decoder holds tens of KiB, which an idle custom-STT session has no use for).
+        let decoder = Decoder::new(
+            self.params.codec,
+            self.params.sample_rate,
+            self.params.channels,
+        )
+        .map_err(|e| (POLICY, e.to_string()))?;
         let mut status_text = None;
         if !self.params.custom_stt {
             match &self.state.stt {
                 Some(engine) => {
                     let config = SttConfig { sample_rate: self.params.sample_rate, language: self.params.language.clone() };
                     match engine.open(config).await {
-                        Ok(session) => self.stt = Some(session),
+                        Ok(session) => {
+                            self.stt = Some(session);
+                            self.decoder = Some(decoder);
+                        }
                         Err(error) => {
                             tracing::error!(%error, "speech-to-text unavailable");
                             status_text = Some("speech-to-text is unavailable; audio is not transcribed");
@@ -536,12 +555,13 @@ impl Session {
     }
 
     /// Tells the client (`memory_created`) when the conversation it handed over is processed.
-    fn watch_processing(&self, id: String) {
-        let (state, uid, done) = (
-            self.state.clone(),
-            self.uid.clone(),
-            self.processed.0.clone(),
-        );
+    fn watch_processing(&mut self, id: String) {
+        let done = self
+            .processed
+            .get_or_insert_with(|| mpsc::channel(16))
+            .0
+            .clone();
+        let (state, uid) = (self.state.clone(), self.uid.clone());
         tokio::spawn(async move {
             let started = Instant::now();
             while started.elapsed() < PROCESSING_WAIT {
@@ -560,6 +580,15 @@ impl Session {
     }
 }
 
+async fn next_processed(
+    processed: &mut Option<(mpsc::Sender<Value>, mpsc::Receiver<Value>)>,
+) -> Option<Value> {
+    match processed {
+        Some((_, receiver)) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn next_segment(stt: &mut Option<SttSession>) -> Option<SttSegment> {
     match stt {
         Some(session) => session.segments.recv().await,
@@ -571,8 +600,20 @@ fn seconds_between(earlier: DateTime<Utc>, later: DateTime<Utc>) -> f64 {
     later.signed_duration_since(earlier).num_milliseconds() as f64 / 1000.0
 }
 
-async fn send_json(socket: &mut WebSocket, message: &Value) -> Result<(), axum::Error> {
-    socket.send(Message::Text(message.to_string().into())).await
+async fn send_json(socket: &mut WebSocket, message: &Value) -> Result<(), SendFailed> {
+    send(socket, Message::Text(message.to_string().into())).await
+}
+
+/// A message could not be sent: the connection failed, or the client stopped reading.
+#[derive(Debug)]
+pub struct SendFailed;
+
+/// Sends one message, giving up after [`SEND_TIMEOUT`] (a client that does not read cannot hold the session).
+async fn send(socket: &mut WebSocket, message: Message) -> Result<(), SendFailed> {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(SendFailed),
+    }
 }
 
 /// Closes the socket with `code` and `reason`.
@@ -581,7 +622,7 @@ pub async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
         code,
         reason: reason.chars().take(120).collect::<String>().into(),
     };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    let _ = send(socket, Message::Close(Some(frame))).await;
 }
 
 impl Drop for Session {
