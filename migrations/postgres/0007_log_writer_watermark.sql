@@ -72,9 +72,13 @@ DECLARE
     cheap xid8 := pg_snapshot_xmin(pg_current_snapshot());
     watermark xid8 := cheap;
 BEGIN
-    IF EXISTS (SELECT 1 FROM events AS e
-               WHERE (e.transaction_id, e.global_position) > (after_transaction, after_position)
-                 AND e.transaction_id >= cheap) THEN
+    -- In the commit-order index's order with a limit: as a bare EXISTS the planner may scan the whole table.
+    PERFORM 1 FROM events AS e
+    WHERE (e.transaction_id, e.global_position) > (after_transaction, after_position)
+      AND e.transaction_id >= cheap
+    ORDER BY e.transaction_id, e.global_position
+    LIMIT 1;
+    IF FOUND THEN
         watermark := omi_log_watermark();
     END IF;
     RETURN QUERY
