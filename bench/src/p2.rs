@@ -32,6 +32,9 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let reuse: bool = args.or("reuse", false)?;
     // After loading, keep a file copy of the database as loaded under this name, for later `--reuse` runs.
     let keep_loaded: Option<String> = args.optional("keep-loaded")?;
+    // One SQL statement run on the rebuilt read models before they are checked: a wrong field planted on
+    // purpose, to see the check fail (it must; see BENCHMARKS.md).
+    let tamper: Option<String> = args.optional("tamper")?;
     let watch = Watch {
         postgres: args.optional("pg-pid")?,
         process: None,
@@ -181,6 +184,16 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let mut conn = PgConnection::connect(&url)
         .await
         .map_err(sql_error("connect"))?;
+    if let Some(sql) = &tamper {
+        let done = conn
+            .execute(sql.as_str())
+            .await
+            .map_err(|e| format!("--tamper {sql}: {e}"))?;
+        eprintln!(
+            "P2: tampered with the read models before the check ({} rows): {sql}",
+            done.rows_affected()
+        );
+    }
     let started = Instant::now();
     let verified = verify(&mut conn, &set).await;
     let verify_s = started.elapsed().as_secs_f64();
