@@ -400,15 +400,17 @@ report() {
   fi
   if [[ -z "$ONLY" || "$ONLY" == p2 ]]; then
     echo
-    echo "P2  $(get p2.events) events ($(get p2.memory_events) memory, $(get p2.action_item_events) action item)," \
+    echo "P2  $(get p2.events) events ($(get p2.memory_events) memory, $(get p2.action_item_events) action item," \
+      "$(get p2.conversation_events) conversation, $(get p2.api_key_events) API key)," \
       "$(get p2.users) users, table $(get p2.table_mb) MB ($(get p2.avg_row_bytes) B/row)"
     printf '    %-34s %10s ev/s    %7s s\n' "omi-server replay" "$(get p2.replay_eps)" "$(get p2.replay_s)"
     printf '    %-34s %10s ev/s    %7s s   (median of %s)\n' "COPY (SELECT * FROM events) TO /dev/null" \
       "$(get p2.copy_eps)" "$(get p2.copy_s)" "$(get p2.copy_runs_s)"
     printf '    %-34s %10s         (target >= 0.3: %s)\n' "ratio replay/COPY" "$(get p2.ratio)" \
       "$(verdict "$(get p2.ratio)" 0.3)"
-    echo "    read models verified: $(get p2.verified) ($(get p2.live_memories) memories," \
-      "$(get p2.live_action_items) action items)"
+    echo "    read models verified, every field of every row: $(get p2.verified) ($(get p2.live_memories) memories," \
+      "$(get p2.live_action_items) action items, $(get p2.live_conversations) conversations," \
+      "$(get p2.live_api_keys) API keys; check took $(get p2.verify_s) s)"
     echo "    CPU (cores) during replay: replay process $(get p2.replay_cpu.replay_cores)," \
       "postgres $(get p2.replay_cpu.postgres_cores), other $(get p2.replay_cpu.other_cores), idle $(get p2.replay_cpu.machine_idle_cores)," \
       "iowait $(get p2.replay_cpu.machine_iowait_cores)"
