@@ -23,7 +23,9 @@
 # P2_BREAKDOWN (1: also replay each projection alone, to show where replay time goes),
 # P2_KEEP (a directory: PostgreSQL's data directory lives there and survives the run; the first run keeps a copy
 # of the loaded P2 database as omi_p2_loaded, later runs with the same P2_EVENTS/P2_USERS start from a fresh copy
-# of it instead of generating and loading again; the generator still runs for the read-model check).
+# of it instead of generating and loading again; the generator still runs for the read-model check),
+# P2_TAMPER (one SQL statement run on the read models after the replay and before their check, to see the check
+# fail on a wrong field: e.g. P2_TAMPER="UPDATE memories SET scoring = 'x' WHERE id = (SELECT MIN(id) FROM memories)").
 set -euo pipefail
 
 P1_CLIENTS=${P1_CLIENTS:-64}
@@ -37,6 +39,7 @@ QUIET_WAIT=${QUIET_WAIT:-300}
 P1_NOTIFY_DIAGNOSTIC=${P1_NOTIFY_DIAGNOSTIC:-1}
 P2_BREAKDOWN=${P2_BREAKDOWN:-1}
 P2_KEEP=${P2_KEEP:-}
+P2_TAMPER=${P2_TAMPER:-}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SERVER="$ROOT/target/release/omi-server"
@@ -342,6 +345,9 @@ run_p2() {
   local p2=("$BENCH" p2 --database-url "$ADMIN_URL/omi_p2" --server "$SERVER" --events "$P2_EVENTS"
     --users "$P2_USERS" --pg-pid "$PG_PID" --quiet-wait "$QUIET_WAIT"
     --breakdown "$([[ "$P2_BREAKDOWN" == 1 ]] && echo true || echo false)" "${keep[@]}")
+  if [[ -n "$P2_TAMPER" ]]; then
+    p2+=(--tamper "$P2_TAMPER")
+  fi
   result p2.command "${p2[*]}"
   DATABASE_URL="" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" "${p2[@]}" | tee "$WORK/p2.out" ||
     log "P2 failed (see above)"
@@ -394,15 +400,17 @@ report() {
   fi
   if [[ -z "$ONLY" || "$ONLY" == p2 ]]; then
     echo
-    echo "P2  $(get p2.events) events ($(get p2.memory_events) memory, $(get p2.action_item_events) action item)," \
+    echo "P2  $(get p2.events) events ($(get p2.memory_events) memory, $(get p2.action_item_events) action item," \
+      "$(get p2.conversation_events) conversation, $(get p2.api_key_events) API key)," \
       "$(get p2.users) users, table $(get p2.table_mb) MB ($(get p2.avg_row_bytes) B/row)"
     printf '    %-34s %10s ev/s    %7s s\n' "omi-server replay" "$(get p2.replay_eps)" "$(get p2.replay_s)"
     printf '    %-34s %10s ev/s    %7s s   (median of %s)\n' "COPY (SELECT * FROM events) TO /dev/null" \
       "$(get p2.copy_eps)" "$(get p2.copy_s)" "$(get p2.copy_runs_s)"
     printf '    %-34s %10s         (target >= 0.3: %s)\n' "ratio replay/COPY" "$(get p2.ratio)" \
       "$(verdict "$(get p2.ratio)" 0.3)"
-    echo "    read models verified: $(get p2.verified) ($(get p2.live_memories) memories," \
-      "$(get p2.live_action_items) action items)"
+    echo "    read models verified, every field of every row: $(get p2.verified) ($(get p2.live_memories) memories," \
+      "$(get p2.live_action_items) action items, $(get p2.live_conversations) conversations," \
+      "$(get p2.live_api_keys) API keys; check took $(get p2.verify_s) s)"
     echo "    CPU (cores) during replay: replay process $(get p2.replay_cpu.replay_cores)," \
       "postgres $(get p2.replay_cpu.postgres_cores), other $(get p2.replay_cpu.other_cores), idle $(get p2.replay_cpu.machine_idle_cores)," \
       "iowait $(get p2.replay_cpu.machine_iowait_cores)"

@@ -3,7 +3,7 @@
 //! ```text
 //! omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5] [--label p1]
 //! omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1]
-//!               [--pg-pid PID]
+//!               [--pg-pid PID] [--quiet-wait 300] [--breakdown true] [--tamper SQL]
 //! omi-bench p3  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--requests 500]
 //!               [--warmup 50] [--limit 100] [--concurrency 8] [--server-pid PID] [--pg-pid PID] [--label p3]
 //! omi-bench p4  --url URL --server BIN [--steps 100,250,500,1000,1500] [--seconds 30] [--settle 5]
@@ -19,6 +19,7 @@
 
 mod args;
 mod cpu;
+mod expected;
 mod generate;
 mod http1;
 mod p1;
@@ -28,6 +29,7 @@ mod p4;
 mod p5;
 mod rng;
 mod text;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -36,7 +38,7 @@ use args::Args;
 const USAGE: &str = "usage:
   omi-bench p1  --url URL --tokens FILE [--clients 64] [--seconds 20] [--warmup 5] [--label p1]
   omi-bench p2  --database-url URL --server BIN [--events 1000000] [--users 3000] [--copy-runs 3] [--seed 1] [--pg-pid PID]
-  [--quiet-wait 300] [--breakdown true]
+  [--quiet-wait 300] [--breakdown true] [--tamper SQL]
   omi-bench p3  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--requests 500] [--warmup 50] [--limit 100] [--concurrency 8] [--server-pid PID] [--pg-pid PID] [--label p3]
   omi-bench p4  --url URL --server BIN [--steps 100,250,500,1000,1500] [--seconds 30] [--settle 5] [--ramp-rate 100] [--server-pid PID] [--pg-pid PID] [--label p4]
   omi-bench p5  --url URL --server BIN --server-pid PID --kind websocket|http --count N [--warmup 100] [--rate 250] [--settle 5] [--label p5] [--listen-query custom_stt=enabled]

@@ -2,21 +2,17 @@
 //! same rows, `COPY (SELECT * FROM events) TO '/dev/null'`, on the same data in the same run. The read models
 //! are then checked against what the generator says they must hold: a fast wrong replay is worth nothing.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use omi_projections::action_items::ActionItemView;
-use omi_projections::memories::MemoryView;
-use sqlx::{Connection, Executor, PgConnection, Row as _};
+use sqlx::{Connection, Executor, PgConnection};
 
 use crate::args::Args;
 use crate::cpu::{Snapshot, Watch};
-use crate::generate::{self, DataSet, COPY_COLUMNS};
+use crate::generate::{self, COPY_COLUMNS};
+use crate::verify::verify;
 
 /// Events per `COPY … FROM STDIN` statement (and so per transaction).
 const LOAD_BATCH: usize = 50_000;
-/// How many memories and action items are compared field by field.
-const SAMPLE: usize = 5_000;
 
 fn sql_error(context: &str) -> impl Fn(sqlx::Error) -> String + '_ {
     move |e| format!("{context}: {e}")
@@ -36,6 +32,9 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let reuse: bool = args.or("reuse", false)?;
     // After loading, keep a file copy of the database as loaded under this name, for later `--reuse` runs.
     let keep_loaded: Option<String> = args.optional("keep-loaded")?;
+    // One SQL statement run on the rebuilt read models before they are checked: a wrong field planted on
+    // purpose, to see the check fail (it must; see BENCHMARKS.md).
+    let tamper: Option<String> = args.optional("tamper")?;
     let watch = Watch {
         postgres: args.optional("pg-pid")?,
         process: None,
@@ -74,15 +73,35 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let mut set = generate::generate(events, users, seed).await;
     let generate_s = started.elapsed().as_secs_f64();
     eprintln!(
-        "P2: generated {} events ({} memory, {} action item) in {generate_s:.1}s",
+        "P2: generated {} events ({} memory, {} action item, {} conversation, {} API key) in {generate_s:.1}s",
         set.rows.len(),
         set.memory_events,
-        set.action_item_events
+        set.action_item_events,
+        set.conversation_events,
+        set.api_key_events,
     );
 
     let started = Instant::now();
     let rows = std::mem::take(&mut set.rows);
     if reused {
+        // The same count is not enough: a database kept by an earlier version of the generator holds another log.
+        let loaded: Vec<(String, i64)> =
+            sqlx::query_as("SELECT aggregate_type, COUNT(*) FROM events GROUP BY aggregate_type")
+                .fetch_all(&mut conn)
+                .await
+                .map_err(sql_error("count events by type"))?;
+        for (aggregate_type, generated) in set.events_by_type() {
+            let found = loaded
+                .iter()
+                .find(|(t, _)| t == aggregate_type)
+                .map_or(0, |(_, n)| *n);
+            if found as u64 != generated {
+                return Err(format!(
+                    "the reused database holds {found} {aggregate_type} events, this data set {generated}: it \
+                     was loaded from another data set (an earlier generator?); delete the kept copy"
+                ));
+            }
+        }
         eprintln!("P2: reusing the {existing} events already loaded (--reuse)");
     } else {
         load(&mut conn, rows).await?;
@@ -165,7 +184,19 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let mut conn = PgConnection::connect(&url)
         .await
         .map_err(sql_error("connect"))?;
+    if let Some(sql) = &tamper {
+        let done = conn
+            .execute(sql.as_str())
+            .await
+            .map_err(|e| format!("--tamper {sql}: {e}"))?;
+        eprintln!(
+            "P2: tampered with the read models before the check ({} rows): {sql}",
+            done.rows_affected()
+        );
+    }
+    let started = Instant::now();
     let verified = verify(&mut conn, &set).await;
+    let verify_s = started.elapsed().as_secs_f64();
     conn.close().await.map_err(sql_error("close"))?;
 
     let copy_eps = events as f64 / copy_s;
@@ -176,8 +207,22 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     println!("p2.action_item_streams={}", set.action_items.len());
     println!("p2.memory_events={}", set.memory_events);
     println!("p2.action_item_events={}", set.action_item_events);
+    println!("p2.conversation_events={}", set.conversation_events);
+    println!("p2.api_key_events={}", set.api_key_events);
+    println!("p2.conversation_streams={}", set.conversations.len());
+    println!("p2.api_key_streams={}", set.api_keys.len());
     println!("p2.live_memories={}", set.live_memories());
     println!("p2.live_action_items={}", set.live_action_items());
+    println!(
+        "p2.live_action_items_of_conversations={}",
+        set.action_items_of_conversations()
+    );
+    println!(
+        "p2.live_memories_of_conversations={}",
+        set.memories_of_conversations()
+    );
+    println!("p2.live_conversations={}", set.live_conversations());
+    println!("p2.live_api_keys={}", set.live_api_keys());
     println!("p2.generate_s={generate_s:.2}");
     println!("p2.reused_database={reused}");
     println!("p2.load_s={load_s:.2}");
@@ -204,6 +249,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     match verified {
         Ok(summary) => {
             println!("p2.verified=yes");
+            println!("p2.verify_s={verify_s:.2}");
             eprintln!("P2: read models verified: {summary}");
         }
         Err(problem) => {
@@ -349,141 +395,4 @@ async fn load(conn: &mut PgConnection, rows: Vec<generate::Row>) -> Result<(), S
         copy.finish().await.map_err(sql_error("COPY finish"))?;
     }
     Ok(())
-}
-
-async fn count(conn: &mut PgConnection, sql: &str) -> Result<i64, String> {
-    let (n,): (i64,) = sqlx::query_as(sql)
-        .fetch_one(conn)
-        .await
-        .map_err(|e| format!("{sql}: {e}"))?;
-    Ok(n)
-}
-
-fn expect(problems: &mut Vec<String>, what: &str, expected: u64, found: i64) {
-    if expected as i64 != found {
-        problems.push(format!("{what}: expected {expected}, found {found}"));
-    }
-}
-
-/// Compares the read models with the generator's expectations: row counts of every table, the checkpoints,
-/// and a sample of rows field by field (deleted ones must be absent).
-async fn verify(conn: &mut PgConnection, set: &DataSet) -> Result<String, String> {
-    let mut problems = Vec::new();
-    let memories = count(conn, "SELECT COUNT(*) FROM memories").await?;
-    let action_items = count(conn, "SELECT COUNT(*) FROM action_items").await?;
-    let completed = count(conn, "SELECT COUNT(*) FROM action_items WHERE completed").await?;
-    // Every projection (the server may have more than the three checked here) must stand at the end of the log.
-    let checkpoints = count(conn, "SELECT COUNT(*) FROM projection_checkpoints").await?;
-    let behind = count(
-        conn,
-        "SELECT COUNT(*) FROM projection_checkpoints
-         WHERE global_position <> (SELECT MAX(global_position) FROM events)",
-    )
-    .await?;
-    expect(
-        &mut problems,
-        "memories rows",
-        set.live_memories(),
-        memories,
-    );
-    expect(
-        &mut problems,
-        "action_items rows",
-        set.live_action_items(),
-        action_items,
-    );
-    expect(
-        &mut problems,
-        "completed action items",
-        set.completed_action_items(),
-        completed,
-    );
-    expect(
-        &mut problems,
-        "checkpoints behind the end of the log",
-        0,
-        behind,
-    );
-    if checkpoints < 3 {
-        problems.push(format!(
-            "only {checkpoints} checkpoints; expected one per projection"
-        ));
-    }
-
-    // A sample of memories, deleted ones included.
-    let ids: Vec<String> = set.memories.keys().take(SAMPLE).cloned().collect();
-    let rows = sqlx::query("SELECT id, uid, doc FROM memories WHERE id = ANY($1)")
-        .bind(&ids)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| format!("sample memories: {e}"))?;
-    let mut found: HashMap<String, (String, MemoryView)> = HashMap::new();
-    for row in rows {
-        let doc: String = row.get("doc");
-        let doc = serde_json::from_str(&doc).map_err(|e| format!("memory doc {doc}: {e}"))?;
-        found.insert(row.get("id"), (row.get("uid"), doc));
-    }
-    for id in &ids {
-        match (&set.memories[id], found.get(id)) {
-            (None, None) => {}
-            (None, Some(_)) => problems.push(format!("deleted memory {id} is in the read model")),
-            (Some(_), None) => problems.push(format!("memory {id} is missing")),
-            (Some(expected), Some((uid, doc))) => {
-                let same = *uid == expected.uid
-                    && doc.id == *id
-                    && doc.uid == expected.uid
-                    && doc.content == expected.content
-                    && doc.category == expected.category
-                    && doc.visibility == expected.visibility
-                    && doc.user_review == expected.user_review;
-                if !same {
-                    problems.push(format!("memory {id} differs: {doc:?}"));
-                }
-            }
-        }
-    }
-
-    let ids: Vec<String> = set.action_items.keys().take(SAMPLE).cloned().collect();
-    let rows = sqlx::query("SELECT id, uid, doc FROM action_items WHERE id = ANY($1)")
-        .bind(&ids)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| format!("sample action items: {e}"))?;
-    let mut found: HashMap<String, (String, ActionItemView)> = HashMap::new();
-    for row in rows {
-        let doc: String = row.get("doc");
-        let doc = serde_json::from_str(&doc).map_err(|e| format!("action item doc {doc}: {e}"))?;
-        found.insert(row.get("id"), (row.get("uid"), doc));
-    }
-    for id in &ids {
-        match (&set.action_items[id], found.get(id)) {
-            (None, None) => {}
-            (None, Some(_)) => {
-                problems.push(format!("deleted action item {id} is in the read model"))
-            }
-            (Some(_), None) => problems.push(format!("action item {id} is missing")),
-            (Some(expected), Some((uid, doc))) => {
-                let same = *uid == expected.uid
-                    && doc.id == *id
-                    && doc.description == expected.description
-                    && doc.completed == expected.completed
-                    && doc.exported == expected.exported;
-                if !same {
-                    problems.push(format!("action item {id} differs: {doc:?}"));
-                }
-            }
-        }
-    }
-
-    if problems.is_empty() {
-        Ok(format!(
-            "{memories} memories, {action_items} action items ({completed} completed), \
-             {checkpoints} checkpoints at the end of the log, {} sampled rows equal",
-            2 * SAMPLE
-        ))
-    } else {
-        let n = problems.len();
-        problems.truncate(10);
-        Err(format!("{n} problems, first: {}", problems.join("; ")))
-    }
 }
