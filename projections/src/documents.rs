@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
+use omi_store::Envelope;
+
 use crate::runtime::{CopyRows, CopySink, ProjectionError, Rebuild, RecordedEvent};
 use crate::sql::{delete_ids, in_list, placeholders, AnyQuery, ROWS_PER_STATEMENT};
 
@@ -174,19 +176,19 @@ pub(crate) struct DocumentRebuild<D, E: 'static> {
     /// The rows being written out, once folding is over.
     writing: Option<std::collections::hash_map::IntoIter<String, Option<Box<Owned<D>>>>>,
     columns: String,
-    /// Whether `evolve` reads the events' metadata or recording time (it sees the whole recorded event).
-    reads_envelope: bool,
+    /// What `evolve` reads of the recorded event besides its payload.
+    envelope: Envelope,
 }
 
 impl<D: Document> DocumentRebuild<D, RecordedEvent> {
-    /// A rebuild whose `evolve` reads the whole recorded event, metadata and recording time included: the log
-    /// is then read with them.
-    pub(crate) fn with_envelope(
+    /// A rebuild whose `evolve` reads the recorded event's recording time (not its metadata): the log is then
+    /// read with it.
+    pub(crate) fn with_recording_time(
         select: fn(&RecordedEvent) -> Option<&RecordedEvent>,
         evolve: Evolve<D, RecordedEvent>,
     ) -> Self {
         Self {
-            reads_envelope: true,
+            envelope: Envelope::RecordingTime,
             ..Self::new(select, evolve)
         }
     }
@@ -208,7 +210,7 @@ impl<D: Document, E> DocumentRebuild<D, E> {
             rows: HashMap::default(),
             writing: None,
             columns,
-            reads_envelope: false,
+            envelope: Envelope::Omitted,
         }
     }
 }
@@ -218,8 +220,8 @@ where
     D: Document + Send,
     E: Sync,
 {
-    fn reads_envelope(&self) -> bool {
-        self.reads_envelope
+    fn envelope(&self) -> Envelope {
+        self.envelope
     }
 
     fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError> {

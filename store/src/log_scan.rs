@@ -34,13 +34,16 @@ impl StreamSlice {
 }
 
 /// What a scan reads of each event besides its position, stream and payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Ordered from the least to the most read: readers of one scan get the most any of them needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Envelope {
-    /// The metadata and the recording time too.
-    Full,
     /// Neither: `metadata` is left empty and `recorded_at` at the Unix epoch. For readers that fold payloads
     /// only; PostgreSQL then sends a fifth less and the reader decodes no metadata.
     Omitted,
+    /// The recording time but not the metadata (left empty).
+    RecordingTime,
+    /// The metadata and the recording time too.
+    Full,
 }
 
 /// The committed log, arriving in batches in commit order.
@@ -80,6 +83,7 @@ fn statement(slice: StreamSlice, envelope: Envelope, watermark: i64) -> String {
     // Omitted fields are sent as NULLs (four bytes each), so every row has the same eight fields.
     let envelope = match envelope {
         Envelope::Full => "metadata, recorded_at",
+        Envelope::RecordingTime => "NULL, recorded_at",
         Envelope::Omitted => "NULL, NULL",
     };
     format!(

@@ -108,7 +108,7 @@ impl ConversationsProjection {
     /// The rebuild of `conversations` from the whole log, folded in memory.
     pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
         // `updated_at` is the recording time of the conversation's last event.
-        Box::new(DocumentRebuild::with_envelope(select, evolve))
+        Box::new(DocumentRebuild::with_recording_time(select, evolve))
     }
 }
 

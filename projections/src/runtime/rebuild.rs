@@ -41,9 +41,9 @@ const WRITE_QUEUE: usize = 4;
 
 /// A read model's rebuild from the whole log, folded in memory and written with `COPY`.
 pub(crate) trait Rebuild: Send {
-    /// Whether its fold reads the events' metadata and recording time; when no rebuild does, the log is read
-    /// without them (their fields are then empty).
-    fn reads_envelope(&self) -> bool;
+    /// What its fold reads of the events besides their payloads; the log is read with the most any rebuild
+    /// needs (what is not read is left empty).
+    fn envelope(&self) -> Envelope;
 
     /// Folds a batch of events (in commit order) into the rows it holds.
     fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError>;
@@ -338,11 +338,12 @@ async fn fold_log(
     writers: &Writers,
 ) -> Result<LogPosition, ProjectionError> {
     let slices = (total as i64 / EVENTS_PER_SLICE + 1) as u32;
-    let envelope = if fold.rebuilds.iter().any(|r| r.reads_envelope()) {
-        Envelope::Full
-    } else {
-        Envelope::Omitted
-    };
+    let envelope = fold
+        .rebuilds
+        .iter()
+        .map(|r| r.envelope())
+        .max()
+        .unwrap_or(Envelope::Omitted);
     let mut sink = CopySink::default();
     let mut position = LogPosition::START;
     let mut applied = 0u64;
