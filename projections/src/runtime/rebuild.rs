@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use omi_store::{
-    list_parked, log_size, park, read_after, save_checkpoint, Backend, Database, Envelope,
-    LogPosition, LogScan, ParkedEvent, StreamSlice,
+    list_parked, log_size, log_watermark, park, read_after, save_checkpoint, Backend, Database,
+    Envelope, LogPosition, LogScan, ParkedEvent, StreamSlice,
 };
 use sqlx::postgres::{PgPool, Postgres};
 use sqlx::Transaction;
@@ -75,7 +75,9 @@ pub async fn rebuild(
     if let Some(pool) = database.postgres() {
         let rebuilds: Option<Vec<_>> = projections.iter().map(|p| in_memory(&**p)).collect();
         if let Some(rebuilds) = rebuilds {
-            return rebuild_postgres(pool, projections, rebuilds, parking, progress).await;
+            let watermark = log_watermark(database).await?;
+            return rebuild_postgres(pool, projections, rebuilds, parking, watermark, progress)
+                .await;
         }
     }
     rebuild_batched(database, projections, parking, progress).await
@@ -86,6 +88,7 @@ async fn rebuild_postgres(
     projections: &[Arc<dyn Projection>],
     mut rebuilds: Vec<Box<dyn Rebuild>>,
     mut parking: Parking,
+    watermark: i64,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<LogPosition, ProjectionError> {
     let started = std::time::Instant::now();
@@ -112,6 +115,7 @@ async fn rebuild_postgres(
                 rebuilds: &mut rebuilds,
                 readers: &readers,
                 parking: &mut parking,
+                watermark,
             };
             let folded = fold_log(pool, &mut fold, total, progress, &writers).await;
             // A failed writer closes its queue, which stops the fold; the writer's error is the one to report.
@@ -327,6 +331,8 @@ struct Fold<'a> {
     rebuilds: &'a mut [Box<dyn Rebuild>],
     readers: &'a [(&'a str, &'a [&'a str])],
     parking: &'a mut Parking,
+    /// One watermark for every slice: together they read exactly the events below it.
+    watermark: i64,
 }
 
 /// Reads the log slice by slice, folds it and queues the rows for the writer. Returns the position reached.
@@ -347,11 +353,6 @@ async fn fold_log(
     let mut sink = CopySink::default();
     let mut position = LogPosition::START;
     let mut applied = 0u64;
-    // One watermark for every slice: together they read exactly the events below it.
-    let (watermark,): (i64,) =
-        sqlx::query_as("SELECT CAST(CAST(omi_log_watermark() AS TEXT) AS BIGINT)")
-            .fetch_one(pool)
-            .await?;
     progress(0, total);
     for index in 0..slices {
         let mut scan = LogScan::start(
@@ -361,7 +362,7 @@ async fn fold_log(
                 count: slices,
             },
             envelope,
-            watermark,
+            fold.watermark,
         );
         while let Some(events) = scan.next().await {
             let events = events?;
