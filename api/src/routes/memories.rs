@@ -1,36 +1,78 @@
 //! Memories: the mission's `/v1/memories` and the app's `/v3/memories` family (spec §2.5, §6.3), plus the
 //! history of a memory.
 
+use aide::axum::routing::{get_with, patch_with, post_with};
+use aide::axum::ApiRouter;
 use axum::extract::State;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use omi_commands::Metadata;
 use omi_domain::memory::{Memory, MemoryCategory, MemoryCommand, Visibility};
 use omi_projections::memories::{self, MemoryView};
 use omi_projections::memory_history::{self, MemoryHistory};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::{Deleted, StatusOk};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, CurrentUser, Params, Path, QueryPairs};
+use crate::extract::{Body, CurrentUser, Params, Path, QueryLists};
 use crate::state::AppState;
 use crate::time_input::now;
 
 /// The routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/memories", get(list).post(create_v1))
-        .route(
-            "/v1/memories/{id}",
-            get(get_one).put(update).delete(delete_one),
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/memories",
+            get_with(list, |op| {
+                op.summary("List memories, highest scoring first (limit, offset, categories)")
+            })
+            .post_with(create_v1, |op| op.summary("Create a memory")),
         )
-        .route("/v1/memories/{id}/history", get(history))
-        .route("/v3/memories", get(list).post(create_v3).delete(delete_all))
-        .route("/v3/memories/batch", post(create_batch))
-        .route("/v3/memories/{id}", patch(edit_content).delete(delete_one))
-        .route("/v3/memories/{id}/review", post(review))
-        .route("/v3/memories/{id}/visibility", patch(change_visibility))
+        .api_route(
+            "/v1/memories/{id}",
+            get_with(get_one, |op| op.summary("Get a memory"))
+                .put_with(update, |op| {
+                    op.summary("Edit a memory's content, category, visibility or tags")
+                })
+                .delete_with(delete_one, |op| op.summary("Delete a memory")),
+        )
+        .api_route(
+            "/v1/memories/{id}/history",
+            get_with(history, |op| {
+                op.summary("Every version of a memory, kept after deletion")
+            }),
+        )
+        .api_route(
+            "/v3/memories",
+            get_with(list, |op| op.summary("List memories (app)"))
+                .post_with(create_v3, |op| op.summary("Create a memory (app)"))
+                .delete_with(delete_all, |op| op.summary("Delete all memories")),
+        )
+        .api_route(
+            "/v3/memories/batch",
+            post_with(create_batch, |op| op.summary("Create up to 100 memories")),
+        )
+        .api_route(
+            "/v3/memories/{id}",
+            patch_with(edit_content, |op| {
+                op.summary("Replace a memory's content (?value=)")
+            })
+            .delete_with(delete_one, |op| op.summary("Delete a memory (app)")),
+        )
+        .api_route(
+            "/v3/memories/{id}/review",
+            post_with(review, |op| {
+                op.summary("Review an extracted memory (?value=bool)")
+            }),
+        )
+        .api_route(
+            "/v3/memories/{id}/visibility",
+            patch_with(change_visibility, |op| {
+                op.summary("Make a memory public or private (?value=)")
+            }),
+        )
+        .with_path_items(|item| item.tag("memories"))
 }
 
 /// The most memories one page returns.
@@ -39,7 +81,7 @@ const MAX_LIMIT: i64 = 5_000;
 const MAX_BATCH: usize = 100;
 
 /// A memory as clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct MemoryInput {
     pub content: String,
     #[serde(default)]
@@ -129,7 +171,7 @@ pub(crate) async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<Mem
         .ok_or_else(|| ApiError::NotFound("Memory not found".into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Page {
     #[serde(default = "default_limit")]
     limit: i64,
@@ -141,11 +183,18 @@ fn default_limit() -> i64 {
     100
 }
 
+/// Only memories of these categories (any case); all when none is given.
+#[derive(Deserialize, JsonSchema)]
+struct CategoryFilter {
+    #[serde(default)]
+    categories: Vec<String>,
+}
+
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Params(page): Params<Page>,
-    pairs: QueryPairs,
+    QueryLists(filter): QueryLists<CategoryFilter>,
 ) -> ApiResult<Json<Vec<MemoryView>>> {
     let mut problems = Vec::new();
     if !(1..=MAX_LIMIT).contains(&page.limit) {
@@ -158,7 +207,7 @@ async fn list(
         problems.push(Problem::new("query.offset", "offset must not be negative"));
     }
     let mut categories = Vec::new();
-    for name in pairs.all("categories") {
+    for name in filter.categories {
         match MemoryCategory::parse(&name.to_ascii_lowercase()) {
             Some(category) => categories.push(category),
             None => problems.push(Problem::new(
@@ -233,16 +282,23 @@ async fn create(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Batch {
     memories: Vec<MemoryInput>,
+}
+
+/// The memories a batch created, in the order given.
+#[derive(Serialize, JsonSchema)]
+struct BatchCreated {
+    created_count: usize,
+    memories: Vec<MemoryView>,
 }
 
 async fn create_batch(
     State(state): State<AppState>,
     user: CurrentUser,
     Body(batch): Body<Batch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BatchCreated>> {
     if batch.memories.len() > MAX_BATCH {
         return Err(ApiError::invalid(
             "body.memories",
@@ -268,9 +324,10 @@ async fn create_batch(
         })
         .collect();
     let created = create_all(&state, &user.uid, &user.metadata(), valid).await?;
-    Ok(Json(
-        json!({ "created_count": created.len(), "memories": created }),
-    ))
+    Ok(Json(BatchCreated {
+        created_count: created.len(),
+        memories: created,
+    }))
 }
 
 /// Creates validated memories (each with whether it counts as manually added), waits once for the read model,
@@ -302,7 +359,7 @@ async fn get_one(
 }
 
 /// A partial update of a memory (`PUT /v1/memories/{id}`, the developer API's `PATCH`).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub(crate) struct MemoryUpdate {
     pub content: Option<String>,
     pub category: Option<String>,
@@ -360,7 +417,7 @@ async fn delete_one(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<StatusOk>> {
     let command = MemoryCommand::DeleteMemory {
         uid: user.uid.clone(),
         at: now(),
@@ -368,10 +425,10 @@ async fn delete_one(
     state
         .execute::<Memory>(&id, command, &user.metadata())
         .await?;
-    Ok(Json(json!({ "status": "ok" })))
+    Ok(Json(StatusOk::default()))
 }
 
-async fn delete_all(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Value>> {
+async fn delete_all(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Deleted>> {
     let metadata = user.metadata();
     let ids = memories::ids_of_user(&state.database, &user.uid).await?;
     let mut last = None;
@@ -392,10 +449,10 @@ async fn delete_all(State(state): State<AppState>, user: CurrentUser) -> ApiResu
         }
     }
     state.caught_up(last).await?;
-    Ok(Json(json!({ "status": "ok", "deleted_count": ids.len() })))
+    Ok(Json(Deleted::new(ids.len())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct BoolValue {
     value: bool,
 }
@@ -405,7 +462,7 @@ async fn review(
     user: CurrentUser,
     Path(id): Path<String>,
     Params(query): Params<BoolValue>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<StatusOk>> {
     let command = MemoryCommand::ReviewMemory {
         uid: user.uid.clone(),
         value: query.value,
@@ -414,10 +471,10 @@ async fn review(
     state
         .execute::<Memory>(&id, command, &user.metadata())
         .await?;
-    Ok(Json(json!({ "status": "ok" })))
+    Ok(Json(StatusOk::default()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct TextValue {
     value: String,
 }
@@ -427,7 +484,7 @@ async fn edit_content(
     user: CurrentUser,
     Path(id): Path<String>,
     Params(query): Params<TextValue>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<StatusOk>> {
     let command = MemoryCommand::EditMemory {
         uid: user.uid.clone(),
         content: Some(query.value),
@@ -439,7 +496,7 @@ async fn edit_content(
     state
         .execute::<Memory>(&id, command, &user.metadata())
         .await?;
-    Ok(Json(json!({ "status": "ok" })))
+    Ok(Json(StatusOk::default()))
 }
 
 async fn change_visibility(
@@ -447,7 +504,7 @@ async fn change_visibility(
     user: CurrentUser,
     Path(id): Path<String>,
     Params(query): Params<TextValue>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<StatusOk>> {
     let visibility = Visibility::parse(&query.value).ok_or_else(|| {
         ApiError::BadRequest("Invalid visibility; use 'public' or 'private'".into())
     })?;
@@ -462,7 +519,7 @@ async fn change_visibility(
     state
         .execute::<Memory>(&id, command, &user.metadata())
         .await?;
-    Ok(Json(json!({ "status": "ok" })))
+    Ok(Json(StatusOk::default()))
 }
 
 async fn history(
