@@ -13,6 +13,7 @@ use aide::openapi::{
 };
 use indexmap::IndexMap;
 use schemars::generate::SchemaSettings;
+use schemars::transform::{ReplaceBoolSchemas, Transform};
 use schemars::{JsonSchema, Schema};
 use serde_json::Value;
 
@@ -30,6 +31,7 @@ pub(crate) fn input_schema<T: JsonSchema>() -> Schema {
             settings.inline_subschemas = true;
             settings.meta_schema = None;
         })
+        .with_transform(no_bool_schemas())
         .into_generator()
         .into_root_schema_for::<T>();
     if let Some(object) = schema.as_object_mut() {
@@ -47,7 +49,17 @@ pub(crate) fn input_schema<T: JsonSchema>() -> Schema {
 /// The schema of what the server writes as `T` (the `Serialize` contract of the document's generator, see
 /// [`super::document`]): a `$ref` into `#/components/schemas` for named types.
 pub(crate) fn output_schema<T: JsonSchema>(ctx: &mut GenContext) -> Schema {
-    ctx.schema.subschema_for::<T>()
+    let mut schema = ctx.schema.subschema_for::<T>();
+    no_bool_schemas().transform(&mut schema);
+    schema
+}
+
+/// Writes the schema `true` (any value: a `serde_json::Value`) as `{}`, which means the same: client
+/// generators (openapi-python-client among them) refuse boolean schemas. `additionalProperties: false` stays.
+pub(crate) fn no_bool_schemas() -> ReplaceBoolSchemas {
+    let mut transform = ReplaceBoolSchemas::default();
+    transform.skip_additional_properties = true;
+    transform
 }
 
 /// A response whose body is JSON of `schema`.

@@ -44,11 +44,14 @@ pub fn assemble(build: impl FnOnce() -> ApiRouter<AppState>) -> Assembled {
     in_context(|ctx| {
         // Answers are described as serde writes them (a field skipped when empty is optional, …); inputs
         // use the Deserialize contract on their own (see `describe::input_schema`).
-        ctx.schema =
-            SchemaGenerator::new(SchemaSettings::draft07().for_serialize().with(|settings| {
+        let settings = SchemaSettings::draft07()
+            .for_serialize()
+            .with(|settings| {
                 settings.inline_subschemas = false;
                 settings.definitions_path = "#/components/schemas/".into();
-            }));
+            })
+            .with_transform(super::describe::no_bool_schemas());
+        ctx.schema = SchemaGenerator::new(settings);
     });
     let reported = problems.clone();
     generate::on_error(move |error| reported.borrow_mut().push(error.to_string()));
@@ -307,6 +310,12 @@ mod built {
             }
         }
         assert!(generated >= 16, "{generated} generated operations");
+        let version = &document["components"]["schemas"]["MemoryVersion"];
+        assert_eq!(
+            version["properties"]["changes"],
+            serde_json::json!({}),
+            "no boolean schema"
+        );
         let memory = &document["components"]["schemas"]["MemoryView"];
         assert_eq!(memory["properties"]["created_at"]["format"], "date-time");
         let history = &document["paths"]["/v1/memories/{id}/history"]["get"];
