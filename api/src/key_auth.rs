@@ -304,3 +304,45 @@ async fn authenticate(
     response.headers_mut().extend(decision.headers());
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use aide::axum::routing::get;
+    use axum::Json;
+
+    use super::*;
+    use crate::openapi::document::{assemble, ScratchState};
+
+    async fn key_count(_holder: KeyHolder) -> Json<u32> {
+        Json(1)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn routes_behind_a_key_document_its_scheme_and_its_answers() {
+        let scratch = ScratchState::new().await;
+        let state = scratch.state.clone();
+        let assembled = assemble(|| {
+            behind_key(
+                ApiRouter::new().api_route("/v1/dev/user/count", get(key_count)),
+                state,
+                KeyFamily::Developer,
+            )
+        });
+        scratch.state.database.close().await;
+        assert!(assembled.problems.is_empty(), "{:?}", assembled.problems);
+        let operation = &assembled.document["paths"]["/v1/dev/user/count"]["get"];
+        assert_eq!(
+            operation["security"],
+            serde_json::json!([{"developerKey": []}])
+        );
+        let responses = &operation["responses"];
+        assert!(responses["401"]["headers"]
+            .get("X-RateLimit-Limit")
+            .is_none());
+        assert_eq!(responses["429"]["headers"]["Retry-After"]["required"], true);
+        assert_eq!(
+            responses["200"]["headers"]["X-RateLimit-Remaining"]["required"],
+            true
+        );
+    }
+}

@@ -46,7 +46,9 @@ pub(crate) fn router() -> ApiRouter<AppState> {
     ApiRouter::new()
         .api_route(
             "/docs",
-            get_with(page, |op| op.summary("Interactive API documentation")),
+            get_with(page, |op| {
+                op.summary("Interactive API documentation").tag("server")
+            }),
         )
         .route("/docs/swagger-ui-bundle.js", get(script))
         .route("/docs/swagger-ui.css", get(style))

@@ -266,23 +266,45 @@ mod tests {
     }
 }
 
+/// A server state on a fresh SQLite store in a temporary directory, for tests that build routers; the
+/// directory is removed by [`ScratchState`]'s drop.
+#[cfg(test)]
+pub(crate) struct ScratchState {
+    pub state: AppState,
+    dir: std::path::PathBuf,
+}
+
+#[cfg(test)]
+impl ScratchState {
+    pub(crate) async fn new() -> ScratchState {
+        let dir = std::env::temp_dir().join(format!("omi-openapi-{}", uuid::Uuid::new_v4()));
+        let config = crate::config::Config::from_lookup(|name| {
+            (name == "OMI_DATA_DIR").then(|| dir.to_string_lossy().into_owned())
+        })
+        .expect("the default settings");
+        let state = crate::server::state(config).await.expect("a fresh store");
+        ScratchState { state, dir }
+    }
+}
+
+#[cfg(test)]
+impl Drop for ScratchState {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[cfg(test)]
 mod built {
-    use crate::config::Config;
+    use super::ScratchState;
 
     /// The document of the real routers: built without a problem, every operation with an id and a response,
     /// every generated one with schemas.
     #[tokio::test(flavor = "multi_thread")]
     async fn the_document_of_the_routers_holds_together() {
-        let dir = std::env::temp_dir().join(format!("omi-openapi-{}", uuid::Uuid::new_v4()));
-        let config = Config::from_lookup(|name| {
-            (name == "OMI_DATA_DIR").then(|| dir.to_string_lossy().into_owned())
-        })
-        .unwrap();
-        let state = crate::server::state(config).await.unwrap();
-        let assembled = crate::routes::documented(state.clone());
-        state.database.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
+        let scratch = ScratchState::new().await;
+        let assembled = crate::routes::documented(scratch.state.clone());
+        scratch.state.database.close().await;
         assert!(assembled.problems.is_empty(), "{:#?}", assembled.problems);
         let document = &assembled.document;
         assert_eq!(document["openapi"], "3.1.0");
