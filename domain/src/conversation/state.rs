@@ -7,6 +7,7 @@ use super::{
 };
 use crate::Timestamp;
 
+/// What the decisions read of a conversation that exists.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct State {
     pub(super) uid: String,

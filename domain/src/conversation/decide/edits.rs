@@ -1,5 +1,6 @@
 //! Decisions on a user's edits of a conversation (spec §6.1): title, overview, segment text, who spoke which
-//! segments, visibility, star and folder. An edit to the value a conversation already has records nothing.
+//! segments, visibility, star and folder. An edit that would leave its value as it is records nothing; a speaker
+//! assignment is recorded as asked.
 
 use super::{owned, Decision};
 use crate::conversation::state::State;
