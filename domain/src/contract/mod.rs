@@ -104,7 +104,7 @@ impl Contract {
                 found,
             });
         }
-        // Each upcaster read at most once: a chain cannot loop.
+        // A chain is at most as long as the list of upcasters: a cycle among them cannot loop forever.
         for _ in 0..=self.upcasters.len() {
             if event.event_version == current.version {
                 return Ok(event);
@@ -135,7 +135,11 @@ fn disagreement(event_type: &str, payload: &Value) -> Option<String> {
             .filter(|key| *key != event_type)
             .map(|key| format!("`{key}`")),
         Value::Object(fields) => Some(format!("an object with {} keys", fields.len())),
-        other => Some(format!("no stored name ({other})")),
+        Value::Array(_) => Some("an array".into()),
+        Value::String(_) => Some("a string".into()),
+        Value::Number(_) => Some("a number".into()),
+        Value::Bool(_) => Some("a boolean".into()),
+        Value::Null => Some("null".into()),
     }
 }
 
