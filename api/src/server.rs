@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::{AuthSettings, Authenticator};
 use crate::config::{Config, SttService};
-use crate::listen::LiveConversations;
+use crate::live_conversations::LiveConversations;
 use crate::routes;
 use crate::serve::{self, Connections, Limits};
 use crate::state::AppState;
