@@ -1,6 +1,7 @@
 //! The event log as cqrs-es sees it: a `PersistedEventRepository` whose streams are read through postgres-es on
 //! PostgreSQL (or our SQLite reader), and whose appends go through the group-commit appender on both engines.
 
+mod append;
 mod appender;
 mod batch;
 mod sqlite;
@@ -15,10 +16,11 @@ use omi_store::{Database, LogPosition};
 use postgres_es::PostgresEventRepository;
 use serde_json::Value;
 
-pub use appender::AppendError;
+pub use append::AppendError;
 pub use sqlite::SqliteStreams;
 
-use appender::{Append, Appender};
+use append::Append;
+use appender::Appender;
 
 /// Where streams are read from.
 #[derive(Clone)]
