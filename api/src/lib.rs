@@ -9,6 +9,7 @@ pub mod extract;
 pub mod key_auth;
 pub mod key_material;
 pub mod listen;
+pub mod live_conversations;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;

@@ -2,7 +2,6 @@
 //! failures are reported as WebSocket close codes, as clients expect.
 
 mod capture;
-mod live;
 mod messages;
 mod params;
 mod session;
@@ -16,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 
-pub use live::LiveConversations;
 pub use params::ListenParams;
 
 use crate::error::ApiError;

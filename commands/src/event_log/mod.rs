@@ -3,6 +3,7 @@
 //! Every event read is checked against its aggregate's stored contract and brought to the current version of its
 //! type (the domain's upcasters are cqrs-es `EventUpcaster`s) before cqrs-es decodes it, as the read side does.
 
+mod append;
 mod appender;
 mod batch;
 mod streams;
@@ -21,10 +22,11 @@ use omi_store::{Database, LogPosition};
 use postgres_es::PostgresEventRepository;
 use serde_json::Value;
 
-pub use appender::AppendError;
+pub use append::AppendError;
 pub use streams::LogStreams;
 
-use appender::{Append, Appender};
+use append::Append;
+use appender::Appender;
 
 /// The log of one database. Used in plain event-store mode only: no snapshots.
 #[derive(Clone)]
