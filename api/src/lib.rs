@@ -1,9 +1,12 @@
-//! The HTTP, WebSocket and MCP surface of omi-server: routers named after the Omi routers, authentication,
-//! errors, configuration, and the pieces of the `omi-server` binary.
+//! The HTTP, WebSocket and MCP surface of omi-server: the application layer (`app`), the front doors over it
+//! (`routes` for the app, `developer` for `/v1/dev`, `mcp`, `listen`, `reactions`), authentication, errors,
+//! configuration, and the pieces of the `omi-server` binary.
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod developer;
 pub mod error;
 pub mod extract;
 pub mod key_auth;
@@ -17,6 +20,7 @@ pub mod parked;
 pub mod rate_limit;
 pub mod reactions;
 pub mod read_models;
+pub mod replies;
 pub mod request_id;
 pub mod routes;
 pub mod serve;

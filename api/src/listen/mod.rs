@@ -1,7 +1,6 @@
 //! `WS /v4/listen`: live capture (spec §4). Authentication and parameters are checked on the upgrade request;
 //! failures are reported as WebSocket close codes, as clients expect.
 
-mod capture;
 mod messages;
 mod params;
 mod session;

@@ -2,7 +2,6 @@
 
 pub(crate) mod action_items;
 pub(crate) mod conversations;
-mod developer;
 mod health;
 mod keys;
 pub(crate) mod memories;
@@ -29,7 +28,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::listen::router())
         .merge(keys::router())
         .merge(crate::openapi::router())
-        .merge(developer::router(state.clone()))
+        .merge(crate::developer::router(state.clone()))
         .merge(crate::mcp::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
