@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use omi_projections::{all_projections, rebuild, Projection};
+use omi_projections::{rebuild, registered, registry, Projection};
 
 use crate::config::Config;
 use crate::server;
@@ -129,7 +129,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             replay(&config, projection.as_deref()).await
         }
         Command::ReadModels => {
-            for projection in all_projections() {
+            for projection in registry() {
                 println!("{}\t{}", projection.name(), projection.tables().join(","));
             }
             Ok(())
@@ -156,17 +156,8 @@ fn without_huge_pages() {
 
 async fn replay(config: &Config, only: Option<&str>) -> anyhow::Result<()> {
     let projections: Vec<Arc<dyn Projection>> = match only {
-        None => all_projections(),
-        Some(name) => {
-            let all = all_projections();
-            let known = all.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
-            let chosen: Vec<_> = all.into_iter().filter(|p| p.name() == name).collect();
-            anyhow::ensure!(
-                !chosen.is_empty(),
-                "unknown projection {name:?}; known: {known}"
-            );
-            chosen
-        }
+        None => registry(),
+        Some(name) => vec![registered(name)?],
     };
     let database = server::open_database(config).await?;
     let bar = if std::io::stderr().is_terminal() {

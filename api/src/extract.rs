@@ -329,6 +329,11 @@ impl CurrentUser {
     pub fn metadata(&self) -> Metadata {
         Metadata::new(self.uid.clone(), Actor::User, self.request_id.clone())
     }
+
+    /// The user as the application layer's caller.
+    pub fn caller(&self) -> crate::app::Caller {
+        crate::app::Caller::new(&self.uid, self.metadata())
+    }
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

@@ -44,6 +44,11 @@ impl KeyHolder {
         Metadata::new(self.uid.clone(), actor, self.request_id.clone())
     }
 
+    /// The key's user as the application layer's caller, the key the actor.
+    pub fn caller(&self) -> crate::app::Caller {
+        crate::app::Caller::new(&self.uid, self.metadata())
+    }
+
     /// Refuses the request unless the key has `scope` (MCP keys may do everything a user may).
     pub fn require(&self, scope: Scope) -> ApiResult<()> {
         if self.family == KeyFamily::Mcp || self.scopes.contains(&scope) {

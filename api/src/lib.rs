@@ -1,14 +1,18 @@
-//! The HTTP, WebSocket and MCP surface of omi-server: routers named after the Omi routers, authentication,
-//! errors, configuration, and the pieces of the `omi-server` binary.
+//! The HTTP, WebSocket and MCP surface of omi-server: the application layer (`app`), the front doors over it
+//! (`routes` for the app, `developer` for `/v1/dev`, `mcp`, `listen`, `reactions`), authentication, errors,
+//! configuration, and the pieces of the `omi-server` binary.
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod developer;
 pub mod error;
 pub mod extract;
 pub mod key_auth;
 pub mod key_material;
 pub mod listen;
+pub mod live_conversations;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;
@@ -16,6 +20,7 @@ pub mod parked;
 pub mod rate_limit;
 pub mod reactions;
 pub mod read_models;
+pub mod replies;
 pub mod request_id;
 pub mod routes;
 pub mod serve;

@@ -1,6 +1,6 @@
 //! `omi-server parked`: what read models parked instead of applying, and the operator's retry and skip.
 
-use omi_projections::{all_projections, retry_parked, skip_parked_event};
+use omi_projections::{registry, retry_parked, skip_parked_event};
 use omi_store::{list_parked, Database, ParkedStatus};
 
 use crate::cli::ParkedAction;
@@ -38,7 +38,7 @@ pub async fn run(database: &Database, action: ParkedAction) -> anyhow::Result<()
             Ok(())
         }
         ParkedAction::Retry => {
-            let report = retry_parked(database, &all_projections()).await?;
+            let report = retry_parked(database, &registry()).await?;
             eprintln!(
                 "applied {} parked events; {} still parked",
                 report.applied, report.still_parked

@@ -1,5 +1,5 @@
-//! How far each read model stands: its checkpoint, its lag behind the log and what it parked. For `/health`,
-//! `/metrics` and `omi-server parked`.
+//! How far each read model stands: its checkpoint, its lag behind the log and what it parked. For `/health` and
+//! `/metrics`, over the read models the projector runs (the registry, `omi_projections::registry`).
 
 use omi_store::{count_after, load_checkpoint, parked_counts, Database, LogPosition};
 use schemars::JsonSchema;

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use omi_commands::CommandBus;
-use omi_projections::{all_projections, Projector};
+use omi_projections::{registry, Projector};
 use omi_store::Database;
 use tokio::net::TcpListener;
 
 use crate::auth::{AuthSettings, Authenticator};
 use crate::config::{Config, SttService};
-use crate::listen::LiveConversations;
+use crate::live_conversations::LiveConversations;
 use crate::routes;
 use crate::serve::{self, Connections, Limits};
 use crate::state::AppState;
@@ -30,7 +30,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
 /// Builds the shared state: store, command bus, projector (caught up) and authenticator.
 pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let database = open_database(&config).await?;
-    let projector = Projector::new(database.clone(), all_projections());
+    let projector = Projector::new(database.clone(), registry());
     let reached = projector.catch_up().await?;
     tracing::info!(%reached, "read models caught up");
     let auth = authenticator(&config)?;

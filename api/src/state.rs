@@ -13,7 +13,7 @@ use omi_store::{Database, LogPosition};
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
-use crate::listen::LiveConversations;
+use crate::live_conversations::LiveConversations;
 use crate::serve::Connections;
 
 /// Shared by all handlers; cheap to clone.

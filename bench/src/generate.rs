@@ -560,52 +560,37 @@ impl Generator {
     }
 
     fn action_item_follow_up(&mut self, uid: &str, at: Timestamp) -> ActionItemCommand {
-        let mut update = ActionItemCommand::UpdateActionItem {
-            uid: uid.to_string(),
-            description: None,
-            completed: None,
-            due_at: Patch::Keep,
-            exported: None,
-            export_date: Patch::Keep,
-            export_platform: Patch::Keep,
-            at,
-        };
-        let ActionItemCommand::UpdateActionItem {
-            description,
-            completed,
-            due_at,
-            exported,
-            export_date,
-            export_platform,
-            ..
-        } = &mut update
-        else {
-            unreachable!("built above")
-        };
+        let uid = uid.to_string();
+        let mut description = None;
+        let mut due_at = Patch::Keep;
+        let (mut exported, mut export_date, mut export_platform) = (None, Patch::Keep, Patch::Keep);
         match self.rng.below(100) {
-            0..20 => *description = Some(text::action_description(&mut self.rng)),
+            0..20 => description = Some(text::action_description(&mut self.rng)),
             20..35 => {
-                *due_at = if self.rng.chance(0.7) {
+                due_at = if self.rng.chance(0.7) {
                     Patch::Set(at + Duration::hours(self.rng.between(1, 30 * 24) as i64))
                 } else {
                     Patch::Clear
                 }
             }
             35..40 => {
-                *exported = Some(true);
-                *export_date = Patch::Set(at);
-                *export_platform = Patch::Set((*self.rng.pick(EXPORT_PLATFORMS)).to_string());
+                exported = Some(true);
+                export_date = Patch::Set(at);
+                export_platform = Patch::Set((*self.rng.pick(EXPORT_PLATFORMS)).to_string());
             }
-            40..75 => *completed = Some(true),
-            75..83 => *completed = Some(false),
-            _ => {
-                return ActionItemCommand::DeleteActionItem {
-                    uid: uid.to_string(),
-                    at,
-                }
-            }
+            40..75 => return ActionItemCommand::CompleteActionItem { uid, at },
+            75..83 => return ActionItemCommand::ReopenActionItem { uid, at },
+            _ => return ActionItemCommand::DeleteActionItem { uid, at },
         }
-        update
+        ActionItemCommand::EditActionItem {
+            uid,
+            description,
+            due_at,
+            exported,
+            export_date,
+            export_platform,
+            at,
+        }
     }
 
     async fn api_key_stream(&mut self, uid: &str, mut at: Timestamp) {
@@ -1183,14 +1168,8 @@ impl Generator {
                     } = &mut c.items[n];
                     stream.actor = "user".into();
                     let id = stream.id.clone();
-                    let update = ActionItemCommand::UpdateActionItem {
+                    let update = ActionItemCommand::CompleteActionItem {
                         uid: user,
-                        description: None,
-                        completed: Some(true),
-                        due_at: Patch::Keep,
-                        exported: None,
-                        export_date: Patch::Keep,
-                        export_platform: Patch::Keep,
                         at: at_now,
                     };
                     return self

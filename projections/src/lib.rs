@@ -14,6 +14,6 @@ mod sql;
 pub mod time;
 
 pub use runtime::{
-    all_projections, rebuild, retry_parked, skip_parked_event, Projection, ProjectionError,
-    Projector, RecordedEvent, RetryReport, StoredEvent,
+    rebuild, registered, registry, retry_parked, skip_parked_event, InMemoryRebuild, Projection,
+    ProjectionError, Projector, RecordedEvent, RetryReport, StoredEvent,
 };

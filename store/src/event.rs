@@ -5,6 +5,7 @@ use cqrs_es::Aggregate;
 use omi_domain::action_item::{ActionItem, ActionItemEvent};
 use omi_domain::api_key::{ApiKey, ApiKeyEvent};
 use omi_domain::capture::{Capture, CaptureEvent};
+use omi_domain::contract::{decode, ContractError};
 use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
 use omi_domain::Timestamp;
@@ -20,12 +21,25 @@ pub enum StoredEvent {
     ApiKey(ApiKeyEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
-    /// An event of a known aggregate whose stored form does not decode (a bug, or data written by another
-    /// version). Readers never fail on it: projections park it with the reason, reactions pass over it.
+    /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
+    /// a payload that is not the event its `event_type` names, or fields that do not decode (a bug, or data
+    /// written by another version). Readers never fail on it: projections park it with the reason, reactions
+    /// pass over it.
     Undecodable {
         aggregate_type: String,
         error: String,
     },
+}
+
+/// One event's columns as the log stores them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredForm<'a> {
+    pub aggregate_type: &'a str,
+    /// The stored name.
+    pub event_type: &'a str,
+    pub event_version: &'a str,
+    /// `{"<event_type>": {fields}}`.
+    pub payload: &'a str,
 }
 
 /// The metadata every event carries (see the write side's `Metadata`).
@@ -66,24 +80,94 @@ impl StoredEvent {
         })
     }
 
-    /// Decodes a payload by its aggregate type, and an event that does not decode as [`StoredEvent::Undecodable`].
-    pub fn decode_or_mark(aggregate_type: &str, payload: &str) -> Self {
-        Self::decode(aggregate_type, payload).unwrap_or_else(|error| StoredEvent::Undecodable {
-            aggregate_type: aggregate_type.to_string(),
-            error: format!("the stored {aggregate_type} event does not decode: {error}"),
+    /// Decodes a stored event through its aggregate's contract, and an event that does not decode as
+    /// [`StoredEvent::Undecodable`].
+    pub fn decode_or_mark(stored: StoredForm<'_>) -> Self {
+        Self::decode(stored).unwrap_or_else(|error| StoredEvent::Undecodable {
+            aggregate_type: stored.aggregate_type.to_string(),
+            error: format!(
+                "the stored {} event does not decode: {error}",
+                stored.aggregate_type
+            ),
         })
     }
 
-    /// Decodes a payload by its aggregate type. An unknown type is `Other`; a known type whose payload does
-    /// not decode is an error, since skipping it would silently corrupt the read models.
-    pub fn decode(aggregate_type: &str, payload: &str) -> Result<Self, serde_json::Error> {
+    /// Decodes a stored event through its aggregate's contract (by stored name and version, see
+    /// [`omi_domain::contract`]). An unknown aggregate type is `Other`; an event of a known type that its
+    /// contract refuses is an error, since skipping it would silently corrupt the read models.
+    pub fn decode(stored: StoredForm<'_>) -> Result<Self, ContractError> {
+        let StoredForm {
+            aggregate_type,
+            event_type,
+            event_version,
+            payload,
+        } = stored;
         Ok(match aggregate_type {
-            Memory::TYPE => StoredEvent::Memory(serde_json::from_str(payload)?),
-            ActionItem::TYPE => StoredEvent::ActionItem(serde_json::from_str(payload)?),
-            Conversation::TYPE => StoredEvent::Conversation(serde_json::from_str(payload)?),
-            Capture::TYPE => StoredEvent::Capture(serde_json::from_str(payload)?),
-            ApiKey::TYPE => StoredEvent::ApiKey(serde_json::from_str(payload)?),
+            Memory::TYPE => StoredEvent::Memory(decode(event_type, event_version, payload)?),
+            ActionItem::TYPE => {
+                StoredEvent::ActionItem(decode(event_type, event_version, payload)?)
+            }
+            Conversation::TYPE => {
+                StoredEvent::Conversation(decode(event_type, event_version, payload)?)
+            }
+            Capture::TYPE => StoredEvent::Capture(decode(event_type, event_version, payload)?),
+            ApiKey::TYPE => StoredEvent::ApiKey(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DELETED: &str = r#"{"MemoryDeleted":{"deleted_at":"2026-11-01T10:00:00Z"}}"#;
+
+    fn memory(event_type: &str, event_version: &str) -> StoredEvent {
+        StoredEvent::decode_or_mark(StoredForm {
+            aggregate_type: "Memory",
+            event_type,
+            event_version,
+            payload: DELETED,
+        })
+    }
+
+    fn refusal(event: StoredEvent) -> String {
+        match event {
+            StoredEvent::Undecodable { error, .. } => error,
+            decoded => panic!("decoded: {decoded:?}"),
+        }
+    }
+
+    #[test]
+    fn an_event_is_decoded_by_its_stored_name_and_version() {
+        assert!(matches!(
+            memory("MemoryDeleted", "1.0"),
+            StoredEvent::Memory(MemoryEvent::MemoryDeleted { .. })
+        ));
+    }
+
+    #[test]
+    fn a_stored_name_or_version_its_contract_does_not_know_is_marked_undecodable() {
+        let unknown_name = refusal(memory("MemoryErased", "1.0"));
+        assert!(unknown_name.contains("`MemoryErased`"), "{unknown_name}");
+        let unknown_version = refusal(memory("MemoryDeleted", "0.1"));
+        assert!(unknown_version.contains("version 0.1"), "{unknown_version}");
+        let disagreeing = refusal(memory("MemoryCreated", "1.0"));
+        assert!(
+            disagreeing.contains("holds `MemoryDeleted`"),
+            "{disagreeing}"
+        );
+    }
+
+    #[test]
+    fn an_aggregate_no_read_model_knows_is_other_whatever_its_payload() {
+        let other = StoredEvent::decode(StoredForm {
+            aggregate_type: "Elsewhere",
+            event_type: "Happened",
+            event_version: "9",
+            payload: "not even JSON",
+        });
+        assert_eq!(other, Ok(StoredEvent::Other));
     }
 }

@@ -14,7 +14,7 @@ mod reader;
 
 pub use checkpoint::{load_checkpoint, save_checkpoint, save_checkpoints};
 pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
-pub use event::{EventMetadata, RecordedEvent, StoredEvent};
+pub use event::{EventMetadata, RecordedEvent, StoredEvent, StoredForm};
 pub use log_scan::{Envelope, LogScan, StreamSlice};
 pub use parked::{
     list_parked, list_parked_on, park, parked_counts, release_parked, skip_parked,

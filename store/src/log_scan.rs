@@ -10,13 +10,15 @@ use futures::StreamExt;
 use sqlx::postgres::{PgPool, PgPoolCopyExt};
 use tokio::sync::mpsc;
 
-use crate::event::RecordedEvent;
+use crate::event::{RecordedEvent, StoredForm};
 use crate::{LogPosition, ReadError};
 
 /// Events per batch handed to the caller.
 const BATCH: usize = 2_000;
 /// Batches decoded ahead of the caller; bounds the reader's memory.
 const AHEAD: usize = 8;
+/// The fields of each row: position, stream, stored name and version, payload, metadata, recording time.
+const FIELDS: usize = 10;
 /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01), the origin of binary timestamps.
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
@@ -80,14 +82,15 @@ fn statement(slice: StreamSlice, envelope: Envelope, watermark: i64) -> String {
     } else {
         String::new()
     };
-    // Omitted fields are sent as NULLs (four bytes each), so every row has the same eight fields.
+    // Omitted fields are sent as NULLs (four bytes each), so every row has the same ten fields.
     let envelope = match envelope {
         Envelope::Full => "metadata, recorded_at",
         Envelope::RecordingTime => "NULL, recorded_at",
         Envelope::Omitted => "NULL, NULL",
     };
     format!(
-        "COPY (SELECT transaction_id, global_position, aggregate_type, aggregate_id, sequence, payload, {envelope}
+        "COPY (SELECT transaction_id, global_position, aggregate_type, aggregate_id, sequence, event_type,
+                     event_version, payload, {envelope}
               FROM events
               WHERE transaction_id < CAST(CAST({watermark} AS TEXT) AS xid8){filter}
               ORDER BY transaction_id, global_position)
@@ -197,8 +200,8 @@ impl Parser {
 
 /// The next row of a binary COPY.
 enum Row<'a> {
-    /// Its eight fields, and where the row ends.
-    Fields([Option<&'a [u8]>; 8], usize),
+    /// Its fields, and where the row ends.
+    Fields([Option<&'a [u8]>; FIELDS], usize),
     /// The end of the data, and where the trailer ends.
     Trailer(usize),
     /// Not all of it has arrived.
@@ -214,10 +217,10 @@ fn row_fields(data: &[u8], mut at: usize) -> Result<Row<'_>, ReadError> {
     if count == -1 {
         return Ok(Row::Trailer(at));
     }
-    if count != 8 {
+    if count != FIELDS as i16 {
         return Err(malformed("unexpected field count"));
     }
-    let mut fields = [None; 8];
+    let mut fields = [None; FIELDS];
     for field in fields.iter_mut() {
         if data.len() < at + 4 {
             return Ok(Row::Incomplete);
@@ -236,20 +239,25 @@ fn row_fields(data: &[u8], mut at: usize) -> Result<Row<'_>, ReadError> {
     Ok(Row::Fields(fields, at))
 }
 
-fn event(fields: [Option<&[u8]>; 8]) -> Result<RecordedEvent, ReadError> {
-    let [tx, global, aggregate_type, aggregate_id, sequence, payload, metadata, recorded_at] =
+fn event(fields: [Option<&[u8]>; FIELDS]) -> Result<RecordedEvent, ReadError> {
+    let [tx, global, aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at] =
         fields;
     let position = LogPosition {
         transaction: int8(tx)?,
         global: int8(global)?,
     };
-    let aggregate_type = text(aggregate_type)?;
+    let stored = StoredForm {
+        aggregate_type: text(aggregate_type)?,
+        event_type: text(event_type)?,
+        event_version: text(event_version)?,
+        payload: text(payload)?,
+    };
     // Metadata is NULL only when the scan left it out (the column is NOT NULL).
     let metadata = match metadata {
         Some(_) => Some(text(metadata)?),
         None => None,
     };
-    let (event, metadata) = crate::reader::decode_event(aggregate_type, text(payload)?, metadata);
+    let (event, metadata) = crate::reader::decode_event(stored, metadata);
     let recorded_at = match recorded_at {
         Some(_) => {
             let micros = int8(recorded_at)? + POSTGRES_EPOCH_MICROS;
@@ -299,12 +307,14 @@ mod tests {
     }
 
     fn row(out: &mut Vec<u8>, tx: i64, global: i64, id: &str, sequence: i64) {
-        out.extend_from_slice(&8i16.to_be_bytes());
+        out.extend_from_slice(&(FIELDS as i16).to_be_bytes());
         field(out, Some(&tx.to_be_bytes()));
         field(out, Some(&global.to_be_bytes()));
         field(out, Some(b"SomethingNoProjectionReads"));
         field(out, Some(id.as_bytes()));
         field(out, Some(&sequence.to_be_bytes()));
+        field(out, Some(b"Happened"));
+        field(out, Some(b"1.0"));
         field(out, Some(b"{}"));
         field(out, Some(br#"{"uid": "u1", "actor": "user"}"#));
         field(out, Some(&0i64.to_be_bytes()));
@@ -315,12 +325,14 @@ mod tests {
         let mut copy = SIGNATURE.to_vec();
         copy.extend_from_slice(&0i32.to_be_bytes());
         copy.extend_from_slice(&0i32.to_be_bytes());
-        copy.extend_from_slice(&8i16.to_be_bytes());
+        copy.extend_from_slice(&(FIELDS as i16).to_be_bytes());
         field(&mut copy, Some(&7i64.to_be_bytes()));
         field(&mut copy, Some(&1i64.to_be_bytes()));
         field(&mut copy, Some(b"SomethingNoProjectionReads"));
         field(&mut copy, Some(b"a"));
         field(&mut copy, Some(&1i64.to_be_bytes()));
+        field(&mut copy, Some(b"Happened"));
+        field(&mut copy, Some(b"1.0"));
         field(&mut copy, Some(b"{}"));
         field(&mut copy, None);
         field(&mut copy, None);

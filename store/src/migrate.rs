@@ -55,6 +55,13 @@ const MIGRATIONS: &[Migration] = &[
         "parked_events",
         include_str!("../../migrations/shared/0008_parked_events.sql"),
     ),
+    Migration {
+        version: 9,
+        name: "read_stored_names",
+        // SQLite's readers select the columns themselves.
+        sqlite: "SELECT 1",
+        postgres: include_str!("../../migrations/postgres/0009_read_stored_names.sql"),
+    },
 ];
 
 impl Migration {

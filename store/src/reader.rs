@@ -5,7 +5,7 @@ use crate::{Backend, Database, LogPosition};
 use chrono::{TimeZone, Utc};
 use sqlx::{AnyConnection, Row};
 
-use crate::event::{EventMetadata, RecordedEvent, StoredEvent};
+use crate::event::{EventMetadata, RecordedEvent, StoredEvent, StoredForm};
 
 /// Why the log could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -19,11 +19,12 @@ pub enum ReadError {
 
 /// On PostgreSQL an event is read only once every log writer that may have been given a lower transaction id has
 /// finished, and in (transaction, position) order: a transaction that inserted earlier but commits later can never
-/// be skipped. `omi_events_after` (migration 7) computes that watermark from the transactions that append to the
-/// log only, then reads with a later snapshot; transactions on other tables or databases never hold it back.
+/// be skipped. `omi_events_after` (migrations 7 and 9) computes that watermark from the transactions that append
+/// to the log only, then reads with a later snapshot; transactions on other tables or databases never hold it back.
+/// Every statement reading events selects the same columns in the same order ([`read_batch`] relies on it).
 const POSTGRES: &str =
     "SELECT tx, global_position, aggregate_type, aggregate_id, sequence, payload, metadata,
-        recorded_at
+        recorded_at, event_type, event_version
     FROM omi_events_after(CAST(CAST($1 AS TEXT) AS xid8), $2, $3)
     ORDER BY tx, global_position";
 
@@ -31,7 +32,7 @@ const POSTGRES: &str =
 const POSTGRES_OF: &str = "SELECT tx, global_position, aggregate_type, aggregate_id, sequence,
         CASE WHEN wanted THEN payload END AS payload,
         CASE WHEN wanted THEN metadata END AS metadata,
-        recorded_at
+        recorded_at, event_type, event_version
     FROM (SELECT *, aggregate_type IN (SELECT json_array_elements_text(CAST($4 AS JSON))) AS wanted
           FROM omi_events_after(CAST(CAST($1 AS TEXT) AS xid8), $2, $3)) AS window_events
     ORDER BY tx, global_position";
@@ -39,7 +40,7 @@ const POSTGRES_OF: &str = "SELECT tx, global_position, aggregate_type, aggregate
 /// On SQLite writers are serialized, so the rowid order is commit order.
 const SQLITE: &str =
     "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence,
-        payload, metadata, recorded_at
+        payload, metadata, recorded_at, event_type, event_version
     FROM events
     WHERE global_position > $2
     ORDER BY global_position
@@ -50,7 +51,7 @@ const SQLITE_OF: &str =
     "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence,
         CASE WHEN aggregate_type IN (SELECT value FROM json_each($4)) THEN payload END AS payload,
         CASE WHEN aggregate_type IN (SELECT value FROM json_each($4)) THEN metadata END AS metadata,
-        recorded_at
+        recorded_at, event_type, event_version
     FROM events
     WHERE global_position > $2
     ORDER BY global_position
@@ -110,11 +111,12 @@ pub async fn read_batch(
         "SELECT 'e' AS kind, batch.* FROM ({events}) AS batch
          UNION ALL
          SELECT 'c', transaction_id, global_position, CAST(NULL AS TEXT), name, CAST(NULL AS BIGINT),
-                CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
+                CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT),
+                CAST(NULL AS TEXT)
          FROM projection_checkpoints WHERE name IN ({names_list})
          UNION ALL
          SELECT 'p', transaction_id, global_position, aggregate_type, aggregate_id, sequence, projection, status,
-                CAST(NULL AS BIGINT)
+                CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
          FROM parked_events
          ORDER BY 1, 2, 3"
     );
@@ -234,13 +236,21 @@ pub async fn read_after_of(
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ReadError> {
     let aggregate_type: String = row.try_get("aggregate_type")?;
+    let event_type: String = row.try_get("event_type")?;
+    let event_version: String = row.try_get("event_version")?;
     let payload: String = row.try_get("payload")?;
     let metadata: String = row.try_get("metadata")?;
     let position = LogPosition {
         transaction: row.try_get("tx")?,
         global: row.try_get("global_position")?,
     };
-    let (event, metadata) = decode_event(&aggregate_type, &payload, Some(&metadata));
+    let stored = StoredForm {
+        aggregate_type: &aggregate_type,
+        event_type: &event_type,
+        event_version: &event_version,
+        payload: &payload,
+    };
+    let (event, metadata) = decode_event(stored, Some(&metadata));
     let micros: i64 = row.try_get("recorded_at")?;
     Ok(RecordedEvent {
         position,
@@ -255,17 +265,16 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ReadError> {
 /// An event and its metadata as stored; either that does not decode makes the event
 /// [`StoredEvent::Undecodable`] (with empty metadata when the metadata is at fault), never a failed read.
 pub(crate) fn decode_event(
-    aggregate_type: &str,
-    payload: &str,
+    stored: StoredForm<'_>,
     metadata: Option<&str>,
 ) -> (StoredEvent, EventMetadata) {
-    let event = StoredEvent::decode_or_mark(aggregate_type, payload);
+    let event = StoredEvent::decode_or_mark(stored);
     match metadata.map(serde_json::from_str::<EventMetadata>) {
         None => (event, EventMetadata::default()),
         Some(Ok(metadata)) => (event, metadata),
         Some(Err(error)) => (
             StoredEvent::Undecodable {
-                aggregate_type: aggregate_type.to_string(),
+                aggregate_type: stored.aggregate_type.to_string(),
                 error: format!("the event's metadata does not decode: {error}"),
             },
             EventMetadata::default(),
@@ -305,12 +314,13 @@ pub async fn read_stream(
         Backend::Postgres => {
             "SELECT CAST(CAST(transaction_id AS TEXT) AS BIGINT) AS tx, global_position, aggregate_type,
                     aggregate_id, sequence, CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata,
-                    CAST(EXTRACT(EPOCH FROM recorded_at) * 1000000 AS BIGINT) AS recorded_at
+                    CAST(EXTRACT(EPOCH FROM recorded_at) * 1000000 AS BIGINT) AS recorded_at, event_type,
+                    event_version
              FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence"
         }
         Backend::Sqlite => {
             "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence, payload,
-                    metadata, recorded_at
+                    metadata, recorded_at, event_type, event_version
              FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence"
         }
     };
@@ -406,7 +416,7 @@ mod tests {
             sqlx::query(
                 "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
                                      payload, metadata)
-                 VALUES ('Memory', $1, 1, 'MemoryDeleted', '1',
+                 VALUES ('Memory', $1, 1, 'MemoryDeleted', '1.0',
                          '{\"MemoryDeleted\":{\"deleted_at\":\"2026-11-01T10:00:00Z\"}}', '{\"uid\":\"u\"}')",
             )
             .bind(format!("stream-{i}"))
@@ -436,6 +446,14 @@ mod tests {
         assert_eq!(
             read,
             vec![(2, "stream-1"), (3, "stream-2"), (4, "stream-3")]
+        );
+        assert!(
+            batch
+                .events
+                .iter()
+                .all(|e| matches!(e.event, StoredEvent::Memory(_))),
+            "each is decoded by its stored name and version: {:?}",
+            batch.events
         );
 
         let end = read_batch(&mut conn, Backend::Sqlite, &names[..1], at(5), 3)

@@ -41,7 +41,7 @@ pub mod speech;
 pub use client::{new_reqwest_client, send, HttpClient, Response, REQUEST_TIMEOUT};
 pub use log::{
     append_raw_event, memory_created_payload, memory_edited_payload, sqlite_connection,
-    system_metadata, RawEvent,
+    stored_name, system_metadata, RawEvent,
 };
 pub use openapi::{ApiDocument, Checked, ResponseCheck, CHECK_RESPONSES_VAR};
 pub use postgres::{

@@ -26,13 +26,24 @@ pub fn system_metadata(uid: &str) -> String {
     json!({"uid": uid, "actor": "system", "correlation_id": "test"}).to_string()
 }
 
-/// One event to append: (aggregate type, aggregate id, sequence, payload, metadata).
+/// One event to append, column by column.
 pub struct RawEvent<'a> {
     pub aggregate_type: &'a str,
     pub aggregate_id: &'a str,
     pub sequence: i64,
+    /// The stored name (the payload's key, when the payload is well formed).
+    pub event_type: &'a str,
+    pub event_version: &'a str,
     pub payload: &'a str,
     pub metadata: &'a str,
+}
+
+/// The stored name a payload of the form `{"<stored name>": …}` names (empty for any other form).
+pub fn stored_name(payload: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|value| value.as_object()?.keys().next().cloned())
+        .unwrap_or_default()
 }
 
 /// Appends `event` to the log of `data`'s store in a transaction of its own (the server may be running).
@@ -43,11 +54,13 @@ pub async fn append_raw_event(data: &TestData, event: RawEvent<'_>) {
             conn.execute(
                 sqlx::query(
                     "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-                     VALUES ($1, $2, $3, 'Direct', '1.0', CAST($4 AS JSON), CAST($5 AS JSON))",
+                     VALUES ($1, $2, $3, $4, $5, CAST($6 AS JSON), CAST($7 AS JSON))",
                 )
                 .bind(event.aggregate_type)
                 .bind(event.aggregate_id)
                 .bind(event.sequence)
+                .bind(event.event_type)
+                .bind(event.event_version)
                 .bind(event.payload)
                 .bind(event.metadata),
             )
@@ -59,11 +72,13 @@ pub async fn append_raw_event(data: &TestData, event: RawEvent<'_>) {
             conn.execute(
                 sqlx::query(
                     "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-                     VALUES ($1, $2, $3, 'Direct', '1.0', $4, $5)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(event.aggregate_type)
                 .bind(event.aggregate_id)
                 .bind(event.sequence)
+                .bind(event.event_type)
+                .bind(event.event_version)
                 .bind(event.payload)
                 .bind(event.metadata),
             )

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use omi_tests::*;
 use sqlx::{Connection, Executor};
 
-/// Appends one event straight into the log, as another version of the server or an import would.
+/// Appends one event straight into the log, as another version of the server or an import would, under the
+/// stored name its payload holds (so that it is the payload's fields, not its name, that fail to decode).
 async fn append(
     data: &TestData,
     aggregate_type: &str,
@@ -19,6 +20,8 @@ async fn append(
         aggregate_type,
         aggregate_id,
         sequence,
+        event_type: &stored_name(payload),
+        event_version: "1.0",
         payload,
         metadata,
     };

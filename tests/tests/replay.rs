@@ -153,6 +153,12 @@ both_stores!(with_store every_read_model_replays_to_the_same_rows, |store| async
         let replayed = read_model_rows(&server.data(), &models).await;
         assert_eq!(live, replayed, "every table after replaying {name} alone");
     }
+    let unknown = server.cli(&["replay", "--projection", "gossip"]).await;
+    assert!(!unknown.success(), "a name outside the registry is refused");
+    for name in &names {
+        assert!(unknown.stderr.contains(name), "the refusal names {name}: {}", unknown.stderr);
+    }
+    assert_eq!(live, read_model_rows(&server.data(), &models).await, "a refused replay changes nothing");
 
     // The server starts on the rebuilt models and serves them.
     server.restart().await;

@@ -1,8 +1,6 @@
 //! `WS /v4/listen`: live capture (spec §4). Authentication and parameters are checked on the upgrade request;
 //! failures are reported as WebSocket close codes, as clients expect.
 
-mod capture;
-mod live;
 mod messages;
 mod params;
 mod session;
@@ -16,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 
-pub use live::LiveConversations;
 pub use params::ListenParams;
 
 use crate::error::ApiError;

@@ -9,8 +9,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use chrono::{DateTime, Utc};
 use omi_commands::{Actor, CommandError, Metadata};
 use omi_domain::conversation::{
-    speaker_label, Conversation, ConversationCommand, ConversationEvent, ConversationStatus,
-    TranscriptSegment,
+    speaker_label, ConversationEvent, ConversationStatus, TranscriptSegment,
 };
 use omi_domain::DomainError;
 use omi_projections::conversations;
@@ -21,9 +20,9 @@ use tokio::sync::mpsc;
 use tokio::time::{interval, sleep_until, Instant, MissedTickBehavior};
 use uuid::Uuid;
 
-use super::capture::{self, Current};
 use super::messages::{self, ClientMessage, SuggestedSegment};
 use super::params::ListenParams;
+use crate::app::conversations::capture::{self, Current};
 use crate::state::AppState;
 
 /// Client frames read while segments wait for a merge before the merge goes first (so that a client flooding
@@ -336,18 +335,16 @@ impl Session {
                 self.speakers
                     .insert(speaker_id, (is_user, person_id.clone()));
                 if let (Some(current), false) = (&self.current, segment_ids.is_empty()) {
-                    let command = ConversationCommand::AssignSegments {
-                        uid: self.uid.clone(),
+                    if let Err(error) = capture::assign_segments(
+                        &self.state,
+                        &self.uid,
+                        &current.id,
                         segment_ids,
                         is_user,
                         person_id,
-                        at: now(),
-                    };
-                    if let Err(error) = self
-                        .state
-                        .commands
-                        .execute::<Conversation>(&current.id, command, &self.metadata)
-                        .await
+                        &self.metadata,
+                    )
+                    .await
                     {
                         tracing::debug!(%error, "speaker assignment not applied");
                     }
@@ -443,17 +440,16 @@ impl Session {
             })
             .collect();
         let now = now();
-        let command = ConversationCommand::AppendSegments {
-            uid: self.uid.clone(),
+        match capture::append_segments(
+            &self.state,
+            &self.uid,
+            &current.id,
             segments,
             speech_began,
-            at: now,
-        };
-        match self
-            .state
-            .commands
-            .execute::<Conversation>(&current.id, command, &self.metadata)
-            .await
+            now,
+            &self.metadata,
+        )
+        .await
         {
             Ok(appended) => {
                 self.pending.clear();

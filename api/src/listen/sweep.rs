@@ -8,7 +8,7 @@ use std::time::Duration;
 use omi_commands::Metadata;
 use omi_projections::conversations;
 
-use super::capture;
+use crate::app::conversations::capture;
 use crate::state::AppState;
 
 /// How often the sweep looks.

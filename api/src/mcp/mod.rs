@@ -9,11 +9,11 @@
 //! are the spec's. The protocol itself uses rmcp's model types (`Tool`, `CallToolResult`, `InitializeResult`,
 //! `ErrorData`), and the tools' input schemas are derived with schemars.
 
-mod data;
 mod http;
 mod protocol;
 mod rest;
 mod sessions;
+mod shapes;
 pub mod stdio;
 mod tools;
 

@@ -3,18 +3,20 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use omi_domain::memory::{Memory, MemoryCommand};
-use omi_projections::memories;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use omi_domain::memory::{MemoryCategory, Visibility};
+use omi_projections::memories::MemoryView;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::data;
-use crate::error::{ApiError, ApiResult, Problem};
+use super::shapes;
+use crate::app::conversations::{self, Completed, DayRange};
+use crate::app::memories::{self, MemoryInput, UnknownCategory, MCP, MCP_REST_PAGE};
+use crate::app::{PageQuery, PageRule};
+use crate::error::ApiResult;
 use crate::extract::{Body, Params, Path, QueryPairs};
 use crate::key_auth::KeyHolder;
-use crate::routes::memories::{self as memory_routes, MemoryInput, MemoryUpdate};
+use crate::replies::Status;
 use crate::state::AppState;
-use crate::time_input::now;
 
 /// The routes of this module (behind MCP key authentication, see [`super::router`]).
 pub fn router() -> Router<AppState> {
@@ -28,60 +30,61 @@ pub fn router() -> Router<AppState> {
         .route("/v1/mcp/conversations/{id}", get(get_conversation))
 }
 
-fn check_page(limit: i64, offset: i64, max: i64) -> ApiResult<()> {
-    let mut problems = Vec::new();
-    if !(1..=max).contains(&limit) {
-        problems.push(Problem::new(
-            "query.limit",
-            format!("limit must be between 1 and {max}"),
-        ));
-    }
-    if offset < 0 {
-        problems.push(Problem::new("query.offset", "offset must not be negative"));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(problems))
-    }
-}
+/// The conversation list.
+const CONVERSATION_PAGE: PageRule = PageRule::new(100, 1_000);
 
-#[derive(Deserialize)]
-struct MemoryPage {
-    #[serde(default = "memory_limit")]
-    limit: i64,
-    #[serde(default)]
-    offset: i64,
-}
-
-fn memory_limit() -> i64 {
-    25
+/// A memory in MCP's short list shape.
+#[derive(Serialize)]
+struct ListedMemory {
+    id: String,
+    content: String,
+    category: MemoryCategory,
 }
 
 /// `[{id, content, category}]`, highest scored first; 400 for an unknown category.
 async fn list_memories(
     State(state): State<AppState>,
     key: KeyHolder,
-    Params(page): Params<MemoryPage>,
+    Params(query): Params<PageQuery>,
     pairs: QueryPairs,
-) -> ApiResult<Json<Vec<Value>>> {
-    check_page(page.limit, page.offset, 5_000)?;
-    let categories = data::memory_categories(&pairs.all("categories"))?;
-    let found = memories::list(
-        &state.database,
-        &key.uid,
-        &categories,
-        page.limit,
-        page.offset,
-    )
-    .await?;
+) -> ApiResult<Json<Vec<ListedMemory>>> {
+    let page = MCP_REST_PAGE.of(&query)?;
+    let names = pairs.all("categories");
+    let categories = memories::categories(names.iter().map(String::as_str))
+        .map_err(UnknownCategory::bad_request)?;
+    let found = memories::list(&state, &key.uid, &categories, page).await?;
     Ok(Json(
         found
             .into_iter()
-            .map(data::list_form)
-            .map(|m| json!({ "id": m.id, "content": m.content, "category": m.category }))
+            .map(|m| ListedMemory {
+                id: m.id,
+                content: m.content,
+                category: m.category,
+            })
             .collect(),
     ))
+}
+
+/// A memory as MCP's REST API answers its creation.
+#[derive(Serialize)]
+struct CreatedMemory {
+    id: String,
+    content: String,
+    category: MemoryCategory,
+    visibility: Visibility,
+    tags: Vec<String>,
+}
+
+impl From<MemoryView> for CreatedMemory {
+    fn from(memory: MemoryView) -> Self {
+        Self {
+            id: memory.id,
+            content: memory.content,
+            category: memory.category,
+            visibility: memory.visibility,
+            tags: memory.tags,
+        }
+    }
 }
 
 /// Creates a memory from a Memory body; the category is always detected and the memory counts as manually
@@ -90,15 +93,9 @@ async fn create_memory(
     State(state): State<AppState>,
     key: KeyHolder,
     Body(input): Body<MemoryInput>,
-) -> ApiResult<Json<Value>> {
-    let memory = data::create_memory(&state, &key, input).await?;
-    Ok(Json(json!({
-        "id": memory.id,
-        "content": memory.content,
-        "category": memory.category,
-        "visibility": memory.visibility,
-        "tags": memory.tags,
-    })))
+) -> ApiResult<Json<CreatedMemory>> {
+    let memory = memories::create(&state, &key.caller(), input, &MCP).await?;
+    Ok(Json(memory.into()))
 }
 
 #[derive(Deserialize)]
@@ -111,51 +108,28 @@ async fn edit_memory(
     key: KeyHolder,
     Path(id): Path<String>,
     Params(query): Params<ValueQuery>,
-) -> ApiResult<Json<Value>> {
-    memory_routes::read(&state, &key.uid, &id).await?;
-    let command = MemoryUpdate {
-        content: Some(query.value),
-        category: None,
-        visibility: None,
-        tags: None,
-    }
-    .into_command(&key.uid)?;
-    state
-        .execute::<Memory>(&id, command, &key.metadata())
-        .await?;
-    Ok(Json(json!({ "status": "ok" })))
+) -> ApiResult<Json<Status>> {
+    memories::edit_content(&state, &key.caller(), &id, query.value).await?;
+    Ok(Json(Status::ok()))
 }
 
 async fn delete_memory(
     State(state): State<AppState>,
     key: KeyHolder,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    memory_routes::read(&state, &key.uid, &id).await?;
-    let command = MemoryCommand::DeleteMemory {
-        uid: key.uid.clone(),
-        at: now(),
-    };
-    state
-        .execute::<Memory>(&id, command, &key.metadata())
-        .await?;
-    Ok(Json(json!({ "status": "ok" })))
+) -> ApiResult<Json<Status>> {
+    memories::delete(&state, &key.caller(), &id).await?;
+    Ok(Json(Status::ok()))
 }
 
 #[derive(Deserialize)]
 struct ConversationQuery {
-    #[serde(default = "conversation_limit")]
-    limit: i64,
-    #[serde(default)]
-    offset: i64,
+    limit: Option<i64>,
+    offset: Option<i64>,
     #[serde(default)]
     start_date: Option<String>,
     #[serde(default)]
     end_date: Option<String>,
-}
-
-fn conversation_limit() -> i64 {
-    100
 }
 
 /// The completed, kept conversations, newest first, in the short list shape.
@@ -165,19 +139,14 @@ async fn list_conversations(
     Params(query): Params<ConversationQuery>,
     pairs: QueryPairs,
 ) -> ApiResult<Json<Vec<Value>>> {
-    check_page(query.limit, query.offset, 1_000)?;
-    let range = data::DayRange::parse(query.start_date.as_deref(), query.end_date.as_deref())?;
-    let categories = data::conversation_categories(&pairs.all("categories"));
-    let found = data::completed_conversations(
-        &state,
-        &key.uid,
-        range,
-        &categories,
-        query.limit,
-        query.offset,
-    )
-    .await?;
-    Ok(Json(found.iter().map(data::rest_summary).collect()))
+    let page = CONVERSATION_PAGE.page(query.limit, query.offset)?;
+    let names = pairs.all("categories");
+    let completed = Completed {
+        range: DayRange::parse(query.start_date.as_deref(), query.end_date.as_deref())?,
+        categories: conversations::categories_known(names.iter().map(String::as_str)),
+    };
+    let found = conversations::completed(&state, &key.uid, &completed, page).await?;
+    Ok(Json(found.iter().map(shapes::rest_summary).collect()))
 }
 
 async fn get_conversation(
@@ -185,6 +154,6 @@ async fn get_conversation(
     key: KeyHolder,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let conversation = crate::routes::conversations::read(&state, &key.uid, &id).await?;
-    Ok(Json(data::rest_detail(&conversation)))
+    let conversation = conversations::read(&state, &key.uid, &id).await?;
+    Ok(Json(shapes::rest_detail(&conversation)))
 }

@@ -5,25 +5,23 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
-use omi_domain::action_item::{ActionItem, ActionItemCommand};
-use omi_domain::memory::{Memory, MemoryCommand};
 use omi_domain::storable::{unstorable_at, NUL_REFUSED};
-use omi_domain::Patch;
-use omi_projections::action_items::{self, ActionItemFilter};
-use omi_projections::memories::{self, MemoryView};
+use omi_projections::memories::MemoryView;
 use rmcp::model::{CallToolResult, ContentBlock, ErrorCode, ErrorData, JsonObject, Tool};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::data;
+use super::shapes;
+use crate::app::action_items::{self, ActionItemInput, ListQuery};
+use crate::app::conversations::{self, Completed, DayRange};
+use crate::app::memories::{self, MemoryInput};
+use crate::app::{PageQuery, PageRule};
 use crate::error::{ApiError, Problem};
 use crate::key_auth::KeyHolder;
-use crate::routes::action_items::{self as action_item_routes, ActionItemInput};
-use crate::routes::memories::{self as memory_routes, MemoryUpdate};
 use crate::state::AppState;
-use crate::time_input::{now, InputTime};
+use crate::time_input::InputTime;
 
 /// JSON-RPC error code of a tool that did not find what it was asked for (spec §7.5).
 pub const NOT_FOUND: ErrorCode = ErrorCode(-32001);
@@ -32,6 +30,10 @@ pub const TOOL_FAILED: ErrorCode = ErrorCode(-32000);
 
 /// The most memories `search_memories` looks at.
 const SEARCH_SCAN: i64 = 10_000;
+/// `search_memories`' answer: 10 by default, at most 100.
+const SEARCH_PAGE: PageRule = PageRule::new(10, 100);
+/// `get_conversations`' list.
+const CONVERSATION_PAGE: PageRule = PageRule::new(20, 1_000);
 
 #[derive(Deserialize, JsonSchema)]
 struct GetMemories {
@@ -271,20 +273,13 @@ fn arguments<T: DeserializeOwned>(arguments: &Value) -> Result<T, ErrorData> {
     })
 }
 
-fn page(limit: i64, offset: i64, max: i64) -> Result<(), ErrorData> {
-    if !(1..=max).contains(&limit) {
-        return Err(ErrorData::invalid_params(
-            format!("limit must be between 1 and {max}"),
-            None,
-        ));
-    }
-    if offset < 0 {
-        return Err(ErrorData::invalid_params(
-            "offset must not be negative",
-            None,
-        ));
-    }
-    Ok(())
+/// The page of a tool's `limit` and `offset`, by the same rule as the REST doors.
+fn page(rule: PageRule, limit: i64, offset: i64) -> Result<crate::app::Page, ErrorData> {
+    rule.of(&PageQuery {
+        limit: Some(limit),
+        offset: Some(offset),
+    })
+    .map_err(tool_error)
 }
 
 /// The result of a tool: its JSON as text content (and as structured content).
@@ -342,18 +337,12 @@ async fn get_memories(
     key: &KeyHolder,
     args: GetMemories,
 ) -> Result<Value, ErrorData> {
-    page(args.limit, args.offset, 5_000)?;
-    let categories = data::memory_categories(&args.categories).map_err(tool_error)?;
-    let found = memories::list(
-        &state.database,
-        &key.uid,
-        &categories,
-        args.limit,
-        args.offset,
-    )
-    .await
-    .map_err(|e| tool_error(e.into()))?;
-    let found: Vec<MemoryView> = found.into_iter().map(data::list_form).collect();
+    let page = page(memories::MCP_TOOL_PAGE, args.limit, args.offset)?;
+    let categories = memories::categories(args.categories.iter().map(String::as_str))
+        .map_err(|unknown| tool_error(unknown.bad_request()))?;
+    let found = memories::list(state, &key.uid, &categories, page)
+        .await
+        .map_err(tool_error)?;
     Ok(json!({ "memories": found }))
 }
 
@@ -362,7 +351,8 @@ async fn create_memory(
     key: &KeyHolder,
     args: CreateMemory,
 ) -> Result<Value, ErrorData> {
-    let memory = data::create_memory(state, key, data::content_only(args.content))
+    let input = MemoryInput::content_only(args.content);
+    let memory = memories::create(state, &key.caller(), input, &memories::MCP)
         .await
         .map_err(tool_error)?;
     Ok(json!({ "success": true, "memory": memory }))
@@ -373,15 +363,9 @@ async fn edit_memory(
     key: &KeyHolder,
     args: EditMemory,
 ) -> Result<Value, ErrorData> {
-    let command = MemoryUpdate {
-        content: Some(args.content),
-        category: None,
-        visibility: None,
-        tags: None,
-    }
-    .into_command(&key.uid)
-    .map_err(tool_error)?;
-    run_memory(state, key, &args.memory_id, command).await?;
+    memories::edit_content(state, &key.caller(), &args.memory_id, args.content)
+        .await
+        .map_err(tool_error)?;
     Ok(json!({ "success": true }))
 }
 
@@ -390,29 +374,10 @@ async fn delete_memory(
     key: &KeyHolder,
     args: DeleteMemory,
 ) -> Result<Value, ErrorData> {
-    let command = MemoryCommand::DeleteMemory {
-        uid: key.uid.clone(),
-        at: now(),
-    };
-    run_memory(state, key, &args.memory_id, command).await?;
+    memories::delete(state, &key.caller(), &args.memory_id)
+        .await
+        .map_err(tool_error)?;
     Ok(json!({ "success": true }))
-}
-
-async fn run_memory(
-    state: &AppState,
-    key: &KeyHolder,
-    id: &str,
-    command: MemoryCommand,
-) -> Result<(), ErrorData> {
-    // Another user's memory reads as missing.
-    memory_routes::read(state, &key.uid, id)
-        .await
-        .map_err(tool_error)?;
-    state
-        .execute::<Memory>(id, command, &key.metadata())
-        .await
-        .map_err(tool_error)?;
-    Ok(())
 }
 
 /// The lowercase words of `text` that carry meaning (short function words dropped, a plural `s` trimmed).
@@ -452,7 +417,7 @@ async fn search_memories(
     key: &KeyHolder,
     args: SearchMemories,
 ) -> Result<Value, ErrorData> {
-    page(args.limit, 0, 100)?;
+    let wanted = page(SEARCH_PAGE, args.limit, 0)?;
     let query = terms(&args.query);
     if query.is_empty() {
         return Err(ErrorData::invalid_params(
@@ -460,9 +425,13 @@ async fn search_memories(
             None,
         ));
     }
-    let all = memories::list(&state.database, &key.uid, &[], SEARCH_SCAN, 0)
+    let everything = crate::app::Page {
+        limit: SEARCH_SCAN,
+        offset: 0,
+    };
+    let all = memories::list(state, &key.uid, &[], everything)
         .await
-        .map_err(|e| tool_error(e.into()))?;
+        .map_err(tool_error)?;
     // `all` is in list order (scoring, newest); a stable sort by score keeps that order among equals.
     let mut scored: Vec<(f64, MemoryView)> = all
         .into_iter()
@@ -472,9 +441,9 @@ async fn search_memories(
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     let found: Vec<Value> = scored
         .into_iter()
-        .take(args.limit as usize)
-        .map(|(score, memory)| {
-            let mut value = serde_json::to_value(data::list_form(memory)).unwrap_or_default();
+        .take(wanted.limit as usize)
+        .map(|(score, memory): (f64, MemoryView)| {
+            let mut value = serde_json::to_value(memory).unwrap_or_default();
             value["relevance_score"] = json!((score * 1000.0).round() / 1000.0);
             value
         })
@@ -487,15 +456,16 @@ async fn get_conversations(
     key: &KeyHolder,
     args: GetConversations,
 ) -> Result<Value, ErrorData> {
-    page(args.limit, args.offset, 1_000)?;
-    let range = data::DayRange::parse(args.start_date.as_deref(), args.end_date.as_deref())
+    let page = page(CONVERSATION_PAGE, args.limit, args.offset)?;
+    let completed = Completed {
+        range: DayRange::parse(args.start_date.as_deref(), args.end_date.as_deref())
+            .map_err(tool_error)?,
+        categories: conversations::categories_known(args.categories.iter().map(String::as_str)),
+    };
+    let found = conversations::completed(state, &key.uid, &completed, page)
+        .await
         .map_err(tool_error)?;
-    let categories = data::conversation_categories(&args.categories);
-    let found =
-        data::completed_conversations(state, &key.uid, range, &categories, args.limit, args.offset)
-            .await
-            .map_err(tool_error)?;
-    let conversations: Vec<Value> = found.iter().map(data::tool_summary).collect();
+    let conversations: Vec<Value> = found.iter().map(shapes::tool_summary).collect();
     Ok(json!({ "conversations": conversations }))
 }
 
@@ -504,10 +474,10 @@ async fn get_conversation_by_id(
     key: &KeyHolder,
     args: GetConversationById,
 ) -> Result<Value, ErrorData> {
-    let conversation = crate::routes::conversations::read(state, &key.uid, &args.conversation_id)
+    let conversation = conversations::read(state, &key.uid, &args.conversation_id)
         .await
         .map_err(tool_error)?;
-    Ok(json!({ "conversation": data::tool_detail(&conversation) }))
+    Ok(json!({ "conversation": shapes::tool_detail(&conversation) }))
 }
 
 async fn get_action_items(
@@ -515,14 +485,14 @@ async fn get_action_items(
     key: &KeyHolder,
     args: GetActionItems,
 ) -> Result<Value, ErrorData> {
-    page(args.limit, args.offset, 500)?;
-    let filter = ActionItemFilter {
+    let page = page(action_items::MCP_TOOL_PAGE, args.limit, args.offset)?;
+    let query = ListQuery {
         completed: args.completed,
-        ..ActionItemFilter::default()
+        ..ListQuery::default()
     };
-    let found = action_items::list(&state.database, &key.uid, &filter, args.limit, args.offset)
+    let found = action_items::list(state, &key.uid, query, page)
         .await
-        .map_err(|e| tool_error(e.into()))?;
+        .map_err(tool_error)?;
     Ok(json!({ "action_items": found.items, "has_more": found.has_more }))
 }
 
@@ -548,14 +518,10 @@ async fn create_action_item(
         due_at,
         conversation_id: None,
     };
-    let mut problems = Vec::new();
-    let Some(command) = input.into_command(&key.uid, "arguments", &mut problems) else {
-        return Err(tool_error(ApiError::Validation(problems)));
-    };
-    let created = action_item_routes::create_all(state, &key.uid, &key.metadata(), vec![command])
+    let item = action_items::create(state, &key.caller(), input, &action_items::MCP)
         .await
         .map_err(tool_error)?;
-    Ok(json!({ "success": true, "action_item": created.first() }))
+    Ok(json!({ "success": true, "action_item": item }))
 }
 
 async fn complete_action_item(
@@ -563,26 +529,10 @@ async fn complete_action_item(
     key: &KeyHolder,
     args: CompleteActionItem,
 ) -> Result<Value, ErrorData> {
-    action_item_routes::read(state, &key.uid, &args.action_item_id)
-        .await
-        .map_err(tool_error)?;
-    let command = ActionItemCommand::UpdateActionItem {
-        uid: key.uid.clone(),
-        description: None,
-        completed: Some(args.completed),
-        due_at: Patch::Keep,
-        exported: None,
-        export_date: Patch::Keep,
-        export_platform: Patch::Keep,
-        at: now(),
-    };
-    state
-        .execute::<ActionItem>(&args.action_item_id, command, &key.metadata())
-        .await
-        .map_err(tool_error)?;
-    let item = action_item_routes::read(state, &key.uid, &args.action_item_id)
-        .await
-        .map_err(tool_error)?;
+    let item =
+        action_items::set_completed(state, &key.caller(), &args.action_item_id, args.completed)
+            .await
+            .map_err(tool_error)?;
     Ok(json!({ "success": true, "action_item": item }))
 }
 

@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use omi_commands::reactions::{ReactFuture, Reaction, ReactionError};
 use omi_commands::{CommandBus, Metadata};
-use omi_domain::action_item::{ActionItem, ActionItemCommand};
+use omi_domain::action_item::ActionItem;
 use omi_domain::conversation::{ConversationEvent, ExtractedMemory, Structured};
-use omi_domain::memory::{memory_id, Memory, MemoryCommand, Visibility};
+use omi_domain::memory::{memory_id, Memory};
 use omi_projections::action_items::{self, ActionItemFilter};
 use omi_projections::{memories, Projector};
 use omi_store::{Database, LogPosition, RecordedEvent, StoredEvent};
@@ -24,6 +24,7 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{event_id, settle};
+use crate::app::{action_items as app_items, memories as app_memories};
 
 /// How long publishing waits for the read models it reads.
 const CATCH_UP: Duration = Duration::from_secs(30);
@@ -101,10 +102,7 @@ impl Publisher {
             .await
             .map_err(|e| ReactionError(e.to_string()))?;
         for item in existing.items {
-            let command = ActionItemCommand::DeleteActionItem {
-                uid: uid.to_string(),
-                at: now,
-            };
+            let command = app_items::deletion(uid, now);
             let appended = settle(
                 self.commands
                     .execute::<ActionItem>(&item.id, command, metadata)
@@ -116,10 +114,7 @@ impl Publisher {
             .await
             .map_err(|e| ReactionError(e.to_string()))?
         {
-            let command = MemoryCommand::DeleteMemory {
-                uid: uid.to_string(),
-                at: now,
-            };
+            let command = app_memories::deletion(uid, now);
             let appended = settle(
                 self.commands
                     .execute::<Memory>(&id, command, metadata)
@@ -130,14 +125,7 @@ impl Publisher {
         if !discarded {
             for (index, item) in structured.action_items.iter().enumerate() {
                 let id = seeded_id(&format!("{seed}#{index}"));
-                let command = ActionItemCommand::CreateActionItem {
-                    uid: uid.to_string(),
-                    description: item.description.clone(),
-                    completed: item.completed,
-                    due_at: item.due_at,
-                    conversation_id: Some(conversation_id.to_string()),
-                    at: now,
-                };
+                let command = app_items::lifted(uid, conversation_id, item, now);
                 let appended = settle(
                     self.commands
                         .execute::<ActionItem>(&id, command, metadata)
@@ -146,17 +134,7 @@ impl Publisher {
                 last = last.max(appended.and_then(|a| a.position));
             }
             for (index, memory) in extracted.iter().enumerate() {
-                let command = MemoryCommand::CreateMemory {
-                    uid: uid.to_string(),
-                    content: memory.content.clone(),
-                    category: memory.category,
-                    visibility: Visibility::Private,
-                    tags: Vec::new(),
-                    manually_added: false,
-                    conversation_id: Some(conversation_id.to_string()),
-                    app_id: None,
-                    at: now,
-                };
+                let command = app_memories::extracted(uid, conversation_id, memory, now);
                 let id = match memory_ids {
                     MemoryIds::Seeded => seeded_id(&format!("{seed}#memory#{index}")),
                     MemoryIds::ByContent => memory_id(uid, &memory.content).to_string(),

@@ -5,8 +5,7 @@
 //! answers 404 as if it did not exist.
 
 mod edits;
-pub mod imports;
-pub(crate) mod lifecycle;
+mod lifecycle;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,8 +13,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use omi_domain::conversation::{
-    Conversation, ConversationCommand, ConversationSource, ConversationStatus,
-    ConversationVisibility,
+    ConversationCommand, ConversationSource, ConversationStatus, ConversationVisibility,
 };
 use omi_projections::conversations::{self, ConversationFilter, ConversationView};
 use serde::Deserialize;
@@ -26,7 +24,7 @@ use crate::extract::{Body, CurrentUser, Params, Path, QueryPairs};
 use crate::state::AppState;
 use crate::time_input::{now, InputTime};
 
-use imports::{Import, SegmentsImportInput, TextImportInput};
+use crate::app::conversations::{self as app, Imported, SegmentsImportInput, TextImportInput};
 
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
@@ -93,10 +91,8 @@ fn ok() -> Json<Value> {
 }
 
 /// The user's conversation, or 404.
-pub(crate) async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<ConversationView> {
-    conversations::get(&state.database, uid, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("Conversation not found".into()))
+async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<ConversationView> {
+    app::read(state, uid, id).await
 }
 
 /// Runs a command on the user's conversation `id` and waits for the read model.
@@ -106,10 +102,7 @@ async fn run(
     id: &str,
     command: ConversationCommand,
 ) -> ApiResult<()> {
-    state
-        .execute::<Conversation>(id, command, &user.metadata())
-        .await?;
-    Ok(())
+    app::run(state, &user.caller(), id, command).await
 }
 
 #[derive(Deserialize)]
@@ -222,49 +215,26 @@ async fn delete_one(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let command = ConversationCommand::Delete {
-        uid: user.uid.clone(),
-        at: now(),
-    };
-    run(&state, &user, &id, command).await?;
+    app::delete(&state, &user.caller(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Runs an import and answers `{id, status, discarded}` once the read model shows it (processing is not
-/// waited for).
-pub(crate) async fn run_import(
-    state: &AppState,
-    uid: &str,
-    metadata: &omi_commands::Metadata,
-    import: Import,
-) -> ApiResult<Json<Value>> {
-    state
-        .create::<Conversation>(&import.id, import.command, metadata)
-        .await?;
-    let view = read(state, uid, &import.id).await?;
-    Ok(Json(json!({
-        "id": view.id,
-        "status": view.status,
-        "discarded": view.discarded,
-    })))
 }
 
 async fn import_segments(
     State(state): State<AppState>,
     user: CurrentUser,
     Body(input): Body<SegmentsImportInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Imported>> {
     let import = input.into_import(&user.uid, ConversationSource::ExternalIntegration, now())?;
-    run_import(&state, &user.uid, &user.metadata(), import).await
+    Ok(Json(app::import(&state, &user.caller(), import).await?))
 }
 
 async fn import_text(
     State(state): State<AppState>,
     user: CurrentUser,
     Body(input): Body<TextImportInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Imported>> {
     let import = input.into_import(&user.uid, ConversationSource::ExternalIntegration, now())?;
-    run_import(&state, &user.uid, &user.metadata(), import).await
+    Ok(Json(app::import(&state, &user.caller(), import).await?))
 }
 
 #[derive(Deserialize)]
@@ -281,12 +251,7 @@ async fn edit_title(
     if query.title.trim().is_empty() {
         return Err(ApiError::invalid("query.title", "Title cannot be empty"));
     }
-    let command = ConversationCommand::EditTitle {
-        uid: user.uid.clone(),
-        title: query.title,
-        at: now(),
-    };
-    run(&state, &user, &id, command).await?;
+    app::edit_title(&state, &user.caller(), &id, query.title).await?;
     let conversation = read(&state, &user.uid, &id).await?;
     Ok(Json(
         json!({ "status": "Ok", "conversation": conversation }),

@@ -2,7 +2,6 @@
 
 pub(crate) mod action_items;
 pub(crate) mod conversations;
-mod developer;
 mod health;
 mod keys;
 pub(crate) mod memories;
@@ -10,8 +9,6 @@ pub(crate) mod memories;
 use aide::axum::ApiRouter;
 use axum::extract::DefaultBodyLimit;
 use axum::{middleware, Json, Router};
-use schemars::JsonSchema;
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -30,7 +27,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(conversations::router())
             .merge(crate::listen::router())
             .merge(keys::router())
-            .merge(developer::router(state.clone()))
+            .merge(crate::developer::router(state.clone()))
             .merge(crate::mcp::router(state))
     })
 }
@@ -66,34 +63,4 @@ async fn method_not_allowed() -> (axum::http::StatusCode, Json<Value>) {
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
         Json(json!({ "detail": "Method Not Allowed" })),
     )
-}
-
-/// `{"status": "ok"}`: the answer of an action that returns nothing else.
-#[derive(Debug, Default, Serialize, JsonSchema)]
-pub(crate) struct StatusOk {
-    status: Done,
-}
-
-/// The only status an answer of [`StatusOk`] or [`Deleted`] has.
-#[derive(Debug, Default, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-enum Done {
-    #[default]
-    Ok,
-}
-
-/// `{"status": "ok", "deleted_count": n}`: how many things a delete-all removed.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct Deleted {
-    status: Done,
-    deleted_count: usize,
-}
-
-impl Deleted {
-    pub(crate) fn new(deleted_count: usize) -> Deleted {
-        Deleted {
-            status: Done::Ok,
-            deleted_count,
-        }
-    }
 }

@@ -11,10 +11,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use cqrs_es::persist::SerializedEvent;
 use omi_store::{Backend, Database, LogPosition};
 use tokio::sync::{mpsc, oneshot};
 
+use super::append::{Append, AppendError};
 use super::batch;
 
 /// Events written by one batch at most; a larger queue is split over several batches.
@@ -25,30 +25,6 @@ const MAX_BATCH_EVENTS: usize = 1_000;
 /// used ~0.05 fewer cores in 9 runs of 9 at about the same request rate (+2 % on average, within the noise); a
 /// 2 ms wait lost 15 %. A lone append is written at once. SQLite writes at once (not measured there).
 const GATHER_UNDER_LOAD: Duration = Duration::from_micros(500);
-
-/// One command's events, all on one stream, in sequence order.
-pub(crate) struct Append {
-    pub aggregate_type: &'static str,
-    pub events: Vec<SerializedEvent>,
-}
-
-impl Append {
-    fn stream(&self) -> (&str, &str) {
-        let id = self.events.first().map_or("", |e| e.aggregate_id.as_str());
-        (self.aggregate_type, id)
-    }
-}
-
-/// Why an append was not written.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum AppendError {
-    /// Another writer appended to the stream first (its expected sequence is taken).
-    #[error("the stream was appended to concurrently")]
-    Conflict,
-    /// The store refused or failed.
-    #[error("{0}")]
-    Store(String),
-}
 
 struct Pending {
     append: Append,

@@ -8,7 +8,7 @@ use omi_store::{Database, LogPosition};
 use sqlx::postgres::PgPool;
 use sqlx::Row;
 
-use super::appender::{Append, AppendError};
+use super::append::{Append, AppendError};
 
 const POSTGRES: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
     SELECT kind, id, seq, event_type, event_version, CAST(payload AS JSON), CAST(metadata AS JSON)

@@ -1,9 +1,15 @@
 //! The event log as cqrs-es sees it: a `PersistedEventRepository` whose streams are read through postgres-es on
-//! PostgreSQL (or our SQLite reader), and whose appends go through the group-commit appender on both engines.
+//! PostgreSQL (or our portable reader), and whose appends go through the group-commit appender on both engines.
+//! Every event read is checked against its aggregate's stored contract and brought to the current version of its
+//! type (the domain's upcasters are cqrs-es `EventUpcaster`s) before cqrs-es decodes it, as the read side does.
 
+mod append;
 mod appender;
 mod batch;
-mod sqlite;
+mod streams;
+
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
@@ -11,38 +17,34 @@ use cqrs_es::persist::{
     PersistedEventRepository, PersistenceError, ReplayStream, SerializedEvent, SerializedSnapshot,
 };
 use cqrs_es::Aggregate;
+use omi_domain::contract::contract_of;
 use omi_store::{Database, LogPosition};
 use postgres_es::PostgresEventRepository;
 use serde_json::Value;
 
-pub use appender::AppendError;
-pub use sqlite::SqliteStreams;
+pub use append::AppendError;
+pub use streams::LogStreams;
 
-use appender::{Append, Appender};
-
-/// Where streams are read from.
-#[derive(Clone)]
-enum Streams {
-    Postgres(Arc<PostgresEventRepository>),
-    Sqlite(SqliteStreams),
-}
+use append::Append;
+use appender::Appender;
 
 /// The log of one database. Used in plain event-store mode only: no snapshots.
 #[derive(Clone)]
 pub struct EventLog {
-    streams: Streams,
+    /// postgres-es, which reads single streams with the native driver on PostgreSQL.
+    postgres: Option<Arc<PostgresEventRepository>>,
+    streams: LogStreams,
     appender: Appender,
 }
 
 impl EventLog {
     /// The log of `database`'s engine. Starts the appender, so it must be called inside a tokio runtime.
     pub fn new(database: &Database) -> Self {
-        let streams = match database.postgres() {
-            Some(pool) => Streams::Postgres(Arc::new(PostgresEventRepository::new(pool.clone()))),
-            None => Streams::Sqlite(SqliteStreams::new(database.clone())),
-        };
         Self {
-            streams,
+            postgres: database
+                .postgres()
+                .map(|pool| Arc::new(PostgresEventRepository::new(pool.clone()))),
+            streams: LogStreams::new(database.clone()),
             appender: Appender::start(database.clone()),
         }
     }
@@ -67,10 +69,11 @@ impl PersistedEventRepository for EventLog {
         &self,
         aggregate_id: &str,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        match &self.streams {
-            Streams::Postgres(repo) => repo.get_events::<A>(aggregate_id).await,
-            Streams::Sqlite(streams) => streams.stream(A::TYPE, aggregate_id, -1).await,
-        }
+        let events = match &self.postgres {
+            Some(repo) => repo.get_events::<A>(aggregate_id).await?,
+            None => self.streams.stream(A::TYPE, aggregate_id, -1).await?,
+        };
+        upgraded(A::TYPE, events)
     }
 
     async fn get_last_events<A: Aggregate>(
@@ -78,14 +81,18 @@ impl PersistedEventRepository for EventLog {
         aggregate_id: &str,
         last_sequence: usize,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        match &self.streams {
-            Streams::Postgres(repo) => repo.get_last_events::<A>(aggregate_id, last_sequence).await,
-            Streams::Sqlite(streams) => {
-                streams
-                    .stream(A::TYPE, aggregate_id, last_sequence as i64)
-                    .await
+        let events = match &self.postgres {
+            Some(repo) => {
+                repo.get_last_events::<A>(aggregate_id, last_sequence)
+                    .await?
             }
-        }
+            None => {
+                self.streams
+                    .stream(A::TYPE, aggregate_id, last_sequence as i64)
+                    .await?
+            }
+        };
+        upgraded(A::TYPE, events)
     }
 
     async fn get_snapshot<A: Aggregate>(
@@ -120,11 +127,37 @@ impl PersistedEventRepository for EventLog {
     }
 
     async fn stream_all_events<A: Aggregate>(&self) -> Result<ReplayStream, PersistenceError> {
-        match &self.streams {
-            Streams::Postgres(repo) => repo.stream_all_events::<A>().await,
-            Streams::Sqlite(streams) => feed(streams.all(A::TYPE).await?).await,
-        }
+        feed(upgraded(A::TYPE, self.streams.all(A::TYPE).await?)?).await
     }
+}
+
+/// `events` as read from streams of `aggregate_type`, each checked against the aggregate's contract and brought to
+/// the current version of its type; the first one the contract refuses fails the read (the aggregate cannot be
+/// folded without it). An aggregate type the domain has no contract for has no events it could read.
+fn upgraded(
+    aggregate_type: &str,
+    events: Vec<SerializedEvent>,
+) -> Result<Vec<SerializedEvent>, PersistenceError> {
+    if events.is_empty() {
+        return Ok(events);
+    }
+    let refused = |message: String| PersistenceError::DeserializationError(message.into());
+    let contract = contract_of(aggregate_type).ok_or_else(|| {
+        refused(format!(
+            "the domain has no stored-event contract for the aggregate type {aggregate_type}"
+        ))
+    })?;
+    events
+        .into_iter()
+        .map(|event| {
+            let sequence = event.sequence;
+            contract.upgrade(event).map_err(|error| {
+                refused(format!(
+                    "the stored {aggregate_type} event at sequence {sequence} does not decode: {error}"
+                ))
+            })
+        })
+        .collect()
 }
 
 async fn feed(events: Vec<SerializedEvent>) -> Result<ReplayStream, PersistenceError> {

@@ -90,10 +90,9 @@ impl Aggregate for ActionItem {
                     created_at: at,
                 }]
             }
-            ActionItemCommand::UpdateActionItem {
+            ActionItemCommand::EditActionItem {
                 uid,
                 description,
-                completed,
                 due_at,
                 exported,
                 export_date,
@@ -107,33 +106,37 @@ impl Aggregate for ActionItem {
                 let exported = exported.filter(|e| *e != current.exported);
                 let export_date = changed(export_date, &current.export_date);
                 let export_platform = changed(export_platform, &current.export_platform);
-                let completed = completed.filter(|c| *c != current.completed);
-                let mut events = Vec::new();
-                if description.is_some()
-                    || !due_at.is_keep()
-                    || exported.is_some()
-                    || !export_date.is_keep()
-                    || !export_platform.is_keep()
-                {
-                    events.push(ActionItemEvent::ActionItemUpdated {
+                let unchanged = description.is_none()
+                    && due_at.is_keep()
+                    && exported.is_none()
+                    && export_date.is_keep()
+                    && export_platform.is_keep();
+                if unchanged {
+                    Vec::new()
+                } else {
+                    vec![ActionItemEvent::ActionItemUpdated {
                         description,
                         due_at,
                         exported,
                         export_date,
                         export_platform,
                         updated_at: at,
-                    });
+                    }]
                 }
-                match completed {
-                    Some(true) => {
-                        events.push(ActionItemEvent::ActionItemCompleted { completed_at: at })
-                    }
-                    Some(false) => {
-                        events.push(ActionItemEvent::ActionItemReopened { reopened_at: at })
-                    }
-                    None => {}
+            }
+            ActionItemCommand::CompleteActionItem { uid, at } => {
+                if self.owned_by(&uid)?.completed {
+                    Vec::new()
+                } else {
+                    vec![ActionItemEvent::ActionItemCompleted { completed_at: at }]
                 }
-                events
+            }
+            ActionItemCommand::ReopenActionItem { uid, at } => {
+                if self.owned_by(&uid)?.completed {
+                    vec![ActionItemEvent::ActionItemReopened { reopened_at: at }]
+                } else {
+                    Vec::new()
+                }
             }
             ActionItemCommand::DeleteActionItem { uid, at } => {
                 self.owned_by(&uid)?;
@@ -236,21 +239,29 @@ mod tests {
         }
     }
 
-    /// An update of the fields most rules are about; the export fields are left alone.
-    fn update(
-        uid: &str,
-        description: Option<&str>,
-        completed: Option<bool>,
-        due_at: Patch<Timestamp>,
-    ) -> ActionItemCommand {
-        ActionItemCommand::UpdateActionItem {
+    /// An edit of the fields most rules are about; the export fields are left alone.
+    fn edit(uid: &str, description: Option<&str>, due_at: Patch<Timestamp>) -> ActionItemCommand {
+        ActionItemCommand::EditActionItem {
             uid: uid.into(),
             description: description.map(String::from),
-            completed,
             due_at,
             exported: None,
             export_date: Patch::Keep,
             export_platform: Patch::Keep,
+            at: at(5),
+        }
+    }
+
+    fn complete(uid: &str) -> ActionItemCommand {
+        ActionItemCommand::CompleteActionItem {
+            uid: uid.into(),
+            at: at(5),
+        }
+    }
+
+    fn reopen(uid: &str) -> ActionItemCommand {
+        ActionItemCommand::ReopenActionItem {
+            uid: uid.into(),
             at: at(5),
         }
     }
@@ -289,7 +300,7 @@ mod tests {
 
     #[test]
     fn an_update_to_a_blank_description_is_refused() {
-        let command = update("u1", Some("  "), None, Patch::Keep);
+        let command = edit("u1", Some("  "), Patch::Keep);
         Given::with(())
             .given(vec![created("u1", "buy milk", false)])
             .when(command)
@@ -308,10 +319,9 @@ mod tests {
 
     #[test]
     fn an_update_records_only_what_changed() {
-        let command = ActionItemCommand::UpdateActionItem {
+        let command = ActionItemCommand::EditActionItem {
             uid: "u1".into(),
             description: Some(" buy oat milk ".into()),
-            completed: Some(false),
             due_at: Patch::Set(at(100)),
             exported: Some(true),
             export_date: Patch::Set(at(4)),
@@ -333,7 +343,7 @@ mod tests {
 
     #[test]
     fn an_explicit_clear_of_the_due_date_is_recorded_as_clear() {
-        let command = update("u1", None, None, Patch::Clear);
+        let command = edit("u1", None, Patch::Clear);
         Given::with(())
             .given(vec![created("u1", "buy milk", false)])
             .when(command)
@@ -351,7 +361,7 @@ mod tests {
     fn completing_an_open_item_records_its_completion() {
         Given::with(())
             .given(vec![created("u1", "buy milk", false)])
-            .when(update("u1", None, Some(true), Patch::Keep))
+            .when(complete("u1"))
             .then_expect_events(vec![ActionItemEvent::ActionItemCompleted {
                 completed_at: at(5),
             }]);
@@ -366,7 +376,7 @@ mod tests {
                     completed_at: at(2),
                 },
             ])
-            .when(update("u1", None, Some(false), Patch::Keep))
+            .when(reopen("u1"))
             .then_expect_events(vec![ActionItemEvent::ActionItemReopened {
                 reopened_at: at(5),
             }]);
@@ -376,7 +386,23 @@ mod tests {
     fn completing_an_already_completed_item_records_nothing() {
         Given::with(())
             .given(vec![created("u1", "buy milk", true)])
-            .when(update("u1", None, Some(true), Patch::Keep))
+            .when(complete("u1"))
+            .then_expect_events(vec![]);
+    }
+
+    #[test]
+    fn reopening_an_open_item_records_nothing() {
+        Given::with(())
+            .given(vec![created("u1", "buy milk", false)])
+            .when(reopen("u1"))
+            .then_expect_events(vec![]);
+    }
+
+    #[test]
+    fn an_edit_that_changes_nothing_records_nothing() {
+        Given::with(())
+            .given(vec![created("u1", "buy milk", false)])
+            .when(edit("u1", Some(" buy milk "), Patch::Set(at(100))))
             .then_expect_events(vec![]);
     }
 
@@ -384,7 +410,7 @@ mod tests {
     fn another_users_item_is_not_found() {
         Given::with(())
             .given(vec![created("u1", "buy milk", false)])
-            .when(update("u2", None, Some(true), Patch::Keep))
+            .when(complete("u2"))
             .then_expect_error(DomainError::NotFound("Action item"));
     }
 
@@ -392,7 +418,7 @@ mod tests {
     fn a_deleted_item_cannot_be_updated() {
         Given::with(())
             .given(vec![created("u1", "buy milk", false), deleted(1)])
-            .when(update("u1", None, Some(true), Patch::Keep))
+            .when(complete("u1"))
             .then_expect_error(DomainError::NotFound("Action item"));
     }
 

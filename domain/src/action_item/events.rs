@@ -1,15 +1,22 @@
-//! What happened to an action item. Stored names and versions are stable: renaming a variant never breaks the
-//! log.
+//! What happened to an action item.
+//!
+//! Each event is stored under the name its `#[serde(rename)]` and the contract at the end of this file both
+//! spell out, so renaming a variant changes nothing stored. Changing a stored name or a payload's shape breaks
+//! the logs already written unless it comes with a new version and an upcaster (see [`crate::contract`]); the
+//! stored form of every event is pinned by a fixture (`domain/tests/event_contracts.rs`).
 
-use cqrs_es::DomainEvent;
+use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
+use super::ActionItem;
+use crate::contract::stored_events;
 use crate::{Patch, Timestamp};
 
 /// An event on an action item's stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ActionItemEvent {
     /// The item came into being.
+    #[serde(rename = "ActionItemCreated")]
     ActionItemCreated {
         uid: String,
         description: String,
@@ -23,6 +30,7 @@ pub enum ActionItemEvent {
     },
     /// Description, due date or export state changed; only the changed fields are present, and a cleared
     /// optional field is recorded as an explicit `null` so that it differs from one left alone.
+    #[serde(rename = "ActionItemUpdated")]
     ActionItemUpdated {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         description: Option<String>,
@@ -38,36 +46,34 @@ pub enum ActionItemEvent {
         updated_at: Timestamp,
     },
     /// The item was marked done; readers stamp `completed_at` from it.
+    #[serde(rename = "ActionItemCompleted")]
     ActionItemCompleted {
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         completed_at: Timestamp,
     },
     /// A done item was marked not done again; readers clear `completed_at`.
+    #[serde(rename = "ActionItemReopened")]
     ActionItemReopened {
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         reopened_at: Timestamp,
     },
     /// The item was deleted.
+    #[serde(rename = "ActionItemDeleted")]
     ActionItemDeleted {
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         deleted_at: Timestamp,
     },
 }
 
-impl DomainEvent for ActionItemEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::ActionItemCreated { .. } => "ActionItemCreated",
-            Self::ActionItemUpdated { .. } => "ActionItemUpdated",
-            Self::ActionItemCompleted { .. } => "ActionItemCompleted",
-            Self::ActionItemReopened { .. } => "ActionItemReopened",
-            Self::ActionItemDeleted { .. } => "ActionItemDeleted",
-        }
-        .to_string()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_string()
+stored_events! {
+    events: ActionItemEvent,
+    aggregate_type: ActionItem::TYPE,
+    stored: {
+        ActionItemCreated => ("ActionItemCreated", "1.0"),
+        ActionItemUpdated => ("ActionItemUpdated", "1.0"),
+        ActionItemCompleted => ("ActionItemCompleted", "1.0"),
+        ActionItemReopened => ("ActionItemReopened", "1.0"),
+        ActionItemDeleted => ("ActionItemDeleted", "1.0"),
     }
 }
 

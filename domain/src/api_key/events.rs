@@ -1,14 +1,21 @@
 //! What happened to a key.
+//!
+//! Each event is stored under the name its `#[serde(rename)]` and the contract at the end of this file both
+//! spell out, so renaming a variant changes nothing stored. Changing a stored name or a payload's shape breaks
+//! the logs already written unless it comes with a new version and an upcaster (see [`crate::contract`]); the
+//! stored form of every event is pinned by a fixture (`domain/tests/event_contracts.rs`).
 
-use cqrs_es::DomainEvent;
+use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{KeyFamily, Scope};
+use super::{ApiKey, KeyFamily, Scope};
+use crate::contract::stored_events;
 use crate::Timestamp;
 
 /// An event on a key's stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ApiKeyEvent {
+    #[serde(rename = "ApiKeyCreated")]
     ApiKeyCreated {
         uid: String,
         family: KeyFamily,
@@ -18,25 +25,18 @@ pub enum ApiKeyEvent {
         display_prefix: String,
         created_at: Timestamp,
     },
-    ApiKeyUsed {
-        used_at: Timestamp,
-    },
-    ApiKeyRevoked {
-        revoked_at: Timestamp,
-    },
+    #[serde(rename = "ApiKeyUsed")]
+    ApiKeyUsed { used_at: Timestamp },
+    #[serde(rename = "ApiKeyRevoked")]
+    ApiKeyRevoked { revoked_at: Timestamp },
 }
 
-impl DomainEvent for ApiKeyEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::ApiKeyCreated { .. } => "ApiKeyCreated",
-            Self::ApiKeyUsed { .. } => "ApiKeyUsed",
-            Self::ApiKeyRevoked { .. } => "ApiKeyRevoked",
-        }
-        .to_string()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_string()
+stored_events! {
+    events: ApiKeyEvent,
+    aggregate_type: ApiKey::TYPE,
+    stored: {
+        ApiKeyCreated => ("ApiKeyCreated", "1.0"),
+        ApiKeyUsed => ("ApiKeyUsed", "1.0"),
+        ApiKeyRevoked => ("ApiKeyRevoked", "1.0"),
     }
 }

@@ -2,9 +2,10 @@
 //! that two sessions starting at once cannot open two `in_progress` conversations (spec §3.1).
 
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::{Aggregate, DomainEvent};
+use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
+use crate::contract::stored_events;
 use crate::{DomainError, Timestamp};
 
 /// A user's capture pointer. The stream id is the uid.
@@ -28,30 +29,28 @@ pub enum CaptureCommand {
     },
 }
 
-/// What happened to the pointer.
+/// What happened to the pointer. Stored under the names its `#[serde(rename)]` and the contract below both spell
+/// out, so renaming a variant changes nothing stored (see [`crate::contract`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CaptureEvent {
+    #[serde(rename = "CaptureBegan")]
     CaptureBegan {
         conversation_id: String,
         at: Timestamp,
     },
+    #[serde(rename = "CaptureEnded")]
     CaptureEnded {
         conversation_id: String,
         at: Timestamp,
     },
 }
 
-impl DomainEvent for CaptureEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::CaptureBegan { .. } => "CaptureBegan",
-            Self::CaptureEnded { .. } => "CaptureEnded",
-        }
-        .to_string()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_string()
+stored_events! {
+    events: CaptureEvent,
+    aggregate_type: Capture::TYPE,
+    stored: {
+        CaptureBegan => ("CaptureBegan", "1.0"),
+        CaptureEnded => ("CaptureEnded", "1.0"),
     }
 }
 

@@ -1,19 +1,26 @@
-//! What happened to a conversation. Stored names and versions are stable.
+//! What happened to a conversation.
+//!
+//! Each event is stored under the name its `#[serde(rename)]` and the contract at the end of this file both
+//! spell out, so renaming a variant changes nothing stored. Changing a stored name or a payload's shape breaks
+//! the logs already written unless it comes with a new version and an upcaster (see [`crate::contract`]); the
+//! stored form of every event is pinned by a fixture (`domain/tests/event_contracts.rs`).
 
-use cqrs_es::DomainEvent;
+use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    ConversationSource, ConversationVisibility, ExtractedMemory, Geolocation, Structured,
-    TranscriptSegment,
+    Conversation, ConversationSource, ConversationVisibility, ExtractedMemory, Geolocation,
+    Structured, TranscriptSegment,
 };
+use crate::contract::stored_events;
 use crate::Timestamp;
 
 /// An event on a conversation's stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ConversationEvent {
     /// A live capture opened its `in_progress` stub.
+    #[serde(rename = "ConversationStarted")]
     ConversationStarted {
         uid: String,
         source: ConversationSource,
@@ -21,6 +28,7 @@ pub enum ConversationEvent {
         created_at: Timestamp,
     },
     /// A finished conversation was created from segments or text.
+    #[serde(rename = "ConversationImported")]
     ConversationImported {
         uid: String,
         source: ConversationSource,
@@ -33,6 +41,7 @@ pub enum ConversationEvent {
         external_data: Option<Value>,
     },
     /// Live segments arrived: `segments` are the new and changed ones, in final form.
+    #[serde(rename = "SegmentsAppended")]
     SegmentsAppended {
         segments: Vec<TranscriptSegment>,
         /// Set with the first segments: when speech began.
@@ -40,6 +49,7 @@ pub enum ConversationEvent {
         finished_at: Timestamp,
     },
     /// Processing run `run` was asked for.
+    #[serde(rename = "ProcessingRequested")]
     ProcessingRequested {
         run: u32,
         force: bool,
@@ -48,6 +58,7 @@ pub enum ConversationEvent {
         requested_at: Timestamp,
     },
     /// Processing run `run` produced the structured summary.
+    #[serde(rename = "ConversationProcessed")]
     ConversationProcessed {
         run: u32,
         structured: Structured,
@@ -56,115 +67,103 @@ pub enum ConversationEvent {
         #[serde(default)]
         memories: Vec<ExtractedMemory>,
         /// The pipeline wrote the result's action items and memories to the standalone lists before this event,
-        /// so that a conversation is never shown completed without them. Absent (false) in events of earlier
-        /// versions, whose lists were synced after the event.
+        /// so that a conversation is never shown completed without them. Absent (read as false) in the events
+        /// written before the field existed, whose lists were synced after the event; a field with a default
+        /// reads the older form as it is, so the stored version stayed 1.0.
         #[serde(default)]
         published: bool,
         completed_at: Timestamp,
     },
     /// Processing run `run` failed.
+    #[serde(rename = "ConversationFailed")]
     ConversationFailed {
         run: u32,
         reason: String,
         failed_at: Timestamp,
     },
-    TitleEdited {
-        title: String,
-        at: Timestamp,
-    },
-    OverviewEdited {
-        overview: String,
-        at: Timestamp,
-    },
+    #[serde(rename = "TitleEdited")]
+    TitleEdited { title: String, at: Timestamp },
+    #[serde(rename = "OverviewEdited")]
+    OverviewEdited { overview: String, at: Timestamp },
+    #[serde(rename = "SegmentTextEdited")]
     SegmentTextEdited {
         segment_id: String,
         text: String,
         at: Timestamp,
     },
+    #[serde(rename = "SegmentsAssigned")]
     SegmentsAssigned {
         segment_ids: Vec<String>,
         is_user: bool,
         person_id: Option<String>,
         at: Timestamp,
     },
+    #[serde(rename = "EventsCreatedSet")]
     EventsCreatedSet {
         changes: Vec<(usize, bool)>,
         at: Timestamp,
     },
+    #[serde(rename = "ActionItemsCompletedSet")]
     ActionItemsCompletedSet {
         changes: Vec<(usize, bool)>,
         at: Timestamp,
     },
+    #[serde(rename = "ActionItemRenamed")]
     ActionItemRenamed {
         index: usize,
         description: String,
         at: Timestamp,
     },
-    ActionItemsRemoved {
-        description: String,
-        at: Timestamp,
-    },
+    #[serde(rename = "ActionItemsRemoved")]
+    ActionItemsRemoved { description: String, at: Timestamp },
+    #[serde(rename = "VisibilityChanged")]
     VisibilityChanged {
         visibility: ConversationVisibility,
         at: Timestamp,
     },
-    StarredChanged {
-        starred: bool,
-        at: Timestamp,
-    },
+    #[serde(rename = "StarredChanged")]
+    StarredChanged { starred: bool, at: Timestamp },
+    #[serde(rename = "MovedToFolder")]
     MovedToFolder {
         folder_id: Option<String>,
         at: Timestamp,
     },
-    DiscardedChanged {
-        discarded: bool,
-        at: Timestamp,
-    },
-    MergeStarted {
-        into: String,
-        at: Timestamp,
-    },
+    #[serde(rename = "DiscardedChanged")]
+    DiscardedChanged { discarded: bool, at: Timestamp },
+    #[serde(rename = "MergeStarted")]
+    MergeStarted { into: String, at: Timestamp },
     /// The conversation ended because it was merged into `into`.
-    ConversationMerged {
-        into: String,
-        at: Timestamp,
-    },
+    #[serde(rename = "ConversationMerged")]
+    ConversationMerged { into: String, at: Timestamp },
     /// The conversation was deleted (`reason`: `user`, or `empty` for a stub that never got content).
-    ConversationDeleted {
-        reason: String,
-        at: Timestamp,
-    },
+    #[serde(rename = "ConversationDeleted")]
+    ConversationDeleted { reason: String, at: Timestamp },
 }
 
-impl DomainEvent for ConversationEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::ConversationStarted { .. } => "ConversationStarted",
-            Self::ConversationImported { .. } => "ConversationImported",
-            Self::SegmentsAppended { .. } => "SegmentsAppended",
-            Self::ProcessingRequested { .. } => "ProcessingRequested",
-            Self::ConversationProcessed { .. } => "ConversationProcessed",
-            Self::ConversationFailed { .. } => "ConversationFailed",
-            Self::TitleEdited { .. } => "TitleEdited",
-            Self::OverviewEdited { .. } => "OverviewEdited",
-            Self::SegmentTextEdited { .. } => "SegmentTextEdited",
-            Self::SegmentsAssigned { .. } => "SegmentsAssigned",
-            Self::EventsCreatedSet { .. } => "EventsCreatedSet",
-            Self::ActionItemsCompletedSet { .. } => "ActionItemsCompletedSet",
-            Self::ActionItemRenamed { .. } => "ActionItemRenamed",
-            Self::ActionItemsRemoved { .. } => "ActionItemsRemoved",
-            Self::VisibilityChanged { .. } => "VisibilityChanged",
-            Self::StarredChanged { .. } => "StarredChanged",
-            Self::MovedToFolder { .. } => "MovedToFolder",
-            Self::DiscardedChanged { .. } => "DiscardedChanged",
-            Self::MergeStarted { .. } => "MergeStarted",
-            Self::ConversationMerged { .. } => "ConversationMerged",
-            Self::ConversationDeleted { .. } => "ConversationDeleted",
-        }
-        .to_string()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_string()
+stored_events! {
+    events: ConversationEvent,
+    aggregate_type: Conversation::TYPE,
+    stored: {
+        ConversationStarted => ("ConversationStarted", "1.0"),
+        ConversationImported => ("ConversationImported", "1.0"),
+        SegmentsAppended => ("SegmentsAppended", "1.0"),
+        ProcessingRequested => ("ProcessingRequested", "1.0"),
+        ConversationProcessed => ("ConversationProcessed", "1.0"),
+        ConversationFailed => ("ConversationFailed", "1.0"),
+        TitleEdited => ("TitleEdited", "1.0"),
+        OverviewEdited => ("OverviewEdited", "1.0"),
+        SegmentTextEdited => ("SegmentTextEdited", "1.0"),
+        SegmentsAssigned => ("SegmentsAssigned", "1.0"),
+        EventsCreatedSet => ("EventsCreatedSet", "1.0"),
+        ActionItemsCompletedSet => ("ActionItemsCompletedSet", "1.0"),
+        ActionItemRenamed => ("ActionItemRenamed", "1.0"),
+        ActionItemsRemoved => ("ActionItemsRemoved", "1.0"),
+        VisibilityChanged => ("VisibilityChanged", "1.0"),
+        StarredChanged => ("StarredChanged", "1.0"),
+        MovedToFolder => ("MovedToFolder", "1.0"),
+        DiscardedChanged => ("DiscardedChanged", "1.0"),
+        MergeStarted => ("MergeStarted", "1.0"),
+        ConversationMerged => ("ConversationMerged", "1.0"),
+        ConversationDeleted => ("ConversationDeleted", "1.0"),
     }
 }

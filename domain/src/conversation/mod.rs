@@ -5,8 +5,10 @@
 mod aggregate;
 mod commands;
 mod content;
+mod decide;
 mod events;
 mod segment;
+mod state;
 mod structured;
 mod values;
 

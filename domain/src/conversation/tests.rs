@@ -826,3 +826,189 @@ fn a_conversation_is_deleted_and_then_gone() {
         })
         .then_expect_error(DomainError::NotFound("Conversation"));
 }
+
+#[test]
+fn an_import_of_an_existing_conversation_conflicts() {
+    Given::with(())
+        .given(completed())
+        .when(import("u1", vec![segment("s0", 0, "Hi.", 0.0, 1.0)], None))
+        .then_expect_error(DomainError::Conflict("Conversation already exists".into()));
+}
+
+#[test]
+fn a_processing_result_for_a_conversation_not_being_processed_records_nothing() {
+    Given::with(())
+        .given_no_previous_events()
+        .when(complete(1))
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(vec![started("u1")])
+        .when(complete(0))
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(vec![started("u1")])
+        .when(ConversationCommand::FailProcessing {
+            run: 0,
+            reason: "model down".into(),
+            at: at(70),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn the_result_of_a_reprocess_run_is_recorded() {
+    let mut given = completed();
+    given.push(requested(2, true));
+    Given::with(())
+        .given(given)
+        .when(complete(2))
+        .then_expect_events(vec![processed(2)]);
+}
+
+#[test]
+fn the_current_run_may_still_complete_after_it_failed() {
+    let mut given = completed();
+    given.pop();
+    given.push(ConversationEvent::ConversationFailed {
+        run: 1,
+        reason: "model down".into(),
+        failed_at: at(70),
+    });
+    Given::with(())
+        .given(given)
+        .when(complete(1))
+        .then_expect_events(vec![processed(1)]);
+}
+
+#[test]
+fn changed_edits_are_recorded() {
+    Given::with(())
+        .given(completed())
+        .when(ConversationCommand::EditOverview {
+            uid: "u1".into(),
+            overview: "Booking a cleaning for Monday.".into(),
+            at: at(90),
+        })
+        .then_expect_events(vec![ConversationEvent::OverviewEdited {
+            overview: "Booking a cleaning for Monday.".into(),
+            at: at(90),
+        }]);
+    Given::with(())
+        .given(completed())
+        .when(ConversationCommand::EditSegmentText {
+            uid: "u1".into(),
+            segment_id: "s1".into(),
+            text: "Do it on Monday.".into(),
+            at: at(90),
+        })
+        .then_expect_events(vec![ConversationEvent::SegmentTextEdited {
+            segment_id: "s1".into(),
+            text: "Do it on Monday.".into(),
+            at: at(90),
+        }]);
+    Given::with(())
+        .given(completed())
+        .when(ConversationCommand::Star {
+            uid: "u1".into(),
+            starred: true,
+            at: at(90),
+        })
+        .then_expect_events(vec![ConversationEvent::StarredChanged {
+            starred: true,
+            at: at(90),
+        }]);
+    Given::with(())
+        .given(completed())
+        .when(ConversationCommand::ChangeVisibility {
+            uid: "u1".into(),
+            visibility: ConversationVisibility::Shared,
+            at: at(90),
+        })
+        .then_expect_events(vec![ConversationEvent::VisibilityChanged {
+            visibility: ConversationVisibility::Shared,
+            at: at(90),
+        }]);
+}
+
+#[test]
+fn moving_to_the_folder_it_is_in_records_nothing() {
+    let mut given = completed();
+    given.push(ConversationEvent::MovedToFolder {
+        folder_id: Some("f1".into()),
+        at: at(90),
+    });
+    Given::with(())
+        .given(given)
+        .when(ConversationCommand::MoveToFolder {
+            uid: "u1".into(),
+            folder_id: Some("f1".into()),
+            at: at(91),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_conversation_is_discarded_and_restored_only_on_change() {
+    Given::with(())
+        .given(completed())
+        .when(ConversationCommand::SetDiscarded {
+            uid: "u1".into(),
+            discarded: false,
+            at: at(90),
+        })
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(completed())
+        .when(ConversationCommand::SetDiscarded {
+            uid: "u1".into(),
+            discarded: true,
+            at: at(90),
+        })
+        .then_expect_events(vec![ConversationEvent::DiscardedChanged {
+            discarded: true,
+            at: at(90),
+        }]);
+    let mut discarded = completed();
+    discarded.push(ConversationEvent::DiscardedChanged {
+        discarded: true,
+        at: at(90),
+    });
+    Given::with(())
+        .given(discarded)
+        .when(ConversationCommand::SetDiscarded {
+            uid: "u1".into(),
+            discarded: false,
+            at: at(91),
+        })
+        .then_expect_events(vec![ConversationEvent::DiscardedChanged {
+            discarded: false,
+            at: at(91),
+        }]);
+}
+
+#[test]
+fn a_blank_action_item_description_is_refused() {
+    Given::with(())
+        .given(completed())
+        .when(ConversationCommand::RenameActionItem {
+            uid: "u1".into(),
+            old_description: "Call the dentist".into(),
+            description: "   ".into(),
+            at: at(90),
+        })
+        .then_expect_error(DomainError::Invalid(
+            "Action item description cannot be empty".into(),
+        ));
+}
+
+#[test]
+fn removing_an_action_item_that_is_not_there_records_nothing() {
+    Given::with(())
+        .given(completed())
+        .when(ConversationCommand::RemoveActionItems {
+            uid: "u1".into(),
+            description: "Nothing like it".into(),
+            at: at(90),
+        })
+        .then_expect_events(vec![]);
+}

@@ -1,15 +1,22 @@
-//! What happened to a memory. Stored names and versions are stable: renaming a variant never breaks the log.
+//! What happened to a memory.
+//!
+//! Each event is stored under the name its `#[serde(rename)]` and the contract at the end of this file both
+//! spell out, so renaming a variant changes nothing stored. Changing a stored name or a payload's shape breaks
+//! the logs already written unless it comes with a new version and an upcaster (see [`crate::contract`]); the
+//! stored form of every event is pinned by a fixture (`domain/tests/event_contracts.rs`).
 
-use cqrs_es::DomainEvent;
+use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{MemoryCategory, Visibility};
+use super::{Memory, MemoryCategory, Visibility};
+use crate::contract::stored_events;
 use crate::Timestamp;
 
 /// An event on a memory's stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum MemoryEvent {
     /// The memory came into being (again, when its content was deleted and written anew).
+    #[serde(rename = "MemoryCreated")]
     MemoryCreated {
         uid: String,
         content: String,
@@ -26,6 +33,7 @@ pub enum MemoryEvent {
         created_at: Timestamp,
     },
     /// Content, category or tags changed; only the changed fields are present.
+    #[serde(rename = "MemoryEdited")]
     MemoryEdited {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         content: Option<String>,
@@ -37,37 +45,35 @@ pub enum MemoryEvent {
         updated_at: Timestamp,
     },
     /// The user reviewed the memory.
+    #[serde(rename = "MemoryReviewed")]
     MemoryReviewed {
         value: bool,
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         reviewed_at: Timestamp,
     },
     /// The memory became public or private.
+    #[serde(rename = "MemoryVisibilityChanged")]
     MemoryVisibilityChanged {
         visibility: Visibility,
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         updated_at: Timestamp,
     },
     /// The memory was deleted.
+    #[serde(rename = "MemoryDeleted")]
     MemoryDeleted {
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         deleted_at: Timestamp,
     },
 }
 
-impl DomainEvent for MemoryEvent {
-    fn event_type(&self) -> String {
-        match self {
-            Self::MemoryCreated { .. } => "MemoryCreated",
-            Self::MemoryEdited { .. } => "MemoryEdited",
-            Self::MemoryReviewed { .. } => "MemoryReviewed",
-            Self::MemoryVisibilityChanged { .. } => "MemoryVisibilityChanged",
-            Self::MemoryDeleted { .. } => "MemoryDeleted",
-        }
-        .to_string()
-    }
-
-    fn event_version(&self) -> String {
-        "1.0".to_string()
+stored_events! {
+    events: MemoryEvent,
+    aggregate_type: Memory::TYPE,
+    stored: {
+        MemoryCreated => ("MemoryCreated", "1.0"),
+        MemoryEdited => ("MemoryEdited", "1.0"),
+        MemoryReviewed => ("MemoryReviewed", "1.0"),
+        MemoryVisibilityChanged => ("MemoryVisibilityChanged", "1.0"),
+        MemoryDeleted => ("MemoryDeleted", "1.0"),
     }
 }

@@ -73,6 +73,30 @@ impl MemoryCategory {
         Self::parse(&name.trim().to_ascii_lowercase()).unwrap_or(Self::Interesting)
     }
 
+    /// The category of a memory that an outside writer (developer API, MCP) sends without one (spec §3.3:
+    /// `system` or `interesting`). Deterministic: a memory about the user — one that speaks in the first person
+    /// (I, me, my, we, our…) or names "the user" — is `system`; anything else (a fact, a piece of advice,
+    /// something someone else said) is `interesting`.
+    pub fn detected_from(content: &str) -> Self {
+        const ABOUT_THE_USER: [&str; 14] = [
+            "i", "i'm", "im", "i've", "ive", "i'd", "i'll", "me", "my", "mine", "myself", "we",
+            "our", "user",
+        ];
+        let first_person = content
+            .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+            .map(|word| word.replace('’', "'").to_lowercase())
+            .map(|word| match word.strip_suffix("'s") {
+                Some(owner) => owner.to_string(),
+                None => word,
+            })
+            .any(|word| ABOUT_THE_USER.contains(&word.as_str()));
+        if first_person {
+            Self::System
+        } else {
+            Self::Interesting
+        }
+    }
+
     /// The boost of the reference scoring table; `None` where the category is not in the table.
     fn boost(self) -> Option<u32> {
         match self {
@@ -143,6 +167,36 @@ pub fn scoring(manually_added: bool, category: MemoryCategory, created_at: Times
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_person_memories_are_about_the_user() {
+        for content in [
+            "I like tea",
+            "My sister lives in Lyon",
+            "Running makes me happy",
+            "I’m learning Rust",
+            "User prefers mornings",
+            "User’s sister lives in Lyon",
+        ] {
+            assert_eq!(
+                MemoryCategory::detected_from(content),
+                MemoryCategory::System,
+                "{content}"
+            );
+        }
+        for content in [
+            "Water boils at 100 °C at sea level",
+            "Ann says sleep beats coffee",
+            "Iceland has no mosquitoes",
+            "Improve sleep by avoiding screens (Dr. Lee)",
+        ] {
+            assert_eq!(
+                MemoryCategory::detected_from(content),
+                MemoryCategory::Interesting,
+                "{content}"
+            );
+        }
+    }
     use chrono::TimeZone;
 
     #[test]

@@ -7,7 +7,7 @@ use super::ActionItemView;
 use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
 use crate::json::JsonFields;
 use crate::runtime::{
-    ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
+    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
 };
 use crate::sql::AnyQuery;
 use crate::time::micros;
@@ -34,6 +34,10 @@ impl Projection for ActionItemsProjection {
         events: &'a [RecordedEvent],
     ) -> ApplyFuture<'a> {
         Box::pin(apply(conn, events))
+    }
+
+    fn in_memory(&self) -> InMemoryRebuild {
+        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
     }
 }
 
@@ -79,13 +83,6 @@ impl ActionItemView {
             .opt_time("export_date", self.export_date.as_ref())
             .opt_str("export_platform", self.export_platform.as_deref());
         doc
-    }
-}
-
-impl ActionItemsProjection {
-    /// The rebuild of `action_items` from the whole log, folded in memory.
-    pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
-        Box::new(DocumentRebuild::new(select, evolve))
     }
 }
 

@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 use super::view::StoredKey;
 use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
 use crate::runtime::{
-    ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
+    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
 };
 use crate::sql::AnyQuery;
 use crate::time::micros;
@@ -34,6 +34,10 @@ impl Projection for ApiKeysProjection {
     ) -> ApplyFuture<'a> {
         Box::pin(apply(conn, events))
     }
+
+    fn in_memory(&self) -> InMemoryRebuild {
+        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
+    }
 }
 
 impl Document for StoredKey {
@@ -51,13 +55,6 @@ impl Document for StoredKey {
         row.text(self.family.as_str())
             .text(&self.hashed_key)
             .bigint(micros(&self.view.created_at));
-    }
-}
-
-impl ApiKeysProjection {
-    /// The rebuild of `api_keys` from the whole log, folded in memory.
-    pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
-        Box::new(DocumentRebuild::new(select, evolve))
     }
 }
 

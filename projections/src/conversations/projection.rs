@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 use super::view::ConversationRow;
 use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
 use crate::runtime::{
-    ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
+    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
 };
 use crate::sql::AnyQuery;
 use crate::time::micros;
@@ -33,6 +33,11 @@ impl Projection for ConversationsProjection {
         events: &'a [RecordedEvent],
     ) -> ApplyFuture<'a> {
         Box::pin(apply(conn, events))
+    }
+
+    fn in_memory(&self) -> InMemoryRebuild {
+        // `updated_at` is the recording time of the conversation's last event.
+        InMemoryRebuild::new(DocumentRebuild::with_recording_time(select, evolve))
     }
 }
 
@@ -101,14 +106,6 @@ impl Document for ConversationRow {
             .bigint(i64::from(self.runs.requested))
             .bigint(i64::from(self.runs.finished))
             .text(&list_doc);
-    }
-}
-
-impl ConversationsProjection {
-    /// The rebuild of `conversations` from the whole log, folded in memory.
-    pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
-        // `updated_at` is the recording time of the conversation's last event.
-        Box::new(DocumentRebuild::with_recording_time(select, evolve))
     }
 }
 

@@ -7,7 +7,7 @@ use super::MemoryView;
 use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
 use crate::json::JsonFields;
 use crate::runtime::{
-    ApplyFuture, CopyRows, Projection, ProjectionError, Rebuild, RecordedEvent, StoredEvent,
+    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
 };
 use crate::sql::AnyQuery;
 use crate::time::micros;
@@ -34,6 +34,10 @@ impl Projection for MemoriesProjection {
         events: &'a [RecordedEvent],
     ) -> ApplyFuture<'a> {
         Box::pin(apply(conn, events))
+    }
+
+    fn in_memory(&self) -> InMemoryRebuild {
+        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
     }
 }
 
@@ -88,13 +92,6 @@ impl MemoryView {
             .bool("is_locked", self.is_locked)
             .bool("kg_extracted", self.kg_extracted);
         Ok(doc)
-    }
-}
-
-impl MemoriesProjection {
-    /// The rebuild of `memories` from the whole log, folded in memory.
-    pub(crate) fn in_memory(&self) -> Box<dyn Rebuild> {
-        Box::new(DocumentRebuild::new(select, evolve))
     }
 }
 

@@ -251,7 +251,7 @@ pub(crate) async fn apply_sorted(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use omi_store::LogPosition;
+    use omi_store::{LogPosition, StoredForm};
 
     fn event(global: i64, id: &str, undecodable: bool) -> RecordedEvent {
         RecordedEvent {
@@ -269,10 +269,12 @@ mod tests {
                     error: "bad".into(),
                 }
             } else {
-                StoredEvent::decode_or_mark(
-                    "Memory",
-                    r#"{"MemoryDeleted":{"deleted_at":"2026-11-01T10:00:00Z"}}"#,
-                )
+                StoredEvent::decode_or_mark(StoredForm {
+                    aggregate_type: "Memory",
+                    event_type: "MemoryDeleted",
+                    event_version: "1.0",
+                    payload: r#"{"MemoryDeleted":{"deleted_at":"2026-11-01T10:00:00Z"}}"#,
+                })
             },
         }
     }

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use omi_store::{
-    list_parked, log_size, log_watermark, park, read_after, save_checkpoint, Backend, Database,
-    Envelope, LogPosition, LogScan, ParkedEvent, StreamSlice,
+    list_parked, log_size, log_watermark, park, read_after, save_checkpoint, Database, Envelope,
+    LogPosition, LogScan, ParkedEvent, StreamSlice,
 };
 use sqlx::postgres::{PgPool, Postgres};
 use sqlx::Transaction;
@@ -26,7 +26,7 @@ use super::copy_rows::{CopyChunk, CopySink};
 use super::parking::{apply_carefully, apply_sorted, lies_with_the_events, Parking};
 use super::projector::PROJECTOR_LOCK;
 use super::staged_table::{staged_name, StagedTable};
-use super::{Projection, ProjectionError, RecordedEvent};
+use super::{Projection, ProjectionError, Rebuild};
 
 /// Events per batch while rebuilding through the live path (SQLite).
 const REBUILD_BATCH: i64 = 20_000;
@@ -39,30 +39,6 @@ const FLUSH_ROWS: usize = 2_000;
 /// `COPY` chunks queued for the writer; bounds the memory between folding and writing.
 const WRITE_QUEUE: usize = 4;
 
-/// A read model's rebuild from the whole log, folded in memory and written with `COPY`.
-pub(crate) trait Rebuild: Send {
-    /// What its fold reads of the events besides their payloads; the log is read with the most any rebuild
-    /// needs (what is not read is left empty).
-    fn envelope(&self) -> Envelope;
-
-    /// Folds a batch of events (in commit order) into the rows it holds.
-    fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError>;
-
-    /// Writes up to `rows` of the rows it holds to `sink` once the log is folded; false once nothing is left.
-    fn flush(&mut self, sink: &mut CopySink, rows: usize) -> Result<bool, ProjectionError>;
-}
-
-/// The in-memory rebuild of a projection of [`super::all_projections`].
-fn in_memory(projection: &dyn Projection) -> Option<Box<dyn Rebuild>> {
-    Some(match projection.name() {
-        "memories" => crate::memories::MemoriesProjection.in_memory(),
-        "action_items" => crate::action_items::ActionItemsProjection.in_memory(),
-        "api_keys" => crate::api_keys::ApiKeysProjection.in_memory(),
-        "conversations" => crate::conversations::ConversationsProjection.in_memory(),
-        _ => return None,
-    })
-}
-
 /// Empties the tables of `projections` and replays the whole log into them. `progress` hears (events applied,
 /// events in the log) after every batch. Returns the position reached.
 pub async fn rebuild(
@@ -72,15 +48,14 @@ pub async fn rebuild(
 ) -> Result<LogPosition, ProjectionError> {
     // What the live projector parked or skipped stays out of the rebuilt models, as it stayed out of the live ones.
     let parking = Parking::from_parked(&list_parked(database, None).await?);
-    if let Some(pool) = database.postgres() {
-        let rebuilds: Option<Vec<_>> = projections.iter().map(|p| in_memory(&**p)).collect();
-        if let Some(rebuilds) = rebuilds {
+    match database.postgres() {
+        Some(pool) => {
+            let rebuilds = projections.iter().map(|p| p.in_memory().0).collect();
             let watermark = log_watermark(database).await?;
-            return rebuild_postgres(pool, projections, rebuilds, parking, watermark, progress)
-                .await;
+            rebuild_postgres(pool, projections, rebuilds, parking, watermark, progress).await
         }
+        None => rebuild_batched(database, projections, parking, progress).await,
     }
-    rebuild_batched(database, projections, parking, progress).await
 }
 
 async fn rebuild_postgres(
@@ -460,8 +435,7 @@ async fn estimated_log_size(pool: &PgPool) -> Result<u64, ProjectionError> {
     Ok(count.max(0) as u64)
 }
 
-/// The rebuild through the projections' live path, in batches (SQLite, or a projection without an in-memory
-/// rebuild).
+/// The rebuild through the projections' live path, in batches (SQLite).
 async fn rebuild_batched(
     database: &Database,
     projections: &[Arc<dyn Projection>],
@@ -469,13 +443,8 @@ async fn rebuild_batched(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<LogPosition, ProjectionError> {
     let total = log_size(database).await?.max(0) as u64;
+    // No projector lock to take: on SQLite the data directory is one process's at a time, so no server runs.
     let mut tx = database.begin_write().await?;
-    if database.backend() == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(PROJECTOR_LOCK)
-            .execute(&mut *tx)
-            .await?;
-    }
     for projection in projections {
         for table in projection.tables() {
             sqlx::query(&format!("DELETE FROM {table}"))
@@ -518,20 +487,4 @@ async fn rebuild_batched(
     park(&mut tx, &parking.new).await?;
     tx.commit().await?;
     Ok(position)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_projection_has_an_in_memory_rebuild() {
-        for projection in super::super::all_projections() {
-            assert!(
-                in_memory(&*projection).is_some(),
-                "{} has no in-memory rebuild",
-                projection.name()
-            );
-        }
-    }
 }

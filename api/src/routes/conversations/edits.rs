@@ -4,16 +4,15 @@
 
 use axum::extract::State;
 use axum::Json;
-use omi_domain::action_item::{ActionItem, ActionItemCommand};
+use omi_domain::action_item::ActionItemCommand;
 use omi_domain::conversation::{Conversation, ConversationCommand, ConversationEvent};
-use omi_domain::Patch;
 use omi_projections::action_items::{self, ActionItemFilter, ActionItemView};
 use omi_projections::conversations::ConversationView;
-use omi_store::LogPosition;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{ok, read, required_text, run};
+use crate::app::action_items as items;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, CurrentUser, Params, Path};
 use crate::state::AppState;
@@ -231,42 +230,6 @@ async fn standalone_items(
     }
 }
 
-/// Runs `commands` on standalone action items and waits for the read models to show them all.
-async fn mirror(
-    state: &AppState,
-    user: &CurrentUser,
-    commands: Vec<(String, ActionItemCommand)>,
-) -> ApiResult<()> {
-    let metadata = user.metadata();
-    let mut last: Option<LogPosition> = None;
-    for (item_id, command) in commands {
-        match state
-            .commands
-            .execute::<ActionItem>(&item_id, command, &metadata)
-            .await
-        {
-            Ok(appended) => last = last.max(appended.position),
-            // Deleted meanwhile: nothing left to mirror onto.
-            Err(omi_commands::CommandError::Domain(omi_domain::DomainError::NotFound(_))) => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
-    state.caught_up(last).await
-}
-
-fn update(uid: &str, description: Option<String>, completed: Option<bool>) -> ActionItemCommand {
-    ActionItemCommand::UpdateActionItem {
-        uid: uid.to_string(),
-        description,
-        completed,
-        due_at: Patch::Keep,
-        exported: None,
-        export_date: Patch::Keep,
-        export_platform: Patch::Keep,
-        at: now(),
-    }
-}
-
 /// `GET /v1/conversations/{id}/action-items`: the standalone items of the conversation.
 pub(super) async fn action_items(
     State(state): State<AppState>,
@@ -322,11 +285,11 @@ pub(super) async fn complete_action_items(
         };
         for item in &items {
             if item.description == embedded.description && item.completed != completed {
-                commands.push((item.id.clone(), update(&user.uid, None, Some(completed))));
+                commands.push((item.id.clone(), items::completion(&user.uid, completed)));
             }
         }
     }
-    mirror(&state, &user, commands).await?;
+    items::run_all(&state, &user.caller(), commands).await?;
     Ok(ok())
 }
 
@@ -363,9 +326,9 @@ pub(super) async fn rename_action_item(
         .await?
         .into_iter()
         .filter(|item| item.description == body.old_description)
-        .map(|item| (item.id, update(&user.uid, Some(description.clone()), None)))
+        .map(|item| (item.id, items::rename(&user.uid, description.clone())))
         .collect();
-    mirror(&state, &user, commands).await?;
+    items::run_all(&state, &user.caller(), commands).await?;
     Ok(ok())
 }
 
@@ -402,7 +365,7 @@ pub(super) async fn remove_action_items(
             (item.id, command)
         })
         .collect();
-    mirror(&state, &user, commands).await?;
+    items::run_all(&state, &user.caller(), commands).await?;
     Ok(ok())
 }
 

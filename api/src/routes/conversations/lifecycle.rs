@@ -3,7 +3,6 @@
 //! with the processed conversation wait for it by polling the read model.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use axum::extract::State;
 use axum::Json;
@@ -16,46 +15,17 @@ use omi_projections::conversations::{self, ConversationView};
 use omi_store::LogPosition;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::imports::segment_id;
+use crate::app::conversations::imports::segment_id;
+use crate::app::conversations::wait_for_processing;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, CurrentUser, Params, Path};
 use crate::state::AppState;
 use crate::time_input::now;
 
-/// How long a request waits for processing to finish before answering with the conversation as it stands
-/// (still `processing`; clients poll it).
-pub(crate) const PROCESSING_TIMEOUT: Duration = Duration::from_secs(120);
-/// How often the read model is polled while waiting.
-const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// Consecutive conversations further apart than this make a merge answer with a warning.
 const MERGE_GAP_WARNING_SECONDS: i64 = 3_600;
-
-/// Waits until no processing run of the conversation is pending, then reads it; `None` when it is gone.
-pub(crate) async fn wait_for_processing(
-    state: &AppState,
-    uid: &str,
-    id: &str,
-) -> ApiResult<Option<ConversationView>> {
-    let deadline = Instant::now() + PROCESSING_TIMEOUT;
-    loop {
-        match conversations::processing_state(&state.database, uid, id).await? {
-            None => return Ok(None),
-            Some(processing) if !processing.is_pending() => break,
-            Some(_) if Instant::now() >= deadline => {
-                tracing::warn!(
-                    conversation_id = id,
-                    "processing did not finish in time; answering with the conversation as it is"
-                );
-                break;
-            }
-            Some(_) => tokio::time::sleep(POLL_INTERVAL).await,
-        }
-    }
-    Ok(conversations::get(&state.database, uid, id).await?)
-}
 
 /// `POST /v1/conversations`: closes the user's in-progress conversation, hands it to processing, and answers
 /// it processed. An in-progress conversation without content is deleted instead (404).

@@ -1,5 +1,6 @@
 //! The conversations that listen sessions of this process are writing into, so that the sweep leaves them
-//! alone however long they are silent (a client may ask for a four-hour timeout).
+//! alone however long they are silent (a client may ask for a four-hour timeout). Part of the server's shared
+//! state: `state` holds it and `listen` uses it through the state, so neither imports the other both ways.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

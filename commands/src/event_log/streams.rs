@@ -1,25 +1,29 @@
-//! Reading streams from the event log in the embedded SQLite file (appends go through the appender).
+//! Reading streams from the event log with SQL both engines run: every read on SQLite, and on PostgreSQL the
+//! replay of a whole aggregate type (its single streams are read through postgres-es). Appends go through the
+//! appender. The events come back as stored; [`super::EventLog`] checks them against their contract.
 
 use cqrs_es::persist::{PersistenceError, SerializedEvent};
 use omi_store::Database;
 use serde_json::Value;
 use sqlx::Row;
 
-const SELECT_STREAM: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
+const SELECT_STREAM: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version,
+        CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata
     FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence";
 
 const SELECT_TYPE: &str =
-    "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
+    "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version,
+        CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata
     FROM events WHERE aggregate_type = $1 ORDER BY global_position";
 
-/// The streams of the SQLite event log, as cqrs-es reads them.
+/// The streams of the event log, as cqrs-es reads them.
 #[derive(Clone)]
-pub struct SqliteStreams {
+pub struct LogStreams {
     database: Database,
 }
 
-impl SqliteStreams {
-    /// Streams of the SQLite database.
+impl LogStreams {
+    /// Streams of `database`.
     pub fn new(database: Database) -> Self {
         Self { database }
     }

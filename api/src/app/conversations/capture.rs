@@ -1,15 +1,17 @@
 //! Which conversation a live capture writes into: resuming the user's `in_progress` conversation, processing it
-//! when it went silent for too long, and opening a new stub (spec §4.2 step 5, §4.6). Used by listen sessions
-//! and by the sweep that finishes conversations left behind by dropped connections.
+//! when it went silent for too long, and opening a new stub (spec §4.2 step 5, §4.6); and what a live capture
+//! writes into it (segments, speaker assignments). Used by listen sessions and by the sweep that finishes
+//! conversations left behind by dropped connections.
 
 use crate::time_input::now;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use omi_commands::{CommandError, Metadata};
+use omi_commands::{Appended, CommandError, Metadata};
 use omi_domain::capture::{Capture, CaptureCommand};
 use omi_domain::conversation::{
     Conversation, ConversationCommand, ConversationEvent, ConversationSource, ConversationStatus,
+    TranscriptSegment,
 };
 use omi_domain::DomainError;
 use omi_projections::conversations::{self, ConversationView};
@@ -144,4 +146,52 @@ pub async fn finish(state: &AppState, uid: &str, id: &str, metadata: &Metadata) 
         .execute::<Capture>(uid, end, metadata)
         .await?;
     Ok(processing)
+}
+
+/// Appends live segments to the session's conversation. `speech_began` becomes its `started_at` when these are
+/// its first segments, `at` its `finished_at`. The caller waits for the read models itself (a session keeps going when they lag).
+pub async fn append_segments(
+    state: &AppState,
+    uid: &str,
+    id: &str,
+    segments: Vec<TranscriptSegment>,
+    speech_began: DateTime<Utc>,
+    at: DateTime<Utc>,
+    metadata: &Metadata,
+) -> Result<Appended<ConversationEvent>, CommandError<DomainError>> {
+    let command = ConversationCommand::AppendSegments {
+        uid: uid.to_string(),
+        segments,
+        speech_began,
+        at,
+    };
+    state
+        .commands
+        .execute::<Conversation>(id, command, metadata)
+        .await
+}
+
+/// Marks the segments as spoken by the user (`is_user`) or by a person (`person_id`), without waiting for the
+/// read models.
+pub async fn assign_segments(
+    state: &AppState,
+    uid: &str,
+    id: &str,
+    segment_ids: Vec<String>,
+    is_user: bool,
+    person_id: Option<String>,
+    metadata: &Metadata,
+) -> Result<(), CommandError<DomainError>> {
+    let command = ConversationCommand::AssignSegments {
+        uid: uid.to_string(),
+        segment_ids,
+        is_user,
+        person_id,
+        at: now(),
+    };
+    state
+        .commands
+        .execute::<Conversation>(id, command, metadata)
+        .await
+        .map(drop)
 }

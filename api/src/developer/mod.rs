@@ -1,0 +1,27 @@
+//! The developer API (`/v1/dev/user/*`, spec §7.4): the user's memories, action items and conversations for
+//! scripts, authenticated by `omi_dev_` keys with scopes and rate-limited per key and per user. Every write
+//! records the key as the actor. The handlers call the application layer (`crate::app`) and shape its answers as the spec's developer API does.
+//!
+//! Goals (`/v1/dev/user/goals*`) are not offered: there is no goal aggregate yet. Nor are the newer endpoints
+//! (folders, ask, daily summaries).
+//!
+//! The scope is checked before the body or the query is looked at (both are taken as `Result`s), so a key
+//! without the scope gets 403 whatever it sent.
+
+mod action_items;
+mod conversations;
+mod memories;
+
+use axum::{middleware, Router};
+
+use crate::key_auth;
+use crate::state::AppState;
+
+/// The routes of the developer API, behind key authentication and rate limits.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .merge(memories::router())
+        .merge(action_items::router())
+        .merge(conversations::router())
+        .route_layer(middleware::from_fn_with_state(state, key_auth::developer))
+}

@@ -1,0 +1,126 @@
+//! The one list of reactions: start-up enrols and runs every reaction listed here, so a new reaction is its
+//! module plus one line in [`registry()`].
+
+use std::sync::Arc;
+
+use omi_commands::reactions::{self, Reaction};
+use omi_commands::CommandBus;
+use omi_projections::Projector;
+use omi_services::llm::LanguageModel;
+use omi_store::Database;
+
+use super::{ConversationSync, Processing, Publisher};
+
+/// Every reaction of the server, built over the store, the bus, the read models it waits on and the language
+/// model: the processing pipeline and the sync of results written by earlier versions, sharing one publisher.
+pub fn registry(
+    database: &Database,
+    commands: &CommandBus,
+    projector: &Arc<Projector>,
+    model: Arc<dyn LanguageModel>,
+) -> Vec<Arc<dyn Reaction>> {
+    let publisher = Arc::new(Publisher::new(
+        database.clone(),
+        commands.clone(),
+        Arc::clone(projector),
+    ));
+    vec![
+        Arc::new(Processing::new(
+            database.clone(),
+            commands.clone(),
+            model,
+            Arc::clone(&publisher),
+        )),
+        Arc::new(ConversationSync::new(publisher)),
+    ]
+}
+
+/// Enrols every reaction of the [`registry()`] (one that has never run starts at the head of the log as it is
+/// now) and starts it. Call it before serving, so that nothing a request appends falls before a new reaction's
+/// start.
+pub async fn spawn_all(
+    database: &Database,
+    commands: &CommandBus,
+    projector: &Arc<Projector>,
+    model: Arc<dyn LanguageModel>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, omi_store::SqlError> {
+    let mut running = Vec::new();
+    for reaction in registry(database, commands, projector, model) {
+        running.push(reactions::spawn(database.clone(), reaction).await?);
+    }
+    Ok(running)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use omi_commands::{Actor, Metadata};
+    use omi_domain::memory::{Memory, MemoryCategory, MemoryCommand, Visibility};
+    use omi_services::llm::Extractive;
+    use omi_store::load_checkpoint;
+
+    use super::*;
+
+    async fn database() -> (Database, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("omi-reactions-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        (Database::open(None, &dir, 4).await.unwrap(), dir)
+    }
+
+    #[tokio::test]
+    async fn start_up_enrols_every_registered_reaction_at_the_head_of_the_log() {
+        let (database, dir) = database().await;
+        let commands = CommandBus::new(database.clone());
+        let projector = Projector::new(database.clone(), omi_projections::registry());
+        let registered = registry(&database, &commands, &projector, Arc::new(Extractive));
+        let mut names = HashSet::new();
+        for reaction in &registered {
+            let name = reaction.name();
+            assert!(!name.is_empty(), "a reaction without a name");
+            assert!(!reaction.reads().is_empty(), "{name} reads nothing");
+            assert!(names.insert(name), "{name} is registered twice");
+        }
+        // History before the reactions start: a new reaction acts on what happens from now on.
+        let create = MemoryCommand::CreateMemory {
+            uid: "u".into(),
+            content: "likes tea".into(),
+            category: MemoryCategory::Interesting,
+            visibility: Visibility::Private,
+            tags: vec![],
+            manually_added: true,
+            conversation_id: None,
+            app_id: None,
+            at: chrono::Utc::now(),
+        };
+        let head = commands
+            .create::<Memory>("m1", create, &Metadata::new("u", Actor::User, "test"))
+            .await
+            .unwrap()
+            .position
+            .unwrap();
+
+        let running = spawn_all(&database, &commands, &projector, Arc::new(Extractive))
+            .await
+            .unwrap();
+        assert_eq!(running.len(), registered.len(), "every reaction runs");
+        let mut conn = database.pool().acquire().await.unwrap();
+        for name in &names {
+            // The stored checkpoint name: renaming it would start the reaction over at the head, skipping events.
+            let checkpoint = load_checkpoint(&mut conn, &format!("reaction:{name}"))
+                .await
+                .unwrap();
+            assert_eq!(
+                checkpoint, head,
+                "{name} is enrolled at the head of the log"
+            );
+        }
+        drop(conn);
+
+        for task in running {
+            task.abort();
+        }
+        database.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,106 @@
+//! Decisions on processing (spec §3.1): closing a live capture for processing, processing a finished
+//! conversation again, and the result or failure of a run. Each request opens a new run; a result or failure
+//! of any other run records nothing rather than being refused, since the pipeline may deliver it after a newer
+//! run began.
+
+use super::{conflict, owned, Decision};
+use crate::conversation::state::State;
+use crate::conversation::{
+    ConversationEvent as E, ConversationStatus, ExtractedMemory, Structured,
+};
+use crate::Timestamp;
+
+/// Closes an `in_progress` conversation and asks for its next run; a stub without segments is deleted instead.
+pub(crate) fn request(state: Option<&State>, uid: String, force: bool, at: Timestamp) -> Decision {
+    let current = owned(state, &uid)?;
+    if current.status != ConversationStatus::InProgress {
+        return Err(conflict("Conversation is not in progress"));
+    }
+    if current.segments.is_empty() {
+        return Ok(vec![E::ConversationDeleted {
+            reason: "empty".into(),
+            at,
+        }]);
+    }
+    Ok(vec![E::ProcessingRequested {
+        run: current.run + 1,
+        force,
+        reprocess: false,
+        language: None,
+        requested_at: at,
+    }])
+}
+
+/// Asks for another run of a completed or failed conversation, optionally in another language.
+pub(crate) fn reprocess(
+    state: Option<&State>,
+    uid: String,
+    language: Option<String>,
+    at: Timestamp,
+) -> Decision {
+    let current = owned(state, &uid)?;
+    if !matches!(
+        current.status,
+        ConversationStatus::Completed | ConversationStatus::Failed
+    ) {
+        return Err(conflict(
+            "Only a completed or failed conversation can be reprocessed",
+        ));
+    }
+    Ok(vec![E::ProcessingRequested {
+        run: current.run + 1,
+        force: true,
+        reprocess: true,
+        language,
+        requested_at: at,
+    }])
+}
+
+/// Records the result of run `run`, if it is the current run.
+pub(crate) fn complete(
+    state: Option<&State>,
+    run: u32,
+    structured: Structured,
+    discarded: bool,
+    memories: Vec<ExtractedMemory>,
+    published: bool,
+    at: Timestamp,
+) -> Decision {
+    if !is_current_run(state, run) {
+        return Ok(vec![]);
+    }
+    Ok(vec![E::ConversationProcessed {
+        run,
+        structured,
+        discarded,
+        memories,
+        published,
+        completed_at: at,
+    }])
+}
+
+/// Records that run `run` failed, if it is the current run.
+pub(crate) fn fail(state: Option<&State>, run: u32, reason: String, at: Timestamp) -> Decision {
+    if !is_current_run(state, run) {
+        return Ok(vec![]);
+    }
+    Ok(vec![E::ConversationFailed {
+        run,
+        reason,
+        failed_at: at,
+    }])
+}
+
+/// Whether `run` is the conversation's latest run and the conversation is processing or processed (not a live
+/// capture, not one being merged).
+fn is_current_run(state: Option<&State>, run: u32) -> bool {
+    state.is_some_and(|current| {
+        current.run == run
+            && matches!(
+                current.status,
+                ConversationStatus::Processing
+                    | ConversationStatus::Completed
+                    | ConversationStatus::Failed
+            )
+    })
+}

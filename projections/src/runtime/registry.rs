@@ -1,0 +1,30 @@
+//! The one list of read models. The live projector, `omi-server replay` (all of them or `--projection NAME`),
+//! `omi-server parked retry`, `omi-server read-models`, `/health`, `/metrics` and the benchmarks' checks all
+//! read it, so a new read model is its module plus one line here. A read model needs no row of its own in the
+//! database beforehand: one without a checkpoint starts at the beginning of the log.
+
+use std::sync::Arc;
+
+use super::{Projection, ProjectionError};
+
+/// Every read model of the server, in the order the projector applies a batch to them.
+pub fn registry() -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(crate::memories::MemoriesProjection),
+        Arc::new(crate::action_items::ActionItemsProjection),
+        Arc::new(crate::api_keys::ApiKeysProjection),
+        Arc::new(crate::conversations::ConversationsProjection),
+    ]
+}
+
+/// The read model of the registry named `name`; an unknown name is refused with the names there are.
+pub fn registered(name: &str) -> Result<Arc<dyn Projection>, ProjectionError> {
+    let all = registry();
+    let known = all.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
+    all.into_iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| ProjectionError::Unknown(name.to_string(), known))
+}
+
+#[cfg(test)]
+mod tests;

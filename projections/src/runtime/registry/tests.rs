@@ -1,0 +1,194 @@
+//! The registry is the only list of read models, so these tests check what every runner relies on: names that
+//! tell read models apart, tables that belong to one of them, an in-memory rebuild that writes exactly its own
+//! tables, and a schema in which no read-model table is left out of the registry.
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::{DateTime, Utc};
+use omi_domain::action_item::ActionItemEvent;
+use omi_domain::api_key::{ApiKeyEvent, KeyFamily};
+use omi_domain::conversation::{ConversationEvent, ConversationSource};
+use omi_domain::memory::{MemoryCategory, MemoryEvent, Visibility};
+use omi_store::{Database, LogPosition};
+
+use super::*;
+use crate::runtime::{CopySink, RecordedEvent, StoredEvent};
+
+/// Tables of the schema that belong to no read model: the log and the store's own bookkeeping.
+const STORE_TABLES: &[&str] = &[
+    "events",
+    "schema_migrations",
+    "projection_checkpoints",
+    "parked_events",
+    "rate_limit_windows",
+];
+
+/// The first event of a stream of `aggregate_type`: one that gives its read models a row.
+fn first_event(aggregate_type: &str) -> StoredEvent {
+    let at = DateTime::<Utc>::UNIX_EPOCH;
+    let uid = "u".to_string();
+    match aggregate_type {
+        "Memory" => StoredEvent::Memory(MemoryEvent::MemoryCreated {
+            uid,
+            content: "likes tea".into(),
+            category: MemoryCategory::Interesting,
+            visibility: Visibility::Private,
+            tags: vec![],
+            manually_added: true,
+            reviewed: true,
+            user_review: None,
+            conversation_id: None,
+            app_id: None,
+            created_at: at,
+        }),
+        "ActionItem" => StoredEvent::ActionItem(ActionItemEvent::ActionItemCreated {
+            uid,
+            description: "call Ann".into(),
+            completed: false,
+            completed_at: None,
+            due_at: None,
+            conversation_id: None,
+            created_at: at,
+        }),
+        "ApiKey" => StoredEvent::ApiKey(ApiKeyEvent::ApiKeyCreated {
+            uid,
+            family: KeyFamily::Developer,
+            name: "script".into(),
+            scopes: vec![],
+            hashed_key: "0".repeat(64),
+            display_prefix: "omi_dev_0000".into(),
+            created_at: at,
+        }),
+        "Conversation" => StoredEvent::Conversation(ConversationEvent::ConversationStarted {
+            uid,
+            source: ConversationSource::Omi,
+            language: "en".into(),
+            created_at: at,
+        }),
+        other => panic!("no first event of {other} here: add one for the read model that reads it"),
+    }
+}
+
+fn recorded(global: i64, aggregate_type: &str) -> RecordedEvent {
+    RecordedEvent {
+        position: LogPosition {
+            transaction: 0,
+            global,
+        },
+        aggregate_id: format!("{aggregate_type}-1"),
+        sequence: 1,
+        recorded_at: DateTime::<Utc>::UNIX_EPOCH,
+        metadata: Default::default(),
+        event: first_event(aggregate_type),
+    }
+}
+
+#[test]
+fn every_read_model_has_a_name_of_its_own() {
+    let mut names = HashSet::new();
+    for projection in registry() {
+        let name = projection.name();
+        assert!(!name.is_empty(), "a read model without a name");
+        // Reactions keep their checkpoints in the same table, as `reaction:<name>`.
+        assert!(
+            !name.contains(':'),
+            "{name} looks like a reaction's checkpoint"
+        );
+        assert!(names.insert(name), "{name} is registered twice");
+    }
+}
+
+#[test]
+fn every_read_model_reads_the_log_and_owns_tables_no_other_one_owns() {
+    let mut owners = std::collections::HashMap::new();
+    for projection in registry() {
+        let name = projection.name();
+        assert!(
+            !projection.aggregate_types().is_empty(),
+            "{name} reads nothing"
+        );
+        assert!(!projection.tables().is_empty(), "{name} owns no table");
+        for table in projection.tables() {
+            if let Some(other) = owners.insert(*table, name) {
+                panic!("{table} is owned by both {other} and {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_in_memory_rebuild_fills_exactly_its_own_tables() {
+    for projection in registry() {
+        let events: Vec<RecordedEvent> = projection
+            .aggregate_types()
+            .iter()
+            .zip(1..)
+            .map(|(aggregate_type, global)| recorded(global, aggregate_type))
+            .collect();
+        let mut rebuild = projection.in_memory().0;
+        rebuild.fold(&events).unwrap();
+        let mut sink = CopySink::default();
+        while rebuild.flush(&mut sink, 100).unwrap() {}
+        let written: BTreeSet<String> = sink.take_all().into_iter().map(|c| c.table).collect();
+        let own: BTreeSet<String> = projection.tables().iter().map(|t| t.to_string()).collect();
+        assert_eq!(
+            written,
+            own,
+            "{}: the tables its in-memory rebuild writes",
+            projection.name()
+        );
+    }
+}
+
+#[test]
+fn every_registered_name_is_found_and_another_is_refused_with_the_known_ones() {
+    let names: Vec<&str> = registry().iter().map(|p| p.name()).collect();
+    for name in &names {
+        assert_eq!(registered(name).unwrap().name(), *name);
+    }
+    match registered("gossip") {
+        Err(ProjectionError::Unknown(name, known)) => {
+            assert_eq!(name, "gossip");
+            assert_eq!(known, names.join(", "));
+        }
+        Err(other) => panic!("another error: {other}"),
+        Ok(found) => panic!("gossip found as {}", found.name()),
+    }
+}
+
+/// A read model whose migration creates its tables but which is missing from the registry would never be
+/// projected, replayed or reported: every table the migrations leave must be a registered one or the store's.
+#[tokio::test]
+async fn every_read_model_table_of_the_schema_is_registered() {
+    let dir = std::env::temp_dir().join(format!(
+        "omi-registry-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+    ));
+    let database = Database::open(None, &dir, 1).await.unwrap();
+    let tables: Vec<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
+    .fetch_all(database.pool())
+    .await
+    .unwrap();
+    database.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let in_schema: BTreeSet<&str> = tables
+        .iter()
+        .map(|(name,)| name.as_str())
+        .filter(|name| !STORE_TABLES.contains(name))
+        .collect();
+    let registered: BTreeSet<&str> = registry()
+        .iter()
+        .flat_map(|p| p.tables().iter().copied())
+        .collect();
+    assert_eq!(
+        in_schema, registered,
+        "the read-model tables of the schema (left) and of the registry (right): register the read model, or \
+         list a table of the store's own in STORE_TABLES"
+    );
+}
