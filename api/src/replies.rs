@@ -6,6 +6,7 @@ use serde::Serialize;
 /// `{"status": "ok"}` (or `"Ok"`, as some of the reference's routes spell it).
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Status {
+    #[schemars(extend("enum" = ["ok", "Ok"]))]
     pub status: &'static str,
 }
 

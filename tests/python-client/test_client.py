@@ -44,7 +44,7 @@ class Memories(unittest.TestCase):
         memory = created.parsed
         self.assertEqual(memory.content, content)
         self.assertEqual(memory.tags, ["drink"])
-        self.assertEqual(memory.category.value, "interesting")
+        self.assertEqual(memory.category, "interesting")
 
         listed = call("memories", "get_v1_memories", limit=10)
         self.assertEqual(listed.status_code, HTTPStatus.OK, listed.content)
@@ -62,7 +62,7 @@ class Memories(unittest.TestCase):
 
         deleted = call("memories", "delete_v1_memories_id", id=memory.id)
         self.assertEqual(deleted.status_code, HTTPStatus.OK, deleted.content)
-        self.assertEqual(deleted.parsed.status.value, "ok")
+        self.assertEqual(deleted.parsed.status, "ok")
         gone = call("memories", "get_v1_memories_id", id=memory.id)
         self.assertEqual(gone.status_code, HTTPStatus.NOT_FOUND)
         self.assertEqual(gone.parsed.detail, "Memory not found")
