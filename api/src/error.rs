@@ -1,15 +1,20 @@
 //! The one error type of the HTTP layer and its JSON shape: `{"detail": ...}`.
 
+use aide::generate::GenContext;
+use aide::openapi::{Operation, StatusCode as DocumentedStatus};
+use aide::OperationOutput;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use omi_commands::CommandError;
 use omi_domain::DomainError;
 use omi_projections::ProjectionError;
+use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::json;
+
+use crate::openapi::{ensure_response, json_response, output_schema};
 
 /// One problem with a request, in FastAPI's validation-error shape.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Problem {
     /// Where: `["body", "content"]`, `["query", "limit"]`, ...
     pub loc: Vec<String>,
@@ -79,24 +84,83 @@ impl ApiError {
     }
 }
 
+/// The body of every error but 422: `{"detail": "message"}`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Error")]
+pub struct ErrorBody {
+    pub detail: String,
+}
+
+/// The body of a 422: `{"detail": [problems]}`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "ValidationError")]
+pub struct ValidationBody {
+    pub detail: Vec<Problem>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let detail = match &self {
-            ApiError::Validation(problems) => json!(problems),
+        let mut response = match self {
+            ApiError::Validation(problems) => {
+                (status, axum::Json(ValidationBody { detail: problems })).into_response()
+            }
             ApiError::Internal(message) => {
                 tracing::error!(%message, "internal error");
-                json!("Internal server error")
+                let detail = "Internal server error".to_string();
+                (status, axum::Json(ErrorBody { detail })).into_response()
             }
-            other => json!(other.to_string()),
+            other => {
+                let detail = other.to_string();
+                (status, axum::Json(ErrorBody { detail })).into_response()
+            }
         };
-        let mut response = (status, axum::Json(json!({ "detail": detail }))).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// The 422 answer: the problems with the request.
+pub(crate) fn validation_response(ctx: &mut GenContext) -> aide::openapi::Response {
+    json_response(
+        "Invalid input: where (`loc`) and what (`msg`) for each problem",
+        output_schema::<ValidationBody>(ctx),
+    )
+}
+
+/// An error answer `{"detail": "message"}` described as `description`.
+pub(crate) fn error_response(ctx: &mut GenContext, description: &str) -> aide::openapi::Response {
+    json_response(description, output_schema::<ErrorBody>(ctx))
+}
+
+/// A handler's `ApiError`: 422 with the problems, and any other failure (404, 409, 400, 403, 500, …) as the
+/// default response `{"detail": "message"}`. Extractors add the statuses they answer themselves (401, 413).
+impl OperationOutput for ApiError {
+    type Inner = ErrorBody;
+
+    fn operation_response(
+        ctx: &mut GenContext,
+        _operation: &mut Operation,
+    ) -> Option<aide::openapi::Response> {
+        Some(error_response(ctx, "The request failed"))
+    }
+
+    fn inferred_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<DocumentedStatus>, aide::openapi::Response)> {
+        ensure_response(operation, Some(422), || validation_response(ctx));
+        ensure_response(operation, None, || {
+            error_response(
+                ctx,
+                "The request failed (not found, conflict, forbidden, …)",
+            )
+        });
+        Vec::new()
     }
 }
 

@@ -1,21 +1,31 @@
 //! Request extractors whose failures speak the API's error shape: JSON bodies, query strings and path
 //! parameters (422 with the problems, 413 when too large), and the authenticated user. Each refuses text the
 //! event log cannot store (a NUL character, see [`omi_domain::storable`]) where it enters, with the place
-//! named, so that the same request gets the same answer on both stores.
+//! named, so that the same request gets the same answer on both stores. Each describes what it reads in the
+//! OpenAPI document (`aide::OperationInput`), from the same type it deserializes.
 
+use aide::generate::GenContext;
+use aide::openapi::{Operation, ReferenceOr, RequestBody};
+use aide::OperationInput;
 use axum::body::Bytes;
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use indexmap::IndexMap;
 use omi_commands::{Actor, Metadata};
 use omi_domain::storable::{is_storable, unstorable_at, NUL_REFUSED};
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::auth::AuthError;
-use crate::error::{ApiError, Problem};
+use crate::error::{error_response, validation_response, ApiError, Problem};
+use crate::openapi::{
+    add_parameters, ensure_response, ensure_security, header, input_schema, media, parameters,
+    Place,
+};
 use crate::request_id::RequestId;
 use crate::state::AppState;
 
@@ -51,6 +61,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                     error.into_inner().to_string(),
                 )
             })
+    }
+}
+
+/// The request body: required JSON of `T`'s schema; 413 when it is too large, 422 when it does not fit.
+impl<T: JsonSchema> OperationInput for Body<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        let schema = input_schema::<T>();
+        let description = schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(String::from);
+        operation.request_body = Some(ReferenceOr::Item(RequestBody {
+            description,
+            content: IndexMap::from_iter([("application/json".into(), media(schema))]),
+            required: true,
+            extensions: IndexMap::new(),
+        }));
+        ensure_response(operation, Some(413), || {
+            error_response(ctx, "The request body is larger than the server takes")
+        });
+        ensure_response(operation, Some(422), || validation_response(ctx));
     }
 }
 
@@ -124,6 +155,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
     }
 }
 
+/// One query parameter per field of `T`; 422 when they do not fit.
+impl<T: JsonSchema> OperationInput for Params<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        add_parameters(operation, parameters(&input_schema::<T>(), Place::Query));
+        ensure_response(operation, Some(422), || validation_response(ctx));
+    }
+}
+
 fn problem(place: &str, path: String, message: String) -> ApiError {
     let loc = if path == "." || path.is_empty() {
         place.to_string()
@@ -153,6 +192,15 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
             .await
             .map_err(path_problem)?;
         Ok(Path(value))
+    }
+}
+
+/// The path parameters: by name for a struct `T`, else by position (named after the route template when the
+/// document is finished); 422 when they do not parse.
+impl<T: JsonSchema> OperationInput for Path<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        add_parameters(operation, parameters(&input_schema::<T>(), Place::Path));
+        ensure_response(operation, Some(422), || validation_response(ctx));
     }
 }
 
@@ -191,6 +239,10 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     }
 }
 
+/// Nothing: the pairs are read by name in the handler, where no type says which. A documented route reads its
+/// repeatable parameters with [`QueryLists`] instead.
+impl OperationInput for QueryPairs {}
+
 impl QueryPairs {
     /// Every value of `name`, with comma-separated values split.
     pub fn all(&self, name: &str) -> Vec<String> {
@@ -202,6 +254,66 @@ impl QueryPairs {
             .filter(|value| !value.is_empty())
             .map(String::from)
             .collect()
+    }
+}
+
+/// Query parameters that may repeat, gathered by name into the list fields of `T` (`Vec<String>`, or a list of
+/// an enum of names), each value split at commas: `?categories=a&categories=b,c` gives `["a", "b", "c"]`.
+/// Other parameters are left to [`Params`]; a missing one gives an empty list when its field has
+/// `#[serde(default)]`.
+pub struct QueryLists<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryLists<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let QueryPairs(pairs) = QueryPairs::from_request_parts(parts, state).await?;
+        let mut lists = Map::new();
+        for (name, value) in pairs {
+            let list = lists
+                .entry(name)
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(list) = list {
+                list.extend(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|piece| !piece.is_empty())
+                        .map(|piece| Value::String(piece.to_string())),
+                );
+            }
+        }
+        serde_path_to_error::deserialize(Value::Object(lists))
+            .map(QueryLists)
+            .map_err(|error| {
+                // `categories[1]` or `categories`: the parameter is what a client can act on.
+                let path = error.path().to_string();
+                let name = path
+                    .split(['[', '.'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                problem("query", name, error.into_inner().to_string())
+            })
+    }
+}
+
+/// One repeatable query parameter per field of `T` (`style: form`, `explode: true`: the name repeated); 422
+/// when a value is not one of the names it takes.
+impl<T: JsonSchema> OperationInput for QueryLists<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        let mut found = parameters(&input_schema::<T>(), Place::Query);
+        for parameter in &mut found {
+            let data = parameter.parameter_data_mut();
+            data.explode = Some(true);
+            let hint = "Repeat the parameter or separate the values with commas.";
+            data.description = Some(match data.description.take() {
+                Some(description) => format!("{description} {hint}"),
+                None => hint.to_string(),
+            });
+        }
+        add_parameters(operation, found);
+        ensure_response(operation, Some(422), || validation_response(ctx));
     }
 }
 
@@ -249,9 +361,59 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// The `userToken` security requirement, and 401 (with `WWW-Authenticate: Bearer`) without a valid token.
+impl OperationInput for CurrentUser {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        ensure_security(operation, "userToken");
+        ensure_response(operation, Some(401), || {
+            let mut response = error_response(ctx, "No valid user token");
+            let challenge = header("`Bearer`", schemars::json_schema!({"const": "Bearer"}));
+            response
+                .headers
+                .insert("WWW-Authenticate".into(), challenge);
+            response
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Filter {
+        #[serde(default)]
+        categories: Vec<String>,
+        #[serde(default)]
+        statuses: Vec<String>,
+    }
+
+    async fn lists(query: &str) -> Result<Filter, ApiError> {
+        let request = axum::http::Request::builder()
+            .uri(format!("/x?{query}"))
+            .body(())
+            .unwrap();
+        let (mut parts, ()) = request.into_parts();
+        QueryLists::<Filter>::from_request_parts(&mut parts, &())
+            .await
+            .map(|QueryLists(filter)| filter)
+    }
+
+    #[tokio::test]
+    async fn query_lists_gather_repeated_and_comma_separated_values() {
+        let filter = lists("categories=a,%20b&limit=5&categories=c,,&statuses=")
+            .await
+            .unwrap();
+        assert_eq!(filter.categories, ["a", "b", "c"]);
+        assert!(filter.statuses.is_empty());
+        assert!(lists("").await.unwrap().categories.is_empty());
+        match lists("categories=a%00").await {
+            Err(ApiError::Validation(problems)) => {
+                assert_eq!(problems[0].loc, ["query", "categories"])
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn only_an_unescaped_nul_escape_may_hold_a_nul() {

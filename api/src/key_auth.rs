@@ -1,18 +1,24 @@
 //! Authentication by API key for `/v1/dev/user/*` (developer keys) and `/v1/mcp/*` (MCP keys): a middleware
 //! finds the key by its hash, refuses other token families with a hint, counts the request against the rate
-//! limits, and stamps every response with the `X-RateLimit-*` headers.
+//! limits, and stamps every response with the `X-RateLimit-*` headers. [`behind_key`] installs it on a router
+//! and describes it in the OpenAPI document in the same step.
 
+use aide::axum::ApiRouter;
+use aide::generate::{in_context, GenContext};
+use aide::openapi::{Operation, PathItem, Response as DocumentedResponse};
+use aide::OperationInput;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::middleware::Next;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use omi_commands::{Actor, Metadata};
 use omi_domain::api_key::{ApiKey, ApiKeyCommand, KeyFamily, Scope};
 use omi_projections::api_keys::{self, KeyRecord};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{error_response, ApiError, ApiResult};
 use crate::key_material::{hash_secret, split};
+use crate::openapi::{ensure_response, ensure_security, header};
 use crate::rate_limit::{self, Limits};
 use crate::request_id::RequestId;
 use crate::state::AppState;
@@ -90,6 +96,109 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyHolder {
             ApiError::Internal("key authentication is not installed on this route".into())
         })
     }
+}
+
+/// Nothing of its own: what a key route requires and answers is described by [`behind_key`], which installs
+/// the authentication (the family is the router's, not the extractor's).
+impl OperationInput for KeyHolder {}
+
+/// `routes` behind key authentication of `family`: the middleware on each route, and for each operation of the
+/// document the security requirement (`developerKey` or `mcpKey`), 401 and 429, and the rate-limit headers.
+pub fn behind_key(
+    routes: ApiRouter<AppState>,
+    state: AppState,
+    family: KeyFamily,
+) -> ApiRouter<AppState> {
+    let scheme = match family {
+        KeyFamily::Developer => "developerKey",
+        KeyFamily::Mcp => "mcpKey",
+    };
+    let layer = middleware::from_fn_with_state((state, family), of_family);
+    routes
+        .with_path_items(|mut item| {
+            in_context(|ctx| describe_key_auth(ctx, item.inner_mut(), scheme));
+            item
+        })
+        .route_layer(layer)
+}
+
+/// The part of each operation of `item` that key authentication answers for.
+fn describe_key_auth(ctx: &mut GenContext, item: &mut PathItem, scheme: &str) {
+    let operations = [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ];
+    for operation in operations.into_iter().flatten() {
+        describe_operation(ctx, operation, scheme);
+    }
+}
+
+fn describe_operation(ctx: &mut GenContext, operation: &mut Operation, scheme: &str) {
+    ensure_security(operation, scheme);
+    ensure_response(operation, Some(401), || {
+        error_response(
+            ctx,
+            "No valid key of this family (another family's key gets a hint)",
+        )
+    });
+    ensure_response(operation, Some(429), || {
+        let mut response = error_response(ctx, "Rate limit exceeded");
+        response.headers.insert(
+            "Retry-After".into(),
+            header(
+                "Seconds until the window resets",
+                schemars::json_schema!({"type": "integer", "minimum": 1}),
+            ),
+        );
+        response
+    });
+    let responses = operation.responses.get_or_insert_with(Default::default);
+    for (status, answer) in &mut responses.responses {
+        if let (aide::openapi::ReferenceOr::Item(answer), true) =
+            (answer, *status != aide::openapi::StatusCode::Code(401))
+        {
+            stamp_rate_limit_headers(answer, true);
+        }
+    }
+    if let Some(aide::openapi::ReferenceOr::Item(answer)) = &mut responses.default {
+        // Not when the failure came before the count (the store could not count).
+        stamp_rate_limit_headers(answer, false);
+    }
+}
+
+/// The `X-RateLimit-*` headers of every answer to a request that was counted.
+fn stamp_rate_limit_headers(response: &mut DocumentedResponse, required: bool) {
+    for (name, description) in [
+        (
+            "X-RateLimit-Limit",
+            "Requests allowed in the current window",
+        ),
+        (
+            "X-RateLimit-Remaining",
+            "Requests left in the current window",
+        ),
+        ("X-RateLimit-Reset", "When the window resets (Unix seconds)"),
+    ] {
+        response.headers.entry(name.into()).or_insert_with(|| {
+            let mut documented = header(description, schemars::json_schema!({"type": "integer"}));
+            if let aide::openapi::ReferenceOr::Item(documented) = &mut documented {
+                documented.required = required;
+            }
+            documented
+        });
+    }
+}
+
+/// The middleware for routes of keys of one family.
+async fn of_family(
+    State((state, family)): State<(AppState, KeyFamily)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    authenticate(state, family, request, next).await
 }
 
 /// The middleware for developer-key routes.
@@ -199,4 +308,46 @@ async fn authenticate(
     let mut response = next.run(request).await;
     response.headers_mut().extend(decision.headers());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use aide::axum::routing::get;
+    use axum::Json;
+
+    use super::*;
+    use crate::openapi::document::{assemble, ScratchState};
+
+    async fn key_count(_holder: KeyHolder) -> Json<u32> {
+        Json(1)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn routes_behind_a_key_document_its_scheme_and_its_answers() {
+        let scratch = ScratchState::new().await;
+        let state = scratch.state.clone();
+        let assembled = assemble(|| {
+            behind_key(
+                ApiRouter::new().api_route("/v1/dev/user/count", get(key_count)),
+                state,
+                KeyFamily::Developer,
+            )
+        });
+        scratch.state.database.close().await;
+        assert!(assembled.problems.is_empty(), "{:?}", assembled.problems);
+        let operation = &assembled.document["paths"]["/v1/dev/user/count"]["get"];
+        assert_eq!(
+            operation["security"],
+            serde_json::json!([{"developerKey": []}])
+        );
+        let responses = &operation["responses"];
+        assert!(responses["401"]["headers"]
+            .get("X-RateLimit-Limit")
+            .is_none());
+        assert_eq!(responses["429"]["headers"]["Retry-After"]["required"], true);
+        assert_eq!(
+            responses["200"]["headers"]["X-RateLimit-Remaining"]["required"],
+            true
+        );
+    }
 }

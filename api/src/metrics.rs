@@ -6,14 +6,33 @@ use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use aide::axum::routing::get_with;
+use aide::axum::ApiRouter;
+use aide::generate::GenContext;
+use aide::openapi::{MediaType, Operation, Response as DocumentedResponse, StatusCode};
+use aide::OperationOutput;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use indexmap::IndexMap;
 use omi_commands::metrics::{append_batches, Histogram};
 
+use crate::error::ApiError;
+use crate::openapi::media;
 use crate::read_models::read_model_status;
 use crate::state::AppState;
+
+/// The routes of this module.
+pub(crate) fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route(
+        "/metrics",
+        get_with(metrics, |op| {
+            op.summary("Metrics in the Prometheus text format")
+                .tag("server")
+        }),
+    )
+}
 
 /// Request latency buckets, in seconds.
 const LATENCY_BOUNDS: &[f64] = &[
@@ -138,8 +157,50 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// `GET /metrics`.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// The metrics in the Prometheus text exposition format 0.0.4.
+pub struct Exposition(String);
+
+impl IntoResponse for Exposition {
+    fn into_response(self) -> Response {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
+impl OperationOutput for Exposition {
+    type Inner = String;
+
+    fn operation_response(
+        _ctx: &mut GenContext,
+        _operation: &mut Operation,
+    ) -> Option<DocumentedResponse> {
+        let text: MediaType = media(schemars::json_schema!({"type": "string"}));
+        Some(DocumentedResponse {
+            description: "The metrics in the Prometheus text format".into(),
+            content: IndexMap::from_iter([("text/plain".into(), text)]),
+            ..Default::default()
+        })
+    }
+
+    fn inferred_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<StatusCode>, DocumentedResponse)> {
+        Self::operation_response(ctx, operation)
+            .map(|response| (Some(StatusCode::Code(200)), response))
+            .into_iter()
+            .collect()
+    }
+}
+
+/// `GET /metrics`; 503 when the store cannot be read.
+pub async fn metrics(State(state): State<AppState>) -> Result<Exposition, ApiError> {
     let mut out = String::with_capacity(8 << 10);
     state.requests.render(&mut out);
     match read_model_status(&state).await {
@@ -167,11 +228,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         }
         Err(error) => {
             tracing::error!(%error, "metrics: the read models' status cannot be read");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({"detail": "The store cannot be read"})),
-            )
-                .into_response();
+            return Err(ApiError::Unavailable("The store cannot be read".into()));
         }
     }
     out.push_str("# HELP omi_append_batch_appends Appends written together by one commit of the event log writer.\n");
@@ -196,12 +253,5 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     out.push_str("# HELP omi_live_conversations Conversations that a /v4/listen session of this process writes into.\n");
     out.push_str("# TYPE omi_live_conversations gauge\n");
     let _ = writeln!(out, "omi_live_conversations {}", state.live.count());
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        out,
-    )
-        .into_response()
+    Ok(Exposition(out))
 }

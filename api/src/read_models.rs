@@ -2,16 +2,18 @@
 //! `/metrics`, over the read models the projector runs (the registry, `omi_projections::registry`).
 
 use omi_store::{count_after, load_checkpoint, parked_counts, Database, LogPosition};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::state::AppState;
 
 /// One read model's standing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ReadModelStatus {
     pub name: &'static str,
     /// Its checkpoint in commit order (`transaction/position`).
     #[serde(serialize_with = "display")]
+    #[schemars(with = "String")]
     pub checkpoint: LogPosition,
     /// Committed events it has not applied yet.
     pub lag: i64,

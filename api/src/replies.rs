@@ -1,10 +1,12 @@
 //! The small answers that several doors give: `{"status": "ok"}` and `{"success": true}`.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// `{"status": "ok"}` (or `"Ok"`, as some of the reference's routes spell it).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Status {
+    #[schemars(extend("enum" = ["ok", "Ok"]))]
     pub status: &'static str,
 }
 
@@ -21,7 +23,7 @@ impl Status {
 }
 
 /// `{"success": true}`, the developer API's and MCP's answer to deletes and edits.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Success {
     pub success: bool,
 }

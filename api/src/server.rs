@@ -105,19 +105,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         reactions::spawn_all(&state.database, &state.commands, &state.projector, model).await?;
     background.push(listen::sweep::spawn(state.clone()));
     let address = listener.local_addr()?;
-    println!("omi-server listening on http://{address}");
-    tracing::info!(%address, backend = ?state.database.backend(), "serving");
+    let backend = state.database.backend();
     let database = state.database.clone();
     let connections = state.connections.clone();
     let limits = Limits::from_config(&state.config);
-    serve::serve(
-        listener,
-        routes::app(state),
-        connections,
-        limits,
-        shutdown_signal(),
-    )
-    .await;
+    // The routes (and their OpenAPI document) are built before the server says it listens: from then on a
+    // signal must find the shutdown handler installed, not the default action.
+    let app = routes::app(state);
+    println!("omi-server listening on http://{address}");
+    tracing::info!(%address, ?backend, "serving");
+    serve::serve(listener, app, connections, limits, shutdown_signal()).await;
     tracing::info!("connections closed; stopping the background tasks");
     tail.abort();
     for task in background {

@@ -1,11 +1,14 @@
 //! A small HTTP client for black-box tests: every call returns a [`Response`] with the status, the headers,
 //! the raw body and the body parsed as JSON.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::Value;
+
+use crate::openapi::ResponseCheck;
 
 /// How long one request may take before the test fails.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -13,11 +16,14 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// An HTTP client bound to one base URL (`http://127.0.0.1:PORT`).
 ///
 /// `token` arguments are sent as `Authorization: Bearer <token>` (Firebase or local tokens, `omi_dev_`,
-/// `omi_mcp_` and `sk_` keys alike); an empty token sends no `Authorization` header.
+/// `omi_mcp_` and `sk_` keys alike); an empty token sends no `Authorization` header. With a
+/// [`ResponseCheck`] (as [`crate::TestServer::client`] gives), every answer of [`HttpClient::request`] and its
+/// shorthands is checked against the server's OpenAPI document.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     http: reqwest::Client,
     base_url: String,
+    check: Option<Arc<ResponseCheck>>,
 }
 
 /// A plain-HTTP reqwest client with the test timeouts and no proxy.
@@ -39,7 +45,17 @@ impl HttpClient {
     /// A client for `base_url` sharing an existing reqwest client (and its connection pool).
     pub fn with_client(http: reqwest::Client, base_url: impl Into<String>) -> HttpClient {
         let base_url = base_url.into().trim_end_matches('/').to_string();
-        HttpClient { http, base_url }
+        HttpClient {
+            http,
+            base_url,
+            check: None,
+        }
+    }
+
+    /// The same client, checking every answer against the server's OpenAPI document with `check`.
+    pub fn checking(mut self, check: Option<Arc<ResponseCheck>>) -> HttpClient {
+        self.check = check;
+        self
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing `/`.
@@ -77,8 +93,8 @@ impl HttpClient {
     /// Sends `method path` with an optional JSON body.
     ///
     /// # Panics
-    /// When the request cannot be sent or answered (connection refused, timeout, …); HTTP error statuses do
-    /// not panic.
+    /// When the request cannot be sent or answered (connection refused, timeout, …), or with a
+    /// [`ResponseCheck`] when the answer breaks the server's OpenAPI document; HTTP error statuses do not panic.
     pub async fn request(
         &self,
         method: Method,
@@ -90,7 +106,11 @@ impl HttpClient {
         if let Some(body) = body {
             builder = builder.json(&body);
         }
-        send(method, &self.url(path), builder).await
+        let response = send(method, &self.url(path), builder).await;
+        if let Some(check) = &self.check {
+            check.verify(&self.http, &self.base_url, &response).await;
+        }
+        response
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {

@@ -31,8 +31,10 @@ use std::future::Future;
 
 mod client;
 mod log;
+pub mod openapi;
 mod postgres;
 mod read_models;
+pub mod schema;
 mod server;
 pub mod speech;
 
@@ -41,6 +43,7 @@ pub use log::{
     append_raw_event, memory_created_payload, memory_edited_payload, sqlite_connection,
     stored_name, system_metadata, RawEvent,
 };
+pub use openapi::{ApiDocument, Checked, ResponseCheck, CHECK_RESPONSES_VAR};
 pub use postgres::{
     database_exists, database_url, drop_database, postgres_admin_url, postgres_or_skip,
     postgres_required, TestDatabase, POSTGRES_URL_VAR, REQUIRE_POSTGRES_VAR, SKIP_MESSAGE,

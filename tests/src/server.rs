@@ -14,6 +14,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::client::{new_reqwest_client, HttpClient, Response};
+use crate::openapi::ResponseCheck;
 use crate::postgres::{postgres_admin_url, TestDatabase, POSTGRES_URL_VAR};
 use crate::Store;
 
@@ -236,6 +237,7 @@ pub struct StartOptions {
     reuse: Reuse,
     bin: Option<PathBuf>,
     start_timeout: Option<Duration>,
+    unchecked: bool,
 }
 
 impl StartOptions {
@@ -269,6 +271,13 @@ impl StartOptions {
         self
     }
 
+    /// Does not check the answers against the server's OpenAPI document (see [`TestServer::client`]), for a
+    /// test that means to receive what the document does not describe.
+    pub fn unchecked_responses(mut self) -> StartOptions {
+        self.unchecked = true;
+        self
+    }
+
     /// Waits this long for the `listening on` line instead of [`START_TIMEOUT`].
     pub fn start_timeout(mut self, timeout: Duration) -> StartOptions {
         self.start_timeout = Some(timeout);
@@ -290,6 +299,7 @@ pub struct ServerEnv {
     data: TestData,
     vars: Vec<(String, String)>,
     start_timeout: Duration,
+    check_responses: bool,
 }
 
 impl ServerEnv {
@@ -336,6 +346,7 @@ impl ServerEnv {
             data,
             vars,
             start_timeout: options.start_timeout.unwrap_or(START_TIMEOUT),
+            check_responses: !options.unchecked,
         }
     }
 
@@ -649,6 +660,7 @@ pub struct TestServer {
     base_url: String,
     http: reqwest::Client,
     log: ServerLog,
+    check: Option<Arc<ResponseCheck>>,
 }
 
 impl TestServer {
@@ -666,12 +678,16 @@ impl TestServer {
     pub async fn start_in(env: ServerEnv) -> TestServer {
         let log = ServerLog::default();
         let running = launch(&env, &log).await;
+        let check = ResponseCheck::from_env()
+            .filter(|_| env.check_responses)
+            .map(Arc::new);
         TestServer {
             base_url: running.base_url.clone(),
             running: Some(running),
             env,
             http: new_reqwest_client(),
             log,
+            check,
         }
     }
 
@@ -841,9 +857,19 @@ impl TestServer {
         self.running = Some(running);
     }
 
-    /// An HTTP client for this server's current address.
+    /// An HTTP client for this server's current address. Unless the server was started with
+    /// [`StartOptions::unchecked_responses`] or `OMI_TEST_CHECK_RESPONSES=0` is set, it checks every answer
+    /// against the server's OpenAPI document (operations of routers not yet converted are skipped) and panics
+    /// on one the document does not describe.
     pub fn client(&self) -> HttpClient {
         HttpClient::with_client(self.http.clone(), self.base_url.clone())
+            .checking(self.check.clone())
+    }
+
+    /// The server's OpenAPI document, as the response check fetched it (fetched now if it was not).
+    pub async fn api_document(&self) -> crate::openapi::ApiDocument {
+        let check = self.check.clone().unwrap_or_default();
+        check.document(&self.http, &self.base_url).await.clone()
     }
 
     /// Sends `method path`, with a bearer `token` (none if empty) and an optional JSON body.

@@ -5,6 +5,7 @@ use omi_domain::conversation::ExtractedMemory;
 use omi_domain::memory::{Memory, MemoryCategory, MemoryCommand, Visibility};
 use omi_projections::memories::{self, MemoryView};
 use omi_projections::memory_history::{self, MemoryHistory};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -84,7 +85,7 @@ pub const MCP_TOOL_PAGE: PageRule = PageRule::new(100, 5_000);
 const LOCKED_PREVIEW: usize = 70;
 
 /// A memory as clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct MemoryInput {
     pub content: String,
     #[serde(default)]
@@ -117,7 +118,7 @@ struct NewMemory {
 }
 
 /// A partial update of a memory (`PUT /v1/memories/{id}`, the developer API's `PATCH`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct MemoryUpdate {
     pub content: Option<String>,
     pub category: Option<String>,

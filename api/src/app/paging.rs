@@ -1,11 +1,12 @@
 //! Paging: one type for every list of every door, checked in one place.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult, Problem};
 
 /// `limit` and `offset` as a query string gives them; checked by a [`PageRule`].
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct PageQuery {
     pub limit: Option<i64>,
     pub offset: Option<i64>,

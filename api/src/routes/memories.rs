@@ -1,45 +1,93 @@
 //! Memories: the mission's `/v1/memories` and the app's `/v3/memories` family (spec §2.5, §6.3), plus the
 //! history of a memory.
 
+use aide::axum::routing::{get_with, patch_with, post_with};
+use aide::axum::ApiRouter;
 use axum::extract::State;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use omi_projections::memories::MemoryView;
 use omi_projections::memory_history::MemoryHistory;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::app::memories::{self, MemoryInput, MemoryUpdate};
 use crate::app::PageQuery;
 use crate::error::ApiResult;
-use crate::extract::{Body, CurrentUser, Params, Path, QueryPairs};
+use crate::extract::{Body, CurrentUser, Params, Path, QueryLists};
 use crate::replies::Status;
 use crate::state::AppState;
 
 /// The routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/memories", get(list).post(create_v1))
-        .route(
-            "/v1/memories/{id}",
-            get(get_one).put(update).delete(delete_one),
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/memories",
+            get_with(list, |op| {
+                op.summary("List memories, highest scoring first (limit, offset, categories)")
+            })
+            .post_with(create_v1, |op| op.summary("Create a memory")),
         )
-        .route("/v1/memories/{id}/history", get(history))
-        .route("/v3/memories", get(list).post(create_v3).delete(delete_all))
-        .route("/v3/memories/batch", post(create_batch))
-        .route("/v3/memories/{id}", patch(edit_content).delete(delete_one))
-        .route("/v3/memories/{id}/review", post(review))
-        .route("/v3/memories/{id}/visibility", patch(change_visibility))
+        .api_route(
+            "/v1/memories/{id}",
+            get_with(get_one, |op| op.summary("Get a memory"))
+                .put_with(update, |op| {
+                    op.summary("Edit a memory's content, category, visibility or tags")
+                })
+                .delete_with(delete_one, |op| op.summary("Delete a memory")),
+        )
+        .api_route(
+            "/v1/memories/{id}/history",
+            get_with(history, |op| {
+                op.summary("Every version of a memory, kept after deletion")
+            }),
+        )
+        .api_route(
+            "/v3/memories",
+            get_with(list, |op| op.summary("List memories (app)"))
+                .post_with(create_v3, |op| op.summary("Create a memory (app)"))
+                .delete_with(delete_all, |op| op.summary("Delete all memories")),
+        )
+        .api_route(
+            "/v3/memories/batch",
+            post_with(create_batch, |op| op.summary("Create up to 100 memories")),
+        )
+        .api_route(
+            "/v3/memories/{id}",
+            patch_with(edit_content, |op| {
+                op.summary("Replace a memory's content (?value=)")
+            })
+            .delete_with(delete_one, |op| op.summary("Delete a memory (app)")),
+        )
+        .api_route(
+            "/v3/memories/{id}/review",
+            post_with(review, |op| {
+                op.summary("Review an extracted memory (?value=bool)")
+            }),
+        )
+        .api_route(
+            "/v3/memories/{id}/visibility",
+            patch_with(change_visibility, |op| {
+                op.summary("Make a memory public or private (?value=)")
+            }),
+        )
+        .with_path_items(|item| item.tag("memories"))
+}
+
+/// Only memories of these categories (any case); all when none is given.
+#[derive(Deserialize, JsonSchema)]
+struct CategoryFilter {
+    #[serde(default)]
+    categories: Vec<String>,
 }
 
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Params(query): Params<PageQuery>,
-    pairs: QueryPairs,
+    QueryLists(filter): QueryLists<CategoryFilter>,
 ) -> ApiResult<Json<Vec<MemoryView>>> {
     let page = memories::APP_PAGE.page(query.limit, query.offset)?;
-    let names = pairs.all("categories");
-    let categories = memories::categories(names.iter().map(String::as_str))
+    let categories = memories::categories(filter.categories.iter().map(String::as_str))
         .map_err(|unknown| unknown.invalid("query.categories"))?;
     Ok(Json(
         memories::list(&state, &user.uid, &categories, page).await?,
@@ -67,12 +115,12 @@ async fn create_v3(
     Ok(Json(memory))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Batch {
     memories: Vec<MemoryInput>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct BatchCreated {
     created_count: usize,
     memories: Vec<MemoryView>,
@@ -124,7 +172,7 @@ async fn delete_one(
     Ok(Json(Status::ok()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct DeletedAll {
     status: &'static str,
     deleted_count: usize,
@@ -141,7 +189,7 @@ async fn delete_all(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct BoolValue {
     value: bool,
 }
@@ -156,7 +204,7 @@ async fn review(
     Ok(Json(Status::ok()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct TextValue {
     value: String,
 }

@@ -6,30 +6,43 @@ mod health;
 mod keys;
 pub(crate) mod memories;
 
+use aide::axum::ApiRouter;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 use axum::{middleware, Json, Router};
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
+use crate::openapi::{assemble, Assembled};
 use crate::request_id;
 use crate::state::AppState;
+
+/// Every route, and the OpenAPI document of those that describe themselves (`/openapi.json`, `/docs`).
+pub fn documented(state: AppState) -> Assembled {
+    assemble(|| {
+        ApiRouter::new()
+            .merge(health::router())
+            .merge(crate::metrics::router())
+            .merge(memories::router())
+            .merge(action_items::router())
+            .merge(conversations::router())
+            .merge(crate::listen::router())
+            .merge(keys::router())
+            .merge(crate::developer::router(state.clone()))
+            .merge(crate::mcp::router(state))
+    })
+}
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let requests = state.requests.clone();
-    Router::new()
-        .route("/health", get(health::health))
-        .route("/metrics", get(crate::metrics::metrics))
-        .merge(memories::router())
-        .merge(action_items::router())
-        .merge(conversations::router())
-        .merge(crate::listen::router())
-        .merge(keys::router())
-        .merge(crate::openapi::router())
-        .merge(crate::developer::router(state.clone()))
-        .merge(crate::mcp::router(state.clone()))
+    let Assembled {
+        router, problems, ..
+    } = documented(state.clone());
+    for problem in problems {
+        tracing::warn!(%problem, "the OpenAPI document");
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

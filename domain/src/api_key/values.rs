@@ -1,9 +1,10 @@
 //! Key families and scopes.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Which API a key opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyFamily {
     /// `omi_dev_` keys for `/v1/dev/user/*`.
@@ -31,7 +32,9 @@ impl KeyFamily {
 }
 
 /// What a developer key may do (spec §1.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Scope {
     #[serde(rename = "conversations:read")]
     ConversationsRead,

@@ -1,16 +1,17 @@
 //! Transcript segments and the rule that merges live segments into a stored transcript (spec §2.4).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A live translation of a segment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Translation {
     pub lang: String,
     pub text: String,
 }
 
 /// One stretch of speech. Times are seconds relative to the conversation's `started_at`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TranscriptSegment {
     pub id: String,
     pub text: String,

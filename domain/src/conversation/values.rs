@@ -1,9 +1,10 @@
 //! Value objects of a conversation: where it came from, where it stands, who may see it, its category.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The device or integration that produced a conversation. Unknown names read as `unknown`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationSource {
     Friend,
@@ -96,7 +97,7 @@ impl<'de> Deserialize<'de> for ConversationSource {
 }
 
 /// Where a conversation stands in its lifecycle (spec §3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
     InProgress,
@@ -134,7 +135,7 @@ impl ConversationStatus {
 }
 
 /// Who may read a conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationVisibility {
     #[default]
@@ -209,7 +210,7 @@ pub fn coerce_category(name: &str) -> String {
 }
 
 /// Where a conversation took place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Geolocation {
     pub latitude: f64,
     pub longitude: f64,

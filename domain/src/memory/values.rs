@@ -1,5 +1,6 @@
 //! Value objects of a memory: its category, visibility, deterministic id and list scoring.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -7,7 +8,7 @@ use crate::Timestamp;
 
 /// What kind of fact a memory holds. `interesting`, `system` and `manual` are current; the others are legacy
 /// values that clients still send and that keep their own weight in [`scoring`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MemoryCategory {
     Interesting,
@@ -114,7 +115,7 @@ impl MemoryCategory {
 }
 
 /// Who may see a memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     #[default]

@@ -2,28 +2,34 @@
 
 use chrono::{DateTime, Utc};
 use omi_domain::action_item::ActionItemEvent;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::time::{iso, iso_option};
 
 /// An action item as stored in the read model and returned by the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ActionItemView {
     pub id: String,
     pub description: String,
     pub completed: bool,
     #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
     pub updated_at: DateTime<Utc>,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub due_at: Option<DateTime<Utc>>,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub completed_at: Option<DateTime<Utc>>,
     pub conversation_id: Option<String>,
     pub is_locked: bool,
     pub exported: bool,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub export_date: Option<DateTime<Utc>>,
     pub export_platform: Option<String>,
 }

@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use omi_domain::api_key::{ApiKeyEvent, KeyFamily, Scope};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::time::{iso, iso_option};
 
 /// A live key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ApiKeyView {
     pub id: String,
     pub name: String,
@@ -15,8 +16,10 @@ pub struct ApiKeyView {
     pub key_prefix: String,
     pub scopes: Vec<Scope>,
     #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 

@@ -5,6 +5,7 @@ use omi_domain::conversation::{
     CalendarEvent, ConversationEvent, ConversationSource, ConversationStatus,
     ConversationVisibility, EmbeddedActionItem, Geolocation, Structured, TranscriptSegment,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -14,17 +15,21 @@ use crate::time::{iso, iso_option};
 ///
 /// `transcript_segments` is `None` in list rows, where the key is left out altogether (spec §6.1: "lists may
 /// omit transcript segments — clients must treat absence as not loaded"); a single conversation always has it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ConversationView {
     pub id: String,
     #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
     pub created_at: DateTime<Utc>,
     /// When the conversation last changed (any event), for client cache reconciliation.
     #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
     pub updated_at: DateTime<Utc>,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub started_at: Option<DateTime<Utc>>,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub finished_at: Option<DateTime<Utc>>,
     pub source: ConversationSource,
     pub language: String,
@@ -52,7 +57,7 @@ pub struct ConversationView {
 }
 
 /// The structured summary (spec §2.2).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StructuredView {
     pub title: String,
     pub overview: String,
@@ -63,27 +68,32 @@ pub struct StructuredView {
 }
 
 /// An action item embedded in a conversation (spec §2.3, first form).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EmbeddedActionItemView {
     pub description: String,
     pub completed: bool,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub updated_at: Option<DateTime<Utc>>,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub due_at: Option<DateTime<Utc>>,
     #[serde(with = "iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     pub completed_at: Option<DateTime<Utc>>,
     pub conversation_id: Option<String>,
 }
 
 /// A calendar-worthy event (spec §2.2 Event).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EventView {
     pub title: String,
     pub description: String,
     #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
     pub start: DateTime<Utc>,
     /// Minutes.
     pub duration: u32,
@@ -91,14 +101,14 @@ pub struct EventView {
 }
 
 /// The output of a summarization app.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AppResult {
     pub app_id: Option<String>,
     pub content: String,
 }
 
 /// The legacy mirror of [`AppResult`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PluginResult {
     pub plugin_id: Option<String>,
     pub content: String,

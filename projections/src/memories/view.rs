@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use omi_domain::memory::{scoring, MemoryCategory, MemoryEvent, Visibility};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::time::iso;
 
 /// A memory as stored in the read model and returned by the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MemoryView {
     pub id: String,
     pub uid: String,
@@ -16,8 +17,10 @@ pub struct MemoryView {
     pub visibility: Visibility,
     pub tags: Vec<String>,
     #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
     pub updated_at: DateTime<Utc>,
     pub conversation_id: Option<String>,
     pub reviewed: bool,

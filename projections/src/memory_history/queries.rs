@@ -3,6 +3,7 @@
 use cqrs_es::Aggregate;
 use omi_domain::memory::{Memory, MemoryEvent};
 use omi_store::{read_stream, Database, RecordedEvent, StoredEvent};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -11,7 +12,7 @@ use crate::time::format;
 
 /// One version of a memory: the event that made it, when and by whom, what it changed, and the memory as it
 /// stood afterwards (`null` after a deletion).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MemoryVersion {
     pub version: i64,
     pub event: String,
@@ -22,7 +23,7 @@ pub struct MemoryVersion {
 }
 
 /// The whole history of one memory.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MemoryHistory {
     pub memory_id: String,
     pub deleted: bool,
