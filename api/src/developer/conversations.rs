@@ -12,13 +12,13 @@ use aide::axum::routing::{get_with, post_with};
 use aide::axum::ApiRouter;
 use axum::extract::State;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use omi_domain::api_key::Scope;
 use omi_domain::conversation::{ConversationSource, Geolocation, TranscriptSegment};
 use omi_projections::conversations::{self, ConversationView, StructuredView};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::app::conversations::shapes::{speaker_name, ConversationHead};
 use crate::app::conversations::{
     self as app, Completed, DayRange, Imported, SegmentsImportInput, TextImportInput,
     DEVELOPER_MAX_TITLE,
@@ -64,29 +64,11 @@ pub fn router() -> ApiRouter<AppState> {
 /// The developer API's list.
 const PAGE: PageRule = PageRule::new(25, 1_000);
 
-/// How the developer API names a segment's speaker: "User" for the user (their display name is not known
-/// yet), else "Speaker <id>" (there are no people records yet).
-fn speaker_name(segment: &TranscriptSegment) -> String {
-    if segment.is_user {
-        "User".to_string()
-    } else {
-        format!("Speaker {}", segment.speaker_id)
-    }
-}
-
 /// The developer API's conversation shape (spec §7.4).
 #[derive(Serialize, JsonSchema)]
 struct DeveloperConversation {
-    id: String,
-    #[serde(with = "omi_projections::time::iso")]
-    #[schemars(with = "DateTime<Utc>")]
-    created_at: DateTime<Utc>,
-    #[serde(with = "omi_projections::time::iso_option")]
-    #[schemars(with = "Option<DateTime<Utc>>")]
-    started_at: Option<DateTime<Utc>>,
-    #[serde(with = "omi_projections::time::iso_option")]
-    #[schemars(with = "Option<DateTime<Utc>>")]
-    finished_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    head: ConversationHead,
     structured: StructuredView,
     language: String,
     source: ConversationSource,
@@ -126,10 +108,7 @@ impl From<&TranscriptSegment> for DeveloperSegment {
 /// The developer API's shape of `view`; `segments` only when the transcript was asked for.
 fn shape(view: &ConversationView, segments: Option<&[TranscriptSegment]>) -> DeveloperConversation {
     DeveloperConversation {
-        id: view.id.clone(),
-        created_at: view.created_at,
-        started_at: view.started_at,
-        finished_at: view.finished_at,
+        head: view.into(),
         structured: view.structured.clone(),
         language: view.language.clone(),
         source: view.source,

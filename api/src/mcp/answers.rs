@@ -61,10 +61,6 @@ fn session_refusals(ctx: &mut GenContext, operation: &mut Operation) {
     });
 }
 
-fn described(status: u16, response: Response) -> Vec<(Option<StatusCode>, Response)> {
-    vec![(Some(StatusCode::Code(status)), response)]
-}
-
 /// The body POSTed to a transport: JSON-RPC text, read by the handler (text that is not JSON gets a JSON-RPC
 /// parse error, 400).
 pub struct Messages(pub Bytes);
@@ -88,165 +84,141 @@ impl OperationInput for Messages {
     }
 }
 
-/// Implements `IntoResponse` (the response as built) for the answer types below.
+/// An answer type: the response as the handler built it, documented by `$describe` (its main status and
+/// response; it adds the others to the operation).
 macro_rules! answer {
-    ($($name:ident),*) => {$(
+    ($(#[$doc:meta])* $name:ident, $describe:path) => {
+        $(#[$doc])*
+        pub struct $name(pub HttpResponse);
+
         impl IntoResponse for $name {
             fn into_response(self) -> HttpResponse {
                 self.0
             }
         }
-    )*};
+
+        impl OperationOutput for $name {
+            type Inner = ();
+
+            fn inferred_responses(
+                ctx: &mut GenContext,
+                operation: &mut Operation,
+            ) -> Vec<(Option<StatusCode>, Response)> {
+                let (status, response) = $describe(ctx, operation);
+                vec![(Some(StatusCode::Code(status)), response)]
+            }
+        }
+    };
 }
-
-/// The answer to messages POSTed to `/v1/mcp/sse`.
-pub struct Replies(pub HttpResponse);
-
-/// The keepalive stream of a Streamable HTTP session, or (without a session) the legacy stream.
-pub struct SessionStream(pub HttpResponse);
-
-/// The legacy transport's event stream.
-pub struct LegacyStream(pub HttpResponse);
-
-/// The answer to `DELETE /v1/mcp/sse`.
-pub struct SessionEnded(pub HttpResponse);
-
-/// The answer to a message POSTed to the legacy transport.
-pub struct LegacyAccepted(pub HttpResponse);
 
 answer!(
+    /// The answer to messages POSTed to `/v1/mcp/sse`.
     Replies,
+    replies
+);
+answer!(
+    /// The keepalive stream of a Streamable HTTP session, or (without a session) the legacy stream.
     SessionStream,
+    session_stream
+);
+answer!(
+    /// The legacy transport's event stream.
     LegacyStream,
+    legacy_stream
+);
+answer!(
+    /// The answer to `DELETE /v1/mcp/sse`.
     SessionEnded,
-    LegacyAccepted
+    session_ended
+);
+answer!(
+    /// The answer to a message POSTed to the legacy transport.
+    LegacyAccepted,
+    legacy_accepted
 );
 
-impl OperationOutput for Replies {
-    type Inner = ();
-
-    fn inferred_responses(
-        ctx: &mut GenContext,
-        operation: &mut Operation,
-    ) -> Vec<(Option<StatusCode>, Response)> {
-        let mut answered = json_response(
-            "The answers: JSON, or server-sent events (`event: message` per answer) when the client accepts \
-             `text/event-stream`",
-            messages(),
-        );
-        answered.content.insert(
-            "text/event-stream".into(),
-            events("`event: message` with one JSON-RPC answer as data, per answer"),
-        );
-        if let ReferenceOr::Item(mut session) = header(
-            "The new session, after a successful `initialize`",
-            json_schema!({"type": "string"}),
-        ) {
-            session.required = false;
-            answered
-                .headers
-                .insert("Mcp-Session-Id".into(), ReferenceOr::Item(session));
-        }
-        ensure_response(operation, Some(202), || Response {
-            description: "Only notifications or responses: nothing to answer".into(),
-            ..Default::default()
-        });
-        ensure_response(operation, Some(400), || {
-            json_response("A JSON-RPC parse error: the body is not JSON", message())
-        });
-        session_refusals(ctx, operation);
-        described(200, answered)
+fn replies(ctx: &mut GenContext, operation: &mut Operation) -> (u16, Response) {
+    let mut answered = json_response(
+        "The answers: JSON, or server-sent events (`event: message` per answer) when the client accepts \
+         `text/event-stream`",
+        messages(),
+    );
+    answered.content.insert(
+        "text/event-stream".into(),
+        events("`event: message` with one JSON-RPC answer as data, per answer"),
+    );
+    if let ReferenceOr::Item(mut session) = header(
+        "The new session, after a successful `initialize`",
+        json_schema!({"type": "string"}),
+    ) {
+        session.required = false;
+        answered
+            .headers
+            .insert("Mcp-Session-Id".into(), ReferenceOr::Item(session));
     }
+    ensure_response(operation, Some(202), || Response {
+        description: "Only notifications or responses: nothing to answer".into(),
+        ..Default::default()
+    });
+    ensure_response(operation, Some(400), || {
+        json_response("A JSON-RPC parse error: the body is not JSON", message())
+    });
+    session_refusals(ctx, operation);
+    (200, answered)
 }
 
-impl OperationOutput for SessionStream {
-    type Inner = ();
-
-    fn inferred_responses(
-        ctx: &mut GenContext,
-        operation: &mut Operation,
-    ) -> Vec<(Option<StatusCode>, Response)> {
-        session_refusals(ctx, operation);
-        LegacyStream::inferred_responses(ctx, operation)
-            .into_iter()
-            .map(|(status, mut response)| {
-                response.description =
-                    "With `Mcp-Session-Id`: the session's stream (`event: ping` every \
-                                        30 s); without: the legacy stream"
-                        .into();
-                (status, response)
-            })
-            .collect()
-    }
+fn session_stream(ctx: &mut GenContext, operation: &mut Operation) -> (u16, Response) {
+    session_refusals(ctx, operation);
+    let (status, mut stream) = legacy_stream(ctx, operation);
+    stream.description = "With `Mcp-Session-Id`: the session's stream (`event: ping` every 30 s); \
+                          without: the legacy stream"
+        .into();
+    (status, stream)
 }
 
-impl OperationOutput for LegacyStream {
-    type Inner = ();
-
-    fn inferred_responses(
-        _ctx: &mut GenContext,
-        _operation: &mut Operation,
-    ) -> Vec<(Option<StatusCode>, Response)> {
-        let stream = Response {
-            description:
-                "The event stream: first `event: endpoint` (the URL to POST messages to), then \
-                          `event: message` per answer and `event: ping` every 30 s"
-                    .into(),
-            content: IndexMap::from_iter([(
-                "text/event-stream".into(),
-                events("Server-sent events"),
-            )]),
-            ..Default::default()
-        };
-        described(200, stream)
-    }
+fn legacy_stream(_ctx: &mut GenContext, _operation: &mut Operation) -> (u16, Response) {
+    let stream = Response {
+        description:
+            "The event stream: first `event: endpoint` (the URL to POST messages to), then \
+                      `event: message` per answer and `event: ping` every 30 s"
+                .into(),
+        content: IndexMap::from_iter([("text/event-stream".into(), events("Server-sent events"))]),
+        ..Default::default()
+    };
+    (200, stream)
 }
 
-impl OperationOutput for SessionEnded {
-    type Inner = ();
-
-    fn inferred_responses(
-        ctx: &mut GenContext,
-        operation: &mut Operation,
-    ) -> Vec<(Option<StatusCode>, Response)> {
-        ensure_response(operation, Some(400), || {
-            error_response(ctx, "No Mcp-Session-Id header")
-        });
-        session_refusals(ctx, operation);
-        let ended = Response {
-            description: "The session is ended".into(),
-            ..Default::default()
-        };
-        described(204, ended)
-    }
+fn session_ended(ctx: &mut GenContext, operation: &mut Operation) -> (u16, Response) {
+    ensure_response(operation, Some(400), || {
+        error_response(ctx, "No Mcp-Session-Id header")
+    });
+    session_refusals(ctx, operation);
+    let ended = Response {
+        description: "The session is ended".into(),
+        ..Default::default()
+    };
+    (204, ended)
 }
 
-impl OperationOutput for LegacyAccepted {
-    type Inner = ();
-
-    fn inferred_responses(
-        ctx: &mut GenContext,
-        operation: &mut Operation,
-    ) -> Vec<(Option<StatusCode>, Response)> {
-        ensure_response(operation, Some(400), || {
-            let mut refused = error_response(ctx, "No session_id, or a body that is not JSON");
-            if let Some(error) = refused.content.get_mut("application/json") {
-                if let Some(schema) = error.schema.as_mut() {
-                    let detail = schema.json_schema.clone();
-                    schema.json_schema = json_schema!({"anyOf": [detail, message()]});
-                }
+fn legacy_accepted(ctx: &mut GenContext, operation: &mut Operation) -> (u16, Response) {
+    ensure_response(operation, Some(400), || {
+        let mut refused = error_response(ctx, "No session_id, or a body that is not JSON");
+        if let Some(error) = refused.content.get_mut("application/json") {
+            if let Some(schema) = error.schema.as_mut() {
+                let detail = schema.json_schema.clone();
+                schema.json_schema = json_schema!({"anyOf": [detail, message()]});
             }
-            refused
-        });
-        session_refusals(ctx, operation);
-        let accepted = Response {
-            description: "Accepted: the answers arrive on the session's event stream".into(),
-            content: IndexMap::from_iter([(
-                "text/plain".into(),
-                media(json_schema!({"const": "Accepted"})),
-            )]),
-            ..Default::default()
-        };
-        described(202, accepted)
-    }
+        }
+        refused
+    });
+    session_refusals(ctx, operation);
+    let accepted = Response {
+        description: "Accepted: the answers arrive on the session's event stream".into(),
+        content: IndexMap::from_iter([(
+            "text/plain".into(),
+            media(json_schema!({"const": "Accepted"})),
+        )]),
+        ..Default::default()
+    };
+    (202, accepted)
 }

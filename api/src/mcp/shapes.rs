@@ -1,20 +1,11 @@
 //! MCP's shapes of conversations, for its REST API and its tools (spec §7.5).
 
-use chrono::{DateTime, Utc};
-use omi_domain::conversation::TranscriptSegment;
 use omi_projections::conversations::ConversationView;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-/// `Speaker N`, or `User` for the account owner (spec §2.4; there are no people records yet).
-fn speaker_name(segment: &TranscriptSegment) -> String {
-    if segment.is_user {
-        "User".to_string()
-    } else {
-        format!("Speaker {}", segment.speaker_id)
-    }
-}
+use crate::app::conversations::shapes::{speaker_name, ConversationHead};
 
 /// A transcript segment in MCP's shape.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -56,16 +47,8 @@ fn as_json(view: &ConversationView) -> Value {
 /// A conversation in the REST list shape.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct RestSummary {
-    id: String,
-    #[serde(with = "omi_projections::time::iso")]
-    #[schemars(with = "DateTime<Utc>")]
-    created_at: DateTime<Utc>,
-    #[serde(with = "omi_projections::time::iso_option")]
-    #[schemars(with = "Option<DateTime<Utc>>")]
-    started_at: Option<DateTime<Utc>>,
-    #[serde(with = "omi_projections::time::iso_option")]
-    #[schemars(with = "Option<DateTime<Utc>>")]
-    finished_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    head: ConversationHead,
     structured: RestStructured,
     language: String,
 }
@@ -90,10 +73,7 @@ pub struct RestDetail {
 /// language}`.
 pub fn rest_summary(view: &ConversationView) -> RestSummary {
     RestSummary {
-        id: view.id.clone(),
-        created_at: view.created_at,
-        started_at: view.started_at,
-        finished_at: view.finished_at,
+        head: view.into(),
         structured: RestStructured {
             title: view.structured.title.clone(),
             overview: view.structured.overview.clone(),
