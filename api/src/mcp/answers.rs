@@ -62,7 +62,7 @@ fn session_refusals(ctx: &mut GenContext, operation: &mut Operation) {
 }
 
 /// The body POSTed to a transport: JSON-RPC text, read by the handler (text that is not JSON gets a JSON-RPC
-/// parse error, 400).
+/// parse error, 400); 413 when it is too large.
 pub struct Messages(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for Messages {
@@ -81,6 +81,15 @@ impl OperationInput for Messages {
             required: true,
             extensions: IndexMap::new(),
         }));
+        ensure_response(operation, Some(413), || Response {
+            description: "The body is larger than the server takes (axum's plain-text refusal)"
+                .into(),
+            content: IndexMap::from_iter([(
+                "text/plain".into(),
+                media(json_schema!({"type": "string"})),
+            )]),
+            ..Default::default()
+        });
     }
 }
 
