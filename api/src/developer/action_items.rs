@@ -1,13 +1,15 @@
 //! `/v1/dev/user/action-items`: list, create, batch create, patch and delete the user's standalone action
 //! items (spec §7.4). Items created here belong to no conversation.
 
+use aide::axum::routing::{get_with, patch_with, post_with};
+use aide::axum::ApiRouter;
 use axum::extract::State;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use omi_domain::api_key::Scope;
 use omi_domain::Patch;
 use omi_projections::action_items::ActionItemView;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::app::action_items::{
@@ -21,29 +23,47 @@ use crate::state::AppState;
 use crate::time_input::InputTime;
 
 /// The routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/dev/user/action-items", get(list).post(create))
-        .route("/v1/dev/user/action-items/batch", post(create_batch))
-        .route(
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/dev/user/action-items",
+            get_with(list, |op| {
+                op.summary("List action items (conversation_id, completed, start_date, end_date)")
+            })
+            .post_with(create, |op| op.summary("Create an action item")),
+        )
+        .api_route(
+            "/v1/dev/user/action-items/batch",
+            post_with(create_batch, |op| {
+                op.summary("Create up to 50 action items")
+            }),
+        )
+        .api_route(
             "/v1/dev/user/action-items/{id}",
-            patch(update).delete(delete_one),
+            patch_with(update, |op| {
+                op.summary("Edit an action item (null due_at clears it)")
+            })
+            .delete_with(delete_one, |op| op.summary("Delete an action item")),
         )
 }
 
 /// The developer API's action-item shape (spec §7.4).
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct DeveloperActionItem {
     id: String,
     description: String,
     completed: bool,
     #[serde(with = "omi_projections::time::iso")]
+    #[schemars(with = "DateTime<Utc>")]
     created_at: DateTime<Utc>,
     #[serde(with = "omi_projections::time::iso")]
+    #[schemars(with = "DateTime<Utc>")]
     updated_at: DateTime<Utc>,
     #[serde(with = "omi_projections::time::iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     due_at: Option<DateTime<Utc>>,
     #[serde(with = "omi_projections::time::iso_option")]
+    #[schemars(with = "Option<DateTime<Utc>>")]
     completed_at: Option<DateTime<Utc>>,
     conversation_id: Option<String>,
 }
@@ -63,13 +83,17 @@ impl From<ActionItemView> for DeveloperActionItem {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ListParams {
     limit: Option<i64>,
     offset: Option<i64>,
     completed: Option<bool>,
     conversation_id: Option<String>,
+    /// The earliest time (ISO-8601, or a date).
+    #[schemars(with = "Option<String>")]
     start_date: Option<InputTime>,
+    /// The latest time (ISO-8601, or a date).
+    #[schemars(with = "Option<String>")]
     end_date: Option<InputTime>,
 }
 
@@ -101,12 +125,14 @@ async fn list(
 }
 
 /// A new item as the developer API takes it: standalone, in no conversation.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct NewItem {
     description: String,
     #[serde(default)]
     completed: bool,
+    /// ISO-8601, or a date.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     due_at: Option<InputTime>,
 }
 
@@ -132,12 +158,12 @@ async fn create(
     Ok(Json(item.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Batch {
     action_items: Vec<NewItem>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct BatchCreated {
     action_items: Vec<DeveloperActionItem>,
     created_count: usize,
@@ -165,12 +191,13 @@ async fn create_batch(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ItemUpdate {
     description: Option<String>,
     completed: Option<bool>,
-    /// `null` clears the due date.
+    /// ISO-8601, or a date; `null` clears the due date.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     due_at: Patch<InputTime>,
 }
 

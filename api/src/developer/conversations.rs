@@ -8,15 +8,17 @@
 
 use std::collections::HashMap;
 
+use aide::axum::routing::{get_with, post_with};
+use aide::axum::ApiRouter;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use omi_domain::api_key::Scope;
-use omi_domain::conversation::{ConversationSource, TranscriptSegment};
-use omi_projections::conversations::{self, ConversationView};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use omi_domain::conversation::{ConversationSource, Geolocation, TranscriptSegment};
+use omi_projections::conversations::{self, ConversationView, StructuredView};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
+use crate::app::conversations::shapes::{speaker_name, ConversationHead};
 use crate::app::conversations::{
     self as app, Completed, DayRange, Imported, SegmentsImportInput, TextImportInput,
     DEVELOPER_MAX_TITLE,
@@ -30,85 +32,110 @@ use crate::state::AppState;
 use crate::time_input::{now, InputTime};
 
 /// The routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/dev/user/conversations", get(list).post(import_text))
-        .route(
-            "/v1/dev/user/conversations/from-segments",
-            post(import_segments),
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/dev/user/conversations",
+            get_with(list, |op| {
+                op.summary("List completed conversations (dates, categories, include_transcript)")
+            })
+            .post_with(import_text, |op| {
+                op.summary("Import a conversation from text; answers once processed")
+            }),
         )
-        .route(
+        .api_route(
+            "/v1/dev/user/conversations/from-segments",
+            post_with(import_segments, |op| {
+                op.summary("Import a conversation from transcript segments; answers once processed")
+            }),
+        )
+        .api_route(
             "/v1/dev/user/conversations/{id}",
-            get(get_one).patch(update).delete(delete_one),
+            get_with(get_one, |op| {
+                op.summary("Get a conversation (include_transcript)")
+            })
+            .patch_with(update, |op| {
+                op.summary("Rename or (un)discard a conversation")
+            })
+            .delete_with(delete_one, |op| op.summary("Delete a conversation")),
         )
 }
 
 /// The developer API's list.
 const PAGE: PageRule = PageRule::new(25, 1_000);
 
-/// How the developer API names a segment's speaker: "User" for the user (their display name is not known
-/// yet), else "Speaker <id>" (there are no people records yet).
-fn speaker_name(segment: &TranscriptSegment) -> String {
-    if segment.is_user {
-        "User".to_string()
-    } else {
-        format!("Speaker {}", segment.speaker_id)
+/// The developer API's conversation shape (spec §7.4).
+#[derive(Serialize, JsonSchema)]
+struct DeveloperConversation {
+    #[serde(flatten)]
+    head: ConversationHead,
+    structured: StructuredView,
+    language: String,
+    source: ConversationSource,
+    geolocation: Option<Geolocation>,
+    folder_id: Option<String>,
+    /// Only when the transcript was asked for (`include_transcript=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transcript_segments: Option<Vec<DeveloperSegment>>,
+}
+
+/// A transcript segment as the developer API shows it.
+#[derive(Serialize, JsonSchema)]
+struct DeveloperSegment {
+    id: String,
+    text: String,
+    speaker_id: u32,
+    /// "User" for the user, else "Speaker <id>".
+    speaker_name: String,
+    /// Seconds from the start of the conversation.
+    start: f64,
+    end: f64,
+}
+
+impl From<&TranscriptSegment> for DeveloperSegment {
+    fn from(segment: &TranscriptSegment) -> Self {
+        Self {
+            id: segment.id.clone(),
+            text: segment.text.clone(),
+            speaker_id: segment.speaker_id,
+            speaker_name: speaker_name(segment),
+            start: segment.start,
+            end: segment.end,
+        }
     }
 }
 
-/// The developer API's conversation shape (spec §7.4); `segments` only when the transcript was asked for.
-fn shape(view: &ConversationView, segments: Option<&[TranscriptSegment]>) -> Value {
-    let time =
-        |at: &Option<chrono::DateTime<chrono::Utc>>| at.as_ref().map(omi_projections::time::format);
-    let mut body = json!({
-        "id": view.id,
-        "created_at": omi_projections::time::format(&view.created_at),
-        "started_at": time(&view.started_at),
-        "finished_at": time(&view.finished_at),
-        "structured": {
-            "title": view.structured.title,
-            "overview": view.structured.overview,
-            "emoji": view.structured.emoji,
-            "category": view.structured.category,
-            "action_items": view.structured.action_items,
-            "events": view.structured.events,
-        },
-        "language": view.language,
-        "source": view.source,
-        "geolocation": view.geolocation,
-        "folder_id": view.folder_id,
-    });
-    if let (Some(segments), Value::Object(fields)) = (segments, &mut body) {
-        let segments: Vec<Value> = segments
-            .iter()
-            .map(|segment| {
-                json!({
-                    "id": segment.id,
-                    "text": segment.text,
-                    "speaker_id": segment.speaker_id,
-                    "speaker_name": speaker_name(segment),
-                    "start": segment.start,
-                    "end": segment.end,
-                })
-            })
-            .collect();
-        fields.insert("transcript_segments".into(), json!(segments));
+/// The developer API's shape of `view`; `segments` only when the transcript was asked for.
+fn shape(view: &ConversationView, segments: Option<&[TranscriptSegment]>) -> DeveloperConversation {
+    DeveloperConversation {
+        head: view.into(),
+        structured: view.structured.clone(),
+        language: view.language.clone(),
+        source: view.source,
+        geolocation: view.geolocation.clone(),
+        folder_id: view.folder_id.clone(),
+        transcript_segments: segments
+            .map(|segments| segments.iter().map(DeveloperSegment::from).collect()),
     }
-    body
 }
 
 /// The shape of a single conversation, with its transcript when asked for.
-fn shape_one(view: &ConversationView, include_transcript: bool) -> Value {
+fn shape_one(view: &ConversationView, include_transcript: bool) -> DeveloperConversation {
     let segments = include_transcript.then(|| view.transcript_segments.as_deref().unwrap_or(&[]));
     shape(view, segments)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ListQuery {
     limit: Option<i64>,
     offset: Option<i64>,
+    /// The earliest time (ISO-8601, or a date).
+    #[schemars(with = "Option<String>")]
     start_date: Option<InputTime>,
+    /// The latest time (ISO-8601, or a date).
+    #[schemars(with = "Option<String>")]
     end_date: Option<InputTime>,
+    /// Comma-separated category names; 400 for an unknown one.
     categories: Option<String>,
     #[serde(default)]
     include_transcript: bool,
@@ -118,7 +145,7 @@ async fn list(
     State(state): State<AppState>,
     key: KeyHolder,
     query: Result<Params<ListQuery>, ApiError>,
-) -> ApiResult<Json<Vec<Value>>> {
+) -> ApiResult<Json<Vec<DeveloperConversation>>> {
     key.require(Scope::ConversationsRead)?;
     let Params(query) = query?;
     let page = PAGE.page(query.limit, query.offset)?;
@@ -154,7 +181,7 @@ async fn list(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct OneQuery {
     #[serde(default)]
     include_transcript: bool,
@@ -165,7 +192,7 @@ async fn get_one(
     key: KeyHolder,
     Path(id): Path<String>,
     query: Result<Params<OneQuery>, ApiError>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeveloperConversation>> {
     key.require(Scope::ConversationsRead)?;
     let Params(query) = query?;
     let view = app::read_unlocked(&state, &key.uid, &id).await?;
@@ -198,7 +225,7 @@ async fn import_segments(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ConversationUpdate {
     title: Option<String>,
     discarded: Option<bool>,
@@ -210,7 +237,7 @@ async fn update(
     key: KeyHolder,
     Path(id): Path<String>,
     body: Result<Body<ConversationUpdate>, ApiError>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeveloperConversation>> {
     key.require(Scope::ConversationsWrite)?;
     let Body(body) = body?;
     let view = app::update(

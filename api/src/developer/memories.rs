@@ -5,13 +5,15 @@
 //! the user) when its content speaks in the first person or names "the user", else `interesting`. Memories
 //! created here are manually added (and so reviewed).
 
+use aide::axum::routing::{get_with, patch_with, post_with};
+use aide::axum::ApiRouter;
 use axum::extract::State;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use omi_domain::api_key::Scope;
 use omi_domain::memory::{MemoryCategory, Visibility};
 use omi_projections::memories::MemoryView;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::app::memories::{
@@ -24,26 +26,38 @@ use crate::replies::Success;
 use crate::state::AppState;
 
 /// The routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/dev/user/memories", get(list).post(create))
-        .route("/v1/dev/user/memories/batch", post(create_batch))
-        .route(
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/dev/user/memories",
+            get_with(list, |op| op.summary("List memories")).post_with(create, |op| {
+                op.summary("Create a memory (category detected when omitted)")
+            }),
+        )
+        .api_route(
+            "/v1/dev/user/memories/batch",
+            post_with(create_batch, |op| op.summary("Create up to 25 memories")),
+        )
+        .api_route(
             "/v1/dev/user/memories/{id}",
-            patch(update).delete(delete_one),
+            patch_with(update, |op| {
+                op.summary("Edit a memory's content, visibility, tags or category")
+            })
+            .delete_with(delete_one, |op| op.summary("Delete a memory")),
         )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ListQuery {
     limit: Option<i64>,
     offset: Option<i64>,
+    /// Comma-separated category names (any case); 400 for an unknown one.
     #[serde(default)]
     categories: Option<String>,
 }
 
 /// The developer API's memory shape (spec §7.4); a memory just created has no review fields.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct DeveloperMemory {
     id: String,
     content: String,
@@ -51,8 +65,10 @@ struct DeveloperMemory {
     visibility: Visibility,
     tags: Vec<String>,
     #[serde(with = "omi_projections::time::iso")]
+    #[schemars(with = "DateTime<Utc>")]
     created_at: DateTime<Utc>,
     #[serde(with = "omi_projections::time::iso")]
+    #[schemars(with = "DateTime<Utc>")]
     updated_at: DateTime<Utc>,
     manually_added: bool,
     scoring: String,
@@ -60,7 +76,7 @@ struct DeveloperMemory {
     review: Option<Review>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Review {
     reviewed: bool,
     user_review: Option<bool>,
@@ -119,12 +135,12 @@ async fn create(
     Ok(Json(DeveloperMemory::of(memory, false)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Batch {
     memories: Vec<MemoryInput>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct BatchCreated {
     memories: Vec<DeveloperMemory>,
     created_count: usize,

@@ -12,16 +12,18 @@ mod action_items;
 mod conversations;
 mod memories;
 
-use axum::{middleware, Router};
+use aide::axum::ApiRouter;
+use omi_domain::api_key::KeyFamily;
 
-use crate::key_auth;
+use crate::key_auth::behind_key;
 use crate::state::AppState;
 
-/// The routes of the developer API, behind key authentication and rate limits.
-pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
+/// The routes of the developer API, behind key authentication and rate limits, tagged `developer`.
+pub fn router(state: AppState) -> ApiRouter<AppState> {
+    let routes = ApiRouter::new()
         .merge(memories::router())
         .merge(action_items::router())
         .merge(conversations::router())
-        .route_layer(middleware::from_fn_with_state(state, key_auth::developer))
+        .with_path_items(|item| item.tag("developer"));
+    behind_key(routes, state, KeyFamily::Developer)
 }

@@ -13,17 +13,22 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use aide::axum::routing::{get_with, post_with};
+use aide::axum::ApiRouter;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use futures::stream::{self, Stream, StreamExt};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::answers::{
+    LegacyAccepted, LegacyStream, Messages, Replies, SessionEnded, SessionStream,
+};
 use super::protocol::{self, PROTOCOL_VERSION, SERVER_NAME};
 use super::sessions::{Access, Sessions};
 use super::tools;
@@ -40,40 +45,104 @@ const PING_EVERY: Duration = Duration::from_secs(30);
 const LEGACY_MESSAGES: &str = "/v1/mcp/messages";
 
 /// The routes of this module (behind MCP key authentication, see [`super::router`]).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
             "/v1/mcp/sse",
-            post(post_messages).get(open_stream).delete(end_session),
+            post_with(post_messages, |op| {
+                op.summary("MCP Streamable HTTP: JSON-RPC requests (single or batch)")
+            })
+            .get_with(open_stream, |op| {
+                op.summary(
+                    "MCP Streamable HTTP: the server's event stream (legacy stream without a session)",
+                )
+            })
+            .delete_with(end_session, |op| {
+                op.summary("MCP Streamable HTTP: end a session (Mcp-Session-Id)")
+            }),
         )
-        .route("/v1/mcp/sse/legacy", get(open_legacy))
-        .route(LEGACY_MESSAGES, post(post_legacy))
+        .api_route(
+            "/v1/mcp/sse/legacy",
+            get_with(open_legacy, |op| {
+                op.summary("MCP HTTP+SSE (2024-11-05): the event stream")
+            }),
+        )
+        .api_route(
+            LEGACY_MESSAGES,
+            post_with(post_legacy, |op| {
+                op.summary("MCP HTTP+SSE (2024-11-05): post a message (?session_id=)")
+            }),
+        )
+}
+
+/// How to connect an MCP client.
+#[derive(Serialize, JsonSchema)]
+pub struct ConnectionInfo {
+    endpoint: &'static str,
+    transport: &'static str,
+    protocol_version: &'static str,
+    server: ServerInfo,
+    authentication: Authentication,
+    legacy_sse: LegacySse,
+    instructions: Instructions,
+    /// The names of the tools.
+    tools: Vec<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct ServerInfo {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Authentication {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    header: &'static str,
+    keys: &'static str,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct LegacySse {
+    endpoint: &'static str,
+    messages: &'static str,
+    protocol_version: &'static str,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Instructions {
+    streamable_http: &'static str,
+    stdio: &'static str,
 }
 
 /// `GET /v1/mcp/sse/info` (no authentication): how to connect.
-pub async fn info() -> Json<Value> {
-    let tools: Vec<&str> = tools::tools().iter().map(|t| t.name.as_ref()).collect();
-    Json(json!({
-        "endpoint": "/v1/mcp/sse",
-        "transport": "streamable-http",
-        "protocol_version": PROTOCOL_VERSION,
-        "server": { "name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION") },
-        "authentication": {
-            "type": "bearer",
-            "header": "Authorization: Bearer omi_mcp_<key> (the bare key is accepted too)",
-            "keys": "create one with POST /v1/mcp/keys (user auth)",
+pub async fn info() -> Json<ConnectionInfo> {
+    let tools = tools::tools().iter().map(|t| t.name.to_string()).collect();
+    Json(ConnectionInfo {
+        endpoint: "/v1/mcp/sse",
+        transport: "streamable-http",
+        protocol_version: PROTOCOL_VERSION,
+        server: ServerInfo {
+            name: SERVER_NAME,
+            version: env!("CARGO_PKG_VERSION"),
         },
-        "legacy_sse": {
-            "endpoint": "/v1/mcp/sse/legacy",
-            "messages": LEGACY_MESSAGES,
-            "protocol_version": "2024-11-05",
+        authentication: Authentication {
+            kind: "bearer",
+            header: "Authorization: Bearer omi_mcp_<key> (the bare key is accepted too)",
+            keys: "create one with POST /v1/mcp/keys (user auth)",
         },
-        "instructions": {
-            "streamable_http": "POST JSON-RPC messages to /v1/mcp/sse; keep the Mcp-Session-Id that initialize returns",
-            "stdio": "run `omi-server mcp` with OMI_API_KEY (and OMI_API_BASE_URL to use a running server)",
+        legacy_sse: LegacySse {
+            endpoint: "/v1/mcp/sse/legacy",
+            messages: LEGACY_MESSAGES,
+            protocol_version: "2024-11-05",
         },
-        "tools": tools,
-    }))
+        instructions: Instructions {
+            streamable_http: "POST JSON-RPC messages to /v1/mcp/sse; keep the Mcp-Session-Id that initialize returns",
+            stdio: "run `omi-server mcp` with OMI_API_KEY (and OMI_API_BASE_URL to use a running server)",
+        },
+        tools,
+    })
 }
 
 fn session_of(headers: &HeaderMap) -> Option<String> {
@@ -136,6 +205,16 @@ fn parse_failure(error: serde_json::Error) -> Response {
 async fn post_messages(
     State(state): State<AppState>,
     Extension(sessions): Extension<Sessions>,
+    key: KeyHolder,
+    headers: HeaderMap,
+    Messages(body): Messages,
+) -> Replies {
+    Replies(answer_messages(state, sessions, key, headers, body).await)
+}
+
+async fn answer_messages(
+    state: AppState,
+    sessions: Sessions,
     key: KeyHolder,
     headers: HeaderMap,
     body: Bytes,
@@ -220,42 +299,44 @@ fn event_stream(
 }
 
 async fn open_stream(
-    State(state): State<AppState>,
     Extension(sessions): Extension<Sessions>,
     key: KeyHolder,
     headers: HeaderMap,
-) -> Response {
+) -> SessionStream {
     let Some(session) = session_of(&headers) else {
         // Without a session this is a client of the older HTTP+SSE transport.
-        return open_legacy(State(state), Extension(sessions), key).await;
+        let LegacyStream(stream) = open_legacy(Extension(sessions), key).await;
+        return SessionStream(stream);
     };
     let access = sessions.access(&session, &key.uid);
     if access != Access::Granted {
-        return refuse(access);
+        return SessionStream(refuse(access));
     }
     let alive = {
         let sessions = sessions.clone();
         move || sessions.exists(&session)
     };
-    sse_response(Body::from_stream(event_stream(None, None, alive, || {})))
+    SessionStream(sse_response(Body::from_stream(event_stream(
+        None,
+        None,
+        alive,
+        || {},
+    ))))
 }
 
 async fn end_session(
     Extension(sessions): Extension<Sessions>,
     key: KeyHolder,
     headers: HeaderMap,
-) -> Response {
+) -> SessionEnded {
     let Some(session) = session_of(&headers) else {
-        return ApiError::BadRequest("Mcp-Session-Id header is required".into()).into_response();
+        let refused = ApiError::BadRequest("Mcp-Session-Id header is required".into());
+        return SessionEnded(refused.into_response());
     };
-    refuse(sessions.close(&session, &key.uid))
+    SessionEnded(refuse(sessions.close(&session, &key.uid)))
 }
 
-async fn open_legacy(
-    State(_state): State<AppState>,
-    Extension(sessions): Extension<Sessions>,
-    key: KeyHolder,
-) -> Response {
+async fn open_legacy(Extension(sessions): Extension<Sessions>, key: KeyHolder) -> LegacyStream {
     let (session, receiver) = sessions.open_legacy(&key.uid);
     let endpoint = event(
         "endpoint",
@@ -266,15 +347,16 @@ async fn open_legacy(
         let session = session.clone();
         move || sessions.end_legacy(&session)
     };
-    sse_response(Body::from_stream(event_stream(
+    LegacyStream(sse_response(Body::from_stream(event_stream(
         Some(endpoint),
         Some(receiver),
         || true,
         on_end,
-    )))
+    ))))
 }
 
-#[derive(Deserialize)]
+/// The session a legacy message is for (either spelling; required).
+#[derive(Deserialize, JsonSchema)]
 struct LegacySession {
     session_id: Option<String>,
     #[serde(rename = "sessionId")]
@@ -286,6 +368,16 @@ async fn post_legacy(
     Extension(sessions): Extension<Sessions>,
     key: KeyHolder,
     Params(query): Params<LegacySession>,
+    Messages(body): Messages,
+) -> LegacyAccepted {
+    LegacyAccepted(accept_legacy(state, sessions, key, query, body).await)
+}
+
+async fn accept_legacy(
+    state: AppState,
+    sessions: Sessions,
+    key: KeyHolder,
+    query: LegacySession,
     body: Bytes,
 ) -> Response {
     let Some(session) = query.session_id.or(query.session_id_camel) else {

@@ -1,40 +1,69 @@
 //! The MCP REST data API (spec §7.5): `/v1/mcp/memories` and `/v1/mcp/conversations`, for MCP keys.
 
+use aide::axum::routing::{get_with, patch_with};
+use aide::axum::ApiRouter;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use omi_domain::memory::{MemoryCategory, Visibility};
 use omi_projections::memories::MemoryView;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::shapes;
+use super::shapes::{self, RestDetail, RestSummary};
 use crate::app::conversations::{self, Completed, DayRange};
 use crate::app::memories::{self, MemoryInput, UnknownCategory, MCP, MCP_REST_PAGE};
 use crate::app::{PageQuery, PageRule};
 use crate::error::ApiResult;
-use crate::extract::{Body, Params, Path, QueryPairs};
+use crate::extract::{Body, Params, Path, QueryLists};
 use crate::key_auth::KeyHolder;
 use crate::replies::Status;
 use crate::state::AppState;
 
 /// The routes of this module (behind MCP key authentication, see [`super::router`]).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/mcp/memories", get(list_memories).post(create_memory))
-        .route(
-            "/v1/mcp/memories/{id}",
-            axum::routing::patch(edit_memory).delete(delete_memory),
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/mcp/memories",
+            get_with(list_memories, |op| {
+                op.summary("List memories (MCP REST data API)")
+            })
+            .post_with(create_memory, |op| {
+                op.summary("Create a memory (category detected)")
+            }),
         )
-        .route("/v1/mcp/conversations", get(list_conversations))
-        .route("/v1/mcp/conversations/{id}", get(get_conversation))
+        .api_route(
+            "/v1/mcp/memories/{id}",
+            patch_with(edit_memory, |op| {
+                op.summary("Replace a memory's content (?value=)")
+            })
+            .delete_with(delete_memory, |op| op.summary("Delete a memory")),
+        )
+        .api_route(
+            "/v1/mcp/conversations",
+            get_with(list_conversations, |op| {
+                op.summary("List completed conversations")
+            }),
+        )
+        .api_route(
+            "/v1/mcp/conversations/{id}",
+            get_with(get_conversation, |op| {
+                op.summary("Get a conversation with its transcript")
+            }),
+        )
 }
 
 /// The conversation list.
 const CONVERSATION_PAGE: PageRule = PageRule::new(100, 1_000);
 
+/// The categories a list is limited to (all when none is given).
+#[derive(Deserialize, JsonSchema)]
+struct Categories {
+    #[serde(default)]
+    categories: Vec<String>,
+}
+
 /// A memory in MCP's short list shape.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct ListedMemory {
     id: String,
     content: String,
@@ -46,11 +75,10 @@ async fn list_memories(
     State(state): State<AppState>,
     key: KeyHolder,
     Params(query): Params<PageQuery>,
-    pairs: QueryPairs,
+    QueryLists(filter): QueryLists<Categories>,
 ) -> ApiResult<Json<Vec<ListedMemory>>> {
     let page = MCP_REST_PAGE.of(&query)?;
-    let names = pairs.all("categories");
-    let categories = memories::categories(names.iter().map(String::as_str))
+    let categories = memories::categories(filter.categories.iter().map(String::as_str))
         .map_err(UnknownCategory::bad_request)?;
     let found = memories::list(&state, &key.uid, &categories, page).await?;
     Ok(Json(
@@ -66,7 +94,7 @@ async fn list_memories(
 }
 
 /// A memory as MCP's REST API answers its creation.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct CreatedMemory {
     id: String,
     content: String,
@@ -98,7 +126,8 @@ async fn create_memory(
     Ok(Json(memory.into()))
 }
 
-#[derive(Deserialize)]
+/// The new content.
+#[derive(Deserialize, JsonSchema)]
 struct ValueQuery {
     value: String,
 }
@@ -122,12 +151,14 @@ async fn delete_memory(
     Ok(Json(Status::ok()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ConversationQuery {
     limit: Option<i64>,
     offset: Option<i64>,
+    /// `YYYY-MM-DD` or ISO-8601; 400 otherwise.
     #[serde(default)]
     start_date: Option<String>,
+    /// `YYYY-MM-DD` (through the end of that day) or ISO-8601; 400 otherwise.
     #[serde(default)]
     end_date: Option<String>,
 }
@@ -137,13 +168,12 @@ async fn list_conversations(
     State(state): State<AppState>,
     key: KeyHolder,
     Params(query): Params<ConversationQuery>,
-    pairs: QueryPairs,
-) -> ApiResult<Json<Vec<Value>>> {
+    QueryLists(filter): QueryLists<Categories>,
+) -> ApiResult<Json<Vec<RestSummary>>> {
     let page = CONVERSATION_PAGE.page(query.limit, query.offset)?;
-    let names = pairs.all("categories");
     let completed = Completed {
         range: DayRange::parse(query.start_date.as_deref(), query.end_date.as_deref())?,
-        categories: conversations::categories_known(names.iter().map(String::as_str)),
+        categories: conversations::categories_known(filter.categories.iter().map(String::as_str)),
     };
     let found = conversations::completed(&state, &key.uid, &completed, page).await?;
     Ok(Json(found.iter().map(shapes::rest_summary).collect()))
@@ -153,7 +183,7 @@ async fn get_conversation(
     State(state): State<AppState>,
     key: KeyHolder,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RestDetail>> {
     let conversation = conversations::read(&state, &key.uid, &id).await?;
     Ok(Json(shapes::rest_detail(&conversation)))
 }

@@ -1,34 +1,41 @@
 //! MCP's shapes of conversations, for its REST API and its tools (spec §7.5).
 
-use omi_domain::conversation::TranscriptSegment;
 use omi_projections::conversations::ConversationView;
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{json, Value};
 
-/// `Speaker N`, or `User` for the account owner (spec §2.4; there are no people records yet).
-fn speaker_name(segment: &TranscriptSegment) -> String {
-    if segment.is_user {
-        "User".to_string()
-    } else {
-        format!("Speaker {}", segment.speaker_id)
-    }
+use crate::app::conversations::shapes::{speaker_name, ConversationHead};
+
+/// A transcript segment in MCP's shape.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct McpSegment {
+    id: String,
+    text: String,
+    speaker: String,
+    speaker_id: u32,
+    /// `User` for the account owner, else `Speaker N`.
+    speaker_name: String,
+    is_user: bool,
+    /// Seconds from the start of the conversation.
+    start: f64,
+    end: f64,
 }
 
 /// The transcript in MCP's shape.
-pub fn segments(view: &ConversationView) -> Vec<Value> {
+pub fn segments(view: &ConversationView) -> Vec<McpSegment> {
     view.transcript_segments
         .iter()
         .flatten()
-        .map(|segment| {
-            json!({
-                "id": segment.id,
-                "text": segment.text,
-                "speaker": segment.speaker,
-                "speaker_id": segment.speaker_id,
-                "speaker_name": speaker_name(segment),
-                "is_user": segment.is_user,
-                "start": segment.start,
-                "end": segment.end,
-            })
+        .map(|segment| McpSegment {
+            id: segment.id.clone(),
+            text: segment.text.clone(),
+            speaker: segment.speaker.clone(),
+            speaker_id: segment.speaker_id,
+            speaker_name: speaker_name(segment),
+            is_user: segment.is_user,
+            start: segment.start,
+            end: segment.end,
         })
         .collect()
 }
@@ -37,28 +44,51 @@ fn as_json(view: &ConversationView) -> Value {
     serde_json::to_value(view).unwrap_or_default()
 }
 
-/// The REST list shape: `{id, started_at, finished_at, structured{title, overview, category}, language}`.
-pub fn rest_summary(view: &ConversationView) -> Value {
-    let full = as_json(view);
-    json!({
-        "id": view.id,
-        "created_at": full["created_at"],
-        "started_at": full["started_at"],
-        "finished_at": full["finished_at"],
-        "structured": {
-            "title": view.structured.title,
-            "overview": view.structured.overview,
-            "category": view.structured.category,
+/// A conversation in the REST list shape.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RestSummary {
+    #[serde(flatten)]
+    head: ConversationHead,
+    structured: RestStructured,
+    language: String,
+}
+
+/// The part of the structured summary the REST shapes show.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RestStructured {
+    title: String,
+    overview: String,
+    category: String,
+}
+
+/// A conversation in the REST detail shape: the list shape and the transcript.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RestDetail {
+    #[serde(flatten)]
+    summary: RestSummary,
+    transcript_segments: Vec<McpSegment>,
+}
+
+/// The REST list shape: `{id, created_at, started_at, finished_at, structured{title, overview, category},
+/// language}`.
+pub fn rest_summary(view: &ConversationView) -> RestSummary {
+    RestSummary {
+        head: view.into(),
+        structured: RestStructured {
+            title: view.structured.title.clone(),
+            overview: view.structured.overview.clone(),
+            category: view.structured.category.clone(),
         },
-        "language": view.language,
-    })
+        language: view.language.clone(),
+    }
 }
 
 /// The REST detail shape: the list shape and the transcript.
-pub fn rest_detail(view: &ConversationView) -> Value {
-    let mut value = rest_summary(view);
-    value["transcript_segments"] = json!(segments(view));
-    value
+pub fn rest_detail(view: &ConversationView) -> RestDetail {
+    RestDetail {
+        summary: rest_summary(view),
+        transcript_segments: segments(view),
+    }
 }
 
 /// The tool list shape: `{id, started_at, finished_at, structured, language}` with the whole structured

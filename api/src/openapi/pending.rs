@@ -12,10 +12,6 @@ use serde_json::{json, Value};
 pub enum Auth {
     /// A user token (local or Firebase).
     User,
-    /// An `omi_dev_` developer key.
-    DeveloperKey,
-    /// An `omi_mcp_` key (Bearer or bare).
-    McpKey,
     /// Nobody needs to authenticate.
     Public,
 }
@@ -46,7 +42,7 @@ const fn op(
     }
 }
 
-use Auth::{DeveloperKey, McpKey, Public, User};
+use Auth::{Public, User};
 
 /// The operations of the routers not converted yet.
 pub const OPERATIONS: &[Operation] = &[
@@ -328,204 +324,6 @@ pub const OPERATIONS: &[Operation] = &[
         "Revoke an MCP key",
         User,
     ),
-    // Developer API
-    op(
-        "get",
-        "/v1/dev/user/memories",
-        "developer",
-        "List memories",
-        DeveloperKey,
-    ),
-    op(
-        "post",
-        "/v1/dev/user/memories",
-        "developer",
-        "Create a memory (category detected when omitted)",
-        DeveloperKey,
-    ),
-    op(
-        "post",
-        "/v1/dev/user/memories/batch",
-        "developer",
-        "Create up to 25 memories",
-        DeveloperKey,
-    ),
-    op(
-        "patch",
-        "/v1/dev/user/memories/{id}",
-        "developer",
-        "Edit a memory's content, visibility, tags or category",
-        DeveloperKey,
-    ),
-    op(
-        "delete",
-        "/v1/dev/user/memories/{id}",
-        "developer",
-        "Delete a memory",
-        DeveloperKey,
-    ),
-    op(
-        "get",
-        "/v1/dev/user/action-items",
-        "developer",
-        "List action items (conversation_id, completed, start_date, end_date)",
-        DeveloperKey,
-    ),
-    op(
-        "post",
-        "/v1/dev/user/action-items",
-        "developer",
-        "Create an action item",
-        DeveloperKey,
-    ),
-    op(
-        "post",
-        "/v1/dev/user/action-items/batch",
-        "developer",
-        "Create up to 50 action items",
-        DeveloperKey,
-    ),
-    op(
-        "patch",
-        "/v1/dev/user/action-items/{id}",
-        "developer",
-        "Edit an action item (null due_at clears it)",
-        DeveloperKey,
-    ),
-    op(
-        "delete",
-        "/v1/dev/user/action-items/{id}",
-        "developer",
-        "Delete an action item",
-        DeveloperKey,
-    ),
-    op(
-        "get",
-        "/v1/dev/user/conversations",
-        "developer",
-        "List completed conversations (dates, categories, include_transcript)",
-        DeveloperKey,
-    ),
-    op(
-        "post",
-        "/v1/dev/user/conversations",
-        "developer",
-        "Import a conversation from text; answers once processed",
-        DeveloperKey,
-    ),
-    op(
-        "post",
-        "/v1/dev/user/conversations/from-segments",
-        "developer",
-        "Import a conversation from transcript segments; answers once processed",
-        DeveloperKey,
-    ),
-    op(
-        "get",
-        "/v1/dev/user/conversations/{id}",
-        "developer",
-        "Get a conversation (include_transcript)",
-        DeveloperKey,
-    ),
-    op(
-        "patch",
-        "/v1/dev/user/conversations/{id}",
-        "developer",
-        "Rename or (un)discard a conversation",
-        DeveloperKey,
-    ),
-    op(
-        "delete",
-        "/v1/dev/user/conversations/{id}",
-        "developer",
-        "Delete a conversation",
-        DeveloperKey,
-    ),
-    // MCP
-    op(
-        "get",
-        "/v1/mcp/memories",
-        "mcp",
-        "List memories (MCP REST data API)",
-        McpKey,
-    ),
-    op(
-        "post",
-        "/v1/mcp/memories",
-        "mcp",
-        "Create a memory (category detected)",
-        McpKey,
-    ),
-    op(
-        "patch",
-        "/v1/mcp/memories/{id}",
-        "mcp",
-        "Replace a memory's content (?value=)",
-        McpKey,
-    ),
-    op(
-        "delete",
-        "/v1/mcp/memories/{id}",
-        "mcp",
-        "Delete a memory",
-        McpKey,
-    ),
-    op(
-        "get",
-        "/v1/mcp/conversations",
-        "mcp",
-        "List completed conversations",
-        McpKey,
-    ),
-    op(
-        "get",
-        "/v1/mcp/conversations/{id}",
-        "mcp",
-        "Get a conversation with its transcript",
-        McpKey,
-    ),
-    op(
-        "post",
-        "/v1/mcp/sse",
-        "mcp",
-        "MCP Streamable HTTP: JSON-RPC requests (single or batch)",
-        McpKey,
-    ),
-    op(
-        "get",
-        "/v1/mcp/sse",
-        "mcp",
-        "MCP Streamable HTTP: the server's event stream (legacy stream without a session)",
-        McpKey,
-    ),
-    op(
-        "delete",
-        "/v1/mcp/sse",
-        "mcp",
-        "MCP Streamable HTTP: end a session (Mcp-Session-Id)",
-        McpKey,
-    ),
-    op(
-        "get",
-        "/v1/mcp/sse/legacy",
-        "mcp",
-        "MCP HTTP+SSE (2024-11-05): the event stream",
-        McpKey,
-    ),
-    op(
-        "post",
-        "/v1/mcp/messages",
-        "mcp",
-        "MCP HTTP+SSE (2024-11-05): post a message (?session_id=)",
-        McpKey,
-    ),
-    op(
-        "get",
-        "/v1/mcp/sse/info",
-        "mcp",
-        "How to connect an MCP client",
-        Public,
-    ),
 ];
 
 /// The operation as the hand list can describe it: tag, summary, path parameters as strings, security and
@@ -537,8 +335,6 @@ pub(super) fn describe(operation: &Operation) -> Value {
         .collect();
     let security = match operation.auth {
         Auth::User => json!([{"userToken": []}]),
-        Auth::DeveloperKey => json!([{"developerKey": []}]),
-        Auth::McpKey => json!([{"mcpKey": []}]),
         Auth::Public => json!([]),
     };
     let error = json!({"description": "The request failed: {\"detail\": ...}", "content": {"application/json": {}}});
@@ -550,9 +346,6 @@ pub(super) fn describe(operation: &Operation) -> Value {
     if operation.auth != Auth::Public {
         responses["401"] = error.clone();
         responses["403"] = error.clone();
-    }
-    if matches!(operation.auth, Auth::DeveloperKey | Auth::McpKey) {
-        responses["429"] = error.clone();
     }
     json!({
         "tags": [operation.tag],

@@ -8,6 +8,7 @@ use omi_domain::conversation::{
     speaker_id_of, speaker_label, ConversationCommand, ConversationSource, Geolocation,
     TranscriptSegment,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -44,7 +45,7 @@ pub struct Import {
 }
 
 /// One transcript segment as import clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct SegmentInput {
     pub text: String,
     #[serde(default)]
@@ -60,15 +61,17 @@ pub struct SegmentInput {
 }
 
 /// The body of a segment import.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct SegmentsImportInput {
     pub transcript_segments: Vec<SegmentInput>,
     /// Unknown names read as `unknown`.
     #[serde(default)]
     pub source: Option<ConversationSource>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub started_at: Option<InputTime>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub finished_at: Option<InputTime>,
     #[serde(default)]
     pub language: Option<String>,
@@ -77,7 +80,7 @@ pub struct SegmentsImportInput {
 }
 
 /// The body of a text import.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct TextImportInput {
     pub text: String,
     #[serde(default)]
@@ -85,8 +88,10 @@ pub struct TextImportInput {
     #[serde(default)]
     pub text_source_spec: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub started_at: Option<InputTime>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub finished_at: Option<InputTime>,
     #[serde(default)]
     pub language: Option<String>,
