@@ -8,6 +8,7 @@ use omi_domain::conversation::{
     speaker_id_of, speaker_label, ConversationCommand, ConversationSource, Geolocation,
     TranscriptSegment,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -44,7 +45,7 @@ pub struct Import {
 }
 
 /// One transcript segment as import clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct SegmentInput {
     pub text: String,
     #[serde(default)]
@@ -60,7 +61,7 @@ pub struct SegmentInput {
 }
 
 /// The body of a segment import.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct SegmentsImportInput {
     pub transcript_segments: Vec<SegmentInput>,
     /// Unknown names read as `unknown`.
@@ -77,7 +78,7 @@ pub struct SegmentsImportInput {
 }
 
 /// The body of a text import.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct TextImportInput {
     pub text: String,
     #[serde(default)]

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use omi_domain::conversation::{Conversation, ConversationCommand, ConversationStatus};
 use omi_projections::conversations::{self, ConversationView};
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::time::Instant;
 
@@ -59,7 +60,7 @@ pub async fn run(
 }
 
 /// What an import answers: the new conversation's id and where it stands.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Imported {
     pub id: String,
     pub status: ConversationStatus,
