@@ -25,7 +25,7 @@ use crate::extract::{Body, CurrentUser, Params, Path, QueryLists};
 use crate::replies::Status;
 use crate::state::AppState;
 use crate::time_input::{now, InputTime};
-use answers::{Changed, ListDocuments, Recording, RequiredText, SharedConversation};
+use answers::{Changed, ListDocuments, Photos, Recording, RequiredText, SharedConversation};
 
 use crate::app::conversations::{self as app, Imported, SegmentsImportInput, TextImportInput};
 
@@ -482,9 +482,9 @@ async fn photos(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<serde_json::Value>>> {
+) -> ApiResult<Json<Photos>> {
     read(&state, &user.uid, &id).await?;
-    Ok(Json(Vec::new()))
+    Ok(Json(Photos::default()))
 }
 
 /// Audio is not stored yet: never a recording.

@@ -50,6 +50,11 @@ impl SharedConversation {
     }
 }
 
+/// A conversation's photos: none, as photos are not captured yet.
+#[derive(Debug, Default, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub(super) struct Photos(Vec<Value>);
+
 /// Whether the conversation's audio is stored.
 #[derive(Debug, Serialize, JsonSchema)]
 pub(super) struct Recording {
