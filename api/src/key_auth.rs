@@ -201,16 +201,6 @@ async fn of_family(
     authenticate(state, family, request, next).await
 }
 
-/// The middleware for developer-key routes.
-pub async fn developer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    authenticate(state, KeyFamily::Developer, request, next).await
-}
-
-/// The middleware for MCP-key routes (the bare key without `Bearer` is accepted too).
-pub async fn mcp(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    authenticate(state, KeyFamily::Mcp, request, next).await
-}
-
 fn hint(expected: KeyFamily, presented: &str) -> String {
     let wanted = match expected {
         KeyFamily::Developer => "this endpoint needs a developer API key (Bearer omi_dev_...)",

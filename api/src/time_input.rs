@@ -1,7 +1,10 @@
 //! Timestamps as clients send them: ISO-8601 with an offset, or without one (read as UTC), or a bare date
 //! (midnight UTC), per the spec's conventions.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer};
 
 /// The current time at the precision the API stores and returns (microseconds).
@@ -40,6 +43,26 @@ impl<'de> Deserialize<'de> for InputTime {
         let text = String::deserialize(deserializer)?;
         parse(&text).map(InputTime).ok_or_else(|| {
             serde::de::Error::custom(format!("invalid datetime {text:?}; use ISO-8601"))
+        })
+    }
+}
+
+/// A string: an ISO-8601 date-time (with an offset, or without one: UTC) or a bare date (`2026-01-02`, midnight
+/// UTC). The schema gives no `format`, since `date-time` alone would refuse the forms without an offset.
+impl JsonSchema for InputTime {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "InputTime".into()
+    }
+
+    fn json_schema(_generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "An ISO-8601 date-time (with an offset, or without one: UTC) or a bare date (midnight UTC)",
+            "examples": ["2026-01-02T03:04:05Z", "2026-01-02T03:04:05", "2026-01-02"],
         })
     }
 }

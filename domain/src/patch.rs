@@ -1,5 +1,8 @@
 //! A field of a partial update that can be left alone, cleared with an explicit `null`, or set.
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One field of a partial update. On the wire an absent field is [`Patch::Keep`], `null` is [`Patch::Clear`]
@@ -56,6 +59,26 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     }
 }
 
+/// On the wire a patch is `T` or `null`; the field may also be left out, which the containing struct says with
+/// `#[serde(default)]` (so the generated schema does not list it as required).
+impl<T: JsonSchema> JsonSchema for Patch<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        format!("Nullable_{}", T::schema_name()).into()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        format!("Patch<{}>", T::schema_id()).into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        Option::<T>::json_schema(generator)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +97,24 @@ mod tests {
         assert_eq!(absent.due_at, Patch::Keep);
         assert_eq!(null.due_at, Patch::Clear);
         assert_eq!(set.due_at, Patch::Set("x".to_string()));
+    }
+
+    #[test]
+    fn a_patch_field_is_value_or_null_and_not_required() {
+        #[derive(Deserialize, JsonSchema)]
+        #[allow(dead_code)]
+        struct Update {
+            #[serde(default)]
+            due_at: Patch<String>,
+        }
+        let schema = serde_json::to_value(schemars::schema_for!(Update)).unwrap();
+        assert_eq!(
+            schema["properties"]["due_at"]["type"],
+            serde_json::json!(["string", "null"])
+        );
+        assert!(schema
+            .get("required")
+            .is_none_or(|r| r.as_array().unwrap().is_empty()));
     }
 
     #[test]

@@ -95,7 +95,7 @@ class ActionItems(unittest.TestCase):
         self.assertTrue(completed.parsed.completed)
 
         deleted = call("action_items", "delete_v1_action_items_id", id=item.id)
-        self.assertEqual(deleted.status_code, HTTPStatus.OK, deleted.content)
+        self.assertEqual(deleted.status_code, HTTPStatus.NO_CONTENT, deleted.content)
         gone = call("action_items", "get_v1_action_items_id", id=item.id)
         self.assertEqual(gone.status_code, HTTPStatus.NOT_FOUND)
 

@@ -8,6 +8,7 @@ use omi_domain::Patch;
 use omi_projections::action_items::{self, ActionItemFilter, ActionItemPage, ActionItemView};
 use omi_projections::conversations;
 use omi_store::LogPosition;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -55,7 +56,7 @@ pub const DEVELOPER_PAGE: PageRule = PageRule::new(100, 1_000);
 pub const MCP_TOOL_PAGE: PageRule = PageRule::new(50, 500);
 
 /// An action item as clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct ActionItemInput {
     pub description: String,
     #[serde(default)]
@@ -68,7 +69,7 @@ pub struct ActionItemInput {
 }
 
 /// A partial update: absent fields are left alone, an explicit `null` clears an optional one.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct ActionItemUpdate {
     pub description: Option<String>,
     pub completed: Option<bool>,

@@ -1,9 +1,9 @@
-//! TEMPORARY: the operations of the routers not yet converted to `ApiRouter`/`api_route`, kept by hand with their
-//! paths, methods and authentication only (no body, parameter or response schema). They are in the document so
-//! that it lists every operation the server answers until each router describes itself; each is marked
+//! The operations that describe no schema of their own, kept by hand with their paths, methods and authentication
+//! only: today only the `/v4/listen` WebSocket upgrade, whose frames aide cannot describe (spec §4 does). They
+//! are in the document so that it lists every operation the server answers; each is marked
 //! `x-schemas-pending`, which the black-box response check skips. A test checks that each path registered with
 //! a plain `.route(` is listed here, and assembling the document reports an operation that is both generated
-//! and listed: converting a route means deleting its entry here.
+//! and listed.
 
 use serde_json::{json, Value};
 
@@ -42,286 +42,18 @@ const fn op(
     }
 }
 
-use Auth::{Public, User};
+use Auth::User;
 
 /// The operations of the routers not converted yet.
 pub const OPERATIONS: &[Operation] = &[
-    // Action items
-    op(
-        "get",
-        "/v1/action-items",
-        "action items",
-        "List action items with filters and has_more",
-        User,
-    ),
-    op(
-        "post",
-        "/v1/action-items",
-        "action items",
-        "Create an action item",
-        User,
-    ),
-    op(
-        "post",
-        "/v1/action-items/batch",
-        "action items",
-        "Create several action items",
-        User,
-    ),
-    op(
-        "get",
-        "/v1/action-items/{id}",
-        "action items",
-        "Get an action item",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/action-items/{id}",
-        "action items",
-        "Update an action item (null due_at clears it)",
-        User,
-    ),
-    op(
-        "put",
-        "/v1/action-items/{id}",
-        "action items",
-        "Update an action item",
-        User,
-    ),
-    op(
-        "delete",
-        "/v1/action-items/{id}",
-        "action items",
-        "Delete an action item",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/action-items/{id}/completed",
-        "action items",
-        "Complete or reopen (?completed=bool)",
-        User,
-    ),
-    // Conversations
-    op(
-        "get",
-        "/v1/conversations",
-        "conversations",
-        "List conversations, newest first",
-        User,
-    ),
-    op(
-        "post",
-        "/v1/conversations",
-        "conversations",
-        "Close and process the in-progress conversation",
-        User,
-    ),
-    op(
-        "post",
-        "/v1/conversations/from-segments",
-        "conversations",
-        "Import a conversation from transcript segments",
-        User,
-    ),
-    op(
-        "post",
-        "/v1/conversations/from-text",
-        "conversations",
-        "Import a conversation from text",
-        User,
-    ),
-    op(
-        "post",
-        "/v1/conversations/merge",
-        "conversations",
-        "Merge conversations into a new one",
-        User,
-    ),
-    op(
-        "get",
-        "/v1/conversations/{id}",
-        "conversations",
-        "Get a conversation with its transcript",
-        User,
-    ),
-    op(
-        "delete",
-        "/v1/conversations/{id}",
-        "conversations",
-        "Delete a conversation",
-        User,
-    ),
-    op(
-        "post",
-        "/v1/conversations/{id}/reprocess",
-        "conversations",
-        "Process a conversation again",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/title",
-        "conversations",
-        "Rename (?title=)",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/overview",
-        "conversations",
-        "Edit the overview",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/segments/{segment}/text",
-        "conversations",
-        "Edit a segment's text",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/segments/{segment}/assign",
-        "conversations",
-        "Assign a segment to the user or a person",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/segments/assign-bulk",
-        "conversations",
-        "Assign several segments",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/assign-speaker/{speaker_id}",
-        "conversations",
-        "Assign every segment of a speaker",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/events",
-        "conversations",
-        "Mark events as added to the calendar",
-        User,
-    ),
-    op(
-        "get",
-        "/v1/conversations/{id}/action-items",
-        "conversations",
-        "The conversation's standalone action items",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/action-items",
-        "conversations",
-        "Complete embedded action items",
-        User,
-    ),
-    op(
-        "delete",
-        "/v1/conversations/{id}/action-items",
-        "conversations",
-        "Remove embedded action items by description",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/action-items/{index}",
-        "conversations",
-        "Rename an embedded action item",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/visibility",
-        "conversations",
-        "Private, shared or public (?value=)",
-        User,
-    ),
-    op(
-        "get",
-        "/v1/conversations/{id}/shared",
-        "conversations",
-        "Read a shared conversation",
-        Public,
-    ),
-    op(
-        "get",
-        "/v1/public-conversations",
-        "conversations",
-        "Shared and public conversations",
-        Public,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/starred",
-        "conversations",
-        "Star or unstar (?starred=bool)",
-        User,
-    ),
-    op(
-        "patch",
-        "/v1/conversations/{id}/folder",
-        "conversations",
-        "Move to a folder",
-        User,
-    ),
-    op(
-        "get",
-        "/v1/conversations/{id}/photos",
-        "conversations",
-        "Photos (none are captured yet)",
-        User,
-    ),
-    op(
-        "get",
-        "/v1/conversations/{id}/recording",
-        "conversations",
-        "Whether audio is stored",
-        User,
-    ),
+    // Live capture. A WebSocket upgrade: aide 0.16 describes HTTP request and response bodies, not the
+    // messages of a WebSocket, so the route stays listed by hand (its frames are described in the API reference,
+    // spec §4).
     op(
         "get",
         "/v4/listen",
         "live capture",
         "WebSocket: stream audio or transcripts, receive live segments",
-        User,
-    ),
-    // Keys
-    op("get", "/v1/dev/keys", "keys", "List developer keys", User),
-    op(
-        "post",
-        "/v1/dev/keys",
-        "keys",
-        "Create a developer key (shown once)",
-        User,
-    ),
-    op(
-        "delete",
-        "/v1/dev/keys/{key_id}",
-        "keys",
-        "Revoke a developer key",
-        User,
-    ),
-    op("get", "/v1/mcp/keys", "keys", "List MCP keys", User),
-    op(
-        "post",
-        "/v1/mcp/keys",
-        "keys",
-        "Create an MCP key (shown once)",
-        User,
-    ),
-    op(
-        "delete",
-        "/v1/mcp/keys/{key_id}",
-        "keys",
-        "Revoke an MCP key",
         User,
     ),
 ];
@@ -417,12 +149,16 @@ mod tests {
                 operation.path
             );
         }
-        let rename = OPERATIONS
-            .iter()
-            .find(|o| o.path == "/v1/conversations/{id}/action-items/{index}")
-            .map(describe)
-            .unwrap();
-        assert_eq!(rename["parameters"].as_array().unwrap().len(), 2);
-        assert_eq!(rename["x-schemas-pending"], true);
+        for operation in OPERATIONS {
+            let described = describe(operation);
+            assert_eq!(
+                described["parameters"].as_array().unwrap().len(),
+                operation.path.matches('{').count(),
+                "{} {}",
+                operation.method,
+                operation.path
+            );
+            assert_eq!(described["x-schemas-pending"], true);
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! Action items, the standalone task list (spec §2.3, §6.2).
 
+use aide::axum::routing::{get_with, patch_with, post_with};
+use aide::axum::ApiRouter;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::response::NoContent;
+use axum::Json;
 use omi_projections::action_items::ActionItemView;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::app::action_items::{self, ActionItemInput, ActionItemUpdate, ListQuery};
@@ -14,18 +16,39 @@ use crate::state::AppState;
 use crate::time_input::InputTime;
 
 /// The routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/action-items", get(list).post(create))
-        .route("/v1/action-items/batch", post(create_batch))
-        .route(
-            "/v1/action-items/{id}",
-            get(get_one).patch(update).put(update).delete(delete_one),
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/action-items",
+            get_with(list, |op| {
+                op.summary("List action items with filters and has_more")
+            })
+            .post_with(create, |op| op.summary("Create an action item")),
         )
-        .route("/v1/action-items/{id}/completed", patch(set_completed))
+        .api_route(
+            "/v1/action-items/batch",
+            post_with(create_batch, |op| op.summary("Create several action items")),
+        )
+        .api_route(
+            "/v1/action-items/{id}",
+            get_with(get_one, |op| op.summary("Get an action item"))
+                .patch_with(update, |op| {
+                    op.summary("Update an action item (null due_at clears it)")
+                })
+                .put_with(update, |op| op.summary("Update an action item"))
+                .delete_with(delete_one, |op| op.summary("Delete an action item")),
+        )
+        .api_route(
+            "/v1/action-items/{id}/completed",
+            patch_with(set_completed, |op| {
+                op.summary("Complete or reopen (?completed=bool)")
+            }),
+        )
+        .with_path_items(|item| item.tag("action items"))
 }
 
-#[derive(Deserialize)]
+/// The list's page and filters; `status` is `pending` or `completed`, the app's other spelling of `completed`.
+#[derive(Deserialize, JsonSchema)]
 struct ListParams {
     limit: Option<i64>,
     offset: Option<i64>,
@@ -38,7 +61,7 @@ struct ListParams {
     due_end_date: Option<InputTime>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct ItemPage {
     action_items: Vec<ActionItemView>,
     has_more: bool,
@@ -75,7 +98,7 @@ async fn create(
     Ok(Json(item))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct BatchCreated {
     action_items: Vec<ActionItemView>,
     created_count: usize,
@@ -122,7 +145,7 @@ async fn update(
     Ok(Json(item))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct CompletedQuery {
     completed: bool,
 }
@@ -141,7 +164,7 @@ async fn delete_one(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     action_items::delete(&state, &user.caller(), &id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }

@@ -4,90 +4,167 @@
 //! Every write goes through the aggregate and every read through the read model; another user's conversation
 //! answers 404 as if it did not exist.
 
+mod answers;
 mod edits;
 mod lifecycle;
 
+use aide::axum::routing::{get_with, patch_with, post_with};
+use aide::axum::ApiRouter;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::response::NoContent;
+use axum::Json;
 use omi_domain::conversation::{
     ConversationCommand, ConversationSource, ConversationStatus, ConversationVisibility,
 };
 use omi_projections::conversations::{self, ConversationFilter, ConversationView};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Body, CurrentUser, Params, Path, QueryPairs};
+use crate::extract::{Body, CurrentUser, Params, Path, QueryLists};
+use crate::replies::Status;
 use crate::state::AppState;
 use crate::time_input::{now, InputTime};
+use answers::{Changed, ListDocuments, Photos, Recording, RequiredText, SharedConversation};
 
 use crate::app::conversations::{self as app, Imported, SegmentsImportInput, TextImportInput};
 
 /// The routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
             "/v1/conversations",
-            get(list).post(lifecycle::close_in_progress),
+            get_with(list, |op| op.summary("List conversations, newest first"))
+                .post_with(lifecycle::close_in_progress, |op| {
+                    op.summary("Close and process the in-progress conversation")
+                }),
         )
-        .route("/v1/conversations/from-segments", post(import_segments))
-        .route("/v1/conversations/from-text", post(import_text))
-        .route("/v1/conversations/merge", post(lifecycle::merge))
-        .route("/v1/conversations/{id}", get(get_one).delete(delete_one))
-        .route(
+        .api_route(
+            "/v1/conversations/from-segments",
+            post_with(import_segments, |op| {
+                op.summary("Import a conversation from transcript segments")
+            }),
+        )
+        .api_route(
+            "/v1/conversations/from-text",
+            post_with(import_text, |op| {
+                op.summary("Import a conversation from text")
+            }),
+        )
+        .api_route(
+            "/v1/conversations/merge",
+            post_with(lifecycle::merge, |op| {
+                op.summary("Merge conversations into a new one")
+            }),
+        )
+        .api_route(
+            "/v1/conversations/{id}",
+            get_with(get_one, |op| {
+                op.summary("Get a conversation with its transcript")
+            })
+            .delete_with(delete_one, |op| op.summary("Delete a conversation")),
+        )
+        .api_route(
             "/v1/conversations/{id}/reprocess",
-            post(lifecycle::reprocess),
+            post_with(lifecycle::reprocess, |op| {
+                op.summary("Process a conversation again")
+            }),
         )
-        .route("/v1/conversations/{id}/title", patch(edit_title))
-        .route("/v1/conversations/{id}/overview", patch(edit_overview))
-        .route(
+        .api_route(
+            "/v1/conversations/{id}/title",
+            patch_with(edit_title, |op| op.summary("Rename (?title=)")),
+        )
+        .api_route(
+            "/v1/conversations/{id}/overview",
+            patch_with(edit_overview, |op| op.summary("Edit the overview")),
+        )
+        .api_route(
             "/v1/conversations/{id}/segments/{segment}/text",
-            patch(edits::segment_text),
+            patch_with(edits::segment_text, |op| {
+                op.summary("Edit a segment's text")
+            }),
         )
-        .route(
+        .api_route(
             "/v1/conversations/{id}/segments/{segment}/assign",
-            patch(edits::assign_segment),
+            patch_with(edits::assign_segment, |op| {
+                op.summary("Assign a segment to the user or a person")
+            }),
         )
-        .route(
+        .api_route(
             "/v1/conversations/{id}/segments/assign-bulk",
-            patch(edits::assign_bulk),
+            patch_with(edits::assign_bulk, |op| {
+                op.summary("Assign several segments")
+            }),
         )
-        .route(
+        .api_route(
             "/v1/conversations/{id}/assign-speaker/{speaker_id}",
-            patch(edits::assign_speaker),
+            patch_with(edits::assign_speaker, |op| {
+                op.summary("Assign every segment of a speaker")
+            }),
         )
-        .route("/v1/conversations/{id}/events", patch(edits::events))
-        .route(
+        .api_route(
+            "/v1/conversations/{id}/events",
+            patch_with(edits::events, |op| {
+                op.summary("Mark events as added to the calendar")
+            }),
+        )
+        .api_route(
             "/v1/conversations/{id}/action-items",
-            get(edits::action_items)
-                .patch(edits::complete_action_items)
-                .delete(edits::remove_action_items),
+            get_with(edits::action_items, |op| {
+                op.summary("The conversation's standalone action items")
+            })
+            .patch_with(edits::complete_action_items, |op| {
+                op.summary("Complete embedded action items")
+            })
+            .delete_with(edits::remove_action_items, |op| {
+                op.summary("Remove embedded action items by description")
+            }),
         )
-        .route(
+        .api_route(
             "/v1/conversations/{id}/action-items/{index}",
-            patch(edits::rename_action_item),
+            patch_with(edits::rename_action_item, |op| {
+                op.summary("Rename an embedded action item")
+            }),
         )
-        .route(
+        .api_route(
             "/v1/conversations/{id}/visibility",
-            patch(change_visibility),
+            patch_with(change_visibility, |op| {
+                op.summary("Private, shared or public (?value=)")
+            }),
         )
-        .route("/v1/conversations/{id}/shared", get(shared))
-        .route("/v1/public-conversations", get(public))
-        .route("/v1/conversations/{id}/starred", patch(star))
-        .route("/v1/conversations/{id}/folder", patch(move_to_folder))
-        .route("/v1/conversations/{id}/photos", get(photos))
-        .route("/v1/conversations/{id}/recording", get(recording))
+        .api_route(
+            "/v1/conversations/{id}/shared",
+            get_with(shared, |op| op.summary("Read a shared conversation")),
+        )
+        .api_route(
+            "/v1/public-conversations",
+            get_with(public, |op| op.summary("Shared and public conversations")),
+        )
+        .api_route(
+            "/v1/conversations/{id}/starred",
+            patch_with(star, |op| op.summary("Star or unstar (?starred=bool)")),
+        )
+        .api_route(
+            "/v1/conversations/{id}/folder",
+            patch_with(move_to_folder, |op| op.summary("Move to a folder")),
+        )
+        .api_route(
+            "/v1/conversations/{id}/photos",
+            get_with(photos, |op| op.summary("Photos (none are captured yet)")),
+        )
+        .api_route(
+            "/v1/conversations/{id}/recording",
+            get_with(recording, |op| op.summary("Whether audio is stored")),
+        )
+        .with_path_items(|item| item.tag("conversations"))
 }
 
 /// The most conversations one page returns.
 const MAX_LIMIT: i64 = 1_000;
 
 /// `{"status": "Ok"}`, the answer of most edits.
-fn ok() -> Json<Value> {
-    Json(json!({ "status": "Ok" }))
+fn ok() -> Json<Status> {
+    Json(Status::ok_capitalized())
 }
 
 /// The user's conversation, or 404.
@@ -105,7 +182,8 @@ async fn run(
     app::run(state, &user.caller(), id, command).await
 }
 
-#[derive(Deserialize)]
+/// A page of the list and its filters; `include_discarded` is true unless said otherwise.
+#[derive(Deserialize, JsonSchema)]
 struct ListQuery {
     #[serde(default = "default_limit")]
     limit: i64,
@@ -127,9 +205,15 @@ fn yes() -> bool {
     true
 }
 
+/// The statuses a list shows (`processing` and `completed` when none is given).
+#[derive(Deserialize, JsonSchema)]
+struct StatusFilter {
+    #[serde(default)]
+    statuses: Vec<String>,
+}
+
 /// The statuses a list shows: the `statuses` csv (repeatable), `processing,completed` when empty.
-fn statuses(pairs: &QueryPairs, problems: &mut Vec<Problem>) -> Vec<ConversationStatus> {
-    let names = pairs.all("statuses");
+fn statuses(names: Vec<String>, problems: &mut Vec<Problem>) -> Vec<ConversationStatus> {
     if names.is_empty() {
         return vec![
             ConversationStatus::Processing,
@@ -157,8 +241,8 @@ async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Params(query): Params<ListQuery>,
-    pairs: QueryPairs,
-) -> ApiResult<impl IntoResponse> {
+    QueryLists(filter): QueryLists<StatusFilter>,
+) -> ApiResult<ListDocuments> {
     let mut problems = Vec::new();
     if !(1..=MAX_LIMIT).contains(&query.limit) {
         problems.push(Problem::new(
@@ -169,7 +253,7 @@ async fn list(
     if query.offset < 0 {
         problems.push(Problem::new("query.offset", "offset must not be negative"));
     }
-    let statuses = statuses(&pairs, &mut problems);
+    let statuses = statuses(filter.statuses, &mut problems);
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
@@ -195,11 +279,7 @@ async fn list(
             "a conversation list document is unreadable".into(),
         ));
     }
-    let body = format!("[{}]", page.join(","));
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body,
-    ))
+    Ok(ListDocuments::of(&page))
 }
 
 async fn get_one(
@@ -214,9 +294,9 @@ async fn delete_one(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     app::delete(&state, &user.caller(), &id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 async fn import_segments(
@@ -237,7 +317,7 @@ async fn import_text(
     Ok(Json(app::import(&state, &user.caller(), import).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct TitleQuery {
     title: String,
 }
@@ -247,33 +327,30 @@ async fn edit_title(
     user: CurrentUser,
     Path(id): Path<String>,
     Params(query): Params<TitleQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Changed>> {
     if query.title.trim().is_empty() {
         return Err(ApiError::invalid("query.title", "Title cannot be empty"));
     }
     app::edit_title(&state, &user.caller(), &id, query.title).await?;
     let conversation = read(&state, &user.uid, &id).await?;
-    Ok(Json(
-        json!({ "status": "Ok", "conversation": conversation }),
-    ))
+    Ok(Json(Changed::new(conversation)))
 }
 
-/// A non-empty string field of a JSON object body, else 400 `missing`.
-pub(crate) fn required_text(body: &Value, field: &str, missing: &str) -> ApiResult<String> {
-    body.get(field)
-        .and_then(Value::as_str)
-        .filter(|text| !text.trim().is_empty())
-        .map(String::from)
-        .ok_or_else(|| ApiError::BadRequest(missing.to_string()))
+/// The new overview.
+#[derive(Deserialize, JsonSchema)]
+struct OverviewBody {
+    #[serde(default)]
+    #[schemars(required)]
+    overview: RequiredText,
 }
 
 async fn edit_overview(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Body(body): Body<Value>,
-) -> ApiResult<Json<Value>> {
-    let overview = required_text(&body, "overview", "Missing overview")?;
+    Body(body): Body<OverviewBody>,
+) -> ApiResult<Json<Status>> {
+    let overview = body.overview.or_missing("Missing overview")?;
     let command = ConversationCommand::EditOverview {
         uid: user.uid.clone(),
         overview,
@@ -283,8 +360,9 @@ async fn edit_overview(
     Ok(ok())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct VisibilityQuery {
+    /// `private`, `shared` or `public`.
     value: String,
 }
 
@@ -293,7 +371,7 @@ async fn change_visibility(
     user: CurrentUser,
     Path(id): Path<String>,
     Params(query): Params<VisibilityQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Status>> {
     let visibility = ConversationVisibility::parse(query.value.trim()).ok_or_else(|| {
         ApiError::BadRequest("Invalid visibility value; use private, shared or public".into())
     })?;
@@ -308,18 +386,17 @@ async fn change_visibility(
 
 /// No authentication: a conversation its owner shared, without its geolocation, with the people its segments
 /// name (none yet: there are no people records).
-async fn shared(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn shared(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SharedConversation>> {
     let view = conversations::shared(&state.database, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound("Conversation is private".into()))?;
-    let mut body = serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Value::Object(fields) = &mut body {
-        fields.insert("people".into(), json!([]));
-    }
-    Ok(Json(body))
+    Ok(Json(SharedConversation::new(view)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct PublicQuery {
     #[serde(default)]
     offset: i64,
@@ -355,7 +432,7 @@ async fn public(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct StarredQuery {
     starred: bool,
 }
@@ -365,7 +442,7 @@ async fn star(
     user: CurrentUser,
     Path(id): Path<String>,
     Params(query): Params<StarredQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Changed>> {
     let command = ConversationCommand::Star {
         uid: user.uid.clone(),
         starred: query.starred,
@@ -373,12 +450,11 @@ async fn star(
     };
     run(&state, &user, &id, command).await?;
     let conversation = read(&state, &user.uid, &id).await?;
-    Ok(Json(
-        json!({ "status": "Ok", "conversation": conversation }),
-    ))
+    Ok(Json(Changed::new(conversation)))
 }
 
-#[derive(Deserialize)]
+/// The folder to move to; `null` or absent takes the conversation out of its folder.
+#[derive(Deserialize, JsonSchema)]
 struct FolderBody {
     #[serde(default)]
     folder_id: Option<String>,
@@ -391,14 +467,14 @@ async fn move_to_folder(
     user: CurrentUser,
     Path(id): Path<String>,
     Body(body): Body<FolderBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Status>> {
     let command = ConversationCommand::MoveToFolder {
         uid: user.uid.clone(),
         folder_id: body.folder_id.filter(|f| !f.trim().is_empty()),
         at: now(),
     };
     run(&state, &user, &id, command).await?;
-    Ok(Json(json!({ "status": "ok" })))
+    Ok(Json(Status::ok()))
 }
 
 /// Photos are not captured yet: always none.
@@ -406,9 +482,9 @@ async fn photos(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Photos>> {
     read(&state, &user.uid, &id).await?;
-    Ok(Json(json!([])))
+    Ok(Json(Photos::default()))
 }
 
 /// Audio is not stored yet: never a recording.
@@ -416,7 +492,9 @@ async fn recording(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Recording>> {
     read(&state, &user.uid, &id).await?;
-    Ok(Json(json!({ "has_recording": false })))
+    Ok(Json(Recording {
+        has_recording: false,
+    }))
 }

@@ -1,14 +1,15 @@
 //! Key management (user auth): developer keys under `/v1/dev/keys` and MCP keys under `/v1/mcp/keys`
 //! (spec §1.3, §7.4, §7.5). The raw key is in the creation answer only.
 
+use aide::axum::routing::{delete_with, get_with};
+use aide::axum::ApiRouter;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::response::NoContent;
+use axum::Json;
 use omi_domain::api_key::{ApiKey, ApiKeyCommand, KeyFamily, Scope, READ_ONLY_SCOPES};
 use omi_projections::api_keys::{self, ApiKeyView};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -18,15 +19,35 @@ use crate::state::AppState;
 use crate::time_input::now;
 
 /// The routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/dev/keys", get(list_developer).post(create_developer))
-        .route("/v1/dev/keys/{key_id}", delete(revoke_developer))
-        .route("/v1/mcp/keys", get(list_mcp).post(create_mcp))
-        .route("/v1/mcp/keys/{key_id}", delete(revoke_mcp))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/dev/keys",
+            get_with(list_developer, |op| op.summary("List developer keys"))
+                .post_with(create_developer, |op| {
+                    op.summary("Create a developer key (shown once)")
+                }),
+        )
+        .api_route(
+            "/v1/dev/keys/{key_id}",
+            delete_with(revoke_developer, |op| op.summary("Revoke a developer key")),
+        )
+        .api_route(
+            "/v1/mcp/keys",
+            get_with(list_mcp, |op| op.summary("List MCP keys")).post_with(create_mcp, |op| {
+                op.summary("Create an MCP key (shown once)")
+            }),
+        )
+        .api_route(
+            "/v1/mcp/keys/{key_id}",
+            delete_with(revoke_mcp, |op| op.summary("Revoke an MCP key")),
+        )
+        .with_path_items(|item| item.tag("keys"))
 }
 
-#[derive(Deserialize)]
+/// A key to create: its name and, for a developer key, its scopes (read-only when none; MCP keys get every
+/// scope).
+#[derive(Deserialize, JsonSchema)]
 struct NewKeyBody {
     name: String,
     #[serde(default)]
@@ -51,11 +72,19 @@ async fn list_mcp(
     ))
 }
 
+/// A created key: the key as listed, and the raw key, shown this once.
+#[derive(Serialize, JsonSchema)]
+struct CreatedKey {
+    #[serde(flatten)]
+    view: ApiKeyView,
+    key: String,
+}
+
 async fn create_developer(
     state: State<AppState>,
     user: CurrentUser,
     body: Body<NewKeyBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CreatedKey>> {
     create(state, user, body, KeyFamily::Developer).await
 }
 
@@ -63,7 +92,7 @@ async fn create_mcp(
     state: State<AppState>,
     user: CurrentUser,
     body: Body<NewKeyBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CreatedKey>> {
     create(state, user, body, KeyFamily::Mcp).await
 }
 
@@ -99,7 +128,7 @@ async fn create(
     user: CurrentUser,
     Body(body): Body<NewKeyBody>,
     family: KeyFamily,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CreatedKey>> {
     if body.name.trim().is_empty() {
         return Err(ApiError::invalid("body.name", "Key name cannot be empty"));
     }
@@ -123,16 +152,14 @@ async fn create(
         .into_iter()
         .find(|k| k.id == id)
         .ok_or_else(|| ApiError::Internal("created key not found in the read model".into()))?;
-    let mut answer = serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?;
-    answer["key"] = json!(key.raw);
-    Ok(Json(answer))
+    Ok(Json(CreatedKey { view, key: key.raw }))
 }
 
 async fn revoke_developer(
     state: State<AppState>,
     user: CurrentUser,
     key_id: Path<String>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     revoke(state, user, key_id, KeyFamily::Developer).await
 }
 
@@ -140,7 +167,7 @@ async fn revoke_mcp(
     state: State<AppState>,
     user: CurrentUser,
     key_id: Path<String>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     revoke(state, user, key_id, KeyFamily::Mcp).await
 }
 
@@ -152,7 +179,7 @@ async fn revoke(
     user: CurrentUser,
     Path(key_id): Path<String>,
     family: KeyFamily,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     let live = api_keys::list(&state.database, &user.uid, family).await?;
     if !live.iter().any(|key| key.id == key_id) {
         return Err(ApiError::NotFound("API key not found".into()));
@@ -164,5 +191,5 @@ async fn revoke(
     state
         .execute::<ApiKey>(&key_id, command, &user.metadata())
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }

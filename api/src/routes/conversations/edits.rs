@@ -8,23 +8,33 @@ use omi_domain::action_item::ActionItemCommand;
 use omi_domain::conversation::{Conversation, ConversationCommand, ConversationEvent};
 use omi_projections::action_items::{self, ActionItemFilter, ActionItemView};
 use omi_projections::conversations::ConversationView;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::{ok, read, required_text, run};
+use super::answers::RequiredText;
+use super::{ok, read, run};
 use crate::app::action_items as items;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, CurrentUser, Params, Path};
+use crate::replies::Status;
 use crate::state::AppState;
 use crate::time_input::now;
+
+/// A segment's new text.
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct SegmentTextBody {
+    #[serde(default)]
+    #[schemars(required)]
+    text: RequiredText,
+}
 
 pub(super) async fn segment_text(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, segment_id)): Path<(String, String)>,
-    Body(body): Body<Value>,
-) -> ApiResult<Json<Value>> {
-    let text = required_text(&body, "text", "Missing text")?;
+    Body(body): Body<SegmentTextBody>,
+) -> ApiResult<Json<Status>> {
+    let text = body.text.or_missing("Missing text")?;
     let command = ConversationCommand::EditSegmentText {
         uid: user.uid.clone(),
         segment_id,
@@ -51,7 +61,8 @@ fn assignment(assign_type: &str, value: Option<&str>) -> ApiResult<(bool, Option
     }
 }
 
-#[derive(Deserialize)]
+/// Who to assign to: `assign_type` `is_user` (value `true`/`false`) or `person_id` (value an id or `null`).
+#[derive(Deserialize, JsonSchema)]
 pub(super) struct AssignQuery {
     assign_type: String,
     value: Option<String>,
@@ -134,7 +145,7 @@ pub(super) async fn assign_speaker(
     assign(&state, &user, &id, segment_ids, who).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub(super) struct AssignBulkBody {
     segment_ids: Vec<String>,
     assign_type: String,
@@ -174,7 +185,7 @@ pub(super) async fn assign_bulk(
     assign(&state, &user, &id, segment_ids, who).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub(super) struct EventsBody {
     events_idx: Vec<usize>,
     values: Vec<bool>,
@@ -196,7 +207,7 @@ pub(super) async fn events(
     user: CurrentUser,
     Path(id): Path<String>,
     Body(body): Body<EventsBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Status>> {
     equal_lengths(&body.events_idx, &body.values, "events_idx")?;
     let command = ConversationCommand::SetEventsCreated {
         uid: user.uid.clone(),
@@ -230,20 +241,28 @@ async fn standalone_items(
     }
 }
 
+/// The standalone action items of a conversation.
+#[derive(Serialize, JsonSchema)]
+pub(super) struct ConversationItems {
+    action_items: Vec<ActionItemView>,
+    conversation_id: String,
+}
+
 /// `GET /v1/conversations/{id}/action-items`: the standalone items of the conversation.
 pub(super) async fn action_items(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConversationItems>> {
     read(&state, &user.uid, &id).await?;
-    let items = standalone_items(&state, &user.uid, &id).await?;
-    Ok(Json(
-        json!({ "action_items": items, "conversation_id": id }),
-    ))
+    let action_items = standalone_items(&state, &user.uid, &id).await?;
+    Ok(Json(ConversationItems {
+        action_items,
+        conversation_id: id,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub(super) struct CompleteBody {
     items_idx: Vec<usize>,
     values: Vec<bool>,
@@ -254,7 +273,7 @@ pub(super) async fn complete_action_items(
     user: CurrentUser,
     Path(id): Path<String>,
     Body(body): Body<CompleteBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Status>> {
     equal_lengths(&body.items_idx, &body.values, "items_idx")?;
     let command = ConversationCommand::SetActionItemsCompleted {
         uid: user.uid.clone(),
@@ -293,7 +312,7 @@ pub(super) async fn complete_action_items(
     Ok(ok())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub(super) struct RenameBody {
     old_description: String,
     description: String,
@@ -306,7 +325,7 @@ pub(super) async fn rename_action_item(
     user: CurrentUser,
     Path((id, _index)): Path<(String, String)>,
     Body(body): Body<RenameBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Status>> {
     let command = ConversationCommand::RenameActionItem {
         uid: user.uid.clone(),
         old_description: body.old_description.clone(),
@@ -332,7 +351,7 @@ pub(super) async fn rename_action_item(
     Ok(ok())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub(super) struct RemoveBody {
     description: String,
     /// Sent by clients; the items are matched by description alone.
@@ -346,7 +365,7 @@ pub(super) async fn remove_action_items(
     user: CurrentUser,
     Path(id): Path<String>,
     Body(body): Body<RemoveBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Status>> {
     let command = ConversationCommand::RemoveActionItems {
         uid: user.uid.clone(),
         description: body.description.clone(),

@@ -13,7 +13,8 @@ use omi_domain::conversation::{
 };
 use omi_projections::conversations::{self, ConversationView};
 use omi_store::LogPosition;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -29,10 +30,17 @@ const MERGE_GAP_WARNING_SECONDS: i64 = 3_600;
 
 /// `POST /v1/conversations`: closes the user's in-progress conversation, hands it to processing, and answers
 /// it processed. An in-progress conversation without content is deleted instead (404).
+/// The closed conversation, processed, and the messages processing wrote (none: there is no chat yet).
+#[derive(Serialize, JsonSchema)]
+pub(super) struct Closed {
+    conversation: ConversationView,
+    messages: Vec<Value>,
+}
+
 pub(super) async fn close_in_progress(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Closed>> {
     let Some(conversation) = conversations::in_progress(&state.database, &user.uid).await? else {
         return Err(ApiError::NotFound(
             "Conversation in progress not found".into(),
@@ -78,10 +86,13 @@ pub(super) async fn close_in_progress(
     let processed = wait_for_processing(&state, &user.uid, &conversation.id)
         .await?
         .ok_or_else(|| ApiError::NotFound("Conversation not found".into()))?;
-    Ok(Json(json!({ "conversation": processed, "messages": [] })))
+    Ok(Json(Closed {
+        conversation: processed,
+        messages: Vec::new(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub(super) struct ReprocessQuery {
     language_code: Option<String>,
     /// Accepted for compatibility; summarization apps do not exist yet.
@@ -114,7 +125,7 @@ pub(super) async fn reprocess(
     Ok(Json(processed))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub(super) struct MergeBody {
     conversation_ids: Vec<String>,
     /// Accepted; the merged conversation is always processed (an import always asks for processing).
@@ -245,7 +256,7 @@ pub(super) async fn merge(
     State(state): State<AppState>,
     user: CurrentUser,
     Body(body): Body<MergeBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MergeStarted>> {
     let mut seen = HashSet::new();
     let ids: Vec<String> = body
         .conversation_ids
@@ -338,16 +349,32 @@ pub(super) async fn merge(
         last = last.max(appended.position);
     }
     state.caught_up(last).await?;
-    let mut answer = json!({
-        "status": "merging",
-        "message": "Merge started",
-        "conversation_ids": ids,
-        "new_conversation_id": new_id,
-    });
-    if let (Some(warning), Value::Object(fields)) = (warning, &mut answer) {
-        fields.insert("warning".into(), json!(warning));
-    }
-    Ok(Json(answer))
+    Ok(Json(MergeStarted {
+        status: Merging::Merging,
+        message: "Merge started",
+        conversation_ids: ids,
+        new_conversation_id: new_id,
+        warning,
+    }))
+}
+
+/// The merge answer: the new conversation is being processed.
+#[derive(Serialize, JsonSchema)]
+pub(super) struct MergeStarted {
+    status: Merging,
+    message: &'static str,
+    /// The merged conversations, each once, in the order sent.
+    conversation_ids: Vec<String>,
+    new_conversation_id: String,
+    /// Present when some of the conversations are more than an hour apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<&'static str>,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum Merging {
+    Merging,
 }
 
 #[cfg(test)]
