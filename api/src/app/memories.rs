@@ -6,7 +6,7 @@ use omi_domain::memory::{Memory, MemoryCategory, MemoryCommand, Visibility};
 use omi_projections::memories::{self, MemoryView};
 use omi_projections::memory_history::{self, MemoryHistory};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::validation::{check_length, Problems};
@@ -83,6 +83,29 @@ pub const MCP_TOOL_PAGE: PageRule = PageRule::new(100, 5_000);
 
 /// How many characters of a locked memory lists show (spec §1.2).
 const LOCKED_PREVIEW: usize = 70;
+
+/// What every door shows of a memory first: its id, content, category, visibility and tags (MCP's REST API
+/// answers a created memory with exactly these; the developer API adds its own fields after them).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct MemorySummary {
+    pub id: String,
+    pub content: String,
+    pub category: MemoryCategory,
+    pub visibility: Visibility,
+    pub tags: Vec<String>,
+}
+
+impl From<&MemoryView> for MemorySummary {
+    fn from(memory: &MemoryView) -> Self {
+        Self {
+            id: memory.id.clone(),
+            content: memory.content.clone(),
+            category: memory.category,
+            visibility: memory.visibility,
+            tags: memory.tags.clone(),
+        }
+    }
+}
 
 /// A memory as clients send it.
 #[derive(Debug, Deserialize, JsonSchema)]

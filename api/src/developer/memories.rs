@@ -11,13 +11,12 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use omi_domain::api_key::Scope;
-use omi_domain::memory::{MemoryCategory, Visibility};
 use omi_projections::memories::MemoryView;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::app::memories::{
-    self, MemoryInput, MemoryUpdate, UnknownCategory, DEVELOPER, DEVELOPER_PAGE,
+    self, MemoryInput, MemorySummary, MemoryUpdate, UnknownCategory, DEVELOPER, DEVELOPER_PAGE,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Params, Path};
@@ -59,11 +58,8 @@ struct ListQuery {
 /// The developer API's memory shape (spec §7.4); a memory just created has no review fields.
 #[derive(Serialize, JsonSchema)]
 struct DeveloperMemory {
-    id: String,
-    content: String,
-    category: MemoryCategory,
-    visibility: Visibility,
-    tags: Vec<String>,
+    #[serde(flatten)]
+    summary: MemorySummary,
     #[serde(with = "omi_projections::time::iso")]
     #[schemars(with = "DateTime<Utc>")]
     created_at: DateTime<Utc>,
@@ -91,11 +87,7 @@ impl DeveloperMemory {
             edited: memory.edited,
         });
         Self {
-            id: memory.id,
-            content: memory.content,
-            category: memory.category,
-            visibility: memory.visibility,
-            tags: memory.tags,
+            summary: MemorySummary::from(&memory),
             created_at: memory.created_at,
             updated_at: memory.updated_at,
             manually_added: memory.manually_added,

@@ -4,14 +4,13 @@ use aide::axum::routing::{get_with, patch_with};
 use aide::axum::ApiRouter;
 use axum::extract::State;
 use axum::Json;
-use omi_domain::memory::{MemoryCategory, Visibility};
-use omi_projections::memories::MemoryView;
+use omi_domain::memory::MemoryCategory;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::shapes::{self, RestDetail, RestSummary};
 use crate::app::conversations::{self, Completed, DayRange};
-use crate::app::memories::{self, MemoryInput, UnknownCategory, MCP, MCP_REST_PAGE};
+use crate::app::memories::{self, MemoryInput, MemorySummary, UnknownCategory, MCP, MCP_REST_PAGE};
 use crate::app::{PageQuery, PageRule};
 use crate::error::ApiResult;
 use crate::extract::{Body, Params, Path, QueryLists};
@@ -93,37 +92,15 @@ async fn list_memories(
     ))
 }
 
-/// A memory as MCP's REST API answers its creation.
-#[derive(Serialize, JsonSchema)]
-struct CreatedMemory {
-    id: String,
-    content: String,
-    category: MemoryCategory,
-    visibility: Visibility,
-    tags: Vec<String>,
-}
-
-impl From<MemoryView> for CreatedMemory {
-    fn from(memory: MemoryView) -> Self {
-        Self {
-            id: memory.id,
-            content: memory.content,
-            category: memory.category,
-            visibility: memory.visibility,
-            tags: memory.tags,
-        }
-    }
-}
-
 /// Creates a memory from a Memory body; the category is always detected and the memory counts as manually
 /// added. Answers the memory in the Memory schema (and its id).
 async fn create_memory(
     State(state): State<AppState>,
     key: KeyHolder,
     Body(input): Body<MemoryInput>,
-) -> ApiResult<Json<CreatedMemory>> {
+) -> ApiResult<Json<MemorySummary>> {
     let memory = memories::create(&state, &key.caller(), input, &MCP).await?;
-    Ok(Json(memory.into()))
+    Ok(Json(MemorySummary::from(&memory)))
 }
 
 /// The new content.
