@@ -9,8 +9,8 @@ use chrono::Utc;
 use omi_commands::reactions::{ReactFuture, Reaction, ReactionError};
 use omi_commands::{CommandBus, Metadata};
 use omi_domain::conversation::{
-    CalendarEvent, Conversation, ConversationCommand, ConversationContent, ConversationEvent,
-    EmbeddedActionItem, ExtractedMemory, Structured,
+    CalendarEvent, Conversation, ConversationContent, ConversationEvent, EmbeddedActionItem,
+    ExtractedMemory, Structured,
 };
 use omi_domain::memory::MemoryCategory;
 use omi_services::llm::{Analysis, ConversationInput, LanguageModel, TextSource, TranscriptLine};
@@ -18,6 +18,7 @@ use omi_store::{read_stream, Database, RecordedEvent, StoredEvent};
 
 use super::sync::{MemoryIds, Publication, Publisher};
 use super::{event_id, settle};
+use crate::app::conversations::processing;
 
 /// The reaction.
 pub struct Processing {
@@ -90,22 +91,11 @@ impl Processing {
                         metadata: &metadata,
                     })
                     .await?;
-                ConversationCommand::CompleteProcessing {
-                    run,
-                    structured,
-                    discarded,
-                    memories,
-                    published: true,
-                    at: now,
-                }
+                processing::completed(run, structured, discarded, memories, now)
             }
             Err(error) => {
                 tracing::warn!(conversation = %requested.aggregate_id, run, %error, "processing failed");
-                ConversationCommand::FailProcessing {
-                    run,
-                    reason: error.to_string(),
-                    at: now,
-                }
+                processing::failed(run, error.to_string(), now)
             }
         };
         settle(

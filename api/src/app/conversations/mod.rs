@@ -4,6 +4,7 @@
 pub mod capture;
 pub mod imports;
 mod lists;
+pub mod processing;
 pub mod shapes;
 
 use std::time::Duration;

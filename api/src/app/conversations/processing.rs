@@ -1,0 +1,30 @@
+//! What the processing pipeline records on a conversation: the result of a run, or its failure. Only the
+//! processing reaction sends these; it runs them through the bus itself and settles refusals (see
+//! `crate::reactions`).
+
+use chrono::{DateTime, Utc};
+use omi_domain::conversation::{ConversationCommand, ExtractedMemory, Structured};
+
+/// The command that records run `run`'s result, its action items and memories already published to the
+/// standalone lists.
+pub fn completed(
+    run: u32,
+    structured: Structured,
+    discarded: bool,
+    memories: Vec<ExtractedMemory>,
+    at: DateTime<Utc>,
+) -> ConversationCommand {
+    ConversationCommand::CompleteProcessing {
+        run,
+        structured,
+        discarded,
+        memories,
+        published: true,
+        at,
+    }
+}
+
+/// The command that records that run `run` failed, and why.
+pub fn failed(run: u32, reason: String, at: DateTime<Utc>) -> ConversationCommand {
+    ConversationCommand::FailProcessing { run, reason, at }
+}
