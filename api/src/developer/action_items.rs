@@ -90,10 +90,8 @@ struct ListParams {
     completed: Option<bool>,
     conversation_id: Option<String>,
     /// The earliest time (ISO-8601, or a date).
-    #[schemars(with = "Option<String>")]
     start_date: Option<InputTime>,
     /// The latest time (ISO-8601, or a date).
-    #[schemars(with = "Option<String>")]
     end_date: Option<InputTime>,
 }
 
@@ -132,7 +130,6 @@ struct NewItem {
     completed: bool,
     /// ISO-8601, or a date.
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
     due_at: Option<InputTime>,
 }
 
@@ -197,7 +194,6 @@ struct ItemUpdate {
     completed: Option<bool>,
     /// ISO-8601, or a date; `null` clears the due date.
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
     due_at: Patch<InputTime>,
 }
 

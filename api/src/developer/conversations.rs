@@ -130,10 +130,8 @@ struct ListQuery {
     limit: Option<i64>,
     offset: Option<i64>,
     /// The earliest time (ISO-8601, or a date).
-    #[schemars(with = "Option<String>")]
     start_date: Option<InputTime>,
     /// The latest time (ISO-8601, or a date).
-    #[schemars(with = "Option<String>")]
     end_date: Option<InputTime>,
     /// Comma-separated category names; 400 for an unknown one.
     categories: Option<String>,

@@ -68,10 +68,8 @@ pub struct SegmentsImportInput {
     #[serde(default)]
     pub source: Option<ConversationSource>,
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
     pub started_at: Option<InputTime>,
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
     pub finished_at: Option<InputTime>,
     #[serde(default)]
     pub language: Option<String>,
@@ -88,10 +86,8 @@ pub struct TextImportInput {
     #[serde(default)]
     pub text_source_spec: Option<String>,
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
     pub started_at: Option<InputTime>,
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
     pub finished_at: Option<InputTime>,
     #[serde(default)]
     pub language: Option<String>,
