@@ -15,7 +15,6 @@ mod validation;
 use omi_commands::Metadata;
 
 pub use paging::{Page, PageQuery, PageRule};
-pub use validation::{check_length, Problems};
 
 /// Who asks: the user whose data is read or written, and the metadata the events record (the actor is the
 /// user, a developer key or an MCP key).

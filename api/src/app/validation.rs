@@ -18,12 +18,8 @@ impl Problems {
         self.0.push(Problem::new(loc, msg));
     }
 
-    /// Records the problems of another check.
-    pub fn extend(&mut self, problems: Vec<Problem>) {
-        self.0.extend(problems);
-    }
-
     /// Whether nothing was found.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
