@@ -5,6 +5,7 @@
 pub mod action_items;
 pub mod api_keys;
 pub mod conversations;
+pub mod daily_summaries;
 mod documents;
 mod json;
 pub mod memories;
