@@ -60,6 +60,24 @@ pub enum Priority {
     Low,
 }
 
+/// Words of an action item that make it pressing whatever its due date.
+const URGENT_WORDS: &[&str] = &["urgent", "asap", "immediately", "right away", "deadline"];
+
+impl Priority {
+    /// How pressing an item of a day that ends at `day_ends_at` is: high when it is due before the next day
+    /// ends or says it is urgent, medium with a later due date, low without one.
+    pub fn of_item(description: &str, due_at: Option<Timestamp>, day_ends_at: Timestamp) -> Self {
+        let lower = description.to_lowercase();
+        let urgent = URGENT_WORDS.iter().any(|word| lower.contains(word));
+        match due_at {
+            _ if urgent => Priority::High,
+            Some(due) if due < day_ends_at + chrono::TimeDelta::days(1) => Priority::High,
+            Some(_) => Priority::Medium,
+            None => Priority::Low,
+        }
+    }
+}
+
 /// An action item that came out of the day's conversations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SummaryActionItem {
@@ -115,4 +133,34 @@ pub struct DailySummaryContent {
     pub decisions_made: Vec<Decision>,
     pub knowledge_nuggets: Vec<KnowledgeNugget>,
     pub locations: Vec<SummaryLocation>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn an_item_due_by_the_end_of_the_next_day_or_urgent_is_high() {
+        let day_ends = Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap();
+        let soon = Utc.with_ymd_and_hms(2026, 12, 2, 18, 0, 0).unwrap();
+        let later = Utc.with_ymd_and_hms(2026, 12, 9, 9, 0, 0).unwrap();
+        assert_eq!(
+            Priority::of_item("Send the deck", Some(soon), day_ends),
+            Priority::High
+        );
+        assert_eq!(
+            Priority::of_item("Send the deck", Some(later), day_ends),
+            Priority::Medium
+        );
+        assert_eq!(
+            Priority::of_item("Send the deck", None, day_ends),
+            Priority::Low
+        );
+        assert_eq!(
+            Priority::of_item("Fix the leak ASAP", None, day_ends),
+            Priority::High
+        );
+    }
 }
