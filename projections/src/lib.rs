@@ -12,6 +12,7 @@ pub mod memories;
 pub mod memory_history;
 mod runtime;
 mod sql;
+pub mod statistics;
 pub mod time;
 
 pub use runtime::{

@@ -63,6 +63,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0009_read_stored_names.sql"),
     },
     Migration::shared(
+        11,
+        "statistics",
+        include_str!("../../migrations/shared/0011_statistics.sql"),
+    ),
+    Migration::shared(
         14,
         "daily_summaries",
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),
