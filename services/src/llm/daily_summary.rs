@@ -30,11 +30,13 @@ pub struct DayConversation {
     pub lines: Vec<TranscriptLine>,
 }
 
-/// The day to summarize: its date and its conversations, oldest first.
+/// The day to summarize: its date, its conversations (oldest first) and how long they spoke.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DayInput {
     pub date: NaiveDate,
     pub conversations: Vec<DayConversation>,
+    /// Minutes spoken that day, as the day's statistics count them.
+    pub minutes_spoken: u32,
 }
 
 /// The written parts of a daily summary.
@@ -157,6 +159,7 @@ mod tests {
                 minutes: 10,
                 lines: vec![],
             }],
+            minutes_spoken: 10,
         }
     }
 

@@ -1,11 +1,12 @@
-//! Writing the summary of one user's day: the day's conversations are read once, the counts, action items and
-//! places are taken from them, and the language model writes the rest.
+//! Writing the summary of one user's day: the counts come from the day's statistics, the action items and
+//! places from the day's conversations, and the language model writes the rest from those conversations.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use omi_domain::daily_summary::{
     DailySummaryContent, DayStats, Priority, SummaryActionItem, SummaryLocation,
 };
 use omi_projections::conversations::{self, ConversationView};
+use omi_projections::statistics;
 use omi_services::llm::{DayConversation, DayInput, LanguageModel, LlmError, TranscriptLine};
 use omi_store::Database;
 
@@ -36,16 +37,23 @@ pub async fn write_day(
     if found.is_empty() {
         return Ok(None);
     }
+    let counted = statistics::day(database, uid, date).await?.statistics;
+    let stats = DayStats {
+        total_conversations: saturate(counted.conversations),
+        total_duration_minutes: saturate((counted.milliseconds_spoken + 30_000) / 60_000),
+        action_items_count: saturate(counted.action_items_created),
+    };
     let day = DayInput {
         date,
         conversations: found.iter().map(day_conversation).collect(),
+        minutes_spoken: stats.total_duration_minutes,
     };
     let writing = model.write_daily_summary(&day).await.map_err(unavailable)?;
     let content = DailySummaryContent {
         headline: writing.headline,
         overview: writing.overview,
         day_emoji: writing.day_emoji,
-        stats: stats(&found),
+        stats,
         highlights: writing.highlights,
         action_items: action_items(&found, end),
         unresolved_questions: writing.unresolved_questions,
@@ -109,16 +117,8 @@ fn day_conversation(conversation: &ConversationView) -> DayConversation {
     }
 }
 
-/// The day in numbers, counted from its conversations.
-fn stats(found: &[ConversationView]) -> DayStats {
-    DayStats {
-        total_conversations: found.len() as u32,
-        total_duration_minutes: found.iter().map(minutes).sum(),
-        action_items_count: found
-            .iter()
-            .map(|c| c.structured.action_items.len() as u32)
-            .sum(),
-    }
+fn saturate(count: u64) -> u32 {
+    u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 /// The action items of the day's conversations, each with the conversation it came from.

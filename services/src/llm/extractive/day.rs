@@ -101,11 +101,11 @@ fn headline(by_length: &[&DayConversation]) -> String {
     }
 }
 
-/// "3 conversations, 47 minutes in all, mostly about business." and the first sentence of the longest one's
-/// overview.
+/// "3 conversations, 47 minutes in all, mostly about business." (the minutes spoken) and the first sentence of
+/// the longest one's overview.
 fn overview(day: &DayInput, by_length: &[&DayConversation], groups: &[Group<'_>]) -> String {
     let count = day.conversations.len();
-    let minutes: u32 = day.conversations.iter().map(|c| c.minutes).sum();
+    let minutes = day.minutes_spoken;
     let mut text = format!(
         "{count} conversation{}, {minutes} minute{} in all",
         plural(count),
@@ -323,6 +323,7 @@ mod tests {
                     )],
                 },
             ],
+            minutes_spoken: 42,
         }
     }
 

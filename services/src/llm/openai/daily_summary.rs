@@ -54,9 +54,10 @@ fn schema() -> Value {
 /// The day as the model reads it.
 fn user_message(day: &DayInput) -> String {
     let mut message = format!(
-        "Date: {}\nConversations: {}\n",
+        "Date: {}\nConversations: {}\nMinutes spoken: {}\n",
         day.date,
-        day.conversations.len()
+        day.conversations.len(),
+        day.minutes_spoken
     );
     for conversation in &day.conversations {
         message.push_str(&format!(
