@@ -20,10 +20,11 @@ pub struct FakeModel {
     pub calls: Arc<AtomicUsize>,
     /// Each request's `Authorization` header and JSON body.
     pub requests: Arc<Mutex<Vec<(String, Value)>>>,
+    answers: Answers,
 }
 
 /// The contents the model answers with, by answer name.
-type Answers = Arc<Vec<(String, String)>>;
+type Answers = Arc<Mutex<Vec<(String, String)>>>;
 
 impl FakeModel {
     /// A healthy model answering `answers` (answer name, assistant message content).
@@ -33,16 +34,21 @@ impl FakeModel {
         let healthy = Arc::new(AtomicBool::new(true));
         let calls = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let answers: Answers = Arc::new(
+        let answers: Answers = Arc::new(Mutex::new(
             answers
                 .iter()
                 .map(|(name, content)| (name.to_string(), content.to_string()))
                 .collect(),
+        ));
+        let (h, c, r, a) = (
+            healthy.clone(),
+            calls.clone(),
+            requests.clone(),
+            answers.clone(),
         );
-        let (h, c, r) = (healthy.clone(), calls.clone(), requests.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let (h, c, r, a) = (h.clone(), c.clone(), r.clone(), answers.clone());
+                let (h, c, r, a) = (h.clone(), c.clone(), r.clone(), a.clone());
                 tokio::spawn(async move { serve(socket, h, c, r, a).await });
             }
         });
@@ -51,7 +57,15 @@ impl FakeModel {
             healthy,
             calls,
             requests,
+            answers,
         }
+    }
+
+    /// Answers `content` from now on to requests for the answer `name`.
+    pub fn answer(&self, name: &str, content: &str) {
+        let mut answers = self.answers.lock().unwrap();
+        answers.retain(|(known, _)| known != name);
+        answers.push((name.to_string(), content.to_string()));
     }
 
     /// The bodies of the requests that asked for the answer `name`.
@@ -115,11 +129,14 @@ async fn serve(
         .unwrap_or_default()
         .to_string();
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let content = answer_name(&request)
-        .and_then(|name| answers.iter().find(|(known, _)| known == name))
-        .or_else(|| answers.first())
-        .map(|(_, content)| content.clone())
-        .unwrap_or_default();
+    let content = {
+        let answers = answers.lock().unwrap();
+        answer_name(&request)
+            .and_then(|name| answers.iter().find(|(known, _)| known == name))
+            .or_else(|| answers.first())
+            .map(|(_, content)| content.clone())
+            .unwrap_or_default()
+    };
     requests.lock().unwrap().push((authorization, request));
     let (status, body) = if healthy.load(Ordering::SeqCst) {
         let completion = json!({
