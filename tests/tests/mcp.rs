@@ -967,7 +967,10 @@ both_stores!(
             answers[0],
             json!({"jsonrpc": "2.0", "id": "a", "result": {}})
         );
-        assert_eq!(answers[1]["result"]["tools"].as_array().unwrap().len(), 10);
+        assert_eq!(
+            answers[1]["result"]["tools"].as_array().unwrap().len(),
+            TOOLS.len()
+        );
         assert_eq!(answers[2]["error"]["code"], -32601);
 
         let only_notifications = rpc(
