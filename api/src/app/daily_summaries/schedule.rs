@@ -20,16 +20,27 @@ use crate::error::ApiResult;
 /// The users whose summary of today (`now`'s UTC day) is due at `now`.
 pub async fn due(database: &Database, now: DateTime<Utc>) -> ApiResult<Vec<(String, NaiveDate)>> {
     let date = now.date_naive();
+    let settings: HashMap<String, SettingsView> = daily_summaries::changed_settings(database)
+        .await?
+        .into_iter()
+        .collect();
+    // Before the earliest hour anyone has, nobody is due: the day's conversations are not even looked up.
+    let earliest = settings
+        .values()
+        .filter(|chosen| chosen.enabled)
+        .map(|chosen| chosen.hour)
+        .chain([SettingsView::default().hour])
+        .min()
+        .unwrap_or_default();
+    if now.hour() < earliest {
+        return Ok(Vec::new());
+    }
     let (start, end) = day_bounds(date);
     let users =
         conversations::users_with_conversations_between(database, start, end.min(now)).await?;
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    let settings: HashMap<String, SettingsView> = daily_summaries::changed_settings(database)
-        .await?
-        .into_iter()
-        .collect();
     let written: HashSet<String> = daily_summaries::written_on(database, date)
         .await?
         .into_iter()
