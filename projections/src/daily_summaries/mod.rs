@@ -11,4 +11,4 @@ mod view;
 pub use projection::DailySummariesProjection;
 pub use queries::{get, list, shared, written_on};
 pub use settings::{changed_settings, settings_of, DailySummarySettingsProjection, SettingsView};
-pub use view::DailySummaryView;
+pub use view::{DailySummaryView, LocationView};

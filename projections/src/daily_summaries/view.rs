@@ -29,12 +29,38 @@ pub struct DailySummaryView {
     pub unresolved_questions: Vec<UnresolvedQuestion>,
     pub decisions_made: Vec<Decision>,
     pub knowledge_nuggets: Vec<KnowledgeNugget>,
-    pub locations: Vec<SummaryLocation>,
+    pub locations: Vec<LocationView>,
     pub visibility: SummaryVisibility,
     /// When the content was last written again; `null` if never.
     #[serde(with = "iso_option")]
     #[schemars(with = "Option<DateTime<Utc>>")]
     pub regenerated_at: Option<DateTime<Utc>>,
+}
+
+/// Where a conversation of the day took place, with its time in the API's form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LocationView {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub conversation_id: Option<String>,
+    #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
+    pub time: DateTime<Utc>,
+}
+
+impl From<SummaryLocation> for LocationView {
+    fn from(location: SummaryLocation) -> Self {
+        Self {
+            name: location.name,
+            address: location.address,
+            latitude: location.latitude,
+            longitude: location.longitude,
+            conversation_id: location.conversation_id,
+            time: location.time,
+        }
+    }
 }
 
 /// The stored row: the view, and whether the summary was deleted (the row stays, so that the day counts as
@@ -80,7 +106,11 @@ impl DailySummaryView {
         self.unresolved_questions = content.unresolved_questions;
         self.decisions_made = content.decisions_made;
         self.knowledge_nuggets = content.knowledge_nuggets;
-        self.locations = content.locations;
+        self.locations = content
+            .locations
+            .into_iter()
+            .map(LocationView::from)
+            .collect();
     }
 }
 
