@@ -72,3 +72,56 @@ async fn ticks(
         tokio::time::sleep(schedule.every()).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::reactions::ReactionError;
+
+    /// Counts its ticks; every other one fails.
+    struct Counting(Arc<AtomicUsize>);
+
+    impl Schedule for Counting {
+        fn name(&self) -> &'static str {
+            "counting"
+        }
+
+        fn every(&self) -> Duration {
+            Duration::from_millis(10)
+        }
+
+        fn tick(&self) -> ReactFuture<'_> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if n.is_multiple_of(2) {
+                    Err(ReactionError("the model is down".into()))
+                } else {
+                    Ok(())
+                }
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_schedule_keeps_ticking_after_a_failed_tick() {
+        let dir = std::env::temp_dir().join(format!("omi-schedules-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let database = Database::open(None, &dir, 2).await.unwrap();
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let running = spawn(database.clone(), Arc::new(Counting(ticks.clone())));
+        let started = std::time::Instant::now();
+        while ticks.load(Ordering::SeqCst) < 4 {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "ticks stopped at {}",
+                ticks.load(Ordering::SeqCst)
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        running.abort();
+        database.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -141,7 +141,10 @@ both_stores!(
         );
         assert_eq!(summary["locations"][0]["address"], "Rua Augusta 1, Lisbon");
         assert_eq!(summary["locations"][0]["conversation_id"], trip.as_str());
-    assert_eq!(summary["locations"][0]["time"], format!("{DAY}T15:00:00+00:00"));
+        assert_eq!(
+            summary["locations"][0]["time"],
+            format!("{DAY}T15:00:00+00:00")
+        );
         assert!(summary["action_items"]
             .as_array()
             .unwrap()
