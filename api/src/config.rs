@@ -268,6 +268,29 @@ mod tests {
     }
 
     #[test]
+    fn the_daily_summary_clock_is_the_system_one_unless_a_test_sets_its_start() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.daily_summary_tick, Duration::from_secs(60));
+        assert!(config.clock_start.is_none());
+        let env = HashMap::from([
+            ("OMI_TEST_CLOCK_START", "2026-12-01T22:05:00Z"),
+            ("OMI_DAILY_SUMMARY_TICK_SECS", "0.1"),
+        ]);
+        let config = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(config.daily_summary_tick, Duration::from_millis(100));
+        assert_eq!(
+            config.clock_start.map(|at| at.to_rfc3339()).as_deref(),
+            Some("2026-12-01T22:05:00+00:00")
+        );
+        let env = HashMap::from([("OMI_TEST_CLOCK_START", "tonight")]);
+        let error = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
+        assert!(
+            error.to_string().contains("OMI_TEST_CLOCK_START"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn a_bad_number_names_the_setting() {
         let env = HashMap::from([("OMI_DB_MAX_CONNECTIONS", "many")]);
         let error = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
