@@ -6,6 +6,8 @@ pub mod api_key;
 pub mod capture;
 pub mod contract;
 pub mod conversation;
+pub mod daily_summary;
+pub mod daily_summary_settings;
 pub mod error;
 pub mod memory;
 pub mod patch;

@@ -5,12 +5,14 @@
 pub mod action_items;
 pub mod api_keys;
 pub mod conversations;
+pub mod daily_summaries;
 mod documents;
 mod json;
 pub mod memories;
 pub mod memory_history;
 mod runtime;
 mod sql;
+pub mod statistics;
 pub mod time;
 
 pub use runtime::{

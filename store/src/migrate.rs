@@ -62,6 +62,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "SELECT 1",
         postgres: include_str!("../../migrations/postgres/0009_read_stored_names.sql"),
     },
+    Migration::shared(
+        11,
+        "statistics",
+        include_str!("../../migrations/shared/0011_statistics.sql"),
+    ),
+    Migration::shared(
+        14,
+        "daily_summaries",
+        include_str!("../../migrations/shared/0014_daily_summaries.sql"),
+    ),
 ];
 
 impl Migration {

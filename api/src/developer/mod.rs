@@ -3,13 +3,14 @@
 //! records the key as the actor. The handlers call the application layer (`crate::app`) and shape its answers as the spec's developer API does.
 //!
 //! Goals (`/v1/dev/user/goals*`) are not offered: there is no goal aggregate yet. Nor are the newer endpoints
-//! (folders, ask, daily summaries).
+//! folders and ask.
 //!
 //! The scope is checked before the body or the query is looked at (both are taken as `Result`s), so a key
 //! without the scope gets 403 whatever it sent.
 
 mod action_items;
 mod conversations;
+mod daily_summaries;
 mod memories;
 
 use aide::axum::ApiRouter;
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> ApiRouter<AppState> {
         .merge(memories::router())
         .merge(action_items::router())
         .merge(conversations::router())
+        .merge(daily_summaries::router())
         .with_path_items(|item| item.tag("developer"));
     behind_key(routes, state, KeyFamily::Developer)
 }

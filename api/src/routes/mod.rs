@@ -2,6 +2,7 @@
 
 pub(crate) mod action_items;
 pub(crate) mod conversations;
+mod daily_summaries;
 mod health;
 mod keys;
 pub(crate) mod memories;
@@ -25,6 +26,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(memories::router())
             .merge(action_items::router())
             .merge(conversations::router())
+            .merge(daily_summaries::router())
             .merge(crate::listen::router())
             .merge(keys::router())
             .merge(crate::developer::router(state.clone()))

@@ -29,6 +29,8 @@ use crate::action_item::ActionItemEvent;
 use crate::api_key::ApiKeyEvent;
 use crate::capture::CaptureEvent;
 use crate::conversation::ConversationEvent;
+use crate::daily_summary::DailySummaryEvent;
+use crate::daily_summary_settings::DailySummarySettingsEvent;
 use crate::memory::MemoryEvent;
 
 pub use error::ContractError;
@@ -64,12 +66,14 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 5] = [
+pub static CONTRACTS: [&Contract; 7] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
     &<CaptureEvent as StoredEvents>::CONTRACT,
     &<ApiKeyEvent as StoredEvents>::CONTRACT,
+    &<DailySummaryEvent as StoredEvents>::CONTRACT,
+    &<DailySummarySettingsEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

@@ -11,8 +11,9 @@ mod view;
 
 pub use projection::ConversationsProjection;
 pub use queries::{
-    get, get_many, in_progress, last_completed_id, list, list_documents, processing_state, public,
-    shared, stale_in_progress, ConversationFilter, ProcessingState,
+    created_between, get, get_many, in_progress, last_completed_id, list, list_documents,
+    processing_state, public, shared, stale_in_progress, users_with_conversations_between,
+    ConversationFilter, ProcessingState,
 };
 pub use view::{
     AppResult, ConversationView, EmbeddedActionItemView, EventView, PluginResult, StructuredView,

@@ -15,11 +15,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+mod daily_summary;
 mod extractive;
 mod normalize;
 mod openai;
 mod text;
 
+pub use daily_summary::{DayConversation, DayInput, DayWriting, MAX_HIGHLIGHTS, MAX_ITEMS};
 pub use extractive::Extractive;
 pub use normalize::normalize;
 pub use openai::OpenAiCompatible;
@@ -226,6 +228,9 @@ pub trait LanguageModel: Send + Sync {
     fn name(&self) -> &str;
     /// Analyze one conversation.
     async fn analyze(&self, input: &ConversationInput) -> Result<Analysis, LlmError>;
+    /// Write the summary of a day with at least one conversation: headline, overview, emoji, highlights,
+    /// open questions, decisions and insights, checked by [`DayWriting::checked`].
+    async fn write_daily_summary(&self, day: &DayInput) -> Result<DayWriting, LlmError>;
 }
 
 /// The 33 conversation categories and the coercion of model output onto them live with the conversation.

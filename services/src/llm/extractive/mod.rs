@@ -10,6 +10,7 @@
 mod action_items;
 mod category;
 mod dates;
+mod day;
 mod discard;
 mod doc;
 mod events;
@@ -28,7 +29,8 @@ use self::discard::Signals;
 use self::doc::Doc;
 use self::salience::Salience;
 use crate::llm::{
-    category_emoji, input_text, normalize, Analysis, ConversationInput, LanguageModel, LlmError,
+    category_emoji, input_text, normalize, Analysis, ConversationInput, DayInput, DayWriting,
+    LanguageModel, LlmError,
 };
 
 /// The embedded, deterministic language model (the default).
@@ -86,5 +88,9 @@ impl LanguageModel for Extractive {
 
     async fn analyze(&self, input: &ConversationInput) -> Result<Analysis, LlmError> {
         Ok(self.analyze_sync(input))
+    }
+
+    async fn write_daily_summary(&self, day: &DayInput) -> Result<DayWriting, LlmError> {
+        Ok(day::write_day(day).checked(day))
     }
 }
