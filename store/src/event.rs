@@ -8,6 +8,7 @@ use omi_domain::capture::{Capture, CaptureEvent};
 use omi_domain::contract::{decode, ContractError};
 use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
+use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
 use serde::Deserialize;
 
@@ -19,6 +20,7 @@ pub enum StoredEvent {
     Conversation(ConversationEvent),
     Capture(CaptureEvent),
     ApiKey(ApiKeyEvent),
+    Wrapped(WrappedEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -75,6 +77,7 @@ impl StoredEvent {
             StoredEvent::Conversation(_) => Conversation::TYPE,
             StoredEvent::Capture(_) => Capture::TYPE,
             StoredEvent::ApiKey(_) => ApiKey::TYPE,
+            StoredEvent::Wrapped(_) => Wrapped::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -112,6 +115,7 @@ impl StoredEvent {
             }
             Capture::TYPE => StoredEvent::Capture(decode(event_type, event_version, payload)?),
             ApiKey::TYPE => StoredEvent::ApiKey(decode(event_type, event_version, payload)?),
+            Wrapped::TYPE => StoredEvent::Wrapped(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

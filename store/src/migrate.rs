@@ -67,6 +67,11 @@ const MIGRATIONS: &[Migration] = &[
         "statistics",
         include_str!("../../migrations/shared/0011_statistics.sql"),
     ),
+    Migration::shared(
+        12,
+        "wrapped",
+        include_str!("../../migrations/shared/0012_wrapped.sql"),
+    ),
 ];
 
 impl Migration {

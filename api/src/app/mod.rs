@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod memories;
 mod paging;
 mod validation;
+pub mod wrapped;
 
 use omi_commands::Metadata;
 

@@ -5,6 +5,7 @@
 mod processing;
 mod registry;
 mod sync;
+mod wrapped;
 
 use omi_commands::reactions::ReactionError;
 use omi_commands::CommandError;
@@ -14,6 +15,7 @@ use omi_store::RecordedEvent;
 pub use processing::Processing;
 pub use registry::{registry, spawn_all};
 pub use sync::{ConversationSync, Publisher};
+pub use wrapped::WrappedGeneration;
 
 /// The id a reaction's commands name as their cause.
 fn event_id(event: &RecordedEvent) -> String {

@@ -9,7 +9,7 @@ use omi_projections::Projector;
 use omi_services::llm::LanguageModel;
 use omi_store::Database;
 
-use super::{ConversationSync, Processing, Publisher};
+use super::{ConversationSync, Processing, Publisher, WrappedGeneration};
 
 /// Every reaction of the server, built over the store, the bus, the read models it waits on and the language
 /// model: the processing pipeline and the sync of results written by earlier versions, sharing one publisher.
@@ -28,10 +28,15 @@ pub fn registry(
         Arc::new(Processing::new(
             database.clone(),
             commands.clone(),
-            model,
+            Arc::clone(&model),
             Arc::clone(&publisher),
         )),
         Arc::new(ConversationSync::new(publisher)),
+        Arc::new(WrappedGeneration::new(
+            database.clone(),
+            commands.clone(),
+            model,
+        )),
     ]
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod conversations;
 mod health;
 mod keys;
 pub(crate) mod memories;
+mod wrapped;
 
 use aide::axum::ApiRouter;
 use axum::extract::DefaultBodyLimit;
@@ -27,6 +28,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(conversations::router())
             .merge(crate::listen::router())
             .merge(keys::router())
+            .merge(wrapped::router())
             .merge(crate::developer::router(state.clone()))
             .merge(crate::mcp::router(state))
     })

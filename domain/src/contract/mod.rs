@@ -30,6 +30,7 @@ use crate::api_key::ApiKeyEvent;
 use crate::capture::CaptureEvent;
 use crate::conversation::ConversationEvent;
 use crate::memory::MemoryEvent;
+use crate::wrapped::WrappedEvent;
 
 pub use error::ContractError;
 pub use upcaster::Upcaster;
@@ -64,12 +65,13 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 5] = [
+pub static CONTRACTS: [&Contract; 6] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
     &<CaptureEvent as StoredEvents>::CONTRACT,
     &<ApiKeyEvent as StoredEvents>::CONTRACT,
+    &<WrappedEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

@@ -201,6 +201,7 @@ fn every_aggregate_of_the_domain_has_its_contract_under_its_type() {
         crate::conversation::Conversation::TYPE,
         crate::capture::Capture::TYPE,
         crate::api_key::ApiKey::TYPE,
+        crate::wrapped::Wrapped::TYPE,
     ];
     for aggregate_type in types {
         let contract = contract_of(aggregate_type).expect(aggregate_type);

@@ -17,6 +17,7 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::statistics::ConversationStatisticsProjection),
         Arc::new(crate::statistics::ActionItemStatisticsProjection),
         Arc::new(crate::statistics::MemoryStatisticsProjection),
+        Arc::new(crate::wrapped::WrappedProjection),
     ]
 }
 

@@ -19,10 +19,12 @@ mod extractive;
 mod normalize;
 mod openai;
 mod text;
+mod wrapped;
 
 pub use extractive::Extractive;
 pub use normalize::normalize;
 pub use openai::OpenAiCompatible;
+pub use wrapped::{month_day, WrittenSections, YearConversation, YearInReview};
 
 /// One rendered transcript line (one segment, or several merged segments of one speaker).
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +228,9 @@ pub trait LanguageModel: Send + Sync {
     fn name(&self) -> &str;
     /// Analyze one conversation.
     async fn analyze(&self, input: &ConversationInput) -> Result<Analysis, LlmError>;
+    /// Write the sections of a yearly recap that are not counted (spec §7.12: decision style, memorable days,
+    /// stories, buddies, obsessions, recommendations, struggle and win).
+    async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError>;
 }
 
 /// The 33 conversation categories and the coercion of model output onto them live with the conversation.

@@ -13,6 +13,7 @@
 
 mod prompt;
 mod wire;
+mod wrapped;
 
 #[cfg(test)]
 mod tests;
@@ -21,7 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use self::wire::Format;
-use crate::llm::{normalize, Analysis, ConversationInput, LanguageModel, LlmError};
+use crate::llm::{
+    normalize, Analysis, ConversationInput, LanguageModel, LlmError, WrittenSections, YearInReview,
+};
 
 /// A language model behind an OpenAI-compatible chat-completions endpoint.
 #[derive(Debug)]
@@ -196,5 +199,9 @@ impl LanguageModel for OpenAiCompatible {
         };
         let analysis = wire::parse_analysis(&content, input)?;
         Ok(normalize(analysis, input))
+    }
+
+    async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError> {
+        self.wrapped_sections(year).await
     }
 }
