@@ -217,10 +217,12 @@ both_stores!(
             .await
             .assert_status(422);
 
-        server
+        // The refused requests cost nothing of the daily limit.
+        let counted = server
             .post("/v1/wrapped/2025/generate", &ada, json!(null))
-            .await
-            .assert_status(200);
+            .await;
+        counted.assert_status(200);
+        assert_eq!(counted.headers["x-ratelimit-remaining"], "1");
         assert_eq!(settled(&server, &ada, 2025).await["status"], "done");
         // Bob has no 2025 of his own: he sees no data, never Ada's recap.
         server

@@ -65,6 +65,9 @@ async fn generate(
     Path(year): Path<String>,
 ) -> Result<Limited<GenerateAnswer>, Refused> {
     let year = wrapped::year(&year).map_err(|e| Refused(e, None))?;
+    wrapped::ensure_data(&state, &user.uid, year)
+        .await
+        .map_err(|e| Refused(e, None))?;
     let decision = policies::count(&state.database, WRAPPED_GENERATE, &user.uid)
         .await
         .map_err(|e| Refused(ApiError::Internal(e.to_string()), None))?;

@@ -59,12 +59,20 @@ async fn has_data(state: &AppState, uid: &str, year: i32) -> ApiResult<bool> {
     Ok(!statistics.days.is_empty())
 }
 
+/// 400 unless the user has a conversation, an action item or a memory in `year` (checked before a request is
+/// counted against the daily limit, so a refused year costs none of it).
+pub async fn ensure_data(state: &AppState, uid: &str, year: i32) -> ApiResult<()> {
+    if has_data(state, uid, year).await? {
+        Ok(())
+    } else {
+        Err(no_data(year))
+    }
+}
+
 /// Asks for the user's wrapped of `year`: started when never generated or failed (or stuck, spec §7.12), else
 /// what it is doing; 400 for a year without data.
 pub async fn generate(state: &AppState, caller: &Caller, year: i32) -> ApiResult<GenerateAnswer> {
-    if !has_data(state, &caller.uid, year).await? {
-        return Err(no_data(year));
-    }
+    ensure_data(state, &caller.uid, year).await?;
     let command = WrappedCommand::RequestWrapped {
         uid: caller.uid.clone(),
         year,

@@ -4,7 +4,7 @@
 //! regenerated from the same log gives the same counted fields and, with the deterministic writer, the same
 //! written sections.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use omi_domain::conversation::ConversationStatus;
 use omi_domain::wrapped::{CategoryCount, WrappedResult, WrittenSections};
 use omi_projections::conversations::{conversations_of, ConversationView};
@@ -51,7 +51,7 @@ impl YearLog {
             .filter(|c| {
                 c.status == ConversationStatus::Completed
                     && !c.discarded
-                    && c.created_at.year() == year
+                    && within(day::day_of(&c.created_at))
             })
             .collect();
         Ok(YearLog {
@@ -160,7 +160,7 @@ fn year_conversation(view: &ConversationView) -> YearConversation {
     };
     let items = &view.structured.action_items;
     YearConversation {
-        date: view.created_at.date_naive(),
+        date: day::date_of(day::day_of(&view.created_at)),
         title: view.structured.title.clone(),
         overview: view.structured.overview.clone(),
         category: view.structured.category.clone(),
