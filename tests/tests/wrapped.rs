@@ -296,7 +296,39 @@ both_stores!(with_store a_replay_and_a_regeneration_from_the_same_log_give_the_s
     server.restart().await;
     let token = server.token("ada").await;
     assert_eq!(server.get("/v1/wrapped/2025", &token).await.text, generated.text);
+
+    // The log grows; regenerated from it as of the instant the request recorded, the recap is the same.
+    conversation(&server, &token, "2025-09-01T10:00:00Z", "garden").await;
+    let as_of = requested_as_of(&server.data()).await;
+    let regenerated = server
+        .get(&format!("/v1/wrapped/2025?as_of={}", as_of.replace('+', "%2B")), &token)
+        .await;
+    regenerated.assert_status(200);
+    assert_eq!(regenerated["result"], generated["result"]);
+    let grown = server.get(&format!("/v1/wrapped/2025?as_of={}", now()), &token).await;
+    assert_eq!(grown["result"]["total_conversations"], 3);
 });
+
+/// The instant the (only) wrapped request recorded in the log.
+async fn requested_as_of(data: &TestData) -> String {
+    use sqlx::Connection;
+    let sql = "SELECT CAST(payload AS TEXT) FROM events WHERE event_type = 'WrappedRequested'";
+    let payload: String = match data.database_url() {
+        Some(url) => {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+        }
+        None => {
+            let mut conn = sqlite_connection(data, true).await;
+            sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+        }
+    };
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    payload["WrappedRequested"]["as_of"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
 
 /// The sections a local model writes.
 const SECTIONS: &str = r#"{
