@@ -216,6 +216,15 @@ both_stores!(
             .get("/v1/wrapped/2025?as_of=yesterday", &ada)
             .await
             .assert_status(422);
+        server
+            .get("/v1/wrapped/2025?as_of=0001-01-01T00:00:00Z", &ada)
+            .await
+            .assert_status(400);
+        let future = server
+            .get("/v1/wrapped/2025?as_of=9999-12-31T23:59:59Z", &ada)
+            .await;
+        future.assert_status(200);
+        assert_eq!(future["result"]["total_conversations"], 1);
 
         // The refused requests cost nothing of the daily limit.
         let counted = server
