@@ -1,6 +1,7 @@
 //! Language models: turn a conversation (transcript lines or imported text) into an [`Analysis`]:
 //! the discard decision, title, overview, emoji, category, action items with due dates, calendar
-//! events and memories (spec §2.2, §2.3, §3.2, §3.3).
+//! events and memories (spec §2.2, §2.3, §3.2, §3.3); and write the sections of a yearly recap that
+//! are not counted ([`YearInReview`] → [`WrittenSections`], spec §7.12).
 //!
 //! Two implementations of [`LanguageModel`]:
 //! - [`Extractive`]: the embedded default. Deterministic (the same input always gives the same
@@ -8,7 +9,7 @@
 //! - [`OpenAiCompatible`]: any server speaking the OpenAI chat-completions wire format (OpenAI,
 //!   Ollama, vLLM, llama.cpp server), asked for a JSON answer that is then validated.
 //!
-//! Whatever the implementation, the answer goes through the same validation ([`normalize`]),
+//! Whatever the implementation, an analysis goes through the same validation ([`normalize`]),
 //! so the caller can rely on the invariants documented on [`Analysis`].
 
 use std::time::Duration;
