@@ -19,6 +19,7 @@ const AT_LEAST: u64 = 2;
 pub fn phrases(conversations: &[ConversationView]) -> (Option<SignaturePhrase>, Vec<Phrase>) {
     // phrase → (count, index of the first conversation that has it)
     let mut counts: HashMap<String, (u64, usize)> = HashMap::new();
+    let mut phrase = String::new();
     for (index, conversation) in conversations.iter().enumerate() {
         for segment in conversation
             .transcript_segments
@@ -40,8 +41,20 @@ pub fn phrases(conversations: &[ConversationView]) -> (Option<SignaturePhrase>, 
                     if gram.iter().all(|w| COMMON.contains(&w.as_str())) {
                         continue;
                     }
-                    let entry = counts.entry(gram.join(" ")).or_insert((0, index));
-                    entry.0 += 1;
+                    // One buffer for every phrase: a phrase seen before costs no allocation.
+                    phrase.clear();
+                    for (i, word) in gram.iter().enumerate() {
+                        if i > 0 {
+                            phrase.push(' ');
+                        }
+                        phrase.push_str(word);
+                    }
+                    match counts.get_mut(phrase.as_str()) {
+                        Some(entry) => entry.0 += 1,
+                        None => {
+                            counts.insert(phrase.clone(), (1, index));
+                        }
+                    }
                 }
             }
         }

@@ -154,7 +154,10 @@ const MOVIES_OTHERWISE: [&str; 5] = [
 /// One conversation with its lowered text, read once.
 struct Read<'a> {
     conversation: &'a YearConversation,
+    /// Title, overview and text, lowered.
     lower: String,
+    /// Where the lowered text starts in `lower`.
+    text_at: usize,
 }
 
 impl Read<'_> {
@@ -168,13 +171,16 @@ pub fn write(year: &YearInReview) -> WrittenSections {
     let reads: Vec<Read> = year
         .conversations
         .iter()
-        .map(|conversation| Read {
-            conversation,
-            lower: format!(
-                "{}\n{}\n{}",
-                conversation.title, conversation.overview, conversation.text
-            )
-            .to_lowercase(),
+        .map(|conversation| {
+            let mut lower =
+                format!("{}\n{}\n", conversation.title, conversation.overview).to_lowercase();
+            let text_at = lower.len();
+            lower.push_str(&conversation.text.to_lowercase());
+            Read {
+                conversation,
+                lower,
+                text_at,
+            }
         })
         .collect();
     WrittenSections {
@@ -313,7 +319,7 @@ fn most_named(reads: &[Read], cues: &[&str]) -> Option<String> {
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for read in reads {
         let text = &read.conversation.text;
-        let lower = text.to_lowercase();
+        let lower = &read.lower[read.text_at..];
         // Offsets found in the lowered text point into the text only where lowering kept every length.
         if lower.len() != text.len() {
             continue;
