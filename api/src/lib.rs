@@ -18,6 +18,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod openapi;
 pub mod parked;
+pub mod policies;
 pub mod rate_limit;
 pub mod reactions;
 pub mod read_models;

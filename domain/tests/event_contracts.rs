@@ -23,6 +23,7 @@ use omi_domain::conversation::ConversationEvent;
 use omi_domain::daily_summary::DailySummaryEvent;
 use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
 use omi_domain::memory::MemoryEvent;
+use omi_domain::wrapped::WrappedEvent;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -69,6 +70,7 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "ApiKey" => read_back_as::<ApiKeyEvent>(fixture),
         "DailySummary" => read_back_as::<DailySummaryEvent>(fixture),
         "DailySummarySettings" => read_back_as::<DailySummarySettingsEvent>(fixture),
+        "Wrapped" => read_back_as::<WrappedEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

@@ -14,6 +14,7 @@ mod runtime;
 mod sql;
 pub mod statistics;
 pub mod time;
+pub mod wrapped;
 
 pub use runtime::{
     rebuild, registered, registry, retry_parked, skip_parked_event, InMemoryRebuild, Projection,

@@ -10,6 +10,7 @@ use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
 use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySettingsEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
+use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
 use serde::Deserialize;
 
@@ -23,6 +24,7 @@ pub enum StoredEvent {
     ApiKey(ApiKeyEvent),
     DailySummary(DailySummaryEvent),
     DailySummarySettings(DailySummarySettingsEvent),
+    Wrapped(WrappedEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -81,6 +83,7 @@ impl StoredEvent {
             StoredEvent::ApiKey(_) => ApiKey::TYPE,
             StoredEvent::DailySummary(_) => DailySummary::TYPE,
             StoredEvent::DailySummarySettings(_) => DailySummarySettings::TYPE,
+            StoredEvent::Wrapped(_) => Wrapped::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -124,6 +127,7 @@ impl StoredEvent {
             DailySummarySettings::TYPE => {
                 StoredEvent::DailySummarySettings(decode(event_type, event_version, payload)?)
             }
+            Wrapped::TYPE => StoredEvent::Wrapped(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

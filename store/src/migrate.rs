@@ -68,6 +68,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/shared/0011_statistics.sql"),
     ),
     Migration::shared(
+        12,
+        "wrapped",
+        include_str!("../../migrations/shared/0012_wrapped.sql"),
+    ),
+    Migration::shared(
         14,
         "daily_summaries",
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),

@@ -30,6 +30,7 @@ use std::fmt;
 use std::future::Future;
 
 mod client;
+pub mod fake_model;
 mod log;
 mod model;
 pub mod openapi;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use omi_tests::*;
 
 /// Memories, action items, conversations (processed into action items and memories, edited, one deleted), keys
-/// (one revoked), a shared daily summary and changed daily summary settings, for two users.
+/// (one revoked), a shared daily summary, changed daily summary settings and a generated wrapped, for two users.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -133,6 +133,18 @@ async fn write_everything(server: &TestServer) {
             )
             .await
             .assert_status(200);
+        server
+            .post("/v1/wrapped/2026/generate", &token, json!(null))
+            .await
+            .assert_status(200);
+        let started = Instant::now();
+        while server.get("/v1/wrapped/2026", &token).await["status"] != "done" {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "wrapped not generated"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub mod daily_summaries;
 pub mod memories;
 mod paging;
 mod validation;
+pub mod wrapped;
 
 use omi_commands::Metadata;
 

@@ -7,6 +7,7 @@ mod daily_summaries;
 mod processing;
 mod registry;
 mod sync;
+mod wrapped;
 
 use omi_commands::reactions::ReactionError;
 use omi_commands::CommandError;
@@ -17,6 +18,7 @@ pub use daily_summaries::DailySummarySchedule;
 pub use processing::Processing;
 pub use registry::{registry, schedules, spawn_all, spawn_schedules};
 pub use sync::{ConversationSync, Publisher};
+pub use wrapped::WrappedGeneration;
 
 /// The id a reaction's commands name as their cause.
 fn event_id(event: &RecordedEvent) -> String {

@@ -10,7 +10,7 @@ use omi_projections::Projector;
 use omi_services::llm::LanguageModel;
 use omi_store::Database;
 
-use super::{ConversationSync, DailySummarySchedule, Processing, Publisher};
+use super::{ConversationSync, DailySummarySchedule, Processing, Publisher, WrappedGeneration};
 use crate::state::AppState;
 
 /// Every reaction of the server, built over the store, the bus, the read models it waits on and the language
@@ -30,10 +30,15 @@ pub fn registry(
         Arc::new(Processing::new(
             database.clone(),
             commands.clone(),
-            model,
+            Arc::clone(&model),
             Arc::clone(&publisher),
         )),
         Arc::new(ConversationSync::new(publisher)),
+        Arc::new(WrappedGeneration::new(
+            database.clone(),
+            commands.clone(),
+            model,
+        )),
     ]
 }
 

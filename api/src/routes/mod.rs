@@ -6,6 +6,7 @@ mod daily_summaries;
 mod health;
 mod keys;
 pub(crate) mod memories;
+mod wrapped;
 
 use aide::axum::ApiRouter;
 use axum::extract::DefaultBodyLimit;
@@ -29,6 +30,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(daily_summaries::router())
             .merge(crate::listen::router())
             .merge(keys::router())
+            .merge(wrapped::router())
             .merge(crate::developer::router(state.clone()))
             .merge(crate::mcp::router(state))
     })

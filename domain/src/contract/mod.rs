@@ -32,6 +32,7 @@ use crate::conversation::ConversationEvent;
 use crate::daily_summary::DailySummaryEvent;
 use crate::daily_summary_settings::DailySummarySettingsEvent;
 use crate::memory::MemoryEvent;
+use crate::wrapped::WrappedEvent;
 
 pub use error::ContractError;
 pub use upcaster::Upcaster;
@@ -66,7 +67,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 7] = [
+pub static CONTRACTS: [&Contract; 8] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -74,6 +75,7 @@ pub static CONTRACTS: [&Contract; 7] = [
     &<ApiKeyEvent as StoredEvents>::CONTRACT,
     &<DailySummaryEvent as StoredEvents>::CONTRACT,
     &<DailySummarySettingsEvent as StoredEvents>::CONTRACT,
+    &<WrappedEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

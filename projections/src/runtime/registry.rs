@@ -19,6 +19,7 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::statistics::MemoryStatisticsProjection),
         Arc::new(crate::daily_summaries::DailySummariesProjection),
         Arc::new(crate::daily_summaries::DailySummarySettingsProjection),
+        Arc::new(crate::wrapped::WrappedProjection),
     ]
 }
 

@@ -93,6 +93,12 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
                 changed_at: at,
             },
         ),
+        "Wrapped" => StoredEvent::Wrapped(omi_domain::wrapped::WrappedEvent::WrappedRequested {
+            uid,
+            year: 2025,
+            run: 1,
+            as_of: at,
+        }),
         other => panic!("no first event of {other} here: add one for the read model that reads it"),
     }
 }

@@ -20,6 +20,7 @@ mod phrases;
 mod salience;
 mod title;
 mod words;
+mod wrapped;
 
 #[cfg(test)]
 mod tests;
@@ -30,7 +31,7 @@ use self::doc::Doc;
 use self::salience::Salience;
 use crate::llm::{
     category_emoji, input_text, normalize, Analysis, ConversationInput, DayInput, DayWriting,
-    LanguageModel, LlmError,
+    LanguageModel, LlmError, WrittenSections, YearInReview,
 };
 
 /// The embedded, deterministic language model (the default).
@@ -40,6 +41,11 @@ pub struct Extractive;
 impl Extractive {
     pub fn new() -> Self {
         Extractive
+    }
+
+    /// The written sections of a yearly recap, computed synchronously (deterministic rules, no I/O).
+    pub fn write_wrapped_sync(&self, year: &YearInReview) -> WrittenSections {
+        wrapped::write(year)
     }
 
     /// The analysis, computed synchronously (it is cheap: no I/O).
@@ -92,5 +98,9 @@ impl LanguageModel for Extractive {
 
     async fn write_daily_summary(&self, day: &DayInput) -> Result<DayWriting, LlmError> {
         Ok(day::write_day(day).checked(day))
+    }
+
+    async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError> {
+        Ok(wrapped::write(year))
     }
 }

@@ -14,6 +14,7 @@
 mod daily_summary;
 mod prompt;
 mod wire;
+mod wrapped;
 
 #[cfg(test)]
 mod tests;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use self::wire::Format;
 use crate::llm::{
     normalize, Analysis, ConversationInput, DayInput, DayWriting, LanguageModel, LlmError,
+    WrittenSections, YearInReview,
 };
 
 /// A language model behind an OpenAI-compatible chat-completions endpoint.
@@ -208,5 +210,9 @@ impl LanguageModel for OpenAiCompatible {
 
     async fn write_daily_summary(&self, day: &DayInput) -> Result<DayWriting, LlmError> {
         self.daily_summary(day).await
+    }
+
+    async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError> {
+        self.wrapped_sections(year).await
     }
 }
