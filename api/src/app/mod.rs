@@ -8,6 +8,7 @@
 
 pub mod action_items;
 pub mod conversations;
+pub mod history;
 pub mod memories;
 mod paging;
 mod validation;

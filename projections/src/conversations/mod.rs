@@ -14,6 +14,7 @@ pub use queries::{
     get, get_many, in_progress, last_completed_id, list, list_documents, processing_state, public,
     shared, stale_in_progress, ConversationFilter, ProcessingState,
 };
+pub(crate) use view::ConversationRow;
 pub use view::{
     AppResult, ConversationView, EmbeddedActionItemView, EventView, PluginResult, StructuredView,
 };
