@@ -11,6 +11,7 @@ pub mod memory;
 pub mod patch;
 pub mod storable;
 pub mod timestamp;
+pub mod trend;
 
 pub use error::DomainError;
 pub use patch::Patch;

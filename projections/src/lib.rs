@@ -12,6 +12,7 @@ pub mod memories;
 mod runtime;
 mod sql;
 pub mod time;
+pub mod trends;
 
 pub use runtime::{
     rebuild, registered, registry, retry_parked, skip_parked_event, InMemoryRebuild, Projection,

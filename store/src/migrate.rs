@@ -62,6 +62,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "SELECT 1",
         postgres: include_str!("../../migrations/postgres/0009_read_stored_names.sql"),
     },
+    Migration::shared(
+        13,
+        "trends",
+        include_str!("../../migrations/shared/0013_trends.sql"),
+    ),
 ];
 
 impl Migration {

@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod history;
 pub mod memories;
 mod paging;
+pub mod trends;
 mod validation;
 
 use omi_commands::Metadata;

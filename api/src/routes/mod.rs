@@ -5,6 +5,7 @@ pub(crate) mod conversations;
 mod health;
 mod keys;
 pub(crate) mod memories;
+mod trends;
 
 use aide::axum::ApiRouter;
 use axum::extract::DefaultBodyLimit;
@@ -25,6 +26,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(memories::router())
             .merge(action_items::router())
             .merge(conversations::router())
+            .merge(trends::router())
             .merge(crate::listen::router())
             .merge(keys::router())
             .merge(crate::developer::router(state.clone()))

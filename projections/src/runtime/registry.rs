@@ -14,6 +14,7 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::action_items::ActionItemsProjection),
         Arc::new(crate::api_keys::ApiKeysProjection),
         Arc::new(crate::conversations::ConversationsProjection),
+        Arc::new(crate::trends::TrendsProjection),
     ]
 }
 

@@ -2,7 +2,7 @@
 //! word lists; other languages get titles and overviews from keyword scoring, and few items).
 //!
 //! Pipeline: split into sentences (`doc`) → action items (`action_items`), events (`events`),
-//! memories (`memories`) → discard check (`discard`, skipped when forced) → title (`title`),
+//! memories (`memories`), trend mentions (`trends`) → discard check (`discard`, skipped when forced) → title (`title`),
 //! overview (`overview`), category (`category`) and emoji → shared validation
 //! ([`crate::llm::normalize`]). Times resolve against the capture time in the user's time zone
 //! (`dates`).
@@ -18,6 +18,7 @@ mod overview;
 mod phrases;
 mod salience;
 mod title;
+mod trends;
 mod words;
 
 #[cfg(test)]
@@ -73,6 +74,7 @@ impl Extractive {
             action_items,
             events,
             memories,
+            trends: trends::trends(doc.sentences.iter().map(|s| s.text.as_str())),
         };
         normalize(analysis, input)
     }
