@@ -11,6 +11,7 @@ use crate::time_input::{now, InputTime};
 /// future reads as now), folded from its stream in the log; 404 when it did not exist yet or was deleted.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AsOfQuery {
+    /// The instant to read the entity at (RFC 3339; the future reads as now); now when absent.
     pub as_of: Option<InputTime>,
 }
 

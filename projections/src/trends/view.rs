@@ -48,3 +48,58 @@ impl ConversationTrends {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use omi_domain::trend::{TrendCategory, TrendType};
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).unwrap()
+    }
+
+    fn extracted(topic: &str) -> ConversationEvent {
+        ConversationEvent::TrendsExtracted {
+            run: 1,
+            mentions: vec![TrendMention {
+                category: TrendCategory::AiProduct,
+                topic: topic.into(),
+                kind: TrendType::Best,
+            }],
+            extracted_at: at(1),
+        }
+    }
+
+    #[test]
+    fn a_new_result_replaces_the_mentions_and_a_deletion_drops_them() {
+        let counted = ConversationTrends::evolve(None, &extracted("Claude"), at(5)).unwrap();
+        assert_eq!(counted.mentions[0].topic, "Claude");
+        assert_eq!(counted.created_at, at(5));
+        let deleted = ConversationEvent::ConversationDeleted {
+            reason: "user".into(),
+            at: at(6),
+        };
+        assert!(ConversationTrends::reads(&deleted));
+        assert_eq!(
+            ConversationTrends::evolve(Some(counted.clone()), &deleted, at(6)),
+            None
+        );
+        let renamed = ConversationEvent::TitleEdited {
+            title: "x".into(),
+            at: at(7),
+        };
+        assert!(!ConversationTrends::reads(&renamed));
+        assert_eq!(
+            ConversationTrends::evolve(Some(counted.clone()), &renamed, at(7)),
+            Some(counted)
+        );
+    }
+
+    #[test]
+    fn topics_off_the_whitelist_are_never_counted() {
+        assert_eq!(
+            ConversationTrends::evolve(None, &extracted("Acme Oracle"), at(5)),
+            None
+        );
+    }
+}
