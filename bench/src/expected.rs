@@ -478,6 +478,7 @@ pub fn conversation(
         E::MergeStarted { .. } => view.status = ConversationStatus::Merging,
         E::ConversationStarted { .. }
         | E::ConversationImported { .. }
+        | E::TrendsExtracted { .. }
         | E::ConversationDeleted { .. }
         | E::ConversationMerged { .. } => {}
     }

@@ -1059,6 +1059,7 @@ impl Generator {
                 structured,
                 discarded,
                 memories: extracted,
+                trends: vec![],
                 published: true,
                 at: *at,
             };

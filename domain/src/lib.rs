@@ -13,6 +13,7 @@ pub mod memory;
 pub mod patch;
 pub mod storable;
 pub mod timestamp;
+pub mod trend;
 pub mod wrapped;
 
 pub use error::DomainError;

@@ -194,6 +194,20 @@ impl<D: Document> DocumentRebuild<D, RecordedEvent> {
     }
 }
 
+impl<D: Document> DocumentRebuild<D, RecordedEvent> {
+    /// A rebuild whose `evolve` reads the recorded event's metadata and recording time: the log is then read
+    /// with both.
+    pub(crate) fn with_metadata(
+        select: fn(&RecordedEvent) -> Option<&RecordedEvent>,
+        evolve: Evolve<D, RecordedEvent>,
+    ) -> Self {
+        Self {
+            envelope: Envelope::Full,
+            ..Self::new(select, evolve)
+        }
+    }
+}
+
 impl<D: Document, E> DocumentRebuild<D, E> {
     /// A rebuild whose `evolve` sees the stream id and the domain event only.
     pub(crate) fn new(select: fn(&RecordedEvent) -> Option<&E>, evolve: Evolve<D, E>) -> Self {

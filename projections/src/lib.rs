@@ -7,13 +7,14 @@ pub mod api_keys;
 pub mod conversations;
 pub mod daily_summaries;
 mod documents;
+pub mod history;
 mod json;
 pub mod memories;
-pub mod memory_history;
 mod runtime;
 mod sql;
 pub mod statistics;
 pub mod time;
+pub mod trends;
 pub mod wrapped;
 
 pub use runtime::{

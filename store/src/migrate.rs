@@ -73,6 +73,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/shared/0012_wrapped.sql"),
     ),
     Migration::shared(
+        13,
+        "trends",
+        include_str!("../../migrations/shared/0013_trends.sql"),
+    ),
+    Migration::shared(
         14,
         "daily_summaries",
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),

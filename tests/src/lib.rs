@@ -29,6 +29,7 @@
 use std::fmt;
 use std::future::Future;
 
+mod chat_model;
 mod client;
 pub mod fake_model;
 mod log;
@@ -40,6 +41,7 @@ pub mod schema;
 mod server;
 pub mod speech;
 
+pub use chat_model::ChatModel;
 pub use client::{new_reqwest_client, send, HttpClient, Response, REQUEST_TIMEOUT};
 pub use log::{
     append_raw_event, memory_created_payload, memory_edited_payload, sqlite_connection,

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use omi_tests::*;
 
+/// The model's analysis once it is healthy.
 const ANSWER: &str = r#"{"discarded": false, "title": "Budget Review With Sam", "overview": "Sam and the user reviewed the launch budget.",
   "emoji": "💰", "category": "business",
   "action_items": [{"description": "Send the revised budget to Sam", "due_at": "2030-01-02T09:00:00Z"}],

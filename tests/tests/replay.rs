@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use omi_tests::*;
 
-/// Memories, action items, conversations (processed into action items and memories, edited, one deleted), keys
-/// (one revoked), a shared daily summary, changed daily summary settings and a generated wrapped, for two users.
+/// Memories, action items, conversations (processed into action items, memories and trends, edited, one deleted),
+/// keys (one revoked), a shared daily summary, changed daily summary settings and a generated wrapped, for two users.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -56,7 +56,7 @@ async fn write_everything(server: &TestServer) {
         let mut conversations = Vec::new();
         for text in [
             "I'll send the quarterly report to Ann tomorrow at 9am. I prefer working from home on Fridays.",
-            "We talked about the trip to Lisbon. I need to book the flights by Friday.",
+            "We talked about the trip to Lisbon. I need to book the flights by Friday. My new iPhone is amazing.",
             "A short note about nothing much.",
         ] {
             let created = server

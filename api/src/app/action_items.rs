@@ -7,6 +7,7 @@ use omi_domain::conversation::EmbeddedActionItem;
 use omi_domain::Patch;
 use omi_projections::action_items::{self, ActionItemFilter, ActionItemPage, ActionItemView};
 use omi_projections::conversations;
+use omi_projections::history::{self, ActionItemHistory};
 use omi_store::LogPosition;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -231,6 +232,29 @@ async fn create_all(
 /// The user's action item, or 404.
 pub async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<ActionItemView> {
     action_items::get(&state.database, uid, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Action item not found".into()))
+}
+
+/// The user's item as it stands now, or as it stood at `at` (folded from its stream); 404 when it did not
+/// exist then.
+pub async fn read_at(
+    state: &AppState,
+    uid: &str,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<ActionItemView> {
+    let Some(at) = at else {
+        return read(state, uid, id).await;
+    };
+    history::action_item_as_of(&state.database, uid, id, at)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Action item not found".into()))
+}
+
+/// Every version of the user's item, kept after deletion too.
+pub async fn item_history(state: &AppState, uid: &str, id: &str) -> ApiResult<ActionItemHistory> {
+    history::action_item_history(&state.database, uid, id)
         .await?
         .ok_or_else(|| ApiError::NotFound("Action item not found".into()))
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use omi_domain::conversation::ExtractedMemory;
 use omi_domain::memory::{Memory, MemoryCategory, MemoryCommand, Visibility};
+use omi_projections::history::{self, MemoryHistory};
 use omi_projections::memories::{self, MemoryView};
-use omi_projections::memory_history::{self, MemoryHistory};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -336,6 +336,22 @@ pub async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<MemoryView
         .ok_or_else(|| ApiError::NotFound("Memory not found".into()))
 }
 
+/// The user's memory as it stands now, or as it stood at `at` (folded from its stream); 404 when it did not
+/// exist then.
+pub async fn read_at(
+    state: &AppState,
+    uid: &str,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<MemoryView> {
+    let Some(at) = at else {
+        return read(state, uid, id).await;
+    };
+    history::memory_as_of(&state.database, uid, id, at)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Memory not found".into()))
+}
+
 /// A category name that is not one of the spec's (§2.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownCategory(pub String);
@@ -537,7 +553,7 @@ pub async fn delete_all(state: &AppState, caller: &Caller) -> ApiResult<usize> {
 
 /// Every version of the user's memory, kept after deletion too.
 pub async fn history(state: &AppState, uid: &str, id: &str) -> ApiResult<MemoryHistory> {
-    memory_history::history(&state.database, uid, id)
+    history::memory_history(&state.database, uid, id)
         .await?
         .ok_or_else(|| ApiError::NotFound("Memory not found".into()))
 }

@@ -9,8 +9,10 @@
 pub mod action_items;
 pub mod conversations;
 pub mod daily_summaries;
+pub mod history;
 pub mod memories;
 mod paging;
+pub mod trends;
 mod validation;
 pub mod wrapped;
 

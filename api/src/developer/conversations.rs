@@ -23,7 +23,7 @@ use crate::app::conversations::{
     self as app, Completed, DayRange, Imported, SegmentsImportInput, TextImportInput,
     DEVELOPER_MAX_TITLE,
 };
-use crate::app::PageRule;
+use crate::app::{history, PageRule};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Params, Path};
 use crate::key_auth::KeyHolder;
@@ -183,6 +183,8 @@ async fn list(
 struct OneQuery {
     #[serde(default)]
     include_transcript: bool,
+    /// The conversation as it stood at this instant (RFC 3339; the future reads as now), folded from the log.
+    as_of: Option<InputTime>,
 }
 
 async fn get_one(
@@ -193,7 +195,7 @@ async fn get_one(
 ) -> ApiResult<Json<DeveloperConversation>> {
     key.require(Scope::ConversationsRead)?;
     let Params(query) = query?;
-    let view = app::read_unlocked(&state, &key.uid, &id).await?;
+    let view = app::read_unlocked_at(&state, &key.uid, &id, history::instant(query.as_of)).await?;
     Ok(Json(shape_one(&view, query.include_transcript)))
 }
 

@@ -75,7 +75,8 @@ impl Processing {
             requested.metadata.correlation_id.clone(),
         );
         let command = match self.model.analyze(&input).await {
-            Ok(analysis) => {
+            Ok(mut analysis) => {
+                let trends = std::mem::take(&mut analysis.trends);
                 let (structured, discarded, memories) = structure(analysis, now);
                 // The lists first: a conversation never reads `completed` without its items.
                 self.publisher
@@ -91,7 +92,7 @@ impl Processing {
                         metadata: &metadata,
                     })
                     .await?;
-                processing::completed(run, structured, discarded, memories, now)
+                processing::completed(run, structured, discarded, memories, trends, now)
             }
             Err(error) => {
                 tracing::warn!(conversation = %requested.aggregate_id, run, %error, "processing failed");

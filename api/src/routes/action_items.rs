@@ -6,10 +6,12 @@ use axum::extract::State;
 use axum::response::NoContent;
 use axum::Json;
 use omi_projections::action_items::ActionItemView;
+use omi_projections::history::ActionItemHistory;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::app::action_items::{self, ActionItemInput, ActionItemUpdate, ListQuery};
+use crate::app::history::AsOfQuery;
 use crate::error::ApiResult;
 use crate::extract::{Body, CurrentUser, Params, Path};
 use crate::state::AppState;
@@ -31,12 +33,20 @@ pub fn router() -> ApiRouter<AppState> {
         )
         .api_route(
             "/v1/action-items/{id}",
-            get_with(get_one, |op| op.summary("Get an action item"))
-                .patch_with(update, |op| {
-                    op.summary("Update an action item (null due_at clears it)")
-                })
-                .put_with(update, |op| op.summary("Update an action item"))
-                .delete_with(delete_one, |op| op.summary("Delete an action item")),
+            get_with(get_one, |op| {
+                op.summary("Get an action item, now or as it stood at ?as_of=")
+            })
+            .patch_with(update, |op| {
+                op.summary("Update an action item (null due_at clears it)")
+            })
+            .put_with(update, |op| op.summary("Update an action item"))
+            .delete_with(delete_one, |op| op.summary("Delete an action item")),
+        )
+        .api_route(
+            "/v1/action-items/{id}/history",
+            get_with(history, |op| {
+                op.summary("Every version of an action item, kept after deletion")
+            }),
         )
         .api_route(
             "/v1/action-items/{id}/completed",
@@ -130,8 +140,21 @@ async fn get_one(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    Params(query): Params<AsOfQuery>,
 ) -> ApiResult<Json<ActionItemView>> {
-    Ok(Json(action_items::read(&state, &user.uid, &id).await?))
+    Ok(Json(
+        action_items::read_at(&state, &user.uid, &id, query.instant()).await?,
+    ))
+}
+
+async fn history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ActionItemHistory>> {
+    Ok(Json(
+        action_items::item_history(&state, &user.uid, &id).await?,
+    ))
 }
 
 async fn update(

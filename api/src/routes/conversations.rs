@@ -17,6 +17,7 @@ use omi_domain::conversation::{
     ConversationCommand, ConversationSource, ConversationStatus, ConversationVisibility,
 };
 use omi_projections::conversations::{self, ConversationFilter, ConversationView};
+use omi_projections::history::ConversationHistory;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -28,6 +29,7 @@ use crate::time_input::{now, InputTime};
 use answers::{Changed, ListDocuments, Photos, Recording, RequiredText, SharedConversation};
 
 use crate::app::conversations::{self as app, Imported, SegmentsImportInput, TextImportInput};
+use crate::app::history::AsOfQuery;
 
 /// The routes of this module.
 pub fn router() -> ApiRouter<AppState> {
@@ -60,9 +62,15 @@ pub fn router() -> ApiRouter<AppState> {
         .api_route(
             "/v1/conversations/{id}",
             get_with(get_one, |op| {
-                op.summary("Get a conversation with its transcript")
+                op.summary("Get a conversation with its transcript, now or as it stood at ?as_of=")
             })
             .delete_with(delete_one, |op| op.summary("Delete a conversation")),
+        )
+        .api_route(
+            "/v1/conversations/{id}/history",
+            get_with(history, |op| {
+                op.summary("Every version of a conversation, kept after deletion")
+            }),
         )
         .api_route(
             "/v1/conversations/{id}/reprocess",
@@ -286,8 +294,21 @@ async fn get_one(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    Params(query): Params<AsOfQuery>,
 ) -> ApiResult<Json<ConversationView>> {
-    Ok(Json(read(&state, &user.uid, &id).await?))
+    Ok(Json(
+        app::read_at(&state, &user.uid, &id, query.instant()).await?,
+    ))
+}
+
+async fn history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConversationHistory>> {
+    Ok(Json(
+        app::conversation_history(&state, &user.uid, &id).await?,
+    ))
 }
 
 async fn delete_one(

@@ -5,11 +5,12 @@ use aide::axum::routing::{get_with, patch_with, post_with};
 use aide::axum::ApiRouter;
 use axum::extract::State;
 use axum::Json;
+use omi_projections::history::MemoryHistory;
 use omi_projections::memories::MemoryView;
-use omi_projections::memory_history::MemoryHistory;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::app::history::AsOfQuery;
 use crate::app::memories::{self, MemoryInput, MemoryUpdate};
 use crate::app::PageQuery;
 use crate::error::ApiResult;
@@ -29,11 +30,13 @@ pub fn router() -> ApiRouter<AppState> {
         )
         .api_route(
             "/v1/memories/{id}",
-            get_with(get_one, |op| op.summary("Get a memory"))
-                .put_with(update, |op| {
-                    op.summary("Edit a memory's content, category, visibility or tags")
-                })
-                .delete_with(delete_one, |op| op.summary("Delete a memory")),
+            get_with(get_one, |op| {
+                op.summary("Get a memory, now or as it stood at ?as_of=")
+            })
+            .put_with(update, |op| {
+                op.summary("Edit a memory's content, category, visibility or tags")
+            })
+            .delete_with(delete_one, |op| op.summary("Delete a memory")),
         )
         .api_route(
             "/v1/memories/{id}/history",
@@ -149,8 +152,11 @@ async fn get_one(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    Params(query): Params<AsOfQuery>,
 ) -> ApiResult<Json<MemoryView>> {
-    Ok(Json(memories::read(&state, &user.uid, &id).await?))
+    Ok(Json(
+        memories::read_at(&state, &user.uid, &id, query.instant()).await?,
+    ))
 }
 
 async fn update(

@@ -6,6 +6,7 @@ mod daily_summaries;
 mod health;
 mod keys;
 pub(crate) mod memories;
+mod trends;
 mod wrapped;
 
 use aide::axum::ApiRouter;
@@ -28,6 +29,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(action_items::router())
             .merge(conversations::router())
             .merge(daily_summaries::router())
+            .merge(trends::router())
             .merge(crate::listen::router())
             .merge(keys::router())
             .merge(wrapped::router())

@@ -7,6 +7,7 @@ use super::{
     ConversationSource, ConversationVisibility, ExtractedMemory, Geolocation, Structured,
     TranscriptSegment,
 };
+use crate::trend::TrendMention;
 use crate::Timestamp;
 
 /// A command to one conversation. Commands from users name the user; a conversation of another user answers as
@@ -59,6 +60,8 @@ pub enum ConversationCommand {
         structured: Structured,
         discarded: bool,
         memories: Vec<ExtractedMemory>,
+        /// The trend mentions the run found; only whitelisted ones are recorded.
+        trends: Vec<TrendMention>,
         /// The result's action items and memories are in the standalone lists already.
         published: bool,
         at: Timestamp,

@@ -14,6 +14,7 @@ use super::{
     Structured, TranscriptSegment,
 };
 use crate::contract::stored_events;
+use crate::trend::TrendMention;
 use crate::Timestamp;
 
 /// An event on a conversation's stream.
@@ -73,6 +74,14 @@ pub enum ConversationEvent {
         #[serde(default)]
         published: bool,
         completed_at: Timestamp,
+    },
+    /// Processing run `run` found these trend mentions (whitelisted, at most one per topic); recorded right
+    /// after its `ConversationProcessed` when there are any. A later run's result replaces them.
+    #[serde(rename = "TrendsExtracted")]
+    TrendsExtracted {
+        run: u32,
+        mentions: Vec<TrendMention>,
+        extracted_at: Timestamp,
     },
     /// Processing run `run` failed.
     #[serde(rename = "ConversationFailed")]
@@ -149,6 +158,7 @@ stored_events! {
         SegmentsAppended => ("SegmentsAppended", "1.0"),
         ProcessingRequested => ("ProcessingRequested", "1.0"),
         ConversationProcessed => ("ConversationProcessed", "1.0"),
+        TrendsExtracted => ("TrendsExtracted", "1.0"),
         ConversationFailed => ("ConversationFailed", "1.0"),
         TitleEdited => ("TitleEdited", "1.0"),
         OverviewEdited => ("OverviewEdited", "1.0"),

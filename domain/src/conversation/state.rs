@@ -135,6 +135,7 @@ impl State {
             E::MergeStarted { .. } => self.status = ConversationStatus::Merging,
             E::ConversationStarted { .. }
             | E::ConversationImported { .. }
+            | E::TrendsExtracted { .. }
             | E::ConversationMerged { .. }
             | E::ConversationDeleted { .. } => {}
         }

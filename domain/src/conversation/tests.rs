@@ -5,6 +5,7 @@ use cqrs_es::test::TestFramework;
 use serde_json::json;
 
 use super::*;
+use crate::trend::{TrendCategory, TrendMention, TrendType};
 use crate::{DomainError, Timestamp};
 
 type Given = TestFramework<Conversation>;
@@ -141,6 +142,7 @@ fn complete(run: u32) -> ConversationCommand {
         structured: structured(),
         discarded: false,
         memories: vec![],
+        trends: vec![],
         published: true,
         at: at(62),
     }
@@ -349,6 +351,67 @@ fn the_result_of_the_current_run_completes_the_conversation() {
     Given::with(())
         .given(given)
         .when(complete(1))
+        .then_expect_events(vec![processed(1)]);
+}
+
+fn mention(category: TrendCategory, topic: &str, kind: TrendType) -> TrendMention {
+    TrendMention {
+        category,
+        topic: topic.into(),
+        kind,
+    }
+}
+
+#[test]
+fn a_result_records_its_whitelisted_trend_mentions_once_each_after_the_structure() {
+    let mut given = completed();
+    given.pop();
+    let chatgpt = mention(TrendCategory::AiProduct, "ChatGPT", TrendType::Best);
+    let command =
+        |trends: Vec<TrendMention>, discarded: bool| ConversationCommand::CompleteProcessing {
+            run: 1,
+            structured: structured(),
+            discarded,
+            memories: vec![],
+            trends,
+            published: true,
+            at: at(62),
+        };
+    let found = vec![
+        chatgpt.clone(),
+        mention(TrendCategory::AiProduct, "ChatGPT", TrendType::Worst),
+        mention(TrendCategory::Company, "Initech", TrendType::Worst),
+    ];
+    Given::with(())
+        .given(given.clone())
+        .when(command(found.clone(), false))
+        .then_expect_events(vec![
+            processed(1),
+            ConversationEvent::TrendsExtracted {
+                run: 1,
+                mentions: vec![chatgpt],
+                extracted_at: at(62),
+            },
+        ]);
+    Given::with(())
+        .given(given.clone())
+        .when(command(found, true))
+        .then_expect_events(vec![ConversationEvent::ConversationProcessed {
+            run: 1,
+            structured: structured(),
+            discarded: true,
+            memories: vec![],
+            published: true,
+            completed_at: at(62),
+        }]);
+    let invented = vec![mention(
+        TrendCategory::Ceo,
+        "Bill Lumbergh",
+        TrendType::Worst,
+    )];
+    Given::with(())
+        .given(given)
+        .when(command(invented, false))
         .then_expect_events(vec![processed(1)]);
 }
 

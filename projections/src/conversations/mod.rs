@@ -17,6 +17,7 @@ pub use queries::{
     processing_state, public, shared, stale_in_progress, users_with_conversations_between,
     ConversationFilter, ProcessingState,
 };
+pub(crate) use view::ConversationRow;
 pub use view::{
     AppResult, ConversationView, EmbeddedActionItemView, EventView, PluginResult, StructuredView,
 };

@@ -419,6 +419,7 @@ impl ConversationRow {
             E::MergeStarted { .. } => view.status = ConversationStatus::Merging,
             E::ConversationStarted { .. }
             | E::ConversationImported { .. }
+            | E::TrendsExtracted { .. }
             | E::ConversationMerged { .. }
             | E::ConversationDeleted { .. } => {}
         }

@@ -20,6 +20,7 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::daily_summaries::DailySummariesProjection),
         Arc::new(crate::daily_summaries::DailySummarySettingsProjection),
         Arc::new(crate::wrapped::WrappedProjection),
+        Arc::new(crate::trends::TrendsProjection),
     ]
 }
 

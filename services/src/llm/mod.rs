@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use omi_domain::trend::TrendMention;
 
 mod daily_summary;
 mod extractive;
@@ -163,10 +164,16 @@ pub struct ExtractedMemory {
 
 /// The result of analyzing a conversation.
 ///
+/// Trend mentions are part of it rather than a separate [`LanguageModel`] method: a model is asked once per
+/// conversation and answers everything in one JSON object (a second call would double the cost and the
+/// latency of every run), the discard decision applies to them as to every other list, and a run's mentions
+/// are recorded with its result, so a reprocess replaces both together.
+///
 /// Invariants (enforced by [`normalize`]): a discarded analysis has an empty title, an empty
 /// overview, category `other` and empty lists; a kept one has a non-empty title of at most 10
 /// words; `category` is one of [`CATEGORIES`]; due dates and event starts are not before the
-/// capture time; event durations are within 1..=180 minutes; at most 4 memories.
+/// capture time; event durations are within 1..=180 minutes; at most 4 memories; trend mentions are
+/// whitelisted (spec §2.12), at most one per topic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
     pub discarded: bool,
@@ -177,6 +184,7 @@ pub struct Analysis {
     pub action_items: Vec<ExtractedActionItem>,
     pub events: Vec<ExtractedEvent>,
     pub memories: Vec<ExtractedMemory>,
+    pub trends: Vec<TrendMention>,
 }
 
 impl Analysis {
@@ -192,6 +200,7 @@ impl Analysis {
             action_items: Vec::new(),
             events: Vec::new(),
             memories: Vec::new(),
+            trends: Vec::new(),
         }
     }
 }

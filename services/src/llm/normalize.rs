@@ -1,5 +1,7 @@
 //! Validation applied to every analysis, whichever model produced it.
 
+use omi_domain::trend::TrendMention;
+
 use super::text::{title_case, truncate_words, word_count};
 use super::{
     category_emoji, coerce_category, discarded_emoji, input_text, Analysis, ConversationInput,
@@ -67,6 +69,7 @@ pub fn normalize(analysis: Analysis, input: &ConversationInput) -> Analysis {
         action_items: clean_action_items(analysis.action_items, input),
         events: clean_events(analysis.events, input),
         memories: clean_memories(analysis.memories),
+        trends: TrendMention::distinct(analysis.trends),
     }
 }
 
@@ -234,6 +237,7 @@ mod tests {
             action_items: vec![],
             events: vec![],
             memories: vec![],
+            trends: vec![],
         }
     }
 

@@ -9,8 +9,10 @@ pub mod shapes;
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use omi_domain::conversation::{Conversation, ConversationCommand, ConversationStatus};
 use omi_projections::conversations::{self, ConversationView};
+use omi_projections::history::{self, ConversationHistory};
 use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::time::Instant;
@@ -39,9 +41,46 @@ pub async fn read(state: &AppState, uid: &str, id: &str) -> ApiResult<Conversati
         .ok_or_else(|| ApiError::NotFound("Conversation not found".into()))
 }
 
+/// The user's conversation as it stands now, or as it stood at `at` (folded from its stream); 404 when it did
+/// not exist then.
+pub async fn read_at(
+    state: &AppState,
+    uid: &str,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<ConversationView> {
+    let Some(at) = at else {
+        return read(state, uid, id).await;
+    };
+    history::conversation_as_of(&state.database, uid, id, at)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Conversation not found".into()))
+}
+
+/// Every version of the user's conversation, kept after deletion too.
+pub async fn conversation_history(
+    state: &AppState,
+    uid: &str,
+    id: &str,
+) -> ApiResult<ConversationHistory> {
+    history::conversation_history(&state.database, uid, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Conversation not found".into()))
+}
+
 /// The user's conversation unless it is locked (spec §1.2: outside readers do not see locked ones), or 404.
 pub async fn read_unlocked(state: &AppState, uid: &str, id: &str) -> ApiResult<ConversationView> {
-    let view = read(state, uid, id).await?;
+    read_unlocked_at(state, uid, id, None).await
+}
+
+/// The user's conversation as it stands now, or as it stood at `at`, unless it is (then was) locked, or 404.
+pub async fn read_unlocked_at(
+    state: &AppState,
+    uid: &str,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<ConversationView> {
+    let view = read_at(state, uid, id, at).await?;
     if view.is_locked {
         return Err(ApiError::NotFound("Conversation not found".into()));
     }

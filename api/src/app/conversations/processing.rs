@@ -4,14 +4,16 @@
 
 use chrono::{DateTime, Utc};
 use omi_domain::conversation::{ConversationCommand, ExtractedMemory, Structured};
+use omi_domain::trend::TrendMention;
 
-/// The command that records run `run`'s result, its action items and memories already published to the
-/// standalone lists.
+/// The command that records run `run`'s result (with the trend mentions it found), its action items and
+/// memories already published to the standalone lists.
 pub fn completed(
     run: u32,
     structured: Structured,
     discarded: bool,
     memories: Vec<ExtractedMemory>,
+    trends: Vec<TrendMention>,
     at: DateTime<Utc>,
 ) -> ConversationCommand {
     ConversationCommand::CompleteProcessing {
@@ -19,6 +21,7 @@ pub fn completed(
         structured,
         discarded,
         memories,
+        trends,
         published: true,
         at,
     }

@@ -8,6 +8,7 @@ use crate::conversation::state::State;
 use crate::conversation::{
     ConversationEvent as E, ConversationStatus, ExtractedMemory, Structured,
 };
+use crate::trend::TrendMention;
 use crate::Timestamp;
 
 /// Closes an `in_progress` conversation and asks for its next run; a stub without segments is deleted instead.
@@ -56,27 +57,51 @@ pub(crate) fn reprocess(
     }])
 }
 
-/// Records the result of run `run`, if it is the current run.
-pub(crate) fn complete(
-    state: Option<&State>,
-    run: u32,
-    structured: Structured,
-    discarded: bool,
-    memories: Vec<ExtractedMemory>,
-    published: bool,
-    at: Timestamp,
-) -> Decision {
+/// What a processing run produced.
+pub(crate) struct RunResult {
+    pub run: u32,
+    pub structured: Structured,
+    pub discarded: bool,
+    pub memories: Vec<ExtractedMemory>,
+    pub trends: Vec<TrendMention>,
+    pub published: bool,
+}
+
+/// Records the result of its run, if that is the current run: the structure, then the trend mentions when
+/// the conversation is kept and mentions any whitelisted topic (once each).
+pub(crate) fn complete(state: Option<&State>, result: RunResult, at: Timestamp) -> Decision {
+    let RunResult {
+        run,
+        structured,
+        discarded,
+        memories,
+        trends,
+        published,
+    } = result;
     if !is_current_run(state, run) {
         return Ok(vec![]);
     }
-    Ok(vec![E::ConversationProcessed {
+    let mentions = if discarded {
+        Vec::new()
+    } else {
+        TrendMention::distinct(trends)
+    };
+    let mut events = vec![E::ConversationProcessed {
         run,
         structured,
         discarded,
         memories,
         published,
         completed_at: at,
-    }])
+    }];
+    if !mentions.is_empty() {
+        events.push(E::TrendsExtracted {
+            run,
+            mentions,
+            extracted_at: at,
+        });
+    }
+    Ok(events)
 }
 
 /// Records that run `run` failed, if it is the current run.

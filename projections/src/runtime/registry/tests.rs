@@ -11,6 +11,7 @@ use omi_domain::conversation::{ConversationEvent, ConversationSource};
 use omi_domain::daily_summary::{DailySummaryContent, DailySummaryEvent, DayStats, Trigger};
 use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
 use omi_domain::memory::{MemoryCategory, MemoryEvent, Visibility};
+use omi_domain::trend::{TrendCategory, TrendMention, TrendType};
 use omi_store::{Database, LogPosition};
 
 use super::*;
@@ -103,18 +104,41 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
     }
 }
 
-fn recorded(global: i64, aggregate_type: &str) -> RecordedEvent {
-    RecordedEvent {
-        position: LogPosition {
-            transaction: 0,
-            global,
-        },
-        aggregate_id: format!("{aggregate_type}-1"),
-        sequence: 1,
-        recorded_at: DateTime::<Utc>::UNIX_EPOCH,
-        metadata: Default::default(),
-        event: first_event(aggregate_type),
+/// The events after the first that some read model of `aggregate_type` needs for a row of its own.
+fn later_events(aggregate_type: &str) -> Vec<StoredEvent> {
+    match aggregate_type {
+        "Conversation" => vec![StoredEvent::Conversation(
+            ConversationEvent::TrendsExtracted {
+                run: 1,
+                mentions: vec![TrendMention {
+                    category: TrendCategory::AiProduct,
+                    topic: "ChatGPT".into(),
+                    kind: TrendType::Best,
+                }],
+                extracted_at: DateTime::<Utc>::UNIX_EPOCH,
+            },
+        )],
+        _ => vec![],
     }
+}
+
+/// A stream of `aggregate_type` that gives each of its read models a row, from position `global` on.
+fn recorded(global: i64, aggregate_type: &str) -> Vec<RecordedEvent> {
+    std::iter::once(first_event(aggregate_type))
+        .chain(later_events(aggregate_type))
+        .zip(0..)
+        .map(|(event, offset)| RecordedEvent {
+            position: LogPosition {
+                transaction: 0,
+                global: global * 10 + offset,
+            },
+            aggregate_id: format!("{aggregate_type}-1"),
+            sequence: offset + 1,
+            recorded_at: DateTime::<Utc>::UNIX_EPOCH,
+            metadata: Default::default(),
+            event,
+        })
+        .collect()
 }
 
 #[test]
@@ -157,7 +181,7 @@ fn every_in_memory_rebuild_fills_exactly_its_own_tables() {
             .aggregate_types()
             .iter()
             .zip(1..)
-            .map(|(aggregate_type, global)| recorded(global, aggregate_type))
+            .flat_map(|(aggregate_type, global)| recorded(global, aggregate_type))
             .collect();
         let mut rebuild = projection.in_memory().0;
         rebuild.fold(&events).unwrap();

@@ -2,7 +2,7 @@
 //! word lists; other languages get titles and overviews from keyword scoring, and few items).
 //!
 //! Pipeline: split into sentences (`doc`) → action items (`action_items`), events (`events`),
-//! memories (`memories`) → discard check (`discard`, skipped when forced) → title (`title`),
+//! memories (`memories`), trend mentions (`trends`) → discard check (`discard`, skipped when forced) → title (`title`),
 //! overview (`overview`), category (`category`) and emoji → shared validation
 //! ([`crate::llm::normalize`]). Times resolve against the capture time in the user's time zone
 //! (`dates`).
@@ -19,6 +19,7 @@ mod overview;
 mod phrases;
 mod salience;
 mod title;
+mod trends;
 mod words;
 mod wrapped;
 
@@ -81,6 +82,7 @@ impl Extractive {
             action_items,
             events,
             memories,
+            trends: trends::trends(doc.sentences.iter().map(|s| s.text.as_str())),
         };
         normalize(analysis, input)
     }

@@ -2,6 +2,8 @@
 
 use chrono::{Datelike, TimeDelta};
 
+use omi_domain::trend::TOPICS;
+
 use crate::llm::normalize::must_keep;
 use crate::llm::{ConversationInput, CATEGORIES};
 
@@ -35,11 +37,24 @@ STEP 5 - MEMORIES: at most 4 lasting facts worth remembering.
 - Notable insights or advice from other people, attributed by name, such as "Sarah advises backing up photos every week", with "category": "interesting".
 Leave out trivia, passing moods and anything said only hypothetically.
 
+STEP 6 - TRENDS: the well-known names below that someone in the conversation clearly praises ("type": "best") or criticizes ("type": "worst"). A name only mentioned, without an opinion, is no trend. Use only these names, spelled as written, each with its own category, at most once each:
+{trends}
+
 Write the title, overview, descriptions and memories in the conversation's language given in the message.
 
-Answer with exactly these keys: "discarded" (boolean), "title" (string), "overview" (string), "emoji" (string), "category" (string), "action_items" (array of objects with "description" and "due_at"), "events" (array of objects with "title", "description", "start" and "duration"), "memories" (array of objects with "content" and "category")."#,
-        categories = CATEGORIES.join(", ")
+Answer with exactly these keys: "discarded" (boolean), "title" (string), "overview" (string), "emoji" (string), "category" (string), "action_items" (array of objects with "description" and "due_at"), "events" (array of objects with "title", "description", "start" and "duration"), "memories" (array of objects with "content" and "category"), "trends" (array of objects with "category", "topic" and "type")."#,
+        categories = CATEGORIES.join(", "),
+        trends = trend_whitelists(),
     )
+}
+
+/// One line per trend category: its name and its whitelist.
+fn trend_whitelists() -> String {
+    TOPICS
+        .iter()
+        .map(|(category, topics)| format!("- {}: {}", category.as_str(), topics.join(", ")))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The user message: capture time, time zone, language, flags, then the transcript or text.

@@ -70,6 +70,14 @@ fn good_answer() -> String {
             { "content": "User works at Globex", "category": "system" },
             { "content": "User lives in Lisbon", "category": "system" },
             { "content": "Sarah advises rehearsing demos twice", "category": "interesting" }
+        ],
+        "trends": [
+            { "category": "ai_product", "topic": "chatgpt", "type": "best" },
+            { "category": "company", "topic": "Acme", "type": "best" },
+            { "category": "ceo", "topic": "ChatGPT", "type": "worst" },
+            { "category": "software_product", "topic": "Slack", "type": "meh" },
+            { "category": "hardware_product", "topic": "Vision Pro", "type": "worst" },
+            { "category": "ai_product", "topic": "ChatGPT", "type": "worst" }
         ]
     })
     .to_string()
@@ -201,6 +209,19 @@ async fn a_good_answer_is_parsed_and_validated() {
     assert_eq!(a.events[0].start, utc(30, 10, 0));
     assert_eq!(a.events[0].duration_minutes, 180, "capped");
     assert_eq!(a.memories.len(), 4, "at most 4");
+    let trends: Vec<(&str, &str, &str)> = a
+        .trends
+        .iter()
+        .map(|t| (t.category.as_str(), t.topic.as_str(), t.kind.as_str()))
+        .collect();
+    assert_eq!(
+        trends,
+        [
+            ("ai_product", "ChatGPT", "best"),
+            ("hardware_product", "Vision Pro", "worst"),
+        ],
+        "only whitelisted topics of their own category with a known type, once each"
+    );
 }
 
 #[tokio::test]

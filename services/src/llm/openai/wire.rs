@@ -2,6 +2,7 @@
 //! lenient parsing of the answer into an [`Analysis`].
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use omi_domain::trend::{TrendCategory, TrendMention, TrendType, TOPICS};
 use serde_json::{json, Map, Value};
 
 use crate::llm::{
@@ -98,6 +99,11 @@ pub(crate) fn schema() -> Value {
         "memories": { "type": "array", "items": object(json!({
             "content": { "type": "string" },
             "category": { "type": "string", "enum": ["system", "interesting"] },
+        })) },
+        "trends": { "type": "array", "items": object(json!({
+            "category": { "type": "string", "enum": TrendCategory::ALL.map(TrendCategory::as_str) },
+            "topic": { "type": "string", "enum": TOPICS.iter().flat_map(|(_, t)| t.iter()).collect::<Vec<_>>() },
+            "type": { "type": "string", "enum": TrendType::ALL.map(TrendType::as_str) },
         })) },
     }))
 }
@@ -231,6 +237,16 @@ pub(crate) fn parse_analysis(
             _ => None,
         })
         .collect();
+    // Only whitelisted topics of their own category survive, whatever the model says.
+    let trends = list("trends")
+        .iter()
+        .filter_map(|t| {
+            let o = t.as_object()?;
+            let category = TrendCategory::parse(o.get("category")?.as_str()?)?;
+            let kind = TrendType::parse(o.get("type")?.as_str()?)?;
+            TrendMention::whitelisted(category, o.get("topic")?.as_str()?, kind)
+        })
+        .collect();
     let discarded = match map.get("discarded") {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
@@ -245,6 +261,7 @@ pub(crate) fn parse_analysis(
         action_items,
         events,
         memories,
+        trends,
     })
 }
 
@@ -296,7 +313,17 @@ mod tests {
     fn schema_is_strict() {
         let s = schema();
         assert_eq!(s["additionalProperties"], false);
-        assert_eq!(s["required"].as_array().unwrap().len(), 8);
+        assert_eq!(s["required"].as_array().unwrap().len(), 9);
+        let trend = &s["properties"]["trends"]["items"];
+        assert_eq!(trend["required"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            trend["properties"]["topic"]["enum"]
+                .as_array()
+                .unwrap()
+                .len(),
+            TOPICS.iter().map(|(_, topics)| topics.len()).sum::<usize>(),
+            "the model may only name whitelisted topics"
+        );
         assert_eq!(
             s["properties"]["category"]["enum"]
                 .as_array()

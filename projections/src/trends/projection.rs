@@ -1,0 +1,80 @@
+//! Keeps the `trend_mentions` table in step with the log.
+
+use sqlx::AnyConnection;
+
+use super::view::ConversationTrends;
+use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
+use crate::runtime::{
+    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
+};
+use crate::sql::AnyQuery;
+use crate::time::micros;
+
+/// The projection behind [`super::trends`].
+pub struct TrendsProjection;
+
+impl Projection for TrendsProjection {
+    fn name(&self) -> &'static str {
+        "trends"
+    }
+
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["Conversation"]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["trend_mentions"]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        events: &'a [RecordedEvent],
+    ) -> ApplyFuture<'a> {
+        Box::pin(apply(conn, events))
+    }
+
+    fn in_memory(&self) -> InMemoryRebuild {
+        // The owner comes from the event's metadata, the time from its recording.
+        InMemoryRebuild::new(DocumentRebuild::with_metadata(select, evolve))
+    }
+}
+
+impl Document for ConversationTrends {
+    const TABLE: &'static str = "trend_mentions";
+    const COLUMNS: &'static [&'static str] = &["created_at"];
+
+    fn bind_columns<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query.bind(micros(&self.created_at))
+    }
+
+    fn copy_columns(&self, row: &mut CopyRows) {
+        row.bigint(micros(&self.created_at));
+    }
+}
+
+fn select(recorded: &RecordedEvent) -> Option<&RecordedEvent> {
+    match &recorded.event {
+        StoredEvent::Conversation(event) => ConversationTrends::reads(event).then_some(recorded),
+        _ => None,
+    }
+}
+
+fn evolve(
+    _id: &str,
+    current: Option<Owned<ConversationTrends>>,
+    recorded: &RecordedEvent,
+) -> Option<Owned<ConversationTrends>> {
+    let StoredEvent::Conversation(event) = &recorded.event else {
+        return current;
+    };
+    let uid = current
+        .as_ref()
+        .map_or_else(|| recorded.metadata.uid.clone(), |row| row.uid.clone());
+    ConversationTrends::evolve(current.map(|row| row.doc), event, recorded.recorded_at)
+        .map(|doc| Owned { uid, doc })
+}
+
+async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
+    fold_into(conn, &changes_of(events, select), evolve).await
+}
