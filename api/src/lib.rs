@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod change_stream;
 pub mod cli;
 pub mod config;
 pub mod developer;
@@ -13,6 +14,7 @@ pub mod key_auth;
 pub mod key_material;
 pub mod listen;
 pub mod live_conversations;
+pub mod log_events;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;

@@ -7,6 +7,7 @@ use omi_projections::{registry, Projector};
 use omi_store::Database;
 use tokio::net::TcpListener;
 
+use crate::app::changes::ChangeHub;
 use crate::auth::{AuthSettings, Authenticator};
 use crate::config::{Config, SttService};
 use crate::live_conversations::LiveConversations;
@@ -37,6 +38,7 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let stt = speech_to_text(&config);
     Ok(AppState {
         commands: CommandBus::new(database.clone()),
+        changes: ChangeHub::new(database.clone(), config.max_change_streams),
         database,
         projector,
         auth: Arc::new(auth),

@@ -1,0 +1,127 @@
+//! The change feed: a user's own events in commit order, for jobs outside the server, shaped once here for every
+//! door that shows them (`GET /v1/changes` and its event stream, the developer API's, `omi-server events`).
+//!
+//! Pages are read from the log itself ([`omi_store::read_user_log`]), never past an event that may still be
+//! preceded by a later commit, so paging from the cursor of the previous page, through any server process and
+//! across restarts, shows every event once. The stream ([`live`]) reads the same way and wakes on appends.
+
+mod cursor;
+pub mod live;
+
+use chrono::{DateTime, Utc};
+use omi_store::{read_user_log, LogPosition, LoggedEvent};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::PageRule;
+use crate::error::{ApiError, ApiResult};
+
+pub use cursor::{decode as decode_cursor, encode as encode_cursor};
+pub use live::{ChangeHub, Follow};
+
+/// `limit`: 100 by default, at most 1000.
+pub const PAGE: PageRule = PageRule::new(100, 1000);
+
+/// One event of the log as the feed shows it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Change {
+    /// `<aggregate_type>:<aggregate_id>:<sequence>`, unique in the log. An event a reaction caused names its
+    /// cause as `<aggregate_id>#<sequence>` in `causation_id`.
+    pub id: String,
+    /// The cursor just after this event: `?after=` (or `Last-Event-ID`) with it continues after this event.
+    pub position: String,
+    /// The event's stable stored name (`MemoryCreated`).
+    pub event: String,
+    /// The version of its stored form (`1.0`).
+    pub version: String,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    /// The event's number in its aggregate's stream, from 1.
+    pub sequence: i64,
+    #[serde(with = "omi_projections::time::iso")]
+    #[schemars(with = "DateTime<Utc>")]
+    pub recorded_at: DateTime<Utc>,
+    /// Who acted: `user`, `developer_key:<id>`, `mcp_key:<id>`, `app:<id>` or `system`.
+    pub actor: String,
+    /// The request (or the run of work) that recorded it, shared by everything it caused.
+    pub correlation_id: String,
+    /// The event that caused it, for events recorded by reactions.
+    pub causation_id: Option<String>,
+    /// The payload exactly as stored: `{"<stored name>": {fields}}`.
+    #[schemars(with = "serde_json::Value")]
+    pub payload: Box<RawValue>,
+    /// The user whose event it is; shown by `omi-server events` only (the feed shows the caller's own events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub uid: Option<String>,
+}
+
+impl Change {
+    /// The feed's form of a logged event; with the owner's uid when `with_uid`.
+    pub fn of(event: &LoggedEvent, with_uid: bool) -> Change {
+        let payload = RawValue::from_string(event.payload.clone())
+            // Only a writer outside the server can store a payload that is not JSON: shown as the text it is.
+            .or_else(|_| serde_json::value::to_raw_value(&event.payload))
+            .unwrap_or_else(|_| RawValue::NULL.to_owned());
+        let metadata = &event.metadata;
+        Change {
+            id: format!(
+                "{}:{}:{}",
+                event.aggregate_type, event.aggregate_id, event.sequence
+            ),
+            position: encode_cursor(event.position),
+            event: event.event_type.clone(),
+            version: event.event_version.clone(),
+            aggregate_type: event.aggregate_type.clone(),
+            aggregate_id: event.aggregate_id.clone(),
+            sequence: event.sequence,
+            recorded_at: event.recorded_at,
+            actor: metadata.actor.clone(),
+            correlation_id: metadata.correlation_id.clone(),
+            causation_id: metadata.causation_id.clone(),
+            payload,
+            uid: with_uid.then(|| metadata.uid.clone()),
+        }
+    }
+}
+
+/// A page of the feed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChangesPage {
+    /// The caller's events after the cursor asked for, in commit order.
+    pub events: Vec<Change>,
+    /// Where the next page starts: the last event's position, or the cursor asked for when there was none.
+    pub cursor: String,
+}
+
+/// Up to `limit` (checked by [`PAGE`]) of `uid`'s events after `after` (a cursor; absent is the start).
+pub async fn page(
+    database: &omi_store::Database,
+    uid: &str,
+    after: Option<&str>,
+    limit: Option<i64>,
+) -> ApiResult<ChangesPage> {
+    let page = PAGE.page(limit, None)?;
+    let after = decode_cursor(after)?;
+    let events = read_user_log(database, uid, after, page.limit)
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
+    let last = events.last().map_or(after, |event| event.position);
+    Ok(ChangesPage {
+        events: events
+            .iter()
+            .map(|event| Change::of(event, false))
+            .collect(),
+        cursor: encode_cursor(last),
+    })
+}
+
+/// The position just after the events a client has seen: the `Last-Event-ID` it reconnects with, else
+/// `?after=`, else the start.
+pub fn resume_from(last_event_id: Option<&str>, after: Option<&str>) -> ApiResult<LogPosition> {
+    match last_event_id.map(str::trim).filter(|id| !id.is_empty()) {
+        Some(id) => decode_cursor(Some(id)),
+        None => decode_cursor(after),
+    }
+}
