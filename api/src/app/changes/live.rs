@@ -57,10 +57,14 @@ struct Batch {
 impl ChangeHub {
     /// A hub over `database` that lets `max_followers` follow at once.
     pub fn new(database: Database, max_followers: usize) -> ChangeHub {
+        ChangeHub::buffering(database, max_followers, BUFFERED_BATCHES)
+    }
+
+    fn buffering(database: Database, max_followers: usize, batches: usize) -> ChangeHub {
         ChangeHub {
             inner: Arc::new(Hub {
                 database,
-                batches: broadcast::channel(BUFFERED_BATCHES).0,
+                batches: broadcast::channel(batches).0,
                 running: Mutex::new(None),
                 followed: Notify::new(),
                 started: Once::new(),
@@ -219,5 +223,80 @@ async fn run(hub: Arc<Hub>) {
                 news.wait().await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Appends one event as a writer outside the request path would (no read model reads `Elsewhere`), and
+    /// announces it as the server's writer does.
+    async fn append(database: &Database, uid: &str, id: &str) {
+        let _turn = database.writer_turn().await;
+        sqlx::query(
+            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
+                                 metadata)
+             VALUES ('Elsewhere', $1, 1, 'Happened', '1.0', '{\"Happened\":{}}', $2)",
+        )
+        .bind(id)
+        .bind(format!(r#"{{"uid":"{uid}","actor":"system","correlation_id":"t"}}"#))
+        .execute(database.pool())
+        .await
+        .unwrap();
+        database.announce_append();
+    }
+
+    fn ids(events: &[Arc<LoggedEvent>]) -> Vec<&str> {
+        events.iter().map(|e| e.aggregate_id.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_follower_that_fell_behind_the_buffer_reads_the_log_and_skips_nothing() {
+        let dir = std::env::temp_dir().join(format!(
+            "omi-api-follow-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos()
+        ));
+        let database = Database::open(None, &dir, 4).await.unwrap();
+        let hub = ChangeHub::buffering(database.clone(), 2, 1);
+        append(&database, "ann", "a0").await;
+        let mut follow = hub.follow(Some("ann"), LogPosition::START).unwrap();
+        let mut seen = vec![follow.next().await.unwrap()];
+        let second = hub.follow(None, LogPosition::START);
+        assert!(second.is_some(), "a second slot");
+        assert!(hub.follow(None, LogPosition::START).is_none(), "no third");
+        drop(second);
+        // Five batches while the follower is not reading: it falls behind a buffer of one.
+        for n in 1..=5 {
+            append(&database, "bob", &format!("b{n}")).await;
+            append(&database, "ann", &format!("a{n}")).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        while seen.len() < 6 {
+            let next = tokio::time::timeout(Duration::from_secs(5), follow.next())
+                .await
+                .expect("an event within 5 s")
+                .unwrap();
+            seen.push(next);
+        }
+        assert_eq!(ids(&seen), ["a0", "a1", "a2", "a3", "a4", "a5"]);
+        append(&database, "ann", "a6").await;
+        let live = tokio::time::timeout(Duration::from_secs(5), follow.next())
+            .await
+            .expect("a live event within 5 s")
+            .unwrap();
+        assert_eq!(live.aggregate_id, "a6");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(700), follow.next())
+                .await
+                .is_err(),
+            "nothing is repeated"
+        );
+        database.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -60,28 +60,40 @@ pub struct Change {
 impl Change {
     /// The feed's form of a logged event; with the owner's uid when `with_uid`.
     pub fn of(event: &LoggedEvent, with_uid: bool) -> Change {
-        let payload = RawValue::from_string(event.payload.clone())
-            // Only a writer outside the server can store a payload that is not JSON: shown as the text it is.
-            .or_else(|_| serde_json::value::to_raw_value(&event.payload))
-            .unwrap_or_else(|_| RawValue::NULL.to_owned());
-        let metadata = &event.metadata;
-        Change {
-            id: format!(
-                "{}:{}:{}",
-                event.aggregate_type, event.aggregate_id, event.sequence
-            ),
-            position: encode_cursor(event.position),
-            event: event.event_type.clone(),
-            version: event.event_version.clone(),
-            aggregate_type: event.aggregate_type.clone(),
-            aggregate_id: event.aggregate_id.clone(),
-            sequence: event.sequence,
-            recorded_at: event.recorded_at,
-            actor: metadata.actor.clone(),
-            correlation_id: metadata.correlation_id.clone(),
-            causation_id: metadata.causation_id.clone(),
+        Change::from_logged(event.clone(), with_uid)
+    }
+
+    /// [`Change::of`], taking the event's text instead of copying it.
+    pub fn from_logged(event: LoggedEvent, with_uid: bool) -> Change {
+        let LoggedEvent {
+            position,
+            aggregate_type,
+            aggregate_id,
+            sequence,
+            event_type,
+            event_version,
             payload,
-            uid: with_uid.then(|| metadata.uid.clone()),
+            metadata,
+            recorded_at,
+        } = event;
+        let payload = serde_json::from_str::<Box<RawValue>>(&payload)
+            // Only a writer outside the server can store a payload that is not JSON: shown as the text it is.
+            .or_else(|_| serde_json::value::to_raw_value(&payload))
+            .unwrap_or_else(|_| RawValue::NULL.to_owned());
+        Change {
+            id: format!("{aggregate_type}:{aggregate_id}:{sequence}"),
+            position: encode_cursor(position),
+            event: event_type,
+            version: event_version,
+            aggregate_type,
+            aggregate_id,
+            sequence,
+            recorded_at,
+            actor: metadata.actor,
+            correlation_id: metadata.correlation_id,
+            causation_id: metadata.causation_id,
+            payload,
+            uid: with_uid.then_some(metadata.uid),
         }
     }
 }
@@ -123,5 +135,59 @@ pub fn resume_from(last_event_id: Option<&str>, after: Option<&str>) -> ApiResul
     match last_event_id.map(str::trim).filter(|id| !id.is_empty()) {
         Some(id) => decode_cursor(Some(id)),
         None => decode_cursor(after),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use omi_store::EventMetadata;
+
+    fn logged(payload: &str) -> LoggedEvent {
+        LoggedEvent {
+            position: LogPosition {
+                transaction: 0,
+                global: 5,
+            },
+            aggregate_type: "Memory".into(),
+            aggregate_id: "m1".into(),
+            sequence: 3,
+            event_type: "MemoryEdited".into(),
+            event_version: "1.0".into(),
+            payload: payload.into(),
+            metadata: EventMetadata {
+                uid: "ann".into(),
+                actor: "developer_key:k1".into(),
+                correlation_id: "r1".into(),
+                causation_id: Some("c#1".into()),
+            },
+            recorded_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_payload_is_shown_as_stored_and_the_metadata_beside_it() {
+        let stored = r#"{"MemoryEdited":{"z":1,"a":[true, null]}}"#;
+        let shown = serde_json::to_value(Change::of(&logged(stored), false)).unwrap();
+        let text = serde_json::to_string(&Change::of(&logged(stored), false)).unwrap();
+        assert!(
+            text.contains(stored),
+            "the stored text, key order and spaces kept: {text}"
+        );
+        assert_eq!(shown["id"], "Memory:m1:3");
+        assert_eq!(shown["event"], "MemoryEdited");
+        assert_eq!(shown["actor"], "developer_key:k1");
+        assert_eq!(shown["causation_id"], "c#1");
+        assert_eq!(shown["recorded_at"], "1970-01-01T00:00:00+00:00");
+        assert_eq!(decode_cursor(shown["position"].as_str()).unwrap().global, 5);
+        assert!(shown.get("uid").is_none());
+        let with_uid = serde_json::to_value(Change::of(&logged(stored), true)).unwrap();
+        assert_eq!(with_uid["uid"], "ann");
+    }
+
+    #[test]
+    fn a_payload_that_is_not_json_is_shown_as_its_text() {
+        let shown = serde_json::to_value(Change::of(&logged("not {json"), false)).unwrap();
+        assert_eq!(shown["payload"], "not {json");
     }
 }
