@@ -136,3 +136,49 @@ both_stores!(with_store a_client_that_stops_reading_loses_nothing_and_holds_no_o
     expected.sort();
     assert_eq!(shown, expected);
 });
+
+/// A stream on one server process delivers what another process on the same PostgreSQL database appends.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_delivers_what_another_process_appends() {
+    if !store_available(Store::Postgres) {
+        return;
+    }
+    let writer = TestServer::start(Store::Postgres).await;
+    let reader = TestServer::start_with(
+        Store::Postgres,
+        quick_keepalive().reuse_database(writer.data()),
+    )
+    .await;
+    let token = writer.token("lars").await;
+    let mut stream = EventStream::open(&reader, "/v1/changes/stream", &token, None).await;
+    let mut written = Vec::new();
+    for n in 0..3 {
+        written.extend(create_memories(&writer, &token, &format!("elsewhere {n}"), 1).await);
+        let (_, _, data) = stream
+            .next_event(Duration::from_secs(5))
+            .await
+            .expect("the other process's event within 5 s");
+        assert_eq!(data["aggregate_id"], written[n].as_str());
+    }
+}
+
+both_stores!(with_store open_streams_do_not_hold_a_shutdown_back, |store| async move {
+    let mut server = TestServer::start_with(store, quick_keepalive()).await;
+    let token = server.token("mona").await;
+    let mut stream = EventStream::open(&server, "/v1/changes/stream", &token, None).await;
+    assert!(stream.next(Duration::from_secs(5)).await.is_some());
+    let (status, took) = server
+        .terminate(Duration::from_secs(15))
+        .await
+        .expect("the server exits after SIGTERM");
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(10), "shutdown took {took:?}");
+    let mut ended = false;
+    for _ in 0..20 {
+        if stream.next(Duration::from_millis(500)).await.is_none() {
+            ended = true;
+            break;
+        }
+    }
+    assert!(ended, "the stream ends with the server");
+});
