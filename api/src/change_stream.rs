@@ -81,7 +81,7 @@ impl Streaming {
             _ = &mut self.shutdown => return None,
             next = tokio::time::timeout(self.keepalive, self.follow.next()) => match next {
                 Err(_) => Bytes::from_static(b": keep-alive\n\n"),
-                Ok(Ok(event)) => frame(&event),
+                Ok(Ok(followed)) => followed.rendered(frame),
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "a change stream cannot read the log; closing it");
                     return None;

@@ -108,7 +108,7 @@ async fn follow(
             _ = &mut interrupted => return Ok(()),
             event = follow.next() => event?,
         };
-        out.print(&event)?;
+        out.print(&event.event)?;
         if !follow.ready() {
             out.stdout.flush()?;
         }

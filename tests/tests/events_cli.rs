@@ -95,9 +95,9 @@ both_stores!(
             "MemoryCreated",
         ]);
         command.stdout(Stdio::piped()).stderr(Stdio::null());
-        let mut child = command.spawn().unwrap();
+        let mut child = Killed(command.spawn().unwrap());
         let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
-        let stdout = child.stdout.take().unwrap();
+        let stdout = child.0.stdout.take().unwrap();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
@@ -120,7 +120,16 @@ both_stores!(
         let line = next().await;
         assert_eq!(line["aggregate_id"], later[0].as_str());
         assert_eq!(line["uid"], "nora");
-        child.kill().unwrap();
-        child.wait().unwrap();
+        drop(child);
     }
 );
+
+/// A child process that is killed (and reaped) when dropped, a failed assertion included.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

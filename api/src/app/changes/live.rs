@@ -9,12 +9,15 @@
 //!
 //! Why that is enough: the hub's batches follow each other without a gap while it has followers, and every event
 //! the hub had read before a follower subscribed is readable by the follower's first read, which comes after
-//! (the commit-order watermark only rises).
+//! (the commit-order watermark only rises). A follower that subscribed while the hub was idle reads the log once
+//! more when the hub has started (it announces its start with an empty batch), since the hub starts at the head
+//! of the log as it is then.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::sync::{Arc, Mutex, Once, OnceLock, PoisonError};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use omi_store::{
     head_position, read_log, read_user_log, Database, LogNews, LogPosition, LoggedEvent, ReadError,
 };
@@ -51,7 +54,30 @@ struct Hub {
 
 /// Consecutive events of the log, as the hub read them.
 struct Batch {
-    events: Vec<Arc<LoggedEvent>>,
+    events: Vec<Arc<Followed>>,
+}
+
+/// An event as followers receive it: the logged event, and its rendering by the door that shows it, made by the
+/// first follower that asks and shared with every other (a thousand streams of one user format each event once).
+#[derive(Debug)]
+pub struct Followed {
+    pub event: LoggedEvent,
+    rendered: OnceLock<Bytes>,
+}
+
+impl Followed {
+    fn new(event: LoggedEvent) -> Arc<Followed> {
+        Arc::new(Followed {
+            event,
+            rendered: OnceLock::new(),
+        })
+    }
+
+    /// The event rendered by `render`; every follower of this event gets the first rendering (a door renders
+    /// an event always the same way).
+    pub fn rendered(&self, render: impl FnOnce(&LoggedEvent) -> Bytes) -> Bytes {
+        self.rendered.get_or_init(|| render(&self.event)).clone()
+    }
 }
 
 impl ChangeHub {
@@ -106,11 +132,12 @@ pub struct Follow {
     /// The position of the last event handed out or queued: the follower's cursor.
     after: LogPosition,
     batches: broadcast::Receiver<Arc<Batch>>,
-    pending: VecDeque<Arc<LoggedEvent>>,
+    pending: VecDeque<Arc<Followed>>,
     /// Read the log after `after` before taking batches.
     catch_up: bool,
-    /// The hub was not running when this follower subscribed: its first batch may start past the follower's
-    /// first read, so that batch sends the follower to the log once more.
+    /// The hub was not running when this follower subscribed: its first batch (the empty one it sends when it
+    /// starts, at the latest) may start past the follower's first read, so that batch sends the follower to the
+    /// log once more.
     check_next_batch: bool,
     _slot: OwnedSemaphorePermit,
 }
@@ -118,7 +145,7 @@ pub struct Follow {
 impl Follow {
     /// The next event, waiting for it to be appended if need be. Cancel-safe: dropping the future loses
     /// nothing, and the next call goes on from the same cursor.
-    pub async fn next(&mut self) -> Result<Arc<LoggedEvent>, ReadError> {
+    pub async fn next(&mut self) -> Result<Arc<Followed>, ReadError> {
         loop {
             if let Some(event) = self.pending.pop_front() {
                 return Ok(event);
@@ -134,7 +161,7 @@ impl Follow {
                 if let Some(last) = events.last() {
                     self.after = last.position;
                 }
-                self.pending.extend(events.into_iter().map(Arc::new));
+                self.pending.extend(events.into_iter().map(Followed::new));
                 continue;
             }
             match self.batches.recv().await {
@@ -145,8 +172,8 @@ impl Follow {
                 }
                 Ok(batch) => {
                     for event in &batch.events {
-                        if event.position > self.after && self.wants(event) {
-                            self.after = event.position;
+                        if event.event.position > self.after && self.wants(&event.event) {
+                            self.after = event.event.position;
                             self.pending.push_back(Arc::clone(event));
                         }
                     }
@@ -188,7 +215,13 @@ async fn run(hub: Arc<Hub>) {
                 continue;
             }
         };
-        *hub.running.lock().unwrap_or_else(PoisonError::into_inner) = Some(at);
+        {
+            // Followers that subscribed while the hub was idle may have read the log before `at`: this empty
+            // batch sends them to read it once more, after `at` is settled.
+            let mut running = hub.running.lock().unwrap_or_else(PoisonError::into_inner);
+            *running = Some(at);
+            let _ = hub.batches.send(Arc::new(Batch { events: Vec::new() }));
+        }
         let news = match listening.as_mut() {
             Some(news) => news,
             None => listening.insert(LogNews::listen(&hub.database, POLL).await),
@@ -210,7 +243,7 @@ async fn run(hub: Arc<Hub>) {
                 let mut running = hub.running.lock().unwrap_or_else(PoisonError::into_inner);
                 if let Some(last) = events.last() {
                     at = last.position;
-                    let events = events.into_iter().map(Arc::new).collect();
+                    let events = events.into_iter().map(Followed::new).collect();
                     let _ = hub.batches.send(Arc::new(Batch { events }));
                     *running = Some(at);
                 }
@@ -247,8 +280,11 @@ mod tests {
         database.announce_append();
     }
 
-    fn ids(events: &[Arc<LoggedEvent>]) -> Vec<&str> {
-        events.iter().map(|e| e.aggregate_id.as_str()).collect()
+    fn ids(events: &[Arc<Followed>]) -> Vec<&str> {
+        events
+            .iter()
+            .map(|e| e.event.aggregate_id.as_str())
+            .collect()
     }
 
     #[tokio::test]
@@ -289,7 +325,7 @@ mod tests {
             .await
             .expect("a live event within 5 s")
             .unwrap();
-        assert_eq!(live.aggregate_id, "a6");
+        assert_eq!(live.event.aggregate_id, "a6");
         assert!(
             tokio::time::timeout(Duration::from_millis(700), follow.next())
                 .await

@@ -18,7 +18,7 @@ use super::PageRule;
 use crate::error::{ApiError, ApiResult};
 
 pub use cursor::{decode as decode_cursor, encode as encode_cursor};
-pub use live::{ChangeHub, Follow};
+pub use live::{ChangeHub, Follow, Followed};
 
 /// `limit`: 100 by default, at most 1000.
 pub const PAGE: PageRule = PageRule::new(100, 1000);
