@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 /// Everything the server can be told, with the defaults that let it run with nothing set.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -62,6 +64,11 @@ pub struct Config {
     /// `openai` (`OMI_STT_BASE_URL`, `OMI_STT_API_KEY`, `OMI_STT_MODEL`); unset, clients send their own
     /// transcripts (`custom_stt=enabled`).
     pub stt: Option<SttService>,
+    /// `OMI_DAILY_SUMMARY_TICK_SECS`, default 60: how often the daily summary schedule looks for days to write.
+    pub daily_summary_tick: Duration,
+    /// `OMI_TEST_CLOCK_START` (RFC 3339), for tests: the clock of daily summaries (the schedule, `created_at`,
+    /// the regeneration cooldown) starts at this instant and runs from there; unset, it is the system clock.
+    pub clock_start: Option<DateTime<Utc>>,
 }
 
 /// An OpenAI-compatible service.
@@ -142,6 +149,8 @@ impl Config {
                 model: lookup("OMI_LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_string()),
             }),
             stt: stt_service(&lookup)?,
+            daily_summary_tick: seconds(&lookup, "OMI_DAILY_SUMMARY_TICK_SECS", 60.0)?,
+            clock_start: instant(&lookup, "OMI_TEST_CLOCK_START")?,
         })
     }
 }
@@ -179,6 +188,24 @@ fn stt_service(
             reason: "use deepgram, openai or none".into(),
         }),
     }
+}
+
+/// An RFC 3339 instant, if set.
+fn instant(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<DateTime<Utc>>, ConfigError> {
+    lookup(name)
+        .map(|value| {
+            DateTime::parse_from_rfc3339(&value)
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|e| ConfigError {
+                    name,
+                    reason: format!("not an RFC 3339 time: {e}"),
+                    value,
+                })
+        })
+        .transpose()
 }
 
 /// A duration in seconds (fractions allowed, e.g. `0.5`); it must be positive and finite.
@@ -246,6 +273,29 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn the_daily_summary_clock_is_the_system_one_unless_a_test_sets_its_start() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.daily_summary_tick, Duration::from_secs(60));
+        assert!(config.clock_start.is_none());
+        let env = HashMap::from([
+            ("OMI_TEST_CLOCK_START", "2026-12-01T22:05:00Z"),
+            ("OMI_DAILY_SUMMARY_TICK_SECS", "0.1"),
+        ]);
+        let config = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(config.daily_summary_tick, Duration::from_millis(100));
+        assert_eq!(
+            config.clock_start.map(|at| at.to_rfc3339()).as_deref(),
+            Some("2026-12-01T22:05:00+00:00")
+        );
+        let env = HashMap::from([("OMI_TEST_CLOCK_START", "tonight")]);
+        let error = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
+        assert!(
+            error.to_string().contains("OMI_TEST_CLOCK_START"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::app::changes::ChangeHub;
 use crate::auth::{AuthSettings, Authenticator};
+use crate::clock::Clock;
 use crate::config::{Config, SttService};
 use crate::live_conversations::LiveConversations;
 use crate::routes;
@@ -36,9 +37,12 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     tracing::info!(%reached, "read models caught up");
     let auth = authenticator(&config)?;
     let stt = speech_to_text(&config);
+    let model = language_model(&config)?;
     Ok(AppState {
         commands: CommandBus::new(database.clone()),
         changes: ChangeHub::new(database.clone(), config.max_change_streams),
+        model,
+        clock: Clock::starting_at(config.clock_start),
         database,
         projector,
         auth: Arc::new(auth),
@@ -101,10 +105,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::Error::msg(format!("cannot listen on {}: {e}", config.bind)))?;
     let state = state(config).await?;
     let tail = state.projector.spawn();
-    let model = language_model(&state.config)?;
-    tracing::info!(model = model.name(), "language model");
-    let mut background =
-        reactions::spawn_all(&state.database, &state.commands, &state.projector, model).await?;
+    tracing::info!(model = state.model.name(), "language model");
+    let mut background = reactions::spawn_all(
+        &state.database,
+        &state.commands,
+        &state.projector,
+        state.model.clone(),
+    )
+    .await?;
+    background.extend(reactions::spawn_schedules(&state));
     background.push(listen::sweep::spawn(state.clone()));
     let address = listener.local_addr()?;
     let backend = state.database.backend();

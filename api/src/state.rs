@@ -7,11 +7,13 @@ use omi_commands::{Appended, CommandBus, Metadata};
 
 use omi_domain::DomainError;
 use omi_projections::Projector;
+use omi_services::llm::LanguageModel;
 use omi_services::stt::SpeechToText;
 use omi_store::{Database, LogPosition};
 
 use crate::app::changes::ChangeHub;
 use crate::auth::Authenticator;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::live_conversations::LiveConversations;
@@ -25,6 +27,10 @@ pub struct AppState {
     pub projector: Arc<Projector>,
     pub auth: Arc<Authenticator>,
     pub config: Arc<Config>,
+    /// The language model of the requests that write with one (daily summaries on demand).
+    pub model: Arc<dyn LanguageModel>,
+    /// Now, as daily summaries read it.
+    pub clock: Clock,
     /// Server speech-to-text for `/v4/listen`, when configured.
     pub stt: Option<Arc<dyn SpeechToText>>,
     /// The conversations this process's listen sessions write into.

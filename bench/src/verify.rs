@@ -156,6 +156,124 @@ fn conversation_row(id: &str, c: &ExpectedConversation) -> Vec<Cell> {
     ]
 }
 
+/// The UTC day of `at`, numbered from 1970-01-01 (the statistics' day).
+/// The row of an entity of a table the data set writes nothing into (daily summaries and their settings are
+/// written on request or by the schedule, never by the generator): such a table must be empty, and a row found
+/// there is one more than expected.
+fn no_row(_id: &str, _nothing: &()) -> Vec<Cell> {
+    Vec::new()
+}
+
+fn utc_day(at: &chrono::DateTime<chrono::Utc>) -> i64 {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+    at.date_naive().signed_duration_since(epoch).num_days()
+}
+
+/// A conversation's statistics: counted once completed and not discarded, on the day it was created; time from
+/// its segments' timings (five minutes without any), words, category, and the other speakers.
+fn statistics_conversation_row(id: &str, c: &ExpectedConversation) -> Vec<Cell> {
+    let v = &c.view;
+    let segments = v.transcript_segments.as_deref().unwrap_or(&[]);
+    let ms = |start: f64, end: f64| {
+        let seconds = end - start;
+        if seconds.is_finite() && seconds > 0.0 {
+            (seconds * 1000.0).round() as i64
+        } else {
+            0
+        }
+    };
+    let milliseconds: i64 = if segments.is_empty() {
+        300_000
+    } else {
+        segments.iter().map(|s| ms(s.start, s.end)).sum()
+    };
+    let words: i64 = segments
+        .iter()
+        .map(|s| s.text.split_whitespace().count() as i64)
+        .sum();
+    let mut people: Vec<String> = segments
+        .iter()
+        .filter(|s| !s.is_user)
+        .filter_map(|s| s.person_id.clone())
+        .collect();
+    people.sort();
+    people.dedup();
+    let speakers: HashSet<&str> = segments
+        .iter()
+        .filter(|s| !s.is_user)
+        .map(|s| s.person_id.as_deref().unwrap_or(&s.speaker))
+        .collect();
+    let day = utc_day(&v.created_at);
+    let doc = vec![
+        ("day".to_string(), json!(day)),
+        ("status".to_string(), json!(v.status)),
+        ("discarded".to_string(), json!(v.discarded)),
+        ("category".to_string(), json!(v.structured.category)),
+        (
+            "segments".to_string(),
+            Value::Array(
+                segments
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "id": s.id,
+                            "ms": ms(s.start, s.end),
+                            "words": s.text.split_whitespace().count(),
+                            "is_user": s.is_user,
+                            "speaker": s.speaker,
+                            "person_id": s.person_id,
+                        })
+                    })
+                    .collect(),
+            ),
+        ),
+    ];
+    vec![
+        text(id),
+        text(&c.uid),
+        Cell::Int(Some(day)),
+        Cell::Bool(
+            v.status == omi_domain::conversation::ConversationStatus::Completed && !v.discarded,
+        ),
+        Cell::Int(Some(milliseconds)),
+        Cell::Int(Some(words)),
+        text(&v.structured.category),
+        text(&people.join("\n")),
+        Cell::Int(Some(speakers.len() as i64)),
+        Cell::Doc(doc),
+    ]
+}
+
+/// An action item's statistics: its creation day, and its completion day while completed.
+fn statistics_action_item_row(id: &str, a: &ExpectedActionItem) -> Vec<Cell> {
+    let v = &a.view;
+    let created_day = utc_day(&v.created_at);
+    let completed_day = v
+        .completed
+        .then(|| utc_day(v.completed_at.as_ref().unwrap_or(&v.created_at)));
+    vec![
+        text(id),
+        text(&a.uid),
+        Cell::Int(Some(created_day)),
+        Cell::Int(completed_day),
+        Cell::Doc(vec![
+            ("created_day".into(), json!(created_day)),
+            ("completed_day".into(), json!(completed_day)),
+        ]),
+    ]
+}
+
+/// A memory's statistics: its creation day.
+fn statistics_memory_row(id: &str, m: &omi_projections::memories::MemoryView) -> Vec<Cell> {
+    let day = utc_day(&m.created_at);
+    vec![
+        text(id),
+        text(&m.uid),
+        Cell::Int(Some(day)),
+        Cell::Doc(vec![("day".into(), json!(day))]),
+    ]
+}
+
 /// Differences found so far: all counted, the first few kept.
 #[derive(Default)]
 struct Problems {
@@ -589,6 +707,59 @@ async fn check_expected(
                 ],
                 entities: &set.conversations,
                 row: conversation_row,
+            };
+            check_table(conn, &expectation, problems).await?
+        }
+        "statistics_conversations" => {
+            let expectation = Expectation {
+                table,
+                columns: &[
+                    "id",
+                    "uid",
+                    "day",
+                    "counted",
+                    "milliseconds",
+                    "words",
+                    "category",
+                    "people",
+                    "speakers",
+                    "doc",
+                ],
+                entities: &set.conversations,
+                row: statistics_conversation_row,
+            };
+            check_table(conn, &expectation, problems).await?
+        }
+        "statistics_action_items" => {
+            let expectation = Expectation {
+                table,
+                columns: &["id", "uid", "created_day", "completed_day", "doc"],
+                entities: &set.action_items,
+                row: statistics_action_item_row,
+            };
+            check_table(conn, &expectation, problems).await?
+        }
+        "statistics_memories" => {
+            let expectation = Expectation {
+                table,
+                columns: &["id", "uid", "day", "doc"],
+                entities: &set.memories,
+                row: statistics_memory_row,
+            };
+            check_table(conn, &expectation, problems).await?
+        }
+        "daily_summaries" | "daily_summary_settings" | "wrapped" => {
+            // The generated log holds no daily summary, settings or wrapped: the tables must be empty.
+            let none = HashMap::new();
+            let expectation = Expectation {
+                table,
+                columns: match table {
+                    "daily_summaries" => &["id", "uid", "date", "deleted", "visibility", "doc"],
+                    "daily_summary_settings" => &["id", "uid", "enabled", "hour", "doc"],
+                    _ => &["id", "uid", "year", "doc"],
+                },
+                entities: &none,
+                row: no_row,
             };
             check_table(conn, &expectation, problems).await?
         }

@@ -7,6 +7,7 @@ mod event_log;
 mod metadata;
 pub mod metrics;
 pub mod reactions;
+pub mod schedules;
 
 pub use bus::{Appended, CommandBus, CommandError};
 pub use event_log::EventLog;

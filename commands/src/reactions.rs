@@ -81,7 +81,7 @@ fn checkpoint_name(reaction: &dyn Reaction) -> String {
 }
 
 /// A lock key per reaction, derived from its name (FNV-1a, stable across builds and processes).
-fn lock_key(name: &str) -> i64 {
+pub(crate) fn lock_key(name: &str) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in name.bytes() {
         hash ^= u64::from(byte);
@@ -115,7 +115,9 @@ async fn run(database: Database, reaction: Arc<dyn Reaction>) {
     }
 }
 
-async fn acquire(
+/// On PostgreSQL, a connection holding the session lock named after `name`, if no other process holds it;
+/// `None` on SQLite, where one process owns the store.
+pub(crate) async fn acquire(
     database: &Database,
     name: &str,
 ) -> Result<Option<PoolConnection<Postgres>>, sqlx::Error> {

@@ -6,11 +6,14 @@ pub mod api_key;
 pub mod capture;
 pub mod contract;
 pub mod conversation;
+pub mod daily_summary;
+pub mod daily_summary_settings;
 pub mod error;
 pub mod memory;
 pub mod patch;
 pub mod storable;
 pub mod timestamp;
+pub mod wrapped;
 
 pub use error::DomainError;
 pub use patch::Patch;

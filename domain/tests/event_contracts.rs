@@ -20,7 +20,10 @@ use omi_domain::api_key::ApiKeyEvent;
 use omi_domain::capture::CaptureEvent;
 use omi_domain::contract::{self, contract_of, StoredEvents, CONTRACTS};
 use omi_domain::conversation::ConversationEvent;
+use omi_domain::daily_summary::DailySummaryEvent;
+use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
 use omi_domain::memory::MemoryEvent;
+use omi_domain::wrapped::WrappedEvent;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -65,6 +68,9 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "Conversation" => read_back_as::<ConversationEvent>(fixture),
         "Capture" => read_back_as::<CaptureEvent>(fixture),
         "ApiKey" => read_back_as::<ApiKeyEvent>(fixture),
+        "DailySummary" => read_back_as::<DailySummaryEvent>(fixture),
+        "DailySummarySettings" => read_back_as::<DailySummarySettingsEvent>(fixture),
+        "Wrapped" => read_back_as::<WrappedEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

@@ -5,13 +5,16 @@
 pub mod action_items;
 pub mod api_keys;
 pub mod conversations;
+pub mod daily_summaries;
 mod documents;
 mod json;
 pub mod memories;
 pub mod memory_history;
 mod runtime;
 mod sql;
+pub mod statistics;
 pub mod time;
+pub mod wrapped;
 
 pub use runtime::{
     rebuild, registered, registry, retry_parked, skip_parked_event, InMemoryRebuild, Projection,

@@ -36,6 +36,21 @@ pub async fn hit_two(
     Ok((hits_of(first.0)?, hits_of(second.0)?))
 }
 
+/// Counts one hit in the window `(bucket, window start in Unix seconds)` and returns the hits so far in it.
+pub async fn hit(database: &Database, bucket: &str, window_start: i64) -> Result<i64, sqlx::Error> {
+    let _turn = database.writer_turn().await;
+    let (hits,): (i64,) = sqlx::query_as(
+        "INSERT INTO rate_limit_windows (bucket, window_start, hits) VALUES ($1, $2, 1)
+         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit_windows.hits + 1
+         RETURNING hits",
+    )
+    .bind(bucket)
+    .bind(window_start)
+    .fetch_one(database.pool())
+    .await?;
+    Ok(hits)
+}
+
 /// Removes windows that started before `before` (Unix seconds); returns how many.
 pub async fn prune(database: &Database, before: i64) -> Result<u64, sqlx::Error> {
     let _turn = database.writer_turn().await;

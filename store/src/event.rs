@@ -7,7 +7,10 @@ use omi_domain::api_key::{ApiKey, ApiKeyEvent};
 use omi_domain::capture::{Capture, CaptureEvent};
 use omi_domain::contract::{decode, ContractError};
 use omi_domain::conversation::{Conversation, ConversationEvent};
+use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
+use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySettingsEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
+use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
 use serde::Deserialize;
 
@@ -19,6 +22,9 @@ pub enum StoredEvent {
     Conversation(ConversationEvent),
     Capture(CaptureEvent),
     ApiKey(ApiKeyEvent),
+    DailySummary(DailySummaryEvent),
+    DailySummarySettings(DailySummarySettingsEvent),
+    Wrapped(WrappedEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -75,6 +81,9 @@ impl StoredEvent {
             StoredEvent::Conversation(_) => Conversation::TYPE,
             StoredEvent::Capture(_) => Capture::TYPE,
             StoredEvent::ApiKey(_) => ApiKey::TYPE,
+            StoredEvent::DailySummary(_) => DailySummary::TYPE,
+            StoredEvent::DailySummarySettings(_) => DailySummarySettings::TYPE,
+            StoredEvent::Wrapped(_) => Wrapped::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -112,6 +121,13 @@ impl StoredEvent {
             }
             Capture::TYPE => StoredEvent::Capture(decode(event_type, event_version, payload)?),
             ApiKey::TYPE => StoredEvent::ApiKey(decode(event_type, event_version, payload)?),
+            DailySummary::TYPE => {
+                StoredEvent::DailySummary(decode(event_type, event_version, payload)?)
+            }
+            DailySummarySettings::TYPE => {
+                StoredEvent::DailySummarySettings(decode(event_type, event_version, payload)?)
+            }
+            Wrapped::TYPE => StoredEvent::Wrapped(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

@@ -13,6 +13,7 @@ mod news;
 mod parked;
 mod position;
 mod reader;
+mod user_log;
 
 pub use checkpoint::{load_checkpoint, save_checkpoint, save_checkpoints};
 pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
@@ -31,6 +32,7 @@ pub use reader::{
 };
 /// The database driver's error, for callers that do not depend on the driver.
 pub use sqlx::Error as SqlError;
+pub use user_log::read_user_until;
 
 /// The PostgreSQL channel on which every append to the event log is announced (by a trigger).
 pub const EVENTS_CHANNEL: &str = "omi_events";

@@ -69,6 +69,21 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "SELECT 1",
         postgres: include_str!("../../migrations/postgres/0010_user_log_in_commit_order.sql"),
     },
+    Migration::shared(
+        11,
+        "statistics",
+        include_str!("../../migrations/shared/0011_statistics.sql"),
+    ),
+    Migration::shared(
+        12,
+        "wrapped",
+        include_str!("../../migrations/shared/0012_wrapped.sql"),
+    ),
+    Migration::shared(
+        14,
+        "daily_summaries",
+        include_str!("../../migrations/shared/0014_daily_summaries.sql"),
+    ),
 ];
 
 impl Migration {

@@ -234,7 +234,7 @@ pub async fn read_after_of(
     Ok(window)
 }
 
-fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ReadError> {
+pub(crate) fn decode(row: &sqlx::any::AnyRow) -> Result<RecordedEvent, ReadError> {
     let aggregate_type: String = row.try_get("aggregate_type")?;
     let event_type: String = row.try_get("event_type")?;
     let event_version: String = row.try_get("event_version")?;

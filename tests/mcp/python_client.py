@@ -28,6 +28,7 @@ TOOLS = {
     "get_action_items",
     "create_action_item",
     "complete_action_item",
+    "get_daily_summaries",
 }
 
 

@@ -306,7 +306,8 @@ impl ServerEnv {
     /// Prepares data (fresh or reused) and env without starting anything, e.g. to run `migrate` first.
     ///
     /// The env is `OMI_BIND=127.0.0.1:0`, `OMI_DATA_DIR`, `OMI_AUTH_SECRET`, `DATABASE_URL` (PostgreSQL),
-    /// `RUST_LOG` (inherited, else `info`), `NO_COLOR=1`, then the options' vars. Inherited `OMI_*` vars and
+    /// `RUST_LOG` (inherited, else `info`), `NO_COLOR=1`, `OMI_TEST_CLOCK_START=2026-01-01T00:00:00Z`, then the
+    /// options' vars. Inherited `OMI_*` vars and
     /// `DATABASE_URL` are not passed on.
     ///
     /// # Panics
@@ -334,6 +335,12 @@ impl ServerEnv {
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_string()),
             ),
             ("NO_COLOR".to_string(), "1".to_string()),
+            // The daily summary schedule's clock stands at midnight of a day no test writes conversations on, so
+            // it writes nothing a test did not ask for; the suites of the schedule set their own.
+            (
+                "OMI_TEST_CLOCK_START".to_string(),
+                "2026-01-01T00:00:00Z".to_string(),
+            ),
         ];
         if let Some(url) = data.database_url() {
             vars.push(("DATABASE_URL".to_string(), url.to_string()));

@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 type Client = RunningService<RoleClient, ClientConfig>;
 
 const STARTED: &str = "2026-03-01T10:00:00+00:00";
-const TOOLS: [&str; 10] = [
+const TOOLS: [&str; 11] = [
     "get_memories",
     "create_memory",
     "edit_memory",
@@ -30,6 +30,7 @@ const TOOLS: [&str; 10] = [
     "get_action_items",
     "create_action_item",
     "complete_action_item",
+    "get_daily_summaries",
 ];
 
 /// Rate limits that a test calling every tool several times does not reach.
@@ -966,7 +967,10 @@ both_stores!(
             answers[0],
             json!({"jsonrpc": "2.0", "id": "a", "result": {}})
         );
-        assert_eq!(answers[1]["result"]["tools"].as_array().unwrap().len(), 10);
+        assert_eq!(
+            answers[1]["result"]["tools"].as_array().unwrap().len(),
+            TOOLS.len()
+        );
         assert_eq!(answers[2]["error"]["code"], -32601);
 
         let only_notifications = rpc(

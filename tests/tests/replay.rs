@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use omi_tests::*;
 
-/// Memories, action items, conversations (processed into action items and memories, edited, one deleted) and
-/// keys (one revoked), for two users.
+/// Memories, action items, conversations (processed into action items and memories, edited, one deleted), keys
+/// (one revoked), a shared daily summary, changed daily summary settings and a generated wrapped, for two users.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -106,6 +106,45 @@ async fn write_everything(server: &TestServer) {
             .post("/v1/mcp/keys", &token, json!({"name": "assistant"}))
             .await
             .assert_status(200);
+        let summary = server
+            .post(
+                "/v1/users/daily-summary-settings/test",
+                &token,
+                json!({"date": "2026-11-20"}),
+            )
+            .await;
+        summary.assert_status(200);
+        server
+            .patch(
+                &format!(
+                    "/v1/users/daily-summaries/{}/visibility?value=shared",
+                    summary["summary_id"].as_str().unwrap()
+                ),
+                &token,
+                json!(null),
+            )
+            .await
+            .assert_status(200);
+        server
+            .patch(
+                "/v1/users/daily-summary-settings",
+                &token,
+                json!({"hour": 7}),
+            )
+            .await
+            .assert_status(200);
+        server
+            .post("/v1/wrapped/2026/generate", &token, json!(null))
+            .await
+            .assert_status(200);
+        let started = Instant::now();
+        while server.get("/v1/wrapped/2026", &token).await["status"] != "done" {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "wrapped not generated"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 

@@ -9,9 +9,11 @@
 pub mod action_items;
 pub mod changes;
 pub mod conversations;
+pub mod daily_summaries;
 pub mod memories;
 mod paging;
 mod validation;
+pub mod wrapped;
 
 use omi_commands::Metadata;
 

@@ -5,7 +5,7 @@
 //! The change feed (`/v1/dev/user/changes`, `…/changes/stream`) is offered with the scope `changes:read`.
 //!
 //! Goals (`/v1/dev/user/goals*`) are not offered: there is no goal aggregate yet. Nor are the newer endpoints
-//! (folders, ask, daily summaries).
+//! folders and ask.
 //!
 //! The scope is checked before the body or the query is looked at (both are taken as `Result`s), so a key
 //! without the scope gets 403 whatever it sent.
@@ -13,6 +13,7 @@
 mod action_items;
 mod changes;
 mod conversations;
+mod daily_summaries;
 mod memories;
 
 use aide::axum::ApiRouter;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> ApiRouter<AppState> {
         .merge(action_items::router())
         .merge(conversations::router())
         .merge(changes::router())
+        .merge(daily_summaries::router())
         .with_path_items(|item| item.tag("developer"));
     behind_key(routes, state, KeyFamily::Developer)
 }

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use super::shapes;
 use crate::app::action_items::{self, ActionItemInput, ListQuery};
 use crate::app::conversations::{self, Completed, DayRange};
+use crate::app::daily_summaries;
 use crate::app::memories::{self, MemoryInput};
 use crate::app::{PageQuery, PageRule};
 use crate::error::{ApiError, Problem};
@@ -140,6 +141,19 @@ struct CompleteActionItem {
     completed: bool,
 }
 
+#[derive(Deserialize, JsonSchema)]
+struct GetDailySummaries {
+    /// How many summaries to return (1-100), newest day first.
+    #[serde(default = "thirty")]
+    limit: i64,
+    /// How many summaries to skip, for paging.
+    #[serde(default)]
+    offset: i64,
+}
+
+fn thirty() -> i64 {
+    30
+}
 fn hundred() -> i64 {
     100
 }
@@ -234,6 +248,12 @@ pub fn tools() -> &'static [Tool] {
                 "Mark an action item done (or open it again with completed=false).",
                 schema::<CompleteActionItem>(),
             ),
+            Tool::new(
+                "get_daily_summaries",
+                "List the user's daily summaries (headline, overview, highlights, action items, open questions, \
+                 decisions, insights and the day's numbers), newest day first.",
+                schema::<GetDailySummaries>(),
+            ),
         ]
     })
 }
@@ -322,6 +342,7 @@ pub async fn call(
         "get_action_items" => get_action_items(state, key, arguments(args)?).await?,
         "create_action_item" => create_action_item(state, key, arguments(args)?).await?,
         "complete_action_item" => complete_action_item(state, key, arguments(args)?).await?,
+        "get_daily_summaries" => get_daily_summaries(state, key, arguments(args)?).await?,
         other => {
             return Err(ErrorData::invalid_params(
                 format!("Unknown tool: {other}"),
@@ -496,6 +517,18 @@ async fn get_action_items(
     Ok(json!({ "action_items": found.items, "has_more": found.has_more }))
 }
 
+async fn get_daily_summaries(
+    state: &AppState,
+    key: &KeyHolder,
+    args: GetDailySummaries,
+) -> Result<Value, ErrorData> {
+    let page = page(daily_summaries::PAGE, args.limit, args.offset)?;
+    let found = daily_summaries::list(state, &key.uid, page)
+        .await
+        .map_err(tool_error)?;
+    Ok(json!({ "daily_summaries": found }))
+}
+
 async fn create_action_item(
     state: &AppState,
     key: &KeyHolder,
@@ -542,7 +575,7 @@ mod tests {
 
     #[test]
     fn every_tool_has_an_object_schema_with_described_properties() {
-        assert_eq!(tools().len(), 10);
+        assert_eq!(tools().len(), 11);
         for tool in tools() {
             assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
             let properties = tool.input_schema["properties"].as_object().unwrap();

@@ -1,19 +1,24 @@
 //! The reactions of the server: the processing pipeline (a conversation asked to be processed → the language
 //! model's structure, or a failure) and the sync of a processed conversation into the standalone action-item
-//! and memory lists, both listed once in [`registry()`]. The runtime that runs them is `omi_commands::reactions`.
+//! and memory lists, both listed once in [`registry()`]; and the scheduled ones (the daily summaries), listed in
+//! [`schedules()`]. The runtime that runs them is `omi_commands::reactions`.
 
+mod daily_summaries;
 mod processing;
 mod registry;
 mod sync;
+mod wrapped;
 
 use omi_commands::reactions::ReactionError;
 use omi_commands::CommandError;
 use omi_domain::DomainError;
 use omi_store::RecordedEvent;
 
+pub use daily_summaries::DailySummarySchedule;
 pub use processing::Processing;
-pub use registry::{registry, spawn_all};
+pub use registry::{registry, schedules, spawn_all, spawn_schedules};
 pub use sync::{ConversationSync, Publisher};
+pub use wrapped::WrappedGeneration;
 
 /// The id a reaction's commands name as their cause.
 fn event_id(event: &RecordedEvent) -> String {

@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use omi_commands::reactions::{self, Reaction};
+use omi_commands::schedules::{self, Schedule};
 use omi_commands::CommandBus;
 use omi_projections::Projector;
 use omi_services::llm::LanguageModel;
 use omi_store::Database;
 
-use super::{ConversationSync, Processing, Publisher};
+use super::{ConversationSync, DailySummarySchedule, Processing, Publisher, WrappedGeneration};
+use crate::state::AppState;
 
 /// Every reaction of the server, built over the store, the bus, the read models it waits on and the language
 /// model: the processing pipeline and the sync of results written by earlier versions, sharing one publisher.
@@ -28,10 +30,15 @@ pub fn registry(
         Arc::new(Processing::new(
             database.clone(),
             commands.clone(),
-            model,
+            Arc::clone(&model),
             Arc::clone(&publisher),
         )),
         Arc::new(ConversationSync::new(publisher)),
+        Arc::new(WrappedGeneration::new(
+            database.clone(),
+            commands.clone(),
+            model,
+        )),
     ]
 }
 
@@ -49,6 +56,25 @@ pub async fn spawn_all(
         running.push(reactions::spawn(database.clone(), reaction).await?);
     }
     Ok(running)
+}
+
+/// Every scheduled reaction of the server: the daily summaries, ticking every `OMI_DAILY_SUMMARY_TICK_SECS`.
+pub fn schedules(state: &AppState) -> Vec<Arc<dyn Schedule>> {
+    vec![Arc::new(DailySummarySchedule::new(
+        state.database.clone(),
+        state.commands.clone(),
+        state.model.clone(),
+        state.clock,
+        state.config.daily_summary_tick,
+    ))]
+}
+
+/// Starts every scheduled reaction of [`schedules()`]; each runs in one process at a time.
+pub fn spawn_schedules(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    schedules(state)
+        .into_iter()
+        .map(|schedule| schedules::spawn(state.database.clone(), schedule))
+        .collect()
 }
 
 #[cfg(test)]

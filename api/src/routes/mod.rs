@@ -3,9 +3,11 @@
 pub(crate) mod action_items;
 mod changes;
 pub(crate) mod conversations;
+mod daily_summaries;
 mod health;
 mod keys;
 pub(crate) mod memories;
+mod wrapped;
 
 use aide::axum::ApiRouter;
 use axum::extract::DefaultBodyLimit;
@@ -27,8 +29,10 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(action_items::router())
             .merge(changes::router())
             .merge(conversations::router())
+            .merge(daily_summaries::router())
             .merge(crate::listen::router())
             .merge(keys::router())
+            .merge(wrapped::router())
             .merge(crate::developer::router(state.clone()))
             .merge(crate::mcp::router(state))
     })

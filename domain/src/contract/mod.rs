@@ -29,7 +29,10 @@ use crate::action_item::ActionItemEvent;
 use crate::api_key::ApiKeyEvent;
 use crate::capture::CaptureEvent;
 use crate::conversation::ConversationEvent;
+use crate::daily_summary::DailySummaryEvent;
+use crate::daily_summary_settings::DailySummarySettingsEvent;
 use crate::memory::MemoryEvent;
+use crate::wrapped::WrappedEvent;
 
 pub use error::ContractError;
 pub use upcaster::Upcaster;
@@ -64,12 +67,15 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 5] = [
+pub static CONTRACTS: [&Contract; 8] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
     &<CaptureEvent as StoredEvents>::CONTRACT,
     &<ApiKeyEvent as StoredEvents>::CONTRACT,
+    &<DailySummaryEvent as StoredEvents>::CONTRACT,
+    &<DailySummarySettingsEvent as StoredEvents>::CONTRACT,
+    &<WrappedEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

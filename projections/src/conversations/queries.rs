@@ -302,3 +302,46 @@ pub async fn stale_in_progress(
     .await?;
     Ok(rows)
 }
+
+/// The user's completed, kept conversations created in `[start, end)`, oldest first, with their segments: the
+/// material of a daily summary.
+pub async fn created_between(
+    database: &Database,
+    uid: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<ConversationView>, ProjectionError> {
+    let rows = sqlx::query(
+        "SELECT doc FROM conversations
+         WHERE uid = $1 AND status = $2 AND discarded = $3 AND created_at >= $4 AND created_at < $5
+         ORDER BY created_at, id",
+    )
+    .bind(uid)
+    .bind(ConversationStatus::Completed.as_str())
+    .bind(false)
+    .bind(micros(&start))
+    .bind(micros(&end))
+    .fetch_all(database.pool())
+    .await?;
+    views(&rows)
+}
+
+/// The users with a completed, kept conversation created in `[start, end)`.
+pub async fn users_with_conversations_between(
+    database: &Database,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<String>, ProjectionError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT uid FROM conversations
+         WHERE status = $1 AND discarded = $2 AND created_at >= $3 AND created_at < $4
+         ORDER BY uid",
+    )
+    .bind(ConversationStatus::Completed.as_str())
+    .bind(false)
+    .bind(micros(&start))
+    .bind(micros(&end))
+    .fetch_all(database.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(uid,)| uid).collect())
+}

@@ -1,6 +1,7 @@
 //! Language models: turn a conversation (transcript lines or imported text) into an [`Analysis`]:
 //! the discard decision, title, overview, emoji, category, action items with due dates, calendar
-//! events and memories (spec §2.2, §2.3, §3.2, §3.3).
+//! events and memories (spec §2.2, §2.3, §3.2, §3.3); and write the sections of a yearly recap that
+//! are not counted ([`YearInReview`] → [`WrittenSections`], spec §7.12).
 //!
 //! Two implementations of [`LanguageModel`]:
 //! - [`Extractive`]: the embedded default. Deterministic (the same input always gives the same
@@ -8,21 +9,25 @@
 //! - [`OpenAiCompatible`]: any server speaking the OpenAI chat-completions wire format (OpenAI,
 //!   Ollama, vLLM, llama.cpp server), asked for a JSON answer that is then validated.
 //!
-//! Whatever the implementation, the answer goes through the same validation ([`normalize`]),
+//! Whatever the implementation, an analysis goes through the same validation ([`normalize`]),
 //! so the caller can rely on the invariants documented on [`Analysis`].
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+mod daily_summary;
 mod extractive;
 mod normalize;
 mod openai;
 mod text;
+mod wrapped;
 
+pub use daily_summary::{DayConversation, DayInput, DayWriting, MAX_HIGHLIGHTS, MAX_ITEMS};
 pub use extractive::Extractive;
 pub use normalize::normalize;
 pub use openai::OpenAiCompatible;
+pub use wrapped::{month_day, WrittenSections, YearConversation, YearInReview};
 
 /// One rendered transcript line (one segment, or several merged segments of one speaker).
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +231,12 @@ pub trait LanguageModel: Send + Sync {
     fn name(&self) -> &str;
     /// Analyze one conversation.
     async fn analyze(&self, input: &ConversationInput) -> Result<Analysis, LlmError>;
+    /// Write the summary of a day with at least one conversation: headline, overview, emoji, highlights,
+    /// open questions, decisions and insights, checked by [`DayWriting::checked`].
+    async fn write_daily_summary(&self, day: &DayInput) -> Result<DayWriting, LlmError>;
+    /// Write the sections of a yearly recap that are not counted (spec §7.12: decision style, memorable days,
+    /// stories, buddies, obsessions, recommendations, struggle and win).
+    async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError>;
 }
 
 /// The 33 conversation categories and the coercion of model output onto them live with the conversation.

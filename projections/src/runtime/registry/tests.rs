@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use omi_domain::action_item::ActionItemEvent;
 use omi_domain::api_key::{ApiKeyEvent, KeyFamily};
 use omi_domain::conversation::{ConversationEvent, ConversationSource};
+use omi_domain::daily_summary::{DailySummaryContent, DailySummaryEvent, DayStats, Trigger};
+use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
 use omi_domain::memory::{MemoryCategory, MemoryEvent, Visibility};
 use omi_store::{Database, LogPosition};
 
@@ -64,6 +66,38 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
             source: ConversationSource::Omi,
             language: "en".into(),
             created_at: at,
+        }),
+        "DailySummary" => StoredEvent::DailySummary(DailySummaryEvent::DailySummaryGenerated {
+            uid,
+            date: at.date_naive(),
+            content: DailySummaryContent {
+                headline: "A quiet day".into(),
+                overview: "Nothing much.".into(),
+                day_emoji: "🌙".into(),
+                stats: DayStats::default(),
+                highlights: vec![],
+                action_items: vec![],
+                unresolved_questions: vec![],
+                decisions_made: vec![],
+                knowledge_nuggets: vec![],
+                locations: vec![],
+            },
+            trigger: Trigger::Scheduled,
+            generated_at: at,
+        }),
+        "DailySummarySettings" => StoredEvent::DailySummarySettings(
+            DailySummarySettingsEvent::DailySummarySettingsChanged {
+                uid,
+                enabled: false,
+                hour: 7,
+                changed_at: at,
+            },
+        ),
+        "Wrapped" => StoredEvent::Wrapped(omi_domain::wrapped::WrappedEvent::WrappedRequested {
+            uid,
+            year: 2025,
+            run: 1,
+            as_of: at,
         }),
         other => panic!("no first event of {other} here: add one for the read model that reads it"),
     }

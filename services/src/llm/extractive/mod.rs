@@ -10,6 +10,7 @@
 mod action_items;
 mod category;
 mod dates;
+mod day;
 mod discard;
 mod doc;
 mod events;
@@ -19,6 +20,7 @@ mod phrases;
 mod salience;
 mod title;
 mod words;
+mod wrapped;
 
 #[cfg(test)]
 mod tests;
@@ -28,7 +30,8 @@ use self::discard::Signals;
 use self::doc::Doc;
 use self::salience::Salience;
 use crate::llm::{
-    category_emoji, input_text, normalize, Analysis, ConversationInput, LanguageModel, LlmError,
+    category_emoji, input_text, normalize, Analysis, ConversationInput, DayInput, DayWriting,
+    LanguageModel, LlmError, WrittenSections, YearInReview,
 };
 
 /// The embedded, deterministic language model (the default).
@@ -38,6 +41,11 @@ pub struct Extractive;
 impl Extractive {
     pub fn new() -> Self {
         Extractive
+    }
+
+    /// The written sections of a yearly recap, computed synchronously (deterministic rules, no I/O).
+    pub fn write_wrapped_sync(&self, year: &YearInReview) -> WrittenSections {
+        wrapped::write(year)
     }
 
     /// The analysis, computed synchronously (it is cheap: no I/O).
@@ -86,5 +94,13 @@ impl LanguageModel for Extractive {
 
     async fn analyze(&self, input: &ConversationInput) -> Result<Analysis, LlmError> {
         Ok(self.analyze_sync(input))
+    }
+
+    async fn write_daily_summary(&self, day: &DayInput) -> Result<DayWriting, LlmError> {
+        Ok(day::write_day(day).checked(day))
+    }
+
+    async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError> {
+        Ok(wrapped::write(year))
     }
 }

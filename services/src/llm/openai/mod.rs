@@ -11,8 +11,10 @@
 //! 60 s) → [`LlmError::Timeout`], non-2xx → [`LlmError::Status`], an answer that is not a usable
 //! JSON object → [`LlmError::BadResponse`].
 
+mod daily_summary;
 mod prompt;
 mod wire;
+mod wrapped;
 
 #[cfg(test)]
 mod tests;
@@ -21,7 +23,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use self::wire::Format;
-use crate::llm::{normalize, Analysis, ConversationInput, LanguageModel, LlmError};
+use crate::llm::{
+    normalize, Analysis, ConversationInput, DayInput, DayWriting, LanguageModel, LlmError,
+    WrittenSections, YearInReview,
+};
 
 /// A language model behind an OpenAI-compatible chat-completions endpoint.
 #[derive(Debug)]
@@ -109,11 +114,16 @@ impl OpenAiCompatible {
     /// One chat completion; returns the assistant message's content.
     async fn complete(&self, system: &str, user: &str, format: Format) -> Result<String, LlmError> {
         let body = wire::request_body(&self.model, system, user, format, self.temperature);
+        self.send(&body).await
+    }
+
+    /// Posts a chat-completions request body; returns the assistant message's content.
+    async fn send(&self, body: &serde_json::Value) -> Result<String, LlmError> {
         let mut request = self
             .client
             .post(self.endpoint())
             .timeout(self.timeout)
-            .json(&body);
+            .json(body);
         if let Some(key) = &self.api_key {
             request = request.bearer_auth(key);
         }
@@ -196,5 +206,13 @@ impl LanguageModel for OpenAiCompatible {
         };
         let analysis = wire::parse_analysis(&content, input)?;
         Ok(normalize(analysis, input))
+    }
+
+    async fn write_daily_summary(&self, day: &DayInput) -> Result<DayWriting, LlmError> {
+        self.daily_summary(day).await
+    }
+
+    async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError> {
+        self.wrapped_sections(year).await
     }
 }

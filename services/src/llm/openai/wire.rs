@@ -26,10 +26,32 @@ pub(crate) fn request_body(
     format: Format,
     temperature: Option<f32>,
 ) -> Value {
+    let answer = Answer {
+        name: "conversation_analysis",
+        schema: schema(),
+    };
+    request_body_for(model, system, user, format, temperature, answer)
+}
+
+/// The answer a request asks for: the name and JSON schema of its `json_schema` response format.
+pub(crate) struct Answer {
+    pub name: &'static str,
+    pub schema: Value,
+}
+
+/// The request body asking for `answer`.
+pub(crate) fn request_body_for(
+    model: &str,
+    system: &str,
+    user: &str,
+    format: Format,
+    temperature: Option<f32>,
+    answer: Answer,
+) -> Value {
     let response_format = match format {
         Format::JsonSchema => json!({
             "type": "json_schema",
-            "json_schema": { "name": "conversation_analysis", "strict": true, "schema": schema() }
+            "json_schema": { "name": answer.name, "strict": true, "schema": answer.schema }
         }),
         Format::JsonObject => json!({ "type": "json_object" }),
     };
@@ -126,7 +148,7 @@ pub(crate) fn completion_content(body: &str) -> Result<String, LlmError> {
 
 /// The first JSON object in the text: tolerates code fences, leading prose and a
 /// `<think>…</think>` preamble.
-fn json_object(content: &str) -> Option<Map<String, Value>> {
+pub(crate) fn json_object(content: &str) -> Option<Map<String, Value>> {
     let content = content
         .rsplit_once("</think>")
         .map_or(content, |(_, after)| after);

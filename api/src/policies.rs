@@ -1,0 +1,56 @@
+//! Per-user rate-limit policies of the app's routes (spec §1.4): a fixed number of requests per user in a fixed
+//! window, counted in the shared store so every server process enforces one limit, answered with the same
+//! `X-RateLimit-*` headers (and `Retry-After` on 429) as the API-key limits.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use omi_store::{counters, Database};
+
+use crate::error::ApiError;
+use crate::rate_limit::{Decision, StoreFailure};
+
+/// A policy: at most `limit` requests per user in each window of `window` seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// The spec's name, e.g. `wrapped:generate`.
+    pub name: &'static str,
+    pub limit: i64,
+    pub window: i64,
+}
+
+/// `wrapped:generate`: 2 a day.
+pub const WRAPPED_GENERATE: Policy = Policy {
+    name: "wrapped:generate",
+    limit: 2,
+    window: 86_400,
+};
+
+/// Counts one request of `uid` under `policy` and decides.
+pub async fn count(
+    database: &Database,
+    policy: Policy,
+    uid: &str,
+) -> Result<Decision, StoreFailure> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    let start = now - now % policy.window;
+    let hits = counters::hit(database, &format!("{}:{uid}", policy.name), start).await?;
+    let end = start + policy.window;
+    Ok(Decision {
+        allowed: hits <= policy.limit,
+        limit: policy.limit,
+        remaining: (policy.limit - hits).max(0),
+        reset: end,
+        retry_after: end - now,
+    })
+}
+
+/// The refusal of a request over its policy's limit.
+pub fn refusal(policy: Policy) -> ApiError {
+    ApiError::TooManyRequests(format!(
+        "Rate limit exceeded for {}; retry after the window resets",
+        policy.name
+    ))
+}
