@@ -36,3 +36,29 @@ BEGIN
         LIMIT max_events;
 END
 $$;
+
+-- The log-writer watermark (migration 7) counted the log writers of every database in the cluster: a log writer
+-- held open in another database (another omi-server's, or another test's) held this database's readers back,
+-- though it cannot append to this log. Only this database's log writers count now. Otherwise unchanged.
+CREATE OR REPLACE FUNCTION omi_log_watermark() RETURNS xid8 LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    snapshot pg_snapshot := pg_current_snapshot();
+    oldest_writer xid8;
+BEGIN
+    IF pg_snapshot_xmin(snapshot) = pg_snapshot_xmax(snapshot) THEN
+        RETURN pg_snapshot_xmax(snapshot);
+    END IF;
+    -- Backend activity is otherwise read once per transaction and kept.
+    PERFORM pg_stat_clear_snapshot();
+    SELECT min(running) INTO oldest_writer
+    FROM pg_snapshot_xip(snapshot) AS running
+    WHERE CAST(running AS xid) IN (
+        SELECT activity.backend_xid
+        FROM pg_locks AS lock
+        JOIN pg_stat_get_activity(NULL) AS activity ON activity.pid = lock.pid
+        WHERE lock.locktype = 'advisory' AND lock.classid = 7302505 AND lock.objid = 1 AND lock.objsubid = 2
+          AND lock.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND lock.granted AND activity.backend_xid IS NOT NULL);
+    RETURN coalesce(oldest_writer, pg_snapshot_xmax(snapshot));
+END
+$$;

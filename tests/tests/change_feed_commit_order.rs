@@ -124,3 +124,28 @@ async fn a_held_writer_with_the_higher_transaction_id_is_shown_after_the_earlier
         held_writer(false).await;
     }
 }
+
+/// A log writer held open in another database of the same cluster (another omi-server's log) appends to a log of
+/// its own: it holds back neither this database's writes nor its feed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_writer_held_in_another_database_holds_nothing_back() {
+    if !store_available(Store::Postgres) {
+        return;
+    }
+    let server = TestServer::start_with(
+        Store::Postgres,
+        StartOptions::new().env("OMI_READ_YOUR_WRITES_TIMEOUT_MS", "3000"),
+    )
+    .await;
+    let elsewhere = TestServer::start(Store::Postgres).await;
+    let token = server.token("hugo").await;
+    let url = elsewhere.data().database_url().unwrap().to_string();
+    let mut held = PgConnection::connect(&url).await.unwrap();
+    begin_append(&mut held).await;
+    append(&mut held, "hugo", "held-elsewhere").await;
+
+    let written = create_memories(&server, &token, "here", 3).await;
+    let (shown, _) = read_to_end(&server, "/v1/changes", &token, "", 100).await;
+    assert_eq!(created_memories(&shown), written);
+    held.execute("ROLLBACK").await.unwrap();
+}
