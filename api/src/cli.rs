@@ -1,4 +1,4 @@
-//! The `omi-server` command line: serve (the default), token, migrate, mcp, replay, parked.
+//! The `omi-server` command line: serve (the default), token, migrate, mcp, replay, events, parked.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -47,6 +47,21 @@ pub enum Command {
         /// Rebuild only this read model (default: all).
         #[arg(long)]
         projection: Option<String>,
+    },
+    /// Prints the event log as NDJSON, one event a line in commit order (the change feed's fields plus `uid`).
+    Events {
+        /// Only this user's events.
+        #[arg(long)]
+        uid: Option<String>,
+        /// Only events of this stored name (e.g. MemoryCreated).
+        #[arg(long = "type", value_name = "TYPE")]
+        event_type: Option<String>,
+        /// Only events after this cursor (the feed's `cursor`, or a line's `position`).
+        #[arg(long, value_name = "CURSOR")]
+        after: Option<String>,
+        /// Keep printing new events until interrupted.
+        #[arg(long)]
+        follow: bool,
     },
     /// Lists the read models (the names `replay --projection` takes) with their tables, one per line.
     ReadModels,
@@ -127,6 +142,20 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let _lock = lock_data_dir(&config)?;
             without_huge_pages();
             replay(&config, projection.as_deref()).await
+        }
+        Command::Events {
+            uid,
+            event_type,
+            after,
+            follow,
+        } => {
+            let selection = crate::log_events::Selection {
+                uid,
+                event_type,
+                after,
+                follow,
+            };
+            crate::log_events::run(&config, selection).await
         }
         Command::ReadModels => {
             for projection in registry() {

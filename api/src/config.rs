@@ -47,6 +47,12 @@ pub struct Config {
     /// `OMI_SHUTDOWN_GRACE_SECS`, default 20: on SIGTERM or Ctrl-C, how long in-flight requests and WebSocket
     /// sessions may take to finish before everything still open is closed.
     pub shutdown_grace: Duration,
+    /// `OMI_MAX_CHANGE_STREAMS`, default 2 000: change-feed event streams (`/v1/changes/stream` and the
+    /// developer API's) open at once in this process; one more is answered 503.
+    pub max_change_streams: usize,
+    /// `OMI_CHANGES_KEEPALIVE_SECS`, default 15: a change-feed event stream with nothing to send for this long
+    /// sends a comment, so that proxies and clients see it alive.
+    pub changes_keepalive: Duration,
     /// `OMI_RATE_PER_KEY_PER_MINUTE`, default 100: requests one API key may make in a minute.
     pub rate_per_key_per_minute: i64,
     /// `OMI_RATE_PER_USER_PER_DAY`, default 10 000: requests through all of a user's keys in a day.
@@ -133,6 +139,8 @@ impl Config {
             idle_timeout: seconds(&lookup, "OMI_IDLE_TIMEOUT_SECS", 60.0)?,
             max_connections: parse(&lookup, "OMI_MAX_CONNECTIONS", 10_000)?,
             shutdown_grace: seconds(&lookup, "OMI_SHUTDOWN_GRACE_SECS", 20.0)?,
+            max_change_streams: parse(&lookup, "OMI_MAX_CHANGE_STREAMS", 2_000)?,
+            changes_keepalive: seconds(&lookup, "OMI_CHANGES_KEEPALIVE_SECS", 15.0)?,
             rate_per_key_per_minute: parse(&lookup, "OMI_RATE_PER_KEY_PER_MINUTE", 100)?,
             rate_per_user_per_day: parse(&lookup, "OMI_RATE_PER_USER_PER_DAY", 10_000)?,
             llm: lookup("OMI_LLM_BASE_URL").map(|base_url| RemoteService {

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod change_stream;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod key_auth;
 pub mod key_material;
 pub mod listen;
 pub mod live_conversations;
+pub mod log_events;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;

@@ -7,6 +7,7 @@ use omi_projections::{registry, Projector};
 use omi_store::Database;
 use tokio::net::TcpListener;
 
+use crate::app::changes::ChangeHub;
 use crate::auth::{AuthSettings, Authenticator};
 use crate::clock::Clock;
 use crate::config::{Config, SttService};
@@ -39,6 +40,7 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let model = language_model(&config)?;
     Ok(AppState {
         commands: CommandBus::new(database.clone()),
+        changes: ChangeHub::new(database.clone(), config.max_change_streams),
         model,
         clock: Clock::starting_at(config.clock_start),
         database,

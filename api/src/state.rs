@@ -11,6 +11,7 @@ use omi_services::llm::LanguageModel;
 use omi_services::stt::SpeechToText;
 use omi_store::{Database, LogPosition};
 
+use crate::app::changes::ChangeHub;
 use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub live: LiveConversations,
     /// Requests answered, by route, for `/metrics`.
     pub requests: crate::metrics::RequestMetrics,
+    /// The process's reader of new events for the change feed's streams.
+    pub changes: ChangeHub,
     /// The open HTTP connections and WebSocket sessions (counts for metrics), and the shutdown signal.
     pub connections: Connections,
 }

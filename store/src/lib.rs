@@ -6,8 +6,10 @@ mod checkpoint;
 pub mod counters;
 mod database;
 mod event;
+mod feed;
 mod log_scan;
 mod migrate;
+mod news;
 mod parked;
 mod position;
 mod reader;
@@ -16,7 +18,9 @@ mod user_log;
 pub use checkpoint::{load_checkpoint, save_checkpoint, save_checkpoints};
 pub use database::{Backend, Database, StoreError, WriteTx, WriterTurn};
 pub use event::{EventMetadata, RecordedEvent, StoredEvent, StoredForm};
+pub use feed::{read_log, read_user_log, LoggedEvent};
 pub use log_scan::{Envelope, LogScan, StreamSlice};
+pub use news::LogNews;
 pub use parked::{
     list_parked, list_parked_on, park, parked_counts, release_parked, skip_parked,
     update_parked_error, ParkedEvent, ParkedStatus,

@@ -62,6 +62,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "SELECT 1",
         postgres: include_str!("../../migrations/postgres/0009_read_stored_names.sql"),
     },
+    Migration {
+        version: 10,
+        name: "user_log_in_commit_order",
+        // SQLite's commit order is the position order, which `events_by_user` already follows.
+        sqlite: "SELECT 1",
+        postgres: include_str!("../../migrations/postgres/0010_user_log_in_commit_order.sql"),
+    },
     Migration::shared(
         11,
         "statistics",

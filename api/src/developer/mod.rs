@@ -2,6 +2,8 @@
 //! scripts, authenticated by `omi_dev_` keys with scopes and rate-limited per key and per user. Every write
 //! records the key as the actor. The handlers call the application layer (`crate::app`) and shape its answers as the spec's developer API does.
 //!
+//! The change feed (`/v1/dev/user/changes`, `…/changes/stream`) is offered with the scope `changes:read`.
+//!
 //! Goals (`/v1/dev/user/goals*`) are not offered: there is no goal aggregate yet. Nor are the newer endpoints
 //! folders and ask.
 //!
@@ -9,6 +11,7 @@
 //! without the scope gets 403 whatever it sent.
 
 mod action_items;
+mod changes;
 mod conversations;
 mod daily_summaries;
 mod memories;
@@ -25,6 +28,7 @@ pub fn router(state: AppState) -> ApiRouter<AppState> {
         .merge(memories::router())
         .merge(action_items::router())
         .merge(conversations::router())
+        .merge(changes::router())
         .merge(daily_summaries::router())
         .with_path_items(|item| item.tag("developer"));
     behind_key(routes, state, KeyFamily::Developer)

@@ -1,6 +1,7 @@
 //! The HTTP routes, one module per Omi router, assembled with the cross-cutting layers.
 
 pub(crate) mod action_items;
+mod changes;
 pub(crate) mod conversations;
 mod daily_summaries;
 mod health;
@@ -27,6 +28,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(crate::metrics::router())
             .merge(memories::router())
             .merge(action_items::router())
+            .merge(changes::router())
             .merge(conversations::router())
             .merge(daily_summaries::router())
             .merge(trends::router())

@@ -52,6 +52,9 @@ pub enum Scope {
     GoalsRead,
     #[serde(rename = "goals:write")]
     GoalsWrite,
+    /// The change feed of the developer API (`/v1/dev/user/changes`): every event of the user's log.
+    #[serde(rename = "changes:read")]
+    ChangesRead,
 }
 
 /// The scopes a key gets when none are asked for: read-only.
@@ -63,7 +66,7 @@ pub const READ_ONLY_SCOPES: [Scope; 3] = [
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Self::ConversationsRead,
         Self::ConversationsWrite,
         Self::MemoriesRead,
@@ -72,6 +75,7 @@ impl Scope {
         Self::ActionItemsWrite,
         Self::GoalsRead,
         Self::GoalsWrite,
+        Self::ChangesRead,
     ];
 
     /// The wire name.
@@ -85,6 +89,7 @@ impl Scope {
             Self::ActionItemsWrite => "action_items:write",
             Self::GoalsRead => "goals:read",
             Self::GoalsWrite => "goals:write",
+            Self::ChangesRead => "changes:read",
         }
     }
 

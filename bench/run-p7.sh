@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# P7 of BENCHMARKS.md: the change feed, end to end.
+#
+#   bash bench/run-p7.sh
+#
+# builds the release binaries, starts a throwaway PostgreSQL (port 54700 or the next free one, stopped and
+# removed on exit) and, for each store (SQLite, the embedded default, and PostgreSQL), starts a fresh server and
+# runs `omi-bench p7`:
+#
+#   (a) a user with P7_EVENTS events (written through POST /v3/memories/batch, as many for a second user) read page
+#       by page through GET /v1/changes?limit=1000, against the raw SQL read of the same rows (keyset pages of 1000,
+#       every column) on the same database, interleaved, P7_RUNS times: rows per second of each and their ratio
+#       (target >= 0.3);
+#   (b) P7_SUBSCRIBERS clients on GET /v1/changes/stream, then P7_APPENDS memories created one by one: the delivery
+#       latency of each event to each client, receipt minus the event's recorded_at (target p99 <= 100 ms).
+#
+# Settings (environment): STORES ("sqlite postgres"), P7_EVENTS (100000), P7_RUNS (3), P7_SUBSCRIBERS (1000),
+# P7_APPENDS (20), PG_PORT (54700), NO_BUILD (1: use the binaries in target/release), PROFILE (release; debug
+# checks the benchmark itself at a small scale, e.g. PROFILE=debug P7_EVENTS=5000 P7_SUBSCRIBERS=50).
+set -euo pipefail
+
+STORES=${STORES:-sqlite postgres}
+P7_EVENTS=${P7_EVENTS:-100000}
+P7_RUNS=${P7_RUNS:-3}
+P7_SUBSCRIBERS=${P7_SUBSCRIBERS:-1000}
+P7_APPENDS=${P7_APPENDS:-20}
+PG_PORT=${PG_PORT:-54700}
+PROFILE=${PROFILE:-release}
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SERVER="$ROOT/target/$PROFILE/omi-server"
+BENCH="$ROOT/target/$PROFILE/omi-bench"
+WORK=$(mktemp -d /tmp/omi-bench-p7.XXXXXX)
+RESULTS="$WORK/results.txt"
+: >"$RESULTS"
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+result() { echo "$1=$2" >>"$RESULTS"; }
+get() { sed -n "s/^$1=//p" "$RESULTS" | tail -n1; }
+collect() { grep -E '^[a-z0-9_.]+=' "$1" >>"$RESULTS" || true; }
+
+machine() {
+  local model mem
+  model=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
+  mem=$(free -g | awk '/^Mem:/ {print $2}')
+  echo "$(nproc) cores ($model), ${mem} GiB RAM, $(uname -sr)"
+}
+
+# ---------------------------------------------------------------------------------------------- PostgreSQL
+PG_BIN=""
+PG_DIR=""
+SERVER_PID=""
+
+find_pg_bin() {
+  if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+    dirname "$(readlink -f "$(command -v initdb)")"
+    return 0
+  fi
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then
+      echo "$dir"
+      return 0
+    fi
+  done
+  return 1
+}
+
+as_pg_owner() {
+  if [[ $(id -u) -eq 0 ]]; then
+    (cd / && runuser -u postgres -- "$@")
+  else
+    "$@"
+  fi
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+cleanup() {
+  if [[ -n "$SERVER_PID" ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ -n "$PG_DIR" && -d "$PG_DIR" ]]; then
+    if [[ -f "$PG_DIR/data/postmaster.pid" ]]; then
+      as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$PG_DIR"
+    log "PostgreSQL stopped and $PG_DIR removed"
+  fi
+  log "logs and results are in $WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_postgres() {
+  PG_BIN=$(find_pg_bin) || die "PostgreSQL (initdb, pg_ctl) is not installed"
+  if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --user-group --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+  PG_DIR=$(mktemp -d /tmp/omi-bench-p7-postgres.XXXXXX)
+  [[ $(id -u) -ne 0 ]] || chown postgres: "$PG_DIR"
+  chmod 700 "$PG_DIR"
+  as_pg_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale \
+    >"$WORK/initdb.log" 2>&1 || {
+    cat "$WORK/initdb.log" >&2
+    die "initdb failed"
+  }
+  cat >>"$PG_DIR/data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PG_DIR'
+max_connections = 300
+EOF
+  PORT=$PG_PORT
+  while :; do
+    ((PORT < PG_PORT + 100)) || die "no free port in $PG_PORT..$PORT"
+    if ! port_in_use "$PORT"; then
+      if as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -o "-p $PORT" -w -t 60 \
+        start >/dev/null; then
+        break
+      fi
+      grep -q 'could not bind' "$PG_DIR/postgres.log" || {
+        cat "$PG_DIR/postgres.log" >&2
+        die "PostgreSQL did not start"
+      }
+    fi
+    PORT=$((PORT + 1))
+  done
+  ADMIN_URL="postgres://postgres@127.0.0.1:$PORT"
+  log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
+}
+
+sql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d "$1" -c "$2"; }
+
+# ---------------------------------------------------------------------------------------------- the server
+# start_server STORE NAME: a server on a fresh data directory ($WORK/NAME) and, for postgres, a fresh database NAME.
+start_server() {
+  local store=$1 name=$2
+  DATA="$WORK/$name"
+  mkdir -p "$DATA"
+  if [[ "$store" == postgres ]]; then
+    sql postgres "CREATE DATABASE $name"
+    DB_URL="$ADMIN_URL/$name"
+  else
+    DB_URL=""
+  fi
+  DATABASE_URL="$DB_URL" OMI_BIND=127.0.0.1:0 OMI_DATA_DIR="$DATA" OMI_AUTH_SECRET="$AUTH_SECRET" \
+    OMI_MAX_CHANGE_STREAMS=$((P7_SUBSCRIBERS + 100)) RUST_LOG=warn \
+    "$SERVER" >"$DATA/server.out" 2>"$DATA/server.err" &
+  SERVER_PID=$!
+  local waited=0
+  until grep -q 'listening on http://' "$DATA/server.out" 2>/dev/null; do
+    kill -0 "$SERVER_PID" 2>/dev/null || {
+      cat "$DATA/server.err" >&2
+      die "the server exited"
+    }
+    sleep 0.2
+    waited=$((waited + 1))
+    ((waited < 300)) || die "the server did not start within 60 s"
+  done
+  SERVER_URL=$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$DATA/server.out" | head -n1)
+  [[ "$store" == postgres ]] || DB_URL="sqlite://$DATA/omi.db"
+  log "server $SERVER_URL (pid $SERVER_PID, $store)"
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+token() { OMI_DATA_DIR="$DATA" OMI_AUTH_SECRET="$AUTH_SECRET" "$SERVER" token --uid "$1"; }
+
+run_p7() { # run_p7 STORE
+  local store=$1 label="p7_$1"
+  start_server "$store" omi_p7_"$store"
+  local p7=("$BENCH" p7 --url "$SERVER_URL" --token "$(token bench-p7-user)" --uid bench-p7-user
+    --other-token "$(token bench-p7-other)" --database-url "$DB_URL" --events "$P7_EVENTS" --runs "$P7_RUNS"
+    --subscribers "$P7_SUBSCRIBERS" --appends "$P7_APPENDS" --label "$label")
+  result "$label.command" "$(sed 's/--token [^ ]*/--token "$(omi-server token --uid bench-p7-user)"/;
+    s/--other-token [^ ]*/--other-token "$(omi-server token --uid bench-p7-other)"/' <<<"${p7[*]}")"
+  "${p7[@]}" | tee "$WORK/$label.out"
+  collect "$WORK/$label.out"
+  stop_server
+}
+
+report() {
+  echo
+  echo "== omi-server benchmark P7: the change feed =="
+  echo "machine:   $(machine)"
+  echo "build:     $(get build.commit) ($PROFILE), omi-server built $(get build.binary_time)"
+  local store label
+  for store in $STORES; do
+    label="p7_$store"
+    [[ -n "$(get "$label.ratio")" ]] || continue
+    echo
+    echo "P7 [$store]  a user's $(get "$label.events") events (and as many of another user's in the log)"
+    printf '    %-44s %10s events/s\n' "GET /v1/changes?limit=1000, page by page" "$(get "$label.feed_events_per_s")"
+    printf '    %-44s %10s rows/s\n' "raw SQL, keyset pages of 1000 (sqlx, pooled)" "$(get "$label.sql_rows_per_s")"
+    printf '    %-44s %10s        (target >= 0.3: %s)\n' "ratio" "$(get "$label.ratio")" \
+      "$(awk -v r="$(get "$label.ratio")" 'BEGIN {print (r >= 0.3) ? "met" : "MISSED"}')"
+    [[ -n "$(get "$label.delivery_p99_ms")" ]] || continue
+    echo "    $(get "$label.subscribers") subscribers on /v1/changes/stream, $(get "$label.appends") events appended:" \
+      "delivery p50 $(get "$label.delivery_p50_ms") ms, p99 $(get "$label.delivery_p99_ms") ms," \
+      "max $(get "$label.delivery_max_ms") ms, $(get "$label.missing") missing" \
+      "(target p99 <= 100: $(awk -v r="$(get "$label.delivery_p99_ms")" 'BEGIN {print (r <= 100) ? "met" : "MISSED"}'))"
+  done
+  echo
+  echo "raw results: $RESULTS"
+}
+
+log "machine: $(machine)"
+if [[ "${NO_BUILD:-}" == 1 && -x "$SERVER" && -x "$BENCH" ]]; then
+  log "NO_BUILD=1: using the existing $SERVER and $BENCH"
+elif [[ "$PROFILE" == release ]]; then
+  log "building release binaries (cargo build --release -p omi-api -p omi-bench)"
+  (cd "$ROOT" && cargo build --release -p omi-api -p omi-bench)
+else
+  (cd "$ROOT" && cargo build --profile "$PROFILE" -p omi-api -p omi-bench)
+fi
+result build.binary_time "$(date -u -r "$SERVER" +%Y-%m-%dT%H:%MZ)"
+result build.commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
+  [[ -z "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ]] || echo ' + uncommitted changes')"
+# Each subscriber is a descriptor on both sides (the load generator and the server share this limit).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+(($(ulimit -n) > 2 * P7_SUBSCRIBERS + 512)) || die "$P7_SUBSCRIBERS subscribers need more open files than $(ulimit -n)"
+AUTH_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+for store in $STORES; do
+  [[ "$store" != postgres || -n "$PG_DIR" ]] || start_postgres
+  run_p7 "$store"
+done
+report | tee "$WORK/report.txt"
