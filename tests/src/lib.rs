@@ -29,11 +29,9 @@
 use std::fmt;
 use std::future::Future;
 
-mod chat_model;
 mod client;
-pub mod fake_model;
+mod fake_model;
 mod log;
-mod model;
 pub mod openapi;
 mod postgres;
 mod read_models;
@@ -41,13 +39,12 @@ pub mod schema;
 mod server;
 pub mod speech;
 
-pub use chat_model::ChatModel;
 pub use client::{new_reqwest_client, send, HttpClient, Response, REQUEST_TIMEOUT};
+pub use fake_model::{FakeModel, ModelRequest};
 pub use log::{
     append_raw_event, memory_created_payload, memory_edited_payload, sqlite_connection,
     stored_name, system_metadata, RawEvent,
 };
-pub use model::FakeModel;
 pub use openapi::{ApiDocument, Checked, ResponseCheck, CHECK_RESPONSES_VAR};
 pub use postgres::{
     database_exists, database_url, drop_database, postgres_admin_url, postgres_or_skip,

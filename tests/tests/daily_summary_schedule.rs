@@ -172,11 +172,8 @@ const ANALYSIS: &str = r#"{"discarded": false, "title": "Budget Review With Sam"
   "events": [], "memories": []}"#;
 
 both_stores!(with_store a_local_model_writes_the_text_and_the_data_keeps_the_numbers, |store| async move {
-    let model = FakeModel::start(&[("conversation_analysis", ANALYSIS)]).await;
-    let options = StartOptions::new()
-        .env("OMI_LLM_BASE_URL", model.url.clone())
-        .env("OMI_LLM_MODEL", "test-model");
-    let server = TestServer::start_with(store, options).await;
+    let model = FakeModel::start(ANALYSIS).await;
+    let server = TestServer::start_with(store, model.start_options()).await;
     let token = server.token("sam").await;
     let id = import_on(&server, &token, &format!("{DAY}T09:00:00Z"), daily::BUDGET).await;
     model.answer(
@@ -229,7 +226,7 @@ both_stores!(with_store a_local_model_writes_the_text_and_the_data_keeps_the_num
     assert!(prompt.contains("second designer"), "the transcript is in the prompt");
 
     // A model that fails writes nothing and says so.
-    model.healthy.store(false, std::sync::atomic::Ordering::SeqCst);
+    model.set_healthy(false);
     let failed = server
         .post("/v1/users/daily-summary-settings/test", &token, json!({"date": DAY}))
         .await;

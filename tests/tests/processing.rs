@@ -2,7 +2,6 @@
 //! a failing model marks the conversation `failed` (never stuck in `processing`), reprocessing recovers it, and
 //! the result reaches the action-item and memory lists.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use omi_tests::*;
@@ -31,14 +30,10 @@ async fn wait_for_status(server: &TestServer, token: &str, id: &str, wanted: &st
 }
 
 both_stores!(with_store a_failing_model_fails_the_conversation_and_reprocessing_recovers_it, |store| async move {
-    let model = FakeModel::start(&[("conversation_analysis", ANSWER)]).await;
+    let model = FakeModel::start(ANSWER).await;
     // Failing until the conversation is reprocessed.
-    model.healthy.store(false, Ordering::SeqCst);
-    let options = StartOptions::new()
-        .env("OMI_LLM_BASE_URL", model.url.clone())
-        .env("OMI_LLM_API_KEY", "sk-test-key")
-        .env("OMI_LLM_MODEL", "test-model");
-    let server = TestServer::start_with(store, options).await;
+    model.set_healthy(false);
+    let server = TestServer::start_with(store, model.start_options()).await;
     let token = server.token("sam").await;
     let created = server
         .post(
@@ -55,17 +50,14 @@ both_stores!(with_store a_failing_model_fails_the_conversation_and_reprocessing_
 
     let failed = wait_for_status(&server, &token, &id, "failed").await;
     assert_eq!(failed["structured"]["title"], "");
-    assert!(model.calls.load(Ordering::SeqCst) >= 1);
-    {
-        let requests = model.requests.lock().unwrap();
-        let (authorization, request) = &requests[0];
-        assert_eq!(authorization, "Bearer sk-test-key");
-        assert_eq!(request["model"], "test-model");
-        let prompt = request["messages"].to_string();
-        assert!(prompt.contains("revised budget"), "the transcript is in the prompt: {prompt}");
-    }
+    assert!(model.calls() >= 1);
+    let request = &model.requests()[0];
+    assert_eq!(request.authorization, "Bearer sk-test-key");
+    assert_eq!(request.body["model"], "test-model");
+    let prompt = request.body["messages"].to_string();
+    assert!(prompt.contains("revised budget"), "the transcript is in the prompt: {prompt}");
 
-    model.healthy.store(true, Ordering::SeqCst);
+    model.set_healthy(true);
     let reprocessed = server.post(&format!("/v1/conversations/{id}/reprocess"), &token, json!(null)).await;
     reprocessed.assert_status(200);
     let completed = wait_for_status(&server, &token, &id, "completed").await;

@@ -290,12 +290,8 @@ const ANSWER: &str = r#"{"discarded": false, "title": "Gadget Talk", "overview":
   ]}"#;
 
 both_stores!(with_store a_models_trends_count_only_with_whitelisted_topics, |store| async move {
-    let model = ChatModel::answering(ANSWER).await;
-    let options = StartOptions::new()
-        .env("OMI_LLM_BASE_URL", model.url.clone())
-        .env("OMI_LLM_API_KEY", "sk-test-key")
-        .env("OMI_LLM_MODEL", "test-model");
-    let server = TestServer::start_with(store, options).await;
+    let model = FakeModel::start(ANSWER).await;
+    let server = TestServer::start_with(store, model.start_options()).await;
     let token = server.token("sam").await;
     processed(
         &server,
@@ -311,8 +307,7 @@ both_stores!(with_store a_models_trends_count_only_with_whitelisted_topics, |sto
         ],
     )
     .await;
-    let requests = model.requests.lock().unwrap();
-    let (_, request) = &requests[0];
+    let request = &model.requests()[0].body;
     let schema = &request["response_format"]["json_schema"]["schema"];
     assert!(
         schema["properties"]["trends"].is_object(),

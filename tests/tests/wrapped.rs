@@ -3,11 +3,8 @@
 //! byte for byte, regeneration from the same log, and the written sections from a local OpenAI-compatible model
 //! (a failing model fails the run; asking again starts over).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use omi_tests::fake_model::{system_prompt, FakeModel};
 use omi_tests::*;
 
 /// Every key of a generated result (spec §7.12).
@@ -357,23 +354,15 @@ const ANALYSIS: &str = r#"{"discarded": false, "title": "Launch Report", "overvi
   "emoji": "💼", "category": "business", "action_items": [], "events": [], "memories": []}"#;
 
 both_stores!(with_store a_local_model_writes_the_sections_and_a_failing_one_fails_the_run, |store| async move {
-    let writes = Arc::new(AtomicBool::new(false));
-    let writing = writes.clone();
-    let model = FakeModel::start(Arc::new(move |body: &Value| {
-        if system_prompt(body).contains("yearly recap") {
-            writing.load(Ordering::SeqCst).then(|| SECTIONS.to_string())
-        } else {
-            Some(ANALYSIS.to_string())
-        }
-    }))
-    .await;
-    let mut options = StartOptions::new();
-    for (key, value) in model.env() {
-        options = options.env(key, value);
-    }
-    let server = TestServer::start_with(store, options).await;
+    // The recap asks for a JSON object without a schema name, so it gets the default answer.
+    let model = FakeModel::start(SECTIONS).await;
+    model.answer("conversation_analysis", ANALYSIS);
+    let server = TestServer::start_with(store, model.start_options()).await;
     let token = server.token("ada").await;
     conversation(&server, &token, "2025-03-09T10:00:00Z", "budget").await;
+
+    // Failing once the conversation is analyzed.
+    model.set_healthy(false);
 
     server.post("/v1/wrapped/2025/generate", &token, json!(null)).await.assert_status(200);
     let failed = settled(&server, &token, 2025).await;
@@ -381,7 +370,7 @@ both_stores!(with_store a_local_model_writes_the_sections_and_a_failing_one_fail
     assert!(failed["error"].as_str().unwrap().contains("model overloaded"), "{}", failed.text);
     assert_eq!(failed.json.get("result"), None);
 
-    writes.store(true, Ordering::SeqCst);
+    model.set_healthy(true);
     let again = server.post("/v1/wrapped/2025/generate", &token, json!(null)).await;
     again.assert_status(200);
     assert_eq!(again["message"], "Wrapped generation started", "an error starts over");
@@ -394,12 +383,10 @@ both_stores!(with_store a_local_model_writes_the_sections_and_a_failing_one_fail
     assert_eq!(result["total_conversations"], 1, "counted from the log, not by the model");
     assert_eq!(result["category_breakdown"], json!([{"category": "business", "count": 1}]));
     let prompt = model
-        .requests
-        .lock()
-        .unwrap()
+        .requests()
         .iter()
-        .map(|body| body["messages"].to_string())
-        .find(|messages| messages.contains("yearly recap"))
+        .find(|request| request.system_prompt().contains("yearly recap"))
+        .map(|request| request.body["messages"].to_string())
         .unwrap();
     assert!(prompt.contains("Launch Report"), "the year's conversations are in the prompt: {prompt}");
 });
