@@ -15,8 +15,8 @@
 #       latency of each event to each client, receipt minus the event's recorded_at (target p99 <= 100 ms).
 #
 # Settings (environment): STORES ("sqlite postgres"), P7_EVENTS (100000), P7_RUNS (3), P7_SUBSCRIBERS (1000),
-# P7_APPENDS (20), PG_PORT (54700), NO_BUILD (1: use the binaries in target/release), PROFILE (release; debug
-# checks the benchmark itself at a small scale, e.g. PROFILE=debug P7_EVENTS=5000 P7_SUBSCRIBERS=50).
+# P7_APPENDS (20), PG_PORT (54700), NO_BUILD (1: use the binaries in target/release), BUILD_PROFILE (release; debug
+# checks the benchmark itself at a small scale, e.g. BUILD_PROFILE=debug P7_EVENTS=5000 P7_SUBSCRIBERS=50).
 set -euo pipefail
 
 STORES=${STORES:-sqlite postgres}
@@ -25,11 +25,11 @@ P7_RUNS=${P7_RUNS:-3}
 P7_SUBSCRIBERS=${P7_SUBSCRIBERS:-1000}
 P7_APPENDS=${P7_APPENDS:-20}
 PG_PORT=${PG_PORT:-54700}
-PROFILE=${PROFILE:-release}
+BUILD_PROFILE=${BUILD_PROFILE:-release}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SERVER="$ROOT/target/$PROFILE/omi-server"
-BENCH="$ROOT/target/$PROFILE/omi-bench"
+SERVER="$ROOT/target/$BUILD_PROFILE/omi-server"
+BENCH="$ROOT/target/$BUILD_PROFILE/omi-bench"
 WORK=$(mktemp -d /tmp/omi-bench-p7.XXXXXX)
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
@@ -194,7 +194,7 @@ report() {
   echo
   echo "== omi-server benchmark P7: the change feed =="
   echo "machine:   $(machine)"
-  echo "build:     $(get build.commit) ($PROFILE), omi-server built $(get build.binary_time)"
+  echo "build:     $(get build.commit) ($BUILD_PROFILE), omi-server built $(get build.binary_time)"
   local store label
   for store in $STORES; do
     label="p7_$store"
@@ -218,11 +218,11 @@ report() {
 log "machine: $(machine)"
 if [[ "${NO_BUILD:-}" == 1 && -x "$SERVER" && -x "$BENCH" ]]; then
   log "NO_BUILD=1: using the existing $SERVER and $BENCH"
-elif [[ "$PROFILE" == release ]]; then
+elif [[ "$BUILD_PROFILE" == release ]]; then
   log "building release binaries (cargo build --release -p omi-api -p omi-bench)"
   (cd "$ROOT" && cargo build --release -p omi-api -p omi-bench)
 else
-  (cd "$ROOT" && cargo build --profile "$PROFILE" -p omi-api -p omi-bench)
+  (cd "$ROOT" && cargo build --profile "$BUILD_PROFILE" -p omi-api -p omi-bench)
 fi
 result build.binary_time "$(date -u -r "$SERVER" +%Y-%m-%dT%H:%MZ)"
 result build.commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
