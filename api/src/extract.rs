@@ -52,15 +52,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             refuse_unstorable(&bytes)?;
         }
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map(Body)
-            .map_err(|error| {
-                problem(
-                    "body",
-                    error.path().to_string(),
-                    error.into_inner().to_string(),
-                )
-            })
+        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            problem(
+                "body",
+                error.path().to_string(),
+                error.into_inner().to_string(),
+            )
+        })?;
+        // One JSON value and nothing after it but whitespace: a body with bytes after its value (a raw NUL,
+        // a second document) is not the JSON it claims to be.
+        deserializer
+            .end()
+            .map_err(|error| problem("body", String::new(), error.to_string()))?;
+        Ok(Body(value))
     }
 }
 
