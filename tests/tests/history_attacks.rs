@@ -334,3 +334,42 @@ both_stores!(
         assert_eq!(log_head(&server).await, head, "a refused request appended");
     }
 );
+
+both_stores!(
+    a_body_declared_as_another_type_than_json_is_refused_and_appends_nothing,
+    |server| async move {
+        let token = server.token("ada").await;
+        let head = log_head(&server).await;
+        let path = "/v1/users/daily-summary-settings";
+        // What a cross-site form can send: the reference reads only JSON-typed bodies as JSON.
+        for content_type in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+        ] {
+            let request = server
+                .client()
+                .builder(Method::PATCH, path, &token)
+                .header("content-type", content_type)
+                .body(r#"{"hour": 3}"#);
+            let answer = send(Method::PATCH, &server.url(path), request).await;
+            refused(&answer, 422);
+            assert_eq!(
+                answer["detail"][0]["loc"],
+                json!(["body"]),
+                "{content_type}"
+            );
+        }
+        let settings = server.get(path, &token).await;
+        assert_eq!(settings["hour"], 22, "{}", settings.text);
+        assert_eq!(log_head(&server).await, head, "a refused body appended");
+        let request = server
+            .client()
+            .builder(Method::PATCH, path, &token)
+            .header("content-type", "application/json; charset=utf-8")
+            .body(r#"{"hour": 3}"#);
+        let answer = send(Method::PATCH, &server.url(path), request).await;
+        answer.assert_status(200);
+        assert_eq!(answer["hour"], 3);
+    }
+);
