@@ -373,3 +373,48 @@ both_stores!(
         assert_eq!(answer["hour"], 3);
     }
 );
+
+both_stores!(
+    with_store concurrent_regenerations_write_the_summary_once,
+    |store| async move {
+        let today = chrono::Utc::now().date_naive().to_string();
+        let first = TestServer::start_with(
+            store,
+            StartOptions::new().env("OMI_TEST_CLOCK_START", format!("{today}T10:00:00Z")),
+        )
+        .await;
+        let token = first.token("ada").await;
+        conversation_today(&first, &token).await;
+        let written = first
+            .post(
+                "/v1/users/daily-summary-settings/test",
+                &token,
+                json!({ "date": today }),
+            )
+            .await;
+        written.assert_status(200);
+        let id = written["summary_id"].as_str().unwrap().to_string();
+        let data = first.data();
+        let mut first = first;
+        first.stop().await;
+
+        // The same store a minute later, past the cooldown: many requests at once regenerate it once.
+        let later = TestServer::start_with(
+            store,
+            StartOptions::new()
+                .reuse_data(data)
+                .env("OMI_TEST_CLOCK_START", format!("{today}T10:01:00Z")),
+        )
+        .await;
+        let head = log_head(&later).await;
+        let path = format!("/v1/users/daily-summaries/{id}/regenerate");
+        let client = later.client();
+        let answers = join_all((0..16).map(|_| client.post(&path, &token, json!(null)))).await;
+        let regenerated = answers.iter().filter(|answer| answer.status == 200).count();
+        for answer in answers.iter().filter(|answer| answer.status != 200) {
+            refused(answer, 429);
+        }
+        assert_eq!(regenerated, 1, "the cooldown lets one regeneration through");
+        assert_eq!(log_head(&later).await, head + 1, "one regeneration appended");
+    }
+);
