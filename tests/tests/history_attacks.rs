@@ -9,11 +9,12 @@ use futures_util::future::join_all;
 use omi_tests::*;
 
 /// The log's head once every read model has caught up with it: the highest position a read model checkpointed
-/// (`/health` shows each as `<transaction>/<position>`).
+/// (`/health` shows each as `<transaction>/<position>`). Panics when a read model parked an event.
 async fn log_head(server: &TestServer) -> i64 {
     for _ in 0..200 {
         let health = server.get("/health", "").await;
         health.assert_status(200);
+        assert_eq!(health["parked_events"], 0, "{}", health.text);
         let models = health["read_models"]
             .as_array()
             .expect("read models")
