@@ -36,6 +36,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !declares_json(request.headers().get(header::CONTENT_TYPE)) {
+            return Err(ApiError::invalid(
+                "body",
+                "the body must be JSON, sent as Content-Type: application/json",
+            ));
+        }
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
@@ -52,15 +58,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             refuse_unstorable(&bytes)?;
         }
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map(Body)
-            .map_err(|error| {
-                problem(
-                    "body",
-                    error.path().to_string(),
-                    error.into_inner().to_string(),
-                )
-            })
+        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            problem(
+                "body",
+                error.path().to_string(),
+                error.into_inner().to_string(),
+            )
+        })?;
+        // One JSON value and nothing after it but whitespace: a body with bytes after its value (a raw NUL,
+        // a second document) is not the JSON it claims to be.
+        deserializer
+            .end()
+            .map_err(|error| problem("body", String::new(), error.to_string()))?;
+        Ok(Body(value))
     }
 }
 
@@ -83,6 +93,24 @@ impl<T: JsonSchema> OperationInput for Body<T> {
         });
         ensure_response(operation, Some(422), || validation_response(ctx));
     }
+}
+
+/// Whether a request's `Content-Type` lets its body be read as JSON, as the reference (FastAPI) decides: none
+/// given, `application/json`, or an `application/*+json` type. A body declared as something else (a form, plain
+/// text, as a cross-site form may send) is not read as JSON.
+fn declares_json(content_type: Option<&header::HeaderValue>) -> bool {
+    let Some(value) = content_type else {
+        return true;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
 }
 
 /// Whether the JSON text `bytes` may hold a NUL character: whether it has a `\u0000` escape (one whose
@@ -379,6 +407,20 @@ impl OperationInput for CurrentUser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_is_json_when_its_type_says_so_or_says_nothing() {
+        let declared =
+            |value: &str| declares_json(Some(&header::HeaderValue::from_str(value).unwrap()));
+        assert!(declares_json(None));
+        assert!(declared("application/json"));
+        assert!(declared("Application/JSON; charset=utf-8"));
+        assert!(declared("application/merge-patch+json"));
+        assert!(!declared("text/plain"));
+        assert!(!declared("application/x-www-form-urlencoded"));
+        assert!(!declared("multipart/form-data; boundary=x"));
+        assert!(!declared("json"));
+    }
 
     #[derive(Debug, serde::Deserialize)]
     struct Filter {

@@ -113,10 +113,19 @@ pub async fn change_settings(
     settings(state, &caller.uid).await
 }
 
-/// A `YYYY-MM-DD` date, or 400.
+/// A `YYYY-MM-DD` date (a year of four digits, a day the month has), or 400. chrono's `%Y` alone would also
+/// take signed years of any length (`+262142-12-31`, `-5000-01-01`), whose day has no end the clock can name.
 pub fn parse_date(value: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::BadRequest("Invalid date format; use YYYY-MM-DD".into()))
+    let value = value.trim();
+    let shaped = value.len() == 10
+        && value.bytes().enumerate().all(|(at, byte)| match at {
+            4 | 7 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    shaped
+        .then(|| NaiveDate::parse_from_str(value, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| ApiError::BadRequest("Invalid date format; use YYYY-MM-DD".into()))
 }
 
 /// Writes the summary of `date` (today, UTC, when absent) now, again if it exists. 400 for a bad date or a day
@@ -251,4 +260,34 @@ fn too_soon(seconds_left: i64) -> ApiError {
     ApiError::TooManyRequests(format!(
         "Daily summary was regenerated recently; try again in {seconds_left} s"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_is_four_digits_of_year_a_month_and_a_day_it_has() {
+        assert_eq!(
+            parse_date(" 2026-12-07 ").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+        );
+        for refused in [
+            "2026-02-30",
+            "+262142-12-31",
+            "-5000-01-01",
+            "262142-12-31",
+            "2026-1-07",
+            "2026-12-07T00:00:00Z",
+            "",
+        ] {
+            assert!(parse_date(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn the_last_day_of_the_calendar_ends_at_the_last_instant() {
+        let (start, end) = day_bounds(NaiveDate::MAX);
+        assert!(start < end);
+    }
 }

@@ -19,10 +19,14 @@ pub struct Written {
     pub conversations: usize,
 }
 
-/// The first and the last instant (exclusive) of `date`. Users have no time zone yet: days are UTC days.
+/// The first and the last instant (exclusive) of `date`. Users have no time zone yet: days are UTC days. The
+/// last day the calendar has ends at the last instant it can name.
 pub fn day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = date.and_time(chrono::NaiveTime::MIN).and_utc();
-    (start, start + TimeDelta::days(1))
+    let end = start
+        .checked_add_signed(TimeDelta::days(1))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    (start, end)
 }
 
 /// The summary of `uid`'s `date`, or `None` when the day has no completed conversation.

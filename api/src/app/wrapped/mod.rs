@@ -87,13 +87,19 @@ pub async fn generate(state: &AppState, caller: &Caller, year: i32) -> ApiResult
             message: "Wrapped generation started".into(),
         });
     }
+    // The aggregate appends nothing only when the recap is done or a run is alive. The read model may not show
+    // yet the request a concurrent caller just appended (read-your-writes covers one's own writes only), so its
+    // `not_generated` or an earlier `failed` means that run: processing.
     let view = read(state, &caller.uid, year).await?;
-    let message = match view.status {
-        WrappedStatus::Done => "Wrapped already generated",
-        _ => "Wrapped generation already in progress",
+    let (status, message) = match view.status {
+        WrappedStatus::Done => (WrappedStatus::Done, "Wrapped already generated"),
+        _ => (
+            WrappedStatus::Processing,
+            "Wrapped generation already in progress",
+        ),
     };
     Ok(GenerateAnswer {
-        status: view.status,
+        status,
         message: message.into(),
     })
 }
@@ -109,13 +115,16 @@ pub async fn read(state: &AppState, uid: &str, year: i32) -> ApiResult<WrappedVi
 }
 
 /// The user's wrapped of `year` computed from the log as it stood at `as_of` (400 when the year had no data
-/// then). The written sections are the deterministic writer's.
+/// then). The written sections are the deterministic writer's. No event is recorded before the Unix epoch or
+/// after now, so the instant is read within those bounds, which every store can compare with (PostgreSQL's
+/// timestamps end at 4713 BC, chrono's reach 262143 BC).
 pub async fn as_of(
     state: &AppState,
     uid: &str,
     year: i32,
     as_of: DateTime<Utc>,
 ) -> ApiResult<WrappedView> {
+    let as_of = as_of.clamp(DateTime::UNIX_EPOCH, now());
     let log = YearLog::read(&state.database, uid, year, as_of)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
