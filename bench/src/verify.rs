@@ -748,14 +748,16 @@ async fn check_expected(
             };
             check_table(conn, &expectation, problems).await?
         }
-        "daily_summaries" | "daily_summary_settings" | "wrapped" => {
-            // The generated log holds no daily summary, settings or wrapped: the tables must be empty.
+        "daily_summaries" | "daily_summary_settings" | "wrapped" | "trend_mentions" => {
+            // The generated log holds no daily summary, settings, wrapped or trend mention (its conversations'
+            // processing results name no trends): the tables must be empty.
             let none = HashMap::new();
             let expectation = Expectation {
                 table,
                 columns: match table {
                     "daily_summaries" => &["id", "uid", "date", "deleted", "visibility", "doc"],
                     "daily_summary_settings" => &["id", "uid", "enabled", "hour", "doc"],
+                    "trend_mentions" => &["id", "uid", "created_at", "doc"],
                     _ => &["id", "uid", "year", "doc"],
                 },
                 entities: &none,

@@ -195,14 +195,14 @@ impl<D: Document> DocumentRebuild<D, RecordedEvent> {
 }
 
 impl<D: Document> DocumentRebuild<D, RecordedEvent> {
-    /// A rebuild whose `evolve` reads the recorded event's metadata and recording time: the log is then read
-    /// with both.
-    pub(crate) fn with_metadata(
+    /// A rebuild whose `evolve` reads the recorded event's owner (`metadata.uid`, nothing else of the
+    /// metadata) and recording time: the log is then read with both.
+    pub(crate) fn with_owner(
         select: fn(&RecordedEvent) -> Option<&RecordedEvent>,
         evolve: Evolve<D, RecordedEvent>,
     ) -> Self {
         Self {
-            envelope: Envelope::Full,
+            envelope: Envelope::Owner,
             ..Self::new(select, evolve)
         }
     }

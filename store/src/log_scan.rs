@@ -10,7 +10,7 @@ use futures::StreamExt;
 use sqlx::postgres::{PgPool, PgPoolCopyExt};
 use tokio::sync::mpsc;
 
-use crate::event::{RecordedEvent, StoredForm};
+use crate::event::{EventMetadata, RecordedEvent, StoredForm};
 use crate::{LogPosition, ReadError};
 
 /// Events per batch handed to the caller.
@@ -44,6 +44,9 @@ pub enum Envelope {
     Omitted,
     /// The recording time but not the metadata (left empty).
     RecordingTime,
+    /// The recording time and the owner (`metadata.uid`, read from the log's own `uid` column; the rest of the
+    /// metadata left empty): for read models whose rows belong to a user that their events do not name.
+    Owner,
     /// The metadata and the recording time too.
     Full,
 }
@@ -86,6 +89,7 @@ fn statement(slice: StreamSlice, envelope: Envelope, watermark: i64) -> String {
     let envelope = match envelope {
         Envelope::Full => "metadata, recorded_at",
         Envelope::RecordingTime => "NULL, recorded_at",
+        Envelope::Owner => "uid, recorded_at",
         Envelope::Omitted => "NULL, NULL",
     };
     format!(
@@ -108,7 +112,10 @@ async fn scan(
     let mut stream = pool
         .copy_out_raw(&statement(slice, envelope, watermark))
         .await?;
-    let mut parser = Parser::default();
+    let mut parser = Parser {
+        owner_only: envelope == Envelope::Owner,
+        ..Parser::default()
+    };
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(chunk) = stream.next().await {
         parser.feed(&chunk?, &mut batch)?;
@@ -142,6 +149,8 @@ struct Parser {
     pending: Vec<u8>,
     header_read: bool,
     ended: bool,
+    /// The metadata field holds the owner's uid alone (see [`Envelope::Owner`]).
+    owner_only: bool,
 }
 
 const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
@@ -189,7 +198,7 @@ impl Parser {
                     at = end;
                 }
                 Row::Fields(fields, end) => {
-                    events.push(event(fields)?);
+                    events.push(event(fields, self.owner_only)?);
                     at = end;
                 }
             }
@@ -239,7 +248,7 @@ fn row_fields(data: &[u8], mut at: usize) -> Result<Row<'_>, ReadError> {
     Ok(Row::Fields(fields, at))
 }
 
-fn event(fields: [Option<&[u8]>; FIELDS]) -> Result<RecordedEvent, ReadError> {
+fn event(fields: [Option<&[u8]>; FIELDS], owner_only: bool) -> Result<RecordedEvent, ReadError> {
     let [tx, global, aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at] =
         fields;
     let position = LogPosition {
@@ -252,12 +261,28 @@ fn event(fields: [Option<&[u8]>; FIELDS]) -> Result<RecordedEvent, ReadError> {
         event_version: text(event_version)?,
         payload: text(payload)?,
     };
-    // Metadata is NULL only when the scan left it out (the column is NOT NULL).
-    let metadata = match metadata {
-        Some(_) => Some(text(metadata)?),
-        None => None,
+    let (event, metadata) = if owner_only {
+        // The `uid` column is NULL for an event whose metadata names no user.
+        let uid = match metadata {
+            Some(_) => text(metadata)?.to_string(),
+            None => String::new(),
+        };
+        let (event, _) = crate::reader::decode_event(stored, None);
+        (
+            event,
+            EventMetadata {
+                uid,
+                ..EventMetadata::default()
+            },
+        )
+    } else {
+        // Metadata is NULL only when the scan left it out (the column is NOT NULL).
+        let metadata = match metadata {
+            Some(_) => Some(text(metadata)?),
+            None => None,
+        };
+        crate::reader::decode_event(stored, metadata)
     };
-    let (event, metadata) = crate::reader::decode_event(stored, metadata);
     let recorded_at = match recorded_at {
         Some(_) => {
             let micros = int8(recorded_at)? + POSTGRES_EPOCH_MICROS;
@@ -294,7 +319,6 @@ fn int8(field: Option<&[u8]>) -> Result<i64, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::EventMetadata;
 
     fn field(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
         match bytes {
@@ -346,6 +370,45 @@ mod tests {
         assert_eq!(events[0].recorded_at, DateTime::UNIX_EPOCH);
         assert!(parser.ended);
         assert!(parser.pending.is_empty());
+    }
+
+    #[test]
+    fn an_owner_envelope_reads_the_uid_column_as_the_metadata_uid() {
+        let mut copy = SIGNATURE.to_vec();
+        copy.extend_from_slice(&0i32.to_be_bytes());
+        copy.extend_from_slice(&0i32.to_be_bytes());
+        for (id, uid) in [("a", Some(&b"alice"[..])), ("b", None)] {
+            copy.extend_from_slice(&(FIELDS as i16).to_be_bytes());
+            field(&mut copy, Some(&7i64.to_be_bytes()));
+            field(&mut copy, Some(&1i64.to_be_bytes()));
+            field(&mut copy, Some(b"SomethingNoProjectionReads"));
+            field(&mut copy, Some(id.as_bytes()));
+            field(&mut copy, Some(&1i64.to_be_bytes()));
+            field(&mut copy, Some(b"Happened"));
+            field(&mut copy, Some(b"1.0"));
+            field(&mut copy, Some(b"{}"));
+            field(&mut copy, uid);
+            field(&mut copy, Some(&0i64.to_be_bytes()));
+        }
+        copy.extend_from_slice(&(-1i16).to_be_bytes());
+        let mut parser = Parser {
+            owner_only: true,
+            ..Parser::default()
+        };
+        let mut events = Vec::new();
+        parser.feed(&copy, &mut events).unwrap();
+        assert_eq!(events.len(), 2);
+        let alice = EventMetadata {
+            uid: "alice".into(),
+            ..EventMetadata::default()
+        };
+        assert_eq!(events[0].metadata, alice);
+        assert_eq!(events[1].metadata, EventMetadata::default());
+        assert_eq!(events[0].recorded_at.timestamp(), 946_684_800);
+        assert!(!matches!(
+            events[0].event,
+            crate::StoredEvent::Undecodable { .. }
+        ));
     }
 
     #[test]

@@ -35,8 +35,8 @@ impl Projection for TrendsProjection {
     }
 
     fn in_memory(&self) -> InMemoryRebuild {
-        // The owner comes from the event's metadata, the time from its recording.
-        InMemoryRebuild::new(DocumentRebuild::with_metadata(select, evolve))
+        // The owner comes from the log's uid column (not the whole metadata), the time from its recording.
+        InMemoryRebuild::new(DocumentRebuild::with_owner(select, evolve))
     }
 }
 
