@@ -42,10 +42,24 @@ impl<'de> Deserialize<'de> for InputTime {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         parse(&text).map(InputTime).ok_or_else(|| {
-            serde::de::Error::custom(format!("invalid datetime {text:?}; use ISO-8601"))
+            serde::de::Error::custom(format!(
+                "invalid datetime {:?}; use ISO-8601",
+                echoed(&text)
+            ))
         })
     }
 }
+
+/// At most [`ECHOED_CHARS`] characters of a refused input, for its error message: a huge value is not sent back.
+pub(crate) fn echoed(text: &str) -> String {
+    match text.char_indices().nth(ECHOED_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+/// How much of a refused date-time an error message repeats.
+const ECHOED_CHARS: usize = 64;
 
 /// A string: an ISO-8601 date-time (with an offset, or without one: UTC) or a bare date (`2026-01-02`, midnight
 /// UTC). The schema gives no `format`, since `date-time` alone would refuse the forms without an offset.
@@ -86,5 +100,17 @@ mod tests {
             "2026-01-02T00:00:00+00:00"
         );
         assert!(parse("yesterday").is_none());
+    }
+
+    #[test]
+    fn a_refused_value_is_repeated_only_in_part() {
+        let huge = "é".repeat(100_000);
+        let error =
+            serde_json::from_value::<InputTime>(serde_json::Value::String(huge)).unwrap_err();
+        let message = error.to_string();
+        assert!(message.len() < 300, "{} bytes", message.len());
+        assert!(message.contains(&format!("{}…", "é".repeat(ECHOED_CHARS))));
+        let short = serde_json::from_value::<InputTime>(serde_json::json!("tonight")).unwrap_err();
+        assert!(short.to_string().contains("\"tonight\""), "{short}");
     }
 }

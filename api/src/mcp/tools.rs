@@ -539,7 +539,10 @@ async fn create_action_item(
         Some(text) => Some(InputTime(crate::time_input::parse(text).ok_or_else(
             || {
                 ErrorData::invalid_params(
-                    format!("due_at: invalid datetime {text:?}; use ISO-8601"),
+                    format!(
+                        "due_at: invalid datetime {:?}; use ISO-8601",
+                        crate::time_input::echoed(text)
+                    ),
                     None,
                 )
             },
