@@ -16,6 +16,17 @@ pub fn day_number(date: NaiveDate) -> i64 {
     date.signed_duration_since(EPOCH).num_days()
 }
 
+/// The first instant of `date` and the first of the day after (exclusive); the last day the calendar has ends
+/// at the last instant it can name. The inverse of [`day_of`]: an instant counts on `date` exactly when it lies
+/// in these bounds.
+pub fn bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = date.and_time(chrono::NaiveTime::MIN).and_utc();
+    let end = start
+        .checked_add_signed(chrono::TimeDelta::days(1))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    (start, end)
+}
+
 /// The date of a stored day number (the epoch for a number out of chrono's range, which no stored day is).
 pub fn date_of(day: i64) -> NaiveDate {
     EPOCH
@@ -43,5 +54,23 @@ mod tests {
         );
         assert_eq!(day_of(&Utc.timestamp_opt(0, 0).unwrap()), 0);
         assert_eq!(day_of(&Utc.timestamp_opt(-1, 0).unwrap()), -1);
+    }
+
+    #[test]
+    fn the_bounds_of_a_day_hold_exactly_the_instants_that_count_on_it() {
+        let date = NaiveDate::from_ymd_opt(2025, 3, 9).unwrap();
+        let (start, end) = bounds(date);
+        assert_eq!(date_of(day_of(&start)), date);
+        assert_eq!(
+            date_of(day_of(&(end - chrono::Duration::microseconds(1)))),
+            date
+        );
+        assert_eq!(day_of(&end), day_of(&start) + 1);
+    }
+
+    #[test]
+    fn the_last_day_of_the_calendar_ends_at_the_last_instant() {
+        let (start, end) = bounds(NaiveDate::MAX);
+        assert!(start < end);
     }
 }

@@ -14,7 +14,7 @@ use omi_projections::daily_summaries::{self, SettingsView};
 use omi_services::llm::LanguageModel;
 use omi_store::Database;
 
-use super::writing::{day_bounds, write_day};
+use super::writing::write_day;
 use crate::error::ApiResult;
 
 /// The users whose summary of today (`now`'s UTC day) is due at `now`.
@@ -35,7 +35,7 @@ pub async fn due(database: &Database, now: DateTime<Utc>) -> ApiResult<Vec<(Stri
     if now.hour() < earliest {
         return Ok(Vec::new());
     }
-    let (start, end) = day_bounds(date);
+    let (start, end) = omi_projections::statistics::day::bounds(date);
     let users =
         conversations::users_with_conversations_between(database, start, end.min(now)).await?;
     if users.is_empty() {

@@ -1,7 +1,7 @@
 //! Writing the summary of one user's day: the counts come from the day's statistics, the action items and
 //! places from the day's conversations, and the language model writes the rest from those conversations.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use omi_domain::daily_summary::{
     DailySummaryContent, DayStats, Priority, SummaryActionItem, SummaryLocation,
 };
@@ -19,16 +19,6 @@ pub struct Written {
     pub conversations: usize,
 }
 
-/// The first and the last instant (exclusive) of `date`. Users have no time zone yet: days are UTC days. The
-/// last day the calendar has ends at the last instant it can name.
-pub fn day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = date.and_time(chrono::NaiveTime::MIN).and_utc();
-    let end = start
-        .checked_add_signed(TimeDelta::days(1))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
-    (start, end)
-}
-
 /// The summary of `uid`'s `date`, or `None` when the day has no completed conversation.
 pub async fn write_day(
     database: &Database,
@@ -36,7 +26,8 @@ pub async fn write_day(
     uid: &str,
     date: NaiveDate,
 ) -> ApiResult<Option<Written>> {
-    let (start, end) = day_bounds(date);
+    // The statistics' day rule, so the summary covers exactly the instants its counts were made of.
+    let (start, end) = statistics::day::bounds(date);
     let found = conversations::created_between(database, uid, start, end).await?;
     if found.is_empty() {
         return Ok(None);
