@@ -30,25 +30,39 @@ async fn append_fixture(data: &TestData, fixture: &Value, aggregate_id: &str, se
     append_raw_event(data, event).await;
 }
 
-async fn wait_for_memory(server: &TestServer, token: &str, content: &str) -> Value {
+/// Polls `path` until `found` picks something out of its answer: events appended raw reach each read model
+/// on its own projector's time, so every read of them waits (at most 15 s).
+async fn wait_for(
+    server: &TestServer,
+    token: &str,
+    path: &str,
+    found: impl Fn(&Value) -> Option<Value>,
+) -> Value {
     let started = std::time::Instant::now();
     loop {
-        let listed = server.get("/v1/memories", token).await;
-        listed.assert_status(200);
-        if let Some(found) = listed
-            .json
-            .as_array()
-            .and_then(|all| all.iter().find(|m| m["content"] == content))
-        {
-            return found.clone();
+        let answer = server.get(path, token).await;
+        answer.assert_status(200);
+        if let Some(value) = found(&answer.json) {
+            return value;
         }
         assert!(
             started.elapsed() < std::time::Duration::from_secs(15),
-            "{content:?} never became readable: {}",
-            listed.text
+            "{path} never showed what was waited for: {}",
+            answer.text
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+async fn wait_for_memory(server: &TestServer, token: &str, content: &str) -> Value {
+    wait_for(server, token, "/v1/memories", |listed| {
+        listed
+            .as_array()?
+            .iter()
+            .find(|m| m["content"] == content)
+            .cloned()
+    })
+    .await
 }
 
 both_stores!(with_store events_in_todays_stored_forms_are_read_and_decided_on, |store| async move {
@@ -70,15 +84,20 @@ both_stores!(with_store events_in_todays_stored_forms_are_read_and_decided_on, |
     let token = server.token(UID).await;
     let memory = wait_for_memory(&server, &token, "Prefers oat milk in coffee, no sugar").await;
     assert_eq!((memory["id"].clone(), memory["category"].clone()), (json!(MEMORY), json!("system")));
-    let items = server.get("/v1/action-items", &token).await;
-    items.assert_status(200);
-    let item = &items["action_items"][0];
-    assert_eq!(item["id"], ACTION_ITEM, "{}", items.text);
+    let item = wait_for(&server, &token, "/v1/action-items", |items| {
+        items["action_items"].as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(item["id"], ACTION_ITEM, "{item}");
     assert_eq!(item["description"], "Send the quarterly report to Ann");
     let memories = server.get("/v1/memories", &token).await;
     assert_eq!(memories.json.as_array().map(Vec::len), Some(1), "{}", memories.text);
     // Parked by each read model of memories: the memory list and the memory statistics.
-    assert_eq!(server.get("/health", "").await["parked_events"], 2);
+    let parked = wait_for(&server, "", "/health", |health| {
+        Some(health["parked_events"].clone()).filter(|parked| parked.as_u64() >= Some(2))
+    })
+    .await;
+    assert_eq!(parked, 2);
 
     // The write side folds the stream as stored and decides on it.
     server
