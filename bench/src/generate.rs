@@ -1061,6 +1061,7 @@ impl Generator {
                 memories: extracted,
                 trends: vec![],
                 published: true,
+                folder_id: None,
                 at: *at,
             };
             self.on_conversation(c, complete, *at).await

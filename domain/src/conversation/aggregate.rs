@@ -70,6 +70,7 @@ impl Conversation {
                 memories,
                 trends,
                 published,
+                folder_id,
                 at,
             } => processing::complete(
                 state,
@@ -80,6 +81,7 @@ impl Conversation {
                     memories,
                     trends,
                     published,
+                    folder_id,
                 },
                 at,
             ),
@@ -107,6 +109,9 @@ impl Conversation {
             C::Star { uid, starred, at } => edits::star(state, uid, starred, at),
             C::MoveToFolder { uid, folder_id, at } => {
                 edits::move_to_folder(state, uid, folder_id, at)
+            }
+            C::MoveOutOfFolder { uid, from, to, at } => {
+                edits::move_out_of_folder(state, uid, from, to, at)
             }
             C::SetEventsCreated {
                 uid,

@@ -64,6 +64,9 @@ pub enum ConversationCommand {
         trends: Vec<TrendMention>,
         /// The result's action items and memories are in the standalone lists already.
         published: bool,
+        /// The folder a kept conversation that is in no folder yet goes to (the folder of its category); `None`
+        /// leaves its folder alone (a reprocess, or a result recorded by an earlier version).
+        folder_id: Option<String>,
         at: Timestamp,
     },
     /// Records that processing run `run` failed.
@@ -136,6 +139,14 @@ pub enum ConversationCommand {
     MoveToFolder {
         uid: String,
         folder_id: Option<String>,
+        at: Timestamp,
+    },
+    /// Moves the conversation to `to` if it is still in folder `from` (the folder was deleted); records
+    /// nothing otherwise, so handling a deletion again never undoes a later move.
+    MoveOutOfFolder {
+        uid: String,
+        from: String,
+        to: String,
         at: Timestamp,
     },
     SetDiscarded {

@@ -144,6 +144,7 @@ fn complete(run: u32) -> ConversationCommand {
         memories: vec![],
         trends: vec![],
         published: true,
+        folder_id: None,
         at: at(62),
     }
 }
@@ -375,6 +376,7 @@ fn a_result_records_its_whitelisted_trend_mentions_once_each_after_the_structure
             memories: vec![],
             trends,
             published: true,
+            folder_id: None,
             at: at(62),
         };
     let found = vec![
@@ -1073,5 +1075,97 @@ fn removing_an_action_item_that_is_not_there_records_nothing() {
             description: "Nothing like it".into(),
             at: at(90),
         })
+        .then_expect_events(vec![]);
+}
+
+fn complete_into(folder: &str, discarded: bool) -> ConversationCommand {
+    match complete(1) {
+        ConversationCommand::CompleteProcessing {
+            run,
+            structured,
+            memories,
+            trends,
+            published,
+            at,
+            ..
+        } => ConversationCommand::CompleteProcessing {
+            run,
+            structured,
+            discarded,
+            memories,
+            trends,
+            published,
+            folder_id: Some(folder.into()),
+            at,
+        },
+        other => other,
+    }
+}
+
+#[test]
+fn a_kept_result_moves_a_conversation_in_no_folder_into_the_results_folder() {
+    let mut given = completed();
+    given.pop();
+    Given::with(())
+        .given(given)
+        .when(complete_into("work", false))
+        .then_expect_events(vec![
+            processed(1),
+            ConversationEvent::MovedToFolder {
+                folder_id: Some("work".into()),
+                at: at(62),
+            },
+        ]);
+}
+
+#[test]
+fn a_discarded_result_or_a_conversation_in_a_folder_keeps_its_folder() {
+    let mut given = completed();
+    given.pop();
+    let mut discarded = processed(1);
+    if let ConversationEvent::ConversationProcessed { discarded: d, .. } = &mut discarded {
+        *d = true;
+    }
+    Given::with(())
+        .given(given.clone())
+        .when(complete_into("work", true))
+        .then_expect_events(vec![discarded]);
+    given.push(ConversationEvent::MovedToFolder {
+        folder_id: Some("mine".into()),
+        at: at(61),
+    });
+    Given::with(())
+        .given(given)
+        .when(complete_into("work", false))
+        .then_expect_events(vec![processed(1)]);
+}
+
+#[test]
+fn leaving_a_deleted_folder_moves_only_a_conversation_still_in_it() {
+    let mut given = completed();
+    given.push(ConversationEvent::MovedToFolder {
+        folder_id: Some("gone".into()),
+        at: at(90),
+    });
+    let leave = ConversationCommand::MoveOutOfFolder {
+        uid: "u1".into(),
+        from: "gone".into(),
+        to: "other".into(),
+        at: at(91),
+    };
+    Given::with(())
+        .given(given.clone())
+        .when(leave.clone())
+        .then_expect_events(vec![ConversationEvent::MovedToFolder {
+            folder_id: Some("other".into()),
+            at: at(91),
+        }]);
+    given.push(ConversationEvent::MovedToFolder {
+        folder_id: Some("elsewhere".into()),
+        at: at(92),
+    });
+    Given::with(())
+        .given(given)
+        .when(leave)
         .then_expect_events(vec![]);
 }

@@ -119,3 +119,21 @@ pub(crate) fn move_to_folder(
     }
     Ok(vec![E::MovedToFolder { folder_id, at }])
 }
+
+/// Moves the conversation from the deleted folder `from` to `to`, if it is still in `from`.
+pub(crate) fn move_out_of_folder(
+    state: Option<&State>,
+    uid: String,
+    from: String,
+    to: String,
+    at: Timestamp,
+) -> Decision {
+    let current = owned(state, &uid)?;
+    if current.folder_id.as_deref() != Some(from.as_str()) {
+        return Ok(vec![]);
+    }
+    Ok(vec![E::MovedToFolder {
+        folder_id: Some(to),
+        at,
+    }])
+}

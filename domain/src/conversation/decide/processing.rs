@@ -65,10 +65,12 @@ pub(crate) struct RunResult {
     pub memories: Vec<ExtractedMemory>,
     pub trends: Vec<TrendMention>,
     pub published: bool,
+    pub folder_id: Option<String>,
 }
 
 /// Records the result of its run, if that is the current run: the structure, then the trend mentions when
-/// the conversation is kept and mentions any whitelisted topic (once each).
+/// the conversation is kept and mentions any whitelisted topic (once each), then its move into the result's
+/// folder when it is kept and in no folder yet.
 pub(crate) fn complete(state: Option<&State>, result: RunResult, at: Timestamp) -> Decision {
     let RunResult {
         run,
@@ -77,10 +79,13 @@ pub(crate) fn complete(state: Option<&State>, result: RunResult, at: Timestamp) 
         memories,
         trends,
         published,
+        folder_id,
     } = result;
     if !is_current_run(state, run) {
         return Ok(vec![]);
     }
+    let in_no_folder = state.is_some_and(|current| current.folder_id.is_none());
+    let folder = folder_id.filter(|_| !discarded && in_no_folder);
     let mentions = if discarded {
         Vec::new()
     } else {
@@ -99,6 +104,12 @@ pub(crate) fn complete(state: Option<&State>, result: RunResult, at: Timestamp) 
             run,
             mentions,
             extracted_at: at,
+        });
+    }
+    if let Some(folder_id) = folder {
+        events.push(E::MovedToFolder {
+            folder_id: Some(folder_id),
+            at,
         });
     }
     Ok(events)
