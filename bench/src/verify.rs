@@ -748,9 +748,9 @@ async fn check_expected(
             };
             check_table(conn, &expectation, problems).await?
         }
-        "daily_summaries" | "daily_summary_settings" | "wrapped" | "trend_mentions" => {
-            // The generated log holds no daily summary, settings, wrapped or trend mention (its conversations'
-            // processing results name no trends): the tables must be empty.
+        "daily_summaries" | "daily_summary_settings" | "wrapped" | "trend_mentions" | "folders" => {
+            // The generated log holds no daily summary, settings, wrapped, trend mention or folder (its
+            // conversations' processing results name no trends and no folder): the tables must be empty.
             let none = HashMap::new();
             let expectation = Expectation {
                 table,
@@ -758,6 +758,7 @@ async fn check_expected(
                     "daily_summaries" => &["id", "uid", "date", "deleted", "visibility", "doc"],
                     "daily_summary_settings" => &["id", "uid", "enabled", "hour", "doc"],
                     "trend_mentions" => &["id", "uid", "created_at", "doc"],
+                    "folders" => &["id", "uid", "folder_count", "doc"],
                     _ => &["id", "uid", "year", "doc"],
                 },
                 entities: &none,

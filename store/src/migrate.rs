@@ -89,6 +89,11 @@ const MIGRATIONS: &[Migration] = &[
         "daily_summaries",
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),
     ),
+    Migration::shared(
+        16,
+        "folders",
+        include_str!("../../migrations/shared/0016_folders.sql"),
+    ),
 ];
 
 impl Migration {

@@ -422,7 +422,8 @@ both_stores!(
         let alice = server.token("alice").await;
         let bob = server.token("bob").await;
         let id = import_at(&server, &alice, STARTED).await;
-        let before = server.get(&path(&id, ""), &alice).await.json;
+        // Processed first: processing moves the conversation into its category's folder.
+        let before = completed(&server, &alice, &id).await;
         let segment_id = before["transcript_segments"][0]["id"]
             .as_str()
             .unwrap()
@@ -519,7 +520,7 @@ both_stores!(
         assert_eq!(after["transcript_segments"], before["transcript_segments"]);
         assert_eq!(after["visibility"], "private");
         assert_eq!(after["starred"], false);
-        assert_eq!(after["folder_id"], Value::Null);
+        assert_eq!(after["folder_id"], before["folder_id"]);
     }
 );
 
@@ -827,27 +828,34 @@ both_stores!(starred_and_folder_filter_the_list, |server| async move {
         vec![second.clone()]
     );
 
-    // There are no folder records yet: any folder id is accepted.
+    // A folder of the user's (processing put both into the folder of their category; a custom one holds
+    // neither yet).
+    let folder = server
+        .post("/v1/folders", &token, json!({"name": "Trips"}))
+        .await;
+    folder.assert_status(200);
+    let trips = folder["id"].as_str().unwrap().to_string();
+    let in_trips = format!("/v1/conversations?folder_id={trips}");
     let moved = server
         .patch(
             &path(&second, "/folder"),
             &token,
-            json!({"folder_id": "work"}),
+            json!({"folder_id": trips}),
         )
         .await;
     moved.assert_status(200);
     assert_eq!(moved["status"], "ok");
     assert_eq!(
-        ids(&server.get("/v1/conversations?folder_id=work", &token).await),
+        ids(&server.get(&in_trips, &token).await),
         vec![second.clone()]
     );
     assert_eq!(
         server.get(&path(&second, ""), &token).await["folder_id"],
-        "work"
+        trips.as_str()
     );
     assert_eq!(
         server
-            .get("/v1/conversations?folder_id=work&starred=true", &token)
+            .get(&format!("{in_trips}&starred=true"), &token)
             .await
             .json,
         json!([])
@@ -860,13 +868,7 @@ both_stores!(starred_and_folder_filter_the_list, |server| async move {
         )
         .await
         .assert_status(200);
-    assert_eq!(
-        server
-            .get("/v1/conversations?folder_id=work", &token)
-            .await
-            .json,
-        json!([])
-    );
+    assert_eq!(server.get(&in_trips, &token).await.json, json!([]));
     assert_eq!(
         server.get(&path(&second, ""), &token).await["folder_id"],
         Value::Null

@@ -122,7 +122,7 @@ const ACTION_ITEM_FIELDS: [&str; 8] = [
     "completed_at",
     "conversation_id",
 ];
-const CONVERSATION_FIELDS: [&str; 10] = [
+const CONVERSATION_FIELDS: [&str; 11] = [
     "id",
     "created_at",
     "started_at",
@@ -132,6 +132,7 @@ const CONVERSATION_FIELDS: [&str; 10] = [
     "source",
     "geolocation",
     "folder_id",
+    "folder_name",
     "transcript_segments",
 ];
 

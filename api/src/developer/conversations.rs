@@ -23,7 +23,7 @@ use crate::app::conversations::{
     self as app, Completed, DayRange, Imported, SegmentsImportInput, TextImportInput,
     DEVELOPER_MAX_TITLE,
 };
-use crate::app::{history, PageRule};
+use crate::app::{folders, history, PageRule};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Params, Path};
 use crate::key_auth::KeyHolder;
@@ -74,6 +74,8 @@ struct DeveloperConversation {
     source: ConversationSource,
     geolocation: Option<Geolocation>,
     folder_id: Option<String>,
+    /// The name of the folder `folder_id` names, when it is one of the user's folders.
+    folder_name: Option<String>,
     /// Only when the transcript was asked for (`include_transcript=true`).
     #[serde(skip_serializing_if = "Option::is_none")]
     transcript_segments: Option<Vec<DeveloperSegment>>,
@@ -105,8 +107,23 @@ impl From<&TranscriptSegment> for DeveloperSegment {
     }
 }
 
+/// The user's folder names by folder id.
+type FolderNames = HashMap<String, String>;
+
+async fn folder_names(state: &AppState, uid: &str) -> ApiResult<FolderNames> {
+    Ok(folders::existing(state, uid)
+        .await?
+        .into_iter()
+        .map(|folder| (folder.id, folder.name))
+        .collect())
+}
+
 /// The developer API's shape of `view`; `segments` only when the transcript was asked for.
-fn shape(view: &ConversationView, segments: Option<&[TranscriptSegment]>) -> DeveloperConversation {
+fn shape(
+    view: &ConversationView,
+    segments: Option<&[TranscriptSegment]>,
+    names: &FolderNames,
+) -> DeveloperConversation {
     DeveloperConversation {
         head: view.into(),
         structured: view.structured.clone(),
@@ -114,15 +131,24 @@ fn shape(view: &ConversationView, segments: Option<&[TranscriptSegment]>) -> Dev
         source: view.source,
         geolocation: view.geolocation.clone(),
         folder_id: view.folder_id.clone(),
+        folder_name: view
+            .folder_id
+            .as_ref()
+            .and_then(|id| names.get(id))
+            .cloned(),
         transcript_segments: segments
             .map(|segments| segments.iter().map(DeveloperSegment::from).collect()),
     }
 }
 
 /// The shape of a single conversation, with its transcript when asked for.
-fn shape_one(view: &ConversationView, include_transcript: bool) -> DeveloperConversation {
+fn shape_one(
+    view: &ConversationView,
+    include_transcript: bool,
+    names: &FolderNames,
+) -> DeveloperConversation {
     let segments = include_transcript.then(|| view.transcript_segments.as_deref().unwrap_or(&[]));
-    shape(view, segments)
+    shape(view, segments, names)
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -135,6 +161,8 @@ struct ListQuery {
     end_date: Option<InputTime>,
     /// Comma-separated category names; 400 for an unknown one.
     categories: Option<String>,
+    /// Only the conversations in this folder.
+    folder_id: Option<String>,
     #[serde(default)]
     include_transcript: bool,
 }
@@ -153,10 +181,12 @@ async fn list(
             end: query.end_date.map(|t| t.0),
         },
         categories: app::categories_strict(query.categories.as_deref())?,
+        folder_id: query.folder_id.filter(|id| !id.is_empty()),
     };
     let page = app::completed(&state, &key.uid, &completed, page).await?;
+    let names = folder_names(&state, &key.uid).await?;
     if !query.include_transcript {
-        return Ok(Json(page.iter().map(|c| shape(c, None)).collect()));
+        return Ok(Json(page.iter().map(|c| shape(c, None, &names)).collect()));
     }
     // List rows carry no segments: read the full documents of this page.
     let ids: Vec<String> = page.iter().map(|c| c.id.clone()).collect();
@@ -173,7 +203,7 @@ async fn list(
                     .get(&c.id)
                     .and_then(|f| f.transcript_segments.as_deref())
                     .unwrap_or(&[]);
-                shape(c, Some(segments))
+                shape(c, Some(segments), &names)
             })
             .collect(),
     ))
@@ -196,7 +226,8 @@ async fn get_one(
     key.require(Scope::ConversationsRead)?;
     let Params(query) = query?;
     let view = app::read_unlocked_at(&state, &key.uid, &id, history::instant(query.as_of)).await?;
-    Ok(Json(shape_one(&view, query.include_transcript)))
+    let names = folder_names(&state, &key.uid).await?;
+    Ok(Json(shape_one(&view, query.include_transcript, &names)))
 }
 
 async fn import_text(
@@ -249,7 +280,8 @@ async fn update(
         DEVELOPER_MAX_TITLE,
     )
     .await?;
-    Ok(Json(shape_one(&view, false)))
+    let names = folder_names(&state, &key.uid).await?;
+    Ok(Json(shape_one(&view, false, &names)))
 }
 
 async fn delete_one(

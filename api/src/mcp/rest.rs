@@ -151,6 +151,7 @@ async fn list_conversations(
     let completed = Completed {
         range: DayRange::parse(query.start_date.as_deref(), query.end_date.as_deref())?,
         categories: conversations::categories_known(filter.categories.iter().map(String::as_str)),
+        folder_id: None,
     };
     let found = conversations::completed(&state, &key.uid, &completed, page).await?;
     Ok(Json(found.iter().map(shapes::rest_summary).collect()))

@@ -17,6 +17,7 @@ use super::shapes;
 use crate::app::action_items::{self, ActionItemInput, ListQuery};
 use crate::app::conversations::{self, Completed, DayRange};
 use crate::app::daily_summaries;
+use crate::app::folders;
 use crate::app::memories::{self, MemoryInput};
 use crate::app::{PageQuery, PageRule};
 use crate::error::{ApiError, Problem};
@@ -151,6 +152,10 @@ struct GetDailySummaries {
     offset: i64,
 }
 
+/// `get_folders` takes no arguments.
+#[derive(Deserialize, JsonSchema)]
+struct GetFolders {}
+
 fn thirty() -> i64 {
     30
 }
@@ -254,6 +259,13 @@ pub fn tools() -> &'static [Tool] {
                  decisions, insights and the day's numbers), newest day first.",
                 schema::<GetDailySummaries>(),
             ),
+            Tool::new(
+                "get_folders",
+                "List the user's conversation folders (id, name, description, color, icon, order, whether it is \
+                 the default or a system folder, and how many conversations it holds), in their order. Empty \
+                 until the user has folders.",
+                schema::<GetFolders>(),
+            ),
         ]
     })
 }
@@ -343,6 +355,7 @@ pub async fn call(
         "create_action_item" => create_action_item(state, key, arguments(args)?).await?,
         "complete_action_item" => complete_action_item(state, key, arguments(args)?).await?,
         "get_daily_summaries" => get_daily_summaries(state, key, arguments(args)?).await?,
+        "get_folders" => get_folders(state, key, arguments(args)?).await?,
         other => {
             return Err(ErrorData::invalid_params(
                 format!("Unknown tool: {other}"),
@@ -482,6 +495,7 @@ async fn get_conversations(
         range: DayRange::parse(args.start_date.as_deref(), args.end_date.as_deref())
             .map_err(tool_error)?,
         categories: conversations::categories_known(args.categories.iter().map(String::as_str)),
+        folder_id: None,
     };
     let found = conversations::completed(state, &key.uid, &completed, page)
         .await
@@ -527,6 +541,17 @@ async fn get_daily_summaries(
         .await
         .map_err(tool_error)?;
     Ok(json!({ "daily_summaries": found }))
+}
+
+async fn get_folders(
+    state: &AppState,
+    key: &KeyHolder,
+    _args: GetFolders,
+) -> Result<Value, ErrorData> {
+    let found = folders::existing(state, &key.uid)
+        .await
+        .map_err(tool_error)?;
+    Ok(json!({ "folders": found }))
 }
 
 async fn create_action_item(

@@ -4,6 +4,7 @@
 //! [`schedules()`]. The runtime that runs them is `omi_commands::reactions`.
 
 mod daily_summaries;
+mod folders;
 mod processing;
 mod registry;
 mod sync;
@@ -15,6 +16,7 @@ use omi_domain::DomainError;
 use omi_store::RecordedEvent;
 
 pub use daily_summaries::DailySummarySchedule;
+pub use folders::FolderCleanup;
 pub use processing::Processing;
 pub use registry::{registry, schedules, spawn_all, spawn_schedules};
 pub use sync::{ConversationSync, Publisher};

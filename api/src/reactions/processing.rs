@@ -19,6 +19,7 @@ use omi_store::{read_stream, Database, RecordedEvent, StoredEvent};
 use super::sync::{MemoryIds, Publication, Publisher};
 use super::{event_id, settle};
 use crate::app::conversations::processing;
+use crate::app::folders;
 
 /// The reaction.
 pub struct Processing {
@@ -49,6 +50,7 @@ impl Processing {
         requested: &RecordedEvent,
         run: u32,
         force: bool,
+        reprocess: bool,
         language: Option<String>,
     ) -> Result<(), ReactionError> {
         let stream = read_stream(&self.database, "Conversation", &requested.aggregate_id)
@@ -92,7 +94,23 @@ impl Processing {
                         metadata: &metadata,
                     })
                     .await?;
-                processing::completed(run, structured, discarded, memories, trends, now)
+                // A first result that is kept goes into its category's folder (spec §3.2 step 5), unless the
+                // conversation is in a folder already (the aggregate checks that).
+                let folder_id = if discarded || reprocess {
+                    None
+                } else {
+                    settle(
+                        folders::folder_for_category(
+                            &self.commands,
+                            &content.uid,
+                            &structured.category,
+                            now,
+                            &metadata,
+                        )
+                        .await,
+                    )?
+                };
+                processing::completed(run, structured, discarded, memories, trends, folder_id, now)
             }
             Err(error) => {
                 tracing::warn!(conversation = %requested.aggregate_id, run, %error, "processing failed");
@@ -123,9 +141,13 @@ impl Reaction for Processing {
                 StoredEvent::Conversation(ConversationEvent::ProcessingRequested {
                     run,
                     force,
+                    reprocess,
                     language,
                     ..
-                }) => self.process(event, *run, *force, language.clone()).await,
+                }) => {
+                    self.process(event, *run, *force, *reprocess, language.clone())
+                        .await
+                }
                 _ => Ok(()),
             }
         })

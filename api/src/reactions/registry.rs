@@ -10,7 +10,9 @@ use omi_projections::Projector;
 use omi_services::llm::LanguageModel;
 use omi_store::Database;
 
-use super::{ConversationSync, DailySummarySchedule, Processing, Publisher, WrappedGeneration};
+use super::{
+    ConversationSync, DailySummarySchedule, FolderCleanup, Processing, Publisher, WrappedGeneration,
+};
 use crate::state::AppState;
 
 /// Every reaction of the server, built over the store, the bus, the read models it waits on and the language
@@ -38,6 +40,11 @@ pub fn registry(
             database.clone(),
             commands.clone(),
             model,
+        )),
+        Arc::new(FolderCleanup::new(
+            database.clone(),
+            commands.clone(),
+            Arc::clone(projector),
         )),
     ]
 }

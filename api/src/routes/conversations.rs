@@ -153,10 +153,6 @@ pub fn router() -> ApiRouter<AppState> {
             patch_with(star, |op| op.summary("Star or unstar (?starred=bool)")),
         )
         .api_route(
-            "/v1/conversations/{id}/folder",
-            patch_with(move_to_folder, |op| op.summary("Move to a folder")),
-        )
-        .api_route(
             "/v1/conversations/{id}/photos",
             get_with(photos, |op| op.summary("Photos (none are captured yet)")),
         )
@@ -472,30 +468,6 @@ async fn star(
     run(&state, &user, &id, command).await?;
     let conversation = read(&state, &user.uid, &id).await?;
     Ok(Json(Changed::new(conversation)))
-}
-
-/// The folder to move to; `null` or absent takes the conversation out of its folder.
-#[derive(Deserialize, JsonSchema)]
-struct FolderBody {
-    #[serde(default)]
-    folder_id: Option<String>,
-}
-
-/// Moves the conversation into a folder (`null` takes it out). There are no folder records yet, so any id is
-/// accepted.
-async fn move_to_folder(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-    Body(body): Body<FolderBody>,
-) -> ApiResult<Json<Status>> {
-    let command = ConversationCommand::MoveToFolder {
-        uid: user.uid.clone(),
-        folder_id: body.folder_id.filter(|f| !f.trim().is_empty()),
-        at: now(),
-    };
-    run(&state, &user, &id, command).await?;
-    Ok(Json(Status::ok()))
 }
 
 /// Photos are not captured yet: always none.

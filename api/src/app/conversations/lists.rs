@@ -102,6 +102,8 @@ pub struct Completed {
     pub range: DayRange,
     /// Empty: every category.
     pub categories: Vec<String>,
+    /// Only the conversations in this folder.
+    pub folder_id: Option<String>,
 }
 
 /// A page of the user's completed, kept, unlocked conversations, newest first. The read model has no category
@@ -117,6 +119,7 @@ pub async fn completed(
         include_discarded: false,
         start: query.range.start,
         end: query.range.end,
+        folder_id: query.folder_id.clone(),
         ..ConversationFilter::default()
     };
     let wanted = |view: &ConversationView| {

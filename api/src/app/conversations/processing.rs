@@ -7,13 +7,14 @@ use omi_domain::conversation::{ConversationCommand, ExtractedMemory, Structured}
 use omi_domain::trend::TrendMention;
 
 /// The command that records run `run`'s result (with the trend mentions it found), its action items and
-/// memories already published to the standalone lists.
+/// memories already published to the standalone lists, and the folder a conversation in none goes to.
 pub fn completed(
     run: u32,
     structured: Structured,
     discarded: bool,
     memories: Vec<ExtractedMemory>,
     trends: Vec<TrendMention>,
+    folder_id: Option<String>,
     at: DateTime<Utc>,
 ) -> ConversationCommand {
     ConversationCommand::CompleteProcessing {
@@ -23,6 +24,7 @@ pub fn completed(
         memories,
         trends,
         published: true,
+        folder_id,
         at,
     }
 }

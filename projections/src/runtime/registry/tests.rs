@@ -100,6 +100,22 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
             run: 1,
             as_of: at,
         }),
+        "Folders" => StoredEvent::Folders(omi_domain::folder::FoldersEvent::FolderCreated {
+            uid: uid.clone(),
+            folder: omi_domain::folder::Folder {
+                id: "f1".into(),
+                name: "Ideas".into(),
+                description: None,
+                color: "#6B7280".into(),
+                icon: "📁".into(),
+                order: 0,
+                is_default: false,
+                is_system: false,
+                category_mapping: None,
+                created_at: at,
+                updated_at: at,
+            },
+        }),
         other => panic!("no first event of {other} here: add one for the read model that reads it"),
     }
 }

@@ -1,0 +1,292 @@
+//! Folders (spec §2.9, §7.13, and the developer API's and MCP's folder lists): what every door may ask — the
+//! user's folders with their conversation counts, one folder, creating, changing, reordering and deleting
+//! folders, a folder's conversations, moving conversations into a folder — and the folder the processing
+//! pipeline puts a new conversation in. Folder ids that are not the caller's answer 404 as if they did not exist.
+//!
+//! The app's list creates the system folders on first use; the developer API and MCP only read (an empty list
+//! until the user has folders). A folder command's own refusals that the spec answers with 400 (the fifty-folder
+//! limit, deleting a system folder) are 400 here too; malformed input is 422.
+
+mod deletion;
+mod input;
+
+use chrono::{DateTime, Utc};
+use omi_commands::{CommandBus, CommandError, Metadata};
+use omi_domain::conversation::{Conversation, ConversationCommand};
+use omi_domain::folder::{folders_stream_id, Folders, FoldersCommand, FoldersEvent, SystemFolder};
+use omi_domain::DomainError;
+use omi_projections::conversations::{self, ConversationFilter, ConversationView};
+use omi_projections::folders::{self, FolderView};
+use schemars::JsonSchema;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{Caller, Page, PageRule};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::time_input::now;
+
+pub use deletion::{empty_deleted_folder, EmptyingError};
+
+pub use input::{
+    BulkMove, FolderUpdate, NewFolder, Reorder, MAX_BULK_MOVE_IDS, MAX_ICON_CHARS, MAX_REORDER_IDS,
+};
+
+/// A folder's conversation list (spec §7.13: 100 by default, at most 1000).
+pub const CONVERSATIONS_PAGE: PageRule = PageRule::new(100, 1_000);
+
+/// What a bulk move answers.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Moved {
+    /// `ok`.
+    pub status: &'static str,
+    /// How many of the listed ids were the caller's conversations; each is in the folder now.
+    pub moved_count: usize,
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Folder not found".into())
+}
+
+/// Runs a folder command and waits for the read models; returns the events it recorded. The aggregate's rule
+/// refusals are 400, as the spec answers the fifty-folder limit and a system folder's deletion.
+async fn run(
+    state: &AppState,
+    caller: &Caller,
+    command: FoldersCommand,
+) -> ApiResult<Vec<FoldersEvent>> {
+    let appended = state
+        .commands
+        .execute::<Folders>(&folders_stream_id(&caller.uid), command, &caller.metadata)
+        .await
+        .map_err(|error| match error {
+            CommandError::Domain(DomainError::Invalid(message)) => ApiError::BadRequest(message),
+            other => other.into(),
+        })?;
+    state.caught_up(appended.position).await?;
+    Ok(appended.events)
+}
+
+/// The user's folders by `order` with their counts, creating the system folders the first time.
+pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<FolderView>> {
+    if let Some(found) = folders::folders_of(&state.database, &caller.uid).await? {
+        return Ok(found);
+    }
+    let command = FoldersCommand::EnsureSystemFolders {
+        uid: caller.uid.clone(),
+        at: now(),
+    };
+    run(state, caller, command).await?;
+    Ok(folders::folders_of(&state.database, &caller.uid)
+        .await?
+        .unwrap_or_default())
+}
+
+/// The user's folders as they are, without creating any (the developer API and MCP read only).
+pub async fn existing(state: &AppState, uid: &str) -> ApiResult<Vec<FolderView>> {
+    Ok(folders::folders_of(&state.database, uid)
+        .await?
+        .unwrap_or_default())
+}
+
+/// The user's folder `id`, or 404.
+pub async fn get(state: &AppState, uid: &str, id: &str) -> ApiResult<FolderView> {
+    existing(state, uid)
+        .await?
+        .into_iter()
+        .find(|folder| folder.id == id)
+        .ok_or_else(not_found)
+}
+
+/// Creates a custom folder after the others (400 beyond fifty custom folders).
+pub async fn create(state: &AppState, caller: &Caller, new: NewFolder) -> ApiResult<FolderView> {
+    let checked = new.check()?;
+    let folder_id = Uuid::new_v4().to_string();
+    let command = FoldersCommand::CreateFolder {
+        uid: caller.uid.clone(),
+        folder_id: folder_id.clone(),
+        name: checked.name,
+        description: checked.description,
+        color: checked.color,
+        icon: checked.icon,
+        at: now(),
+    };
+    run(state, caller, command).await?;
+    get(state, &caller.uid, &folder_id).await
+}
+
+/// Changes what `update` gives of the user's folder `id` (404 when it is not theirs).
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    update: FolderUpdate,
+) -> ApiResult<FolderView> {
+    let changes = update.check()?;
+    let command = FoldersCommand::UpdateFolder {
+        uid: caller.uid.clone(),
+        folder_id: id.to_string(),
+        changes,
+        at: now(),
+    };
+    run(state, caller, command).await?;
+    get(state, &caller.uid, id).await
+}
+
+/// Puts the listed folders first, in that order (`order` = place), and the rest after them as they were. An
+/// id that is not one of the user's folders is 404 and a repeated one 422; nothing changes then.
+pub async fn reorder(state: &AppState, caller: &Caller, reorder: Reorder) -> ApiResult<()> {
+    let folder_ids = reorder.check()?;
+    let command = FoldersCommand::ReorderFolders {
+        uid: caller.uid.clone(),
+        folder_ids,
+        at: now(),
+    };
+    match run(state, caller, command).await {
+        Ok(_) => Ok(()),
+        // A repeated id is malformed input, not a rule of the folders.
+        Err(ApiError::BadRequest(message)) => Err(ApiError::invalid("body.folder_ids", message)),
+        Err(other) => Err(other),
+    }
+}
+
+/// Deletes the user's custom folder `id` (400 for a system folder, 404 when it or `move_to` is not theirs)
+/// and moves its conversations to `move_to` or to the default folder before answering; should the request
+/// stop halfway, the `folder_cleanup` reaction finishes the moves.
+pub async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    move_to: Option<String>,
+) -> ApiResult<()> {
+    let command = FoldersCommand::DeleteFolder {
+        uid: caller.uid.clone(),
+        folder_id: id.to_string(),
+        move_to_folder_id: move_to.filter(|target| !target.is_empty()),
+        at: now(),
+    };
+    let events = run(state, caller, command).await?;
+    let Some(moved_to) = events.iter().find_map(|event| match event {
+        FoldersEvent::FolderDeleted { moved_to, .. } => Some(moved_to),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    let last = empty_deleted_folder(
+        &state.database,
+        &state.commands,
+        &caller.uid,
+        id,
+        moved_to,
+        &caller.metadata,
+    )
+    .await
+    .map_err(|error| match error {
+        EmptyingError::Command(error) => ApiError::from(error),
+        EmptyingError::Read(error) => ApiError::from(error),
+    })?;
+    state.caught_up(last).await
+}
+
+/// A page of the user's folder `id`'s conversations, newest first (404 when the folder is not theirs).
+pub async fn conversations_in(
+    state: &AppState,
+    uid: &str,
+    id: &str,
+    page: Page,
+    include_discarded: bool,
+) -> ApiResult<Vec<ConversationView>> {
+    get(state, uid, id).await?;
+    let filter = ConversationFilter {
+        include_discarded,
+        folder_id: Some(id.to_string()),
+        ..ConversationFilter::default()
+    };
+    Ok(conversations::list(&state.database, uid, &filter, page.limit, page.offset).await?)
+}
+
+/// Moves the user's conversation into their folder `folder_id`, or out of any with `None`; 404 when either is
+/// not theirs.
+pub async fn move_conversation(
+    state: &AppState,
+    caller: &Caller,
+    conversation_id: &str,
+    folder_id: Option<String>,
+) -> ApiResult<()> {
+    let folder_id = folder_id.filter(|id| !id.trim().is_empty());
+    if let Some(folder_id) = &folder_id {
+        get(state, &caller.uid, folder_id).await?;
+    }
+    let command = ConversationCommand::MoveToFolder {
+        uid: caller.uid.clone(),
+        folder_id,
+        at: now(),
+    };
+    state
+        .execute::<Conversation>(conversation_id, command, &caller.metadata)
+        .await?;
+    Ok(())
+}
+
+/// Moves the listed conversations of the user into their folder `folder_id` (404 when it is not theirs); ids
+/// that are not the user's conversations are skipped.
+pub async fn bulk_move(
+    state: &AppState,
+    caller: &Caller,
+    folder_id: &str,
+    request: BulkMove,
+) -> ApiResult<Moved> {
+    let ids = request.check()?;
+    get(state, &caller.uid, folder_id).await?;
+    let found = conversations::get_many(&state.database, &caller.uid, &ids).await?;
+    let at = now();
+    let results = futures::future::join_all(found.iter().map(|conversation| {
+        let command = ConversationCommand::MoveToFolder {
+            uid: caller.uid.clone(),
+            folder_id: Some(folder_id.to_string()),
+            at,
+        };
+        state
+            .commands
+            .execute::<Conversation>(&conversation.id, command, &caller.metadata)
+    }))
+    .await;
+    let mut last = None;
+    let mut moved_count = 0;
+    for result in results {
+        match result {
+            Ok(appended) => {
+                moved_count += 1;
+                last = last.max(appended.position);
+            }
+            // Deleted or merged since it was read: skipped like an unknown id.
+            Err(CommandError::Domain(DomainError::NotFound(_))) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    state.caught_up(last).await?;
+    Ok(Moved {
+        status: "ok",
+        moved_count,
+    })
+}
+
+/// The folder a processed conversation of category `category` goes to: the system folder its category maps
+/// to, created with the others if the user has none yet. For the processing pipeline, which settles the
+/// command's result itself.
+pub async fn folder_for_category(
+    commands: &CommandBus,
+    uid: &str,
+    category: &str,
+    at: DateTime<Utc>,
+    metadata: &Metadata,
+) -> Result<String, CommandError<DomainError>> {
+    let command = FoldersCommand::EnsureSystemFolders {
+        uid: uid.to_string(),
+        at,
+    };
+    commands
+        .execute::<Folders>(&folders_stream_id(uid), command, metadata)
+        .await?;
+    Ok(SystemFolder::for_category(category).id_for(uid))
+}
