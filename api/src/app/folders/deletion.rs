@@ -7,7 +7,7 @@ use omi_commands::{CommandBus, CommandError, Metadata};
 use omi_domain::conversation::{Conversation, ConversationCommand};
 use omi_domain::DomainError;
 use omi_projections::folders;
-use omi_store::{Database, LogPosition};
+use omi_store::Database;
 
 use crate::time_input::now;
 
@@ -20,9 +20,8 @@ pub enum EmptyingError {
     Read(#[from] omi_projections::ProjectionError),
 }
 
-/// Moves the user's conversations still in the deleted folder `from` to `to`; returns the position of the last
-/// move (`None` when there was nothing to move). Reads the conversations read model: it must show the
-/// deletion already.
+/// Moves the user's conversations still in the deleted folder `from` to `to`. Reads the conversations read
+/// model: it must show the deletion already.
 pub async fn empty_deleted_folder(
     database: &Database,
     commands: &CommandBus,
@@ -30,10 +29,9 @@ pub async fn empty_deleted_folder(
     from: &str,
     to: &str,
     metadata: &Metadata,
-) -> Result<Option<LogPosition>, EmptyingError> {
+) -> Result<(), EmptyingError> {
     let ids = folders::conversation_ids_in(database, uid, from).await?;
     let at = now();
-    let mut last = None;
     for id in ids {
         let command = ConversationCommand::MoveOutOfFolder {
             uid: uid.to_string(),
@@ -45,11 +43,11 @@ pub async fn empty_deleted_folder(
             .execute::<Conversation>(&id, command, metadata)
             .await
         {
-            Ok(appended) => last = last.max(appended.position),
+            Ok(_) => {}
             // Deleted or merged meanwhile: nothing to move.
             Err(CommandError::Domain(DomainError::NotFound(_))) => {}
             Err(other) => return Err(other.into()),
         }
     }
-    Ok(last)
+    Ok(())
 }

@@ -152,7 +152,7 @@ pub async fn reorder(state: &AppState, caller: &Caller, reorder: Reorder) -> Api
 
 /// Deletes the user's custom folder `id` (400 for a system folder, 404 when it or `move_to` is not theirs)
 /// and moves its conversations to `move_to` or to the default folder before answering; should the request
-/// stop halfway, the `folder_cleanup` reaction finishes the moves.
+/// stop halfway, the `folder_cleanup` reaction finishes the moves (it may also make some of them first).
 pub async fn delete(
     state: &AppState,
     caller: &Caller,
@@ -172,7 +172,7 @@ pub async fn delete(
     }) else {
         return Ok(());
     };
-    let last = empty_deleted_folder(
+    empty_deleted_folder(
         &state.database,
         &state.commands,
         &caller.uid,
@@ -185,7 +185,12 @@ pub async fn delete(
         EmptyingError::Command(error) => ApiError::from(error),
         EmptyingError::Read(error) => ApiError::from(error),
     })?;
-    state.caught_up(last).await
+    // The `folder_cleanup` reaction may have moved some of them first (this request's command then records
+    // nothing): wait for everything committed so far, its moves included.
+    let head = omi_store::committed_head(&state.database)
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
+    state.caught_up(Some(head)).await
 }
 
 /// A page of the user's folder `id`'s conversations, newest first (404 when the folder is not theirs).
