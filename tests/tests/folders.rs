@@ -172,6 +172,17 @@ both_stores!(
                 .await
                 .assert_status(422);
         }
+        for order in [json!(-1), json!(i64::MAX), json!(1e300), json!("first")] {
+            let refused = server
+                .patch(
+                    &format!("/v1/folders/{id}"),
+                    &token,
+                    json!({ "order": order }),
+                )
+                .await;
+            refused.assert_status(422);
+            assert!(refused.text.contains("order"), "{}", refused.text);
+        }
         for path in [
             "/v1/folders/a%00b".to_string(),
             format!("/v1/folders/{}", "y".repeat(10_000)),

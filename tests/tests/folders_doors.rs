@@ -261,8 +261,17 @@ both_stores!(
             .map(|f| f["conversation_count"].as_i64().unwrap())
             .sum();
         assert_eq!(counted, 1);
-        let poisoned = call(3, json!({"x": "a\u{0}"})).await;
+        let own = call(3, json!({"include_system": false})).await;
+        let own = own["result"]["structuredContent"]["folders"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(own.len(), 1);
+        assert_eq!(own[0]["name"], "Ideas");
+        let poisoned = call(4, json!({"x": "a\u{0}"})).await;
         assert_eq!(poisoned["error"]["code"], -32602);
+        let refused = call(5, json!({"include_system": "maybe"})).await;
+        assert_eq!(refused["error"]["code"], -32602);
     }
 );
 

@@ -152,9 +152,13 @@ struct GetDailySummaries {
     offset: i64,
 }
 
-/// `get_folders` takes no arguments.
 #[derive(Deserialize, JsonSchema)]
-struct GetFolders {}
+struct GetFolders {
+    /// Whether the ten system folders (Personal, Work, ..., Other) are listed too, besides the user's own
+    /// folders. Absent: true.
+    #[serde(default = "yes")]
+    include_system: bool,
+}
 
 fn thirty() -> i64 {
     30
@@ -546,11 +550,12 @@ async fn get_daily_summaries(
 async fn get_folders(
     state: &AppState,
     key: &KeyHolder,
-    _args: GetFolders,
+    args: GetFolders,
 ) -> Result<Value, ErrorData> {
-    let found = folders::existing(state, &key.uid)
+    let mut found = folders::existing(state, &key.uid)
         .await
         .map_err(tool_error)?;
+    found.retain(|folder| args.include_system || !folder.is_system);
     Ok(json!({ "folders": found }))
 }
 
@@ -603,7 +608,7 @@ mod tests {
 
     #[test]
     fn every_tool_has_an_object_schema_with_described_properties() {
-        assert_eq!(tools().len(), 11);
+        assert_eq!(tools().len(), 12);
         for tool in tools() {
             assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
             let properties = tool.input_schema["properties"].as_object().unwrap();

@@ -17,6 +17,8 @@ use crate::error::ApiResult;
 pub const MAX_ICON_CHARS: usize = 32;
 /// The most folder ids a reorder lists: every folder a user can have.
 pub const MAX_REORDER_IDS: usize = MAX_CUSTOM_FOLDERS + 10;
+/// The largest `order` a folder may be given (new folders take the largest plus one).
+pub const MAX_ORDER: i64 = 1_000_000;
 /// The most conversation ids one bulk move takes.
 pub const MAX_BULK_MOVE_IDS: usize = 1_000;
 
@@ -148,6 +150,15 @@ impl FolderUpdate {
         };
         let color = self.color.map(|c| check_color(&mut problems, c));
         let icon = self.icon.map(|i| check_icon(&mut problems, i));
+        if self
+            .order
+            .is_some_and(|order| !(0..=MAX_ORDER).contains(&order))
+        {
+            problems.add(
+                "body.order",
+                format!("order must be between 0 and {MAX_ORDER}"),
+            );
+        }
         problems.or(FolderChanges {
             name,
             description,
