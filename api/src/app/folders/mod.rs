@@ -180,17 +180,27 @@ pub async fn delete(
         moved_to,
         &caller.metadata,
     )
-    .await
-    .map_err(|error| match error {
-        EmptyingError::Command(error) => ApiError::from(error),
-        EmptyingError::Read(error) => ApiError::from(error),
-    })?;
+    .await?;
     // The `folder_cleanup` reaction may have moved some of them first (this request's command then records
     // nothing): wait for everything committed so far, its moves included.
+    caught_up_to_head(state).await
+}
+
+/// Waits until the read models show everything committed so far.
+async fn caught_up_to_head(state: &AppState) -> ApiResult<()> {
     let head = omi_store::committed_head(&state.database)
         .await
         .map_err(|error| ApiError::Internal(error.to_string()))?;
     state.caught_up(Some(head)).await
+}
+
+impl From<EmptyingError> for ApiError {
+    fn from(error: EmptyingError) -> Self {
+        match error {
+            EmptyingError::Command(error) => error.into(),
+            EmptyingError::Read(error) => error.into(),
+        }
+    }
 }
 
 /// A page of the user's folder `id`'s conversations, newest first (404 when the folder is not theirs).
@@ -224,13 +234,40 @@ pub async fn move_conversation(
     }
     let command = ConversationCommand::MoveToFolder {
         uid: caller.uid.clone(),
-        folder_id,
+        folder_id: folder_id.clone(),
         at: now(),
     };
     state
         .execute::<Conversation>(conversation_id, command, &caller.metadata)
         .await?;
-    Ok(())
+    match folder_id {
+        Some(folder_id) => leave_if_deleted(state, caller, &folder_id).await,
+        None => Ok(()),
+    }
+}
+
+/// Empties folder `folder_id` into the default folder if it was deleted while conversations were being moved
+/// into it. The read models show every event committed before the move by now: a deletion committed earlier
+/// shows here, and one committed later empties the folder itself (the request and `folder_cleanup` read the
+/// conversations after the move).
+async fn leave_if_deleted(state: &AppState, caller: &Caller, folder_id: &str) -> ApiResult<()> {
+    let mine = existing(state, &caller.uid).await?;
+    if mine.iter().any(|folder| folder.id == folder_id) {
+        return Ok(());
+    }
+    let Some(default) = mine.iter().find(|folder| folder.is_default) else {
+        return Ok(());
+    };
+    empty_deleted_folder(
+        &state.database,
+        &state.commands,
+        &caller.uid,
+        folder_id,
+        &default.id,
+        &caller.metadata,
+    )
+    .await?;
+    caught_up_to_head(state).await
 }
 
 /// Moves the listed conversations of the user into their folder `folder_id` (404 when it is not theirs); ids
@@ -270,6 +307,7 @@ pub async fn bulk_move(
         }
     }
     state.caught_up(last).await?;
+    leave_if_deleted(state, caller, folder_id).await?;
     Ok(Moved {
         status: "ok",
         moved_count,
