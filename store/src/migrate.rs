@@ -89,6 +89,11 @@ const MIGRATIONS: &[Migration] = &[
         "daily_summaries",
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),
     ),
+    Migration::shared(
+        19,
+        "statistics_from_entity_rows",
+        include_str!("../../migrations/shared/0019_statistics_from_entity_rows.sql"),
+    ),
 ];
 
 impl Migration {
