@@ -94,6 +94,13 @@ const MIGRATIONS: &[Migration] = &[
         "statistics_from_entity_rows",
         include_str!("../../migrations/shared/0019_statistics_from_entity_rows.sql"),
     ),
+    Migration {
+        version: 20,
+        name: "conversation_documents_lz4",
+        // SQLite stores them as they are.
+        sqlite: "SELECT 1",
+        postgres: include_str!("../../migrations/postgres/0020_conversation_documents_lz4.sql"),
+    },
 ];
 
 impl Migration {
