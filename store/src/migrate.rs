@@ -89,6 +89,11 @@ const MIGRATIONS: &[Migration] = &[
         "daily_summaries",
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),
     ),
+    Migration::shared(
+        17,
+        "goals",
+        include_str!("../../migrations/shared/0017_goals.sql"),
+    ),
 ];
 
 impl Migration {
