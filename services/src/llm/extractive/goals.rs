@@ -1,7 +1,8 @@
 //! Goals without a model: deterministic rules over the user's own words.
 //!
 //! - A suggestion names the theme that comes up most often in the user's memories and conversations (the
-//!   content word, stemmed, found in the most of them) and proposes time on it rated on a 0–10 scale.
+//!   content word, stemmed, found in the most of them; names of people and places left out) and proposes
+//!   progress on it rated on a 0–10 scale.
 //! - Advice follows from how far the goal is (its current value between its start and its target), its type,
 //!   the direction of its latest progress values, and a memory that shares a word with its title.
 //! - A progress value is a number in the text next to the goal's unit or a word of its title ("42 users",
@@ -29,6 +30,9 @@ const DONE_WORDS: &[&str] = &[
     "did",
 ];
 
+/// Words that name the person a memory is about rather than a theme ("User likes tea").
+const SUBJECT_WORDS: &[&str] = &["user"];
+
 /// The stemmed content words of `text`, each once.
 fn themes(text: &str) -> HashSet<String> {
     tokenize(text)
@@ -39,6 +43,26 @@ fn themes(text: &str) -> HashSet<String> {
         .collect()
 }
 
+/// The names among the words of `texts`: words written capitalized after the first word of a text and never
+/// in lowercase ("Alice", "Berlin"). A name says who or where, not what the user cares about.
+fn names(texts: &[&String]) -> HashSet<String> {
+    let mut capitalized = HashSet::new();
+    let mut lowercase = HashSet::new();
+    for text in texts {
+        for (at, token) in tokenize(text).iter().enumerate() {
+            if token.punct {
+                continue;
+            }
+            if !token.is_capitalized() {
+                lowercase.insert(stem(&token.lower));
+            } else if at > 0 {
+                capitalized.insert(stem(&token.lower));
+            }
+        }
+    }
+    capitalized.difference(&lowercase).cloned().collect()
+}
+
 /// The goal suggested from what the user's memories and conversations talk about most.
 pub(crate) fn suggest(context: &GoalContext) -> GoalSuggestion {
     let texts: Vec<&String> = context
@@ -46,9 +70,11 @@ pub(crate) fn suggest(context: &GoalContext) -> GoalSuggestion {
         .iter()
         .chain(context.conversations.iter())
         .collect();
+    let names = names(&texts);
     let mut counts: HashMap<String, usize> = HashMap::new();
     for text in &texts {
-        for theme in themes(text) {
+        let found = themes(text).into_iter();
+        for theme in found.filter(|t| !names.contains(t) && !SUBJECT_WORDS.contains(&t.as_str())) {
             *counts.entry(theme).or_default() += 1;
         }
     }
@@ -156,14 +182,21 @@ pub(crate) fn advise(goal: &GoalInput, context: &GoalContext) -> String {
         }
     }
     let title = themes(&goal.title);
-    let related = context
-        .memories
-        .iter()
-        .find(|memory| !themes(memory).is_disjoint(&title));
+    let related = context.memories.iter().find(|memory| {
+        themes(memory)
+            .iter()
+            .any(|theme| title.iter().any(|word| same_root(word, theme)))
+    });
     if let Some(memory) = related {
         advice.push_str(&format!(" Keep in mind what you noted: \"{memory}\""));
     }
     advice
+}
+
+/// Whether two stemmed words share their root: one begins with the other ("run", "running"; "user", "users").
+fn same_root(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.chars().count() >= 3 && long.starts_with(short)
 }
 
 /// A word of the text: its lowercase form, its stem, and the number it spells if it is one.
@@ -263,6 +296,9 @@ mod tests {
     fn the_suggestion_names_the_most_frequent_theme() {
         let context = GoalContext {
             memories: vec![
+                "User loves running in the park with Sam".into(),
+                "Sam and the user met at work".into(),
+                "Sam likes tea".into(),
                 "Loves running in the park".into(),
                 "Ran a half marathon; running is their passion".into(),
                 "Works at a bakery".into(),
@@ -272,7 +308,7 @@ mod tests {
         let suggestion = suggest(&context);
         assert_eq!(suggestion.title, "Make steady progress on running");
         assert!(
-            suggestion.reasoning.contains("3 of your 4"),
+            suggestion.reasoning.contains("4 of your 7"),
             "{}",
             suggestion.reasoning
         );
@@ -312,6 +348,12 @@ mod tests {
         };
         let advice = advise(&steps, &context);
         assert!(advice.contains("went backwards"), "{advice}");
+        let run = goal("Run a marathon", GoalType::Numeric, None);
+        let context = GoalContext {
+            memories: vec!["Likes tea".into(), "Loves running".into()],
+            conversations: vec![],
+        };
+        assert!(advise(&run, &context).ends_with("noted: \"Loves running\""));
         assert!(advice.contains("new onboarding"), "{advice}");
     }
 
