@@ -1,4 +1,4 @@
-//! The developer API (`/v1/dev/user/*`, spec §7.4): the user's memories, action items and conversations for
+//! The developer API (`/v1/dev/user/*`, spec §7.4): the user's memories, action items, conversations and goals for
 //! scripts, authenticated by `omi_dev_` keys with scopes and rate-limited per key and per user. Every write
 //! records the key as the actor. The handlers call the application layer (`crate::app`) and shape its answers as the spec's developer API does.
 //!

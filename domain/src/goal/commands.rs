@@ -41,7 +41,8 @@ pub enum GoalsCommand {
         goal: NewGoal,
         at: Timestamp,
     },
-    /// Changes any of the editable fields; unchanged fields are not recorded.
+    /// Changes any of the editable fields; unchanged fields are not recorded. A current value set here is not
+    /// an entry of the progress history: progress is recorded by [`GoalsCommand::RecordGoalProgress`].
     EditGoal {
         uid: String,
         goal_id: String,
