@@ -1,10 +1,10 @@
 //! Goals without a model: deterministic rules over the user's own words.
 //!
 //! - A suggestion names the theme that comes up most often in the user's memories and conversations (the
-//!   content word, stemmed, found in the most of them; names of people and places left out) and proposes
-//!   progress on it rated on a 0–10 scale.
+//!   content word, stemmed, found in the most of them and in at least two; names of people and places left
+//!   out) and proposes progress on it rated on a 0–10 scale; without such a theme, a daily reflection.
 //! - Advice follows from how far the goal is (its current value between its start and its target), its type,
-//!   the direction of its latest progress values, and a memory that shares a word with its title.
+//!   the direction of its latest progress values, and a memory that shares a word root with its title.
 //! - A progress value is a number in the text next to the goal's unit or a word of its title ("42 users",
 //!   "ran 5 km"); for a yes/no goal, a word of completion ("done", "finished") next to a title word.
 
@@ -18,6 +18,9 @@ use crate::llm::{GoalContext, GoalInput, GoalSuggestion, ProgressReading};
 
 /// How many words apart a number and the unit or title word it measures may be.
 const NEAR: usize = 3;
+
+/// In how many memories and conversations a word must come up to be a theme.
+const MIN_THEME_COUNT: usize = 2;
 
 /// Words that say a yes/no goal is reached.
 const DONE_WORDS: &[&str] = &[
@@ -78,9 +81,11 @@ pub(crate) fn suggest(context: &GoalContext) -> GoalSuggestion {
             *counts.entry(theme).or_default() += 1;
         }
     }
-    // The most frequent theme; ties go to the alphabetically first, so the answer never depends on hashing.
+    // The most frequent theme; ties go to the alphabetically first, so the answer never depends on hashing. A
+    // word said once is no theme.
     let top = counts
         .into_iter()
+        .filter(|(_, count)| *count >= MIN_THEME_COUNT)
         .max_by(|(a, m), (b, n)| m.cmp(n).then_with(|| b.cmp(a)));
     match top {
         Some((theme, count)) => GoalSuggestion {
@@ -101,8 +106,8 @@ pub(crate) fn suggest(context: &GoalContext) -> GoalSuggestion {
             target: 1.0,
             min: 0.0,
             max: 1.0,
-            reasoning: "There are no memories or conversations to learn from yet; a daily reflection is a \
-                        simple first goal."
+            reasoning: "No theme comes up in more than one of your memories and conversations yet; a daily \
+                        reflection is a simple first goal."
                 .to_string(),
         },
     }
@@ -316,9 +321,18 @@ mod tests {
     }
 
     #[test]
-    fn without_any_data_the_suggestion_is_a_daily_reflection() {
+    fn without_a_recurring_theme_the_suggestion_is_a_daily_reflection() {
         let suggestion = suggest(&GoalContext::default());
         assert_eq!(suggestion.goal_type, GoalType::Boolean);
+        let scattered = GoalContext {
+            memories: vec!["Likes tea".into(), "Owns a bicycle".into()],
+            conversations: vec![],
+        };
+        assert_eq!(
+            suggest(&scattered),
+            suggestion,
+            "a word said once is no theme"
+        );
         assert_eq!((suggestion.min, suggestion.max), (0.0, 1.0));
     }
 
