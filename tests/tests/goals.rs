@@ -390,3 +390,36 @@ both_stores!(
         assert_eq!(values("365").await, [10.0, 30.0, 45.0]);
     }
 );
+
+both_stores!(
+    the_api_document_lists_every_goal_route,
+    |server| async move {
+        let document = server.get("/openapi.json", "").await;
+        document.assert_status(200);
+        let paths = &document["paths"];
+        for (path, methods) in [
+            ("/v1/goals", &["get", "post"][..]),
+            ("/v1/goals/all", &["get"]),
+            ("/v1/goals/suggest", &["get"]),
+            ("/v1/goals/advice", &["get"]),
+            ("/v1/goals/extract-progress", &["post"]),
+            ("/v1/goals/{id}", &["patch", "delete"]),
+            ("/v1/goals/{id}/progress", &["patch"]),
+            ("/v1/goals/{id}/history", &["get"]),
+            ("/v1/goals/{id}/advice", &["get"]),
+            ("/v1/dev/user/goals", &["get", "post"]),
+            ("/v1/dev/user/goals/{id}", &["get", "patch", "delete"]),
+            ("/v1/dev/user/goals/{id}/progress", &["patch"]),
+            ("/v1/dev/user/goals/{id}/history", &["get"]),
+        ] {
+            for method in methods {
+                let operation = &paths[path][method];
+                assert!(operation.is_object(), "{method} {path} is documented");
+                assert!(
+                    operation["responses"]["200"].is_object(),
+                    "{method} {path} has its answer"
+                );
+            }
+        }
+    }
+);
