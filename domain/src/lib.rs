@@ -9,6 +9,7 @@ pub mod conversation;
 pub mod daily_summary;
 pub mod daily_summary_settings;
 pub mod error;
+pub mod goal;
 pub mod memory;
 pub mod patch;
 pub mod storable;

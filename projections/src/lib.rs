@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod conversations;
 pub mod daily_summaries;
 mod documents;
+pub mod goals;
 pub mod history;
 mod json;
 pub mod memories;

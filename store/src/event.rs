@@ -9,6 +9,7 @@ use omi_domain::contract::{decode, ContractError};
 use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
 use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySettingsEvent};
+use omi_domain::goal::{Goals, GoalsEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
 use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
@@ -25,6 +26,7 @@ pub enum StoredEvent {
     DailySummary(DailySummaryEvent),
     DailySummarySettings(DailySummarySettingsEvent),
     Wrapped(WrappedEvent),
+    Goals(GoalsEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -84,6 +86,7 @@ impl StoredEvent {
             StoredEvent::DailySummary(_) => DailySummary::TYPE,
             StoredEvent::DailySummarySettings(_) => DailySummarySettings::TYPE,
             StoredEvent::Wrapped(_) => Wrapped::TYPE,
+            StoredEvent::Goals(_) => Goals::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -128,6 +131,7 @@ impl StoredEvent {
                 StoredEvent::DailySummarySettings(decode(event_type, event_version, payload)?)
             }
             Wrapped::TYPE => StoredEvent::Wrapped(decode(event_type, event_version, payload)?),
+            Goals::TYPE => StoredEvent::Goals(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

@@ -90,6 +90,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),
     ),
     Migration::shared(
+        17,
+        "goals",
+        include_str!("../../migrations/shared/0017_goals.sql"),
+    ),
+    Migration::shared(
         19,
         "statistics_from_entity_rows",
         include_str!("../../migrations/shared/0019_statistics_from_entity_rows.sql"),

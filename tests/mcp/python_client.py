@@ -29,6 +29,7 @@ TOOLS = {
     "create_action_item",
     "complete_action_item",
     "get_daily_summaries",
+    "get_goals",
 }
 
 

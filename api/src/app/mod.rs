@@ -10,6 +10,7 @@ pub mod action_items;
 pub mod changes;
 pub mod conversations;
 pub mod daily_summaries;
+pub mod goals;
 pub mod history;
 pub mod memories;
 mod paging;

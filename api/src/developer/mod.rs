@@ -1,11 +1,11 @@
-//! The developer API (`/v1/dev/user/*`, spec §7.4): the user's memories, action items and conversations for
+//! The developer API (`/v1/dev/user/*`, spec §7.4): the user's memories, action items, conversations and goals for
 //! scripts, authenticated by `omi_dev_` keys with scopes and rate-limited per key and per user. Every write
 //! records the key as the actor. The handlers call the application layer (`crate::app`) and shape its answers as the spec's developer API does.
 //!
 //! The change feed (`/v1/dev/user/changes`, `…/changes/stream`) is offered with the scope `changes:read`.
 //!
-//! Goals (`/v1/dev/user/goals*`) are not offered: there is no goal aggregate yet. Nor are the newer endpoints
-//! folders and ask.
+//! Goals (`/v1/dev/user/goals*`) are offered with the scopes `goals:read` and `goals:write`. The newer endpoints
+//! folders and ask are not.
 //!
 //! The scope is checked before the body or the query is looked at (both are taken as `Result`s), so a key
 //! without the scope gets 403 whatever it sent.
@@ -14,6 +14,7 @@ mod action_items;
 mod changes;
 mod conversations;
 mod daily_summaries;
+mod goals;
 mod memories;
 
 use aide::axum::ApiRouter;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> ApiRouter<AppState> {
         .merge(conversations::router())
         .merge(changes::router())
         .merge(daily_summaries::router())
+        .merge(goals::router())
         .with_path_items(|item| item.tag("developer"));
     behind_key(routes, state, KeyFamily::Developer)
 }

@@ -4,6 +4,7 @@ pub(crate) mod action_items;
 mod changes;
 pub(crate) mod conversations;
 mod daily_summaries;
+mod goals;
 mod health;
 mod keys;
 pub(crate) mod memories;
@@ -31,6 +32,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(changes::router())
             .merge(conversations::router())
             .merge(daily_summaries::router())
+            .merge(goals::router())
             .merge(trends::router())
             .merge(crate::listen::router())
             .merge(keys::router())

@@ -31,6 +31,7 @@ use crate::capture::CaptureEvent;
 use crate::conversation::ConversationEvent;
 use crate::daily_summary::DailySummaryEvent;
 use crate::daily_summary_settings::DailySummarySettingsEvent;
+use crate::goal::GoalsEvent;
 use crate::memory::MemoryEvent;
 use crate::wrapped::WrappedEvent;
 
@@ -67,7 +68,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 8] = [
+pub static CONTRACTS: [&Contract; 9] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -76,6 +77,7 @@ pub static CONTRACTS: [&Contract; 8] = [
     &<DailySummaryEvent as StoredEvents>::CONTRACT,
     &<DailySummarySettingsEvent as StoredEvents>::CONTRACT,
     &<WrappedEvent as StoredEvents>::CONTRACT,
+    &<GoalsEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.
