@@ -25,6 +25,27 @@ pub const WRAPPED_GENERATE: Policy = Policy {
     window: 86_400,
 };
 
+/// `goals:suggest`: 30 an hour.
+pub const GOALS_SUGGEST: Policy = Policy {
+    name: "goals:suggest",
+    limit: 30,
+    window: 3_600,
+};
+
+/// `goals:advice`: 30 an hour.
+pub const GOALS_ADVICE: Policy = Policy {
+    name: "goals:advice",
+    limit: 30,
+    window: 3_600,
+};
+
+/// `goals:extract`: 30 an hour.
+pub const GOALS_EXTRACT: Policy = Policy {
+    name: "goals:extract",
+    limit: 30,
+    window: 3_600,
+};
+
 /// Counts one request of `uid` under `policy` and decides.
 pub async fn count(
     database: &Database,

@@ -10,6 +10,7 @@ pub mod daily_summary;
 pub mod daily_summary_settings;
 pub mod error;
 pub mod folder;
+pub mod goal;
 pub mod memory;
 pub mod patch;
 pub mod storable;

@@ -23,6 +23,7 @@ use omi_domain::conversation::ConversationEvent;
 use omi_domain::daily_summary::DailySummaryEvent;
 use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
 use omi_domain::folder::FoldersEvent;
+use omi_domain::goal::GoalsEvent;
 use omi_domain::memory::MemoryEvent;
 use omi_domain::wrapped::WrappedEvent;
 use serde::Deserialize;
@@ -73,6 +74,7 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "DailySummarySettings" => read_back_as::<DailySummarySettingsEvent>(fixture),
         "Wrapped" => read_back_as::<WrappedEvent>(fixture),
         "Folders" => read_back_as::<FoldersEvent>(fixture),
+        "Goals" => read_back_as::<GoalsEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod daily_summaries;
 mod documents;
 pub mod folders;
+pub mod goals;
 pub mod history;
 mod json;
 pub mod memories;

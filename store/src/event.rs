@@ -10,6 +10,7 @@ use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
 use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySettingsEvent};
 use omi_domain::folder::{Folders, FoldersEvent};
+use omi_domain::goal::{Goals, GoalsEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
 use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
@@ -27,6 +28,7 @@ pub enum StoredEvent {
     DailySummarySettings(DailySummarySettingsEvent),
     Wrapped(WrappedEvent),
     Folders(FoldersEvent),
+    Goals(GoalsEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -87,6 +89,7 @@ impl StoredEvent {
             StoredEvent::DailySummarySettings(_) => DailySummarySettings::TYPE,
             StoredEvent::Wrapped(_) => Wrapped::TYPE,
             StoredEvent::Folders(_) => Folders::TYPE,
+            StoredEvent::Goals(_) => Goals::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -132,6 +135,7 @@ impl StoredEvent {
             }
             Wrapped::TYPE => StoredEvent::Wrapped(decode(event_type, event_version, payload)?),
             Folders::TYPE => StoredEvent::Folders(decode(event_type, event_version, payload)?),
+            Goals::TYPE => StoredEvent::Goals(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

@@ -94,6 +94,23 @@ const MIGRATIONS: &[Migration] = &[
         "folders",
         include_str!("../../migrations/shared/0016_folders.sql"),
     ),
+    Migration::shared(
+        17,
+        "goals",
+        include_str!("../../migrations/shared/0017_goals.sql"),
+    ),
+    Migration::shared(
+        19,
+        "statistics_from_entity_rows",
+        include_str!("../../migrations/shared/0019_statistics_from_entity_rows.sql"),
+    ),
+    Migration {
+        version: 20,
+        name: "conversation_documents_lz4",
+        // SQLite stores them as they are.
+        sqlite: "SELECT 1",
+        postgres: include_str!("../../migrations/postgres/0020_conversation_documents_lz4.sql"),
+    },
 ];
 
 impl Migration {

@@ -30,6 +30,7 @@ TOOLS = {
     "complete_action_item",
     "get_daily_summaries",
     "get_folders",
+    "get_goals",
 }
 
 

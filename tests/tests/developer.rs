@@ -441,7 +441,7 @@ both_stores!(scopes_limit_what_a_key_may_do, |server| async move {
         .assert_status(200);
     // Unknown routes under the prefix are plain 404s once authenticated.
     server
-        .get("/v1/dev/user/goals", &read_only)
+        .get("/v1/dev/user/wishlist", &read_only)
         .await
         .assert_status(404);
 });

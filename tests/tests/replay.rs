@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use omi_tests::*;
 
 /// Memories, action items, conversations (processed into action items, memories and trends, edited, one deleted),
-/// keys (one revoked), a shared daily summary, changed daily summary settings and a generated wrapped, for two users.
+/// keys (one revoked), a shared daily summary, changed daily summary settings, a generated wrapped and goals with
+/// progress, for two users.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -145,7 +146,46 @@ async fn write_everything(server: &TestServer) {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        write_goals(server, &token).await;
     }
+}
+
+/// Four goals (the fourth deactivates the first), one edited, progress on one, one deleted.
+async fn write_goals(server: &TestServer, token: &str) {
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let created = server
+            .post(
+                "/v1/goals",
+                token,
+                json!({"title": format!("Goal {n}"), "goal_type": "numeric", "target_value": 100, "unit": "km"}),
+            )
+            .await;
+        created.assert_status(200);
+        ids.push(created["id"].as_str().unwrap().to_string());
+    }
+    server
+        .patch(
+            &format!("/v1/goals/{}", ids[1]),
+            token,
+            json!({"title": "Goal one, edited", "unit": null}),
+        )
+        .await
+        .assert_status(200);
+    for value in [5, 12] {
+        server
+            .patch(
+                &format!("/v1/goals/{}/progress?current_value={value}", ids[2]),
+                token,
+                json!(null),
+            )
+            .await
+            .assert_status(200);
+    }
+    server
+        .delete(&format!("/v1/goals/{}", ids[3]), token)
+        .await
+        .assert_status(200);
 }
 
 async fn wait_processed(server: &TestServer, token: &str, id: &str) {

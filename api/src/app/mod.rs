@@ -11,6 +11,7 @@ pub mod changes;
 pub mod conversations;
 pub mod daily_summaries;
 pub mod folders;
+pub mod goals;
 pub mod history;
 pub mod memories;
 mod paging;

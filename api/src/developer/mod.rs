@@ -1,13 +1,11 @@
-//! The developer API (`/v1/dev/user/*`, spec §7.4): the user's memories, action items and conversations for
+//! The developer API (`/v1/dev/user/*`, spec §7.4): the user's memories, action items, conversations and goals for
 //! scripts, authenticated by `omi_dev_` keys with scopes and rate-limited per key and per user. Every write
 //! records the key as the actor. The handlers call the application layer (`crate::app`) and shape its answers as the spec's developer API does.
 //!
 //! The change feed (`/v1/dev/user/changes`, `…/changes/stream`) is offered with the scope `changes:read`.
 //!
-//! Folders (`/v1/dev/user/folders`, newer) are read with the scope `conversations:read`.
-//!
-//! Goals (`/v1/dev/user/goals*`) are not offered: there is no goal aggregate yet. Nor is the newer endpoint
-//! ask.
+//! Goals (`/v1/dev/user/goals*`) are offered with the scopes `goals:read` and `goals:write`, and folders
+//! (`/v1/dev/user/folders`, newer) with the scope `conversations:read`. The newer endpoint ask is not.
 //!
 //! The scope is checked before the body or the query is looked at (both are taken as `Result`s), so a key
 //! without the scope gets 403 whatever it sent.
@@ -17,6 +15,7 @@ mod changes;
 mod conversations;
 mod daily_summaries;
 mod folders;
+mod goals;
 mod memories;
 
 use aide::axum::ApiRouter;
@@ -34,6 +33,7 @@ pub fn router(state: AppState) -> ApiRouter<AppState> {
         .merge(changes::router())
         .merge(daily_summaries::router())
         .merge(folders::router())
+        .merge(goals::router())
         .with_path_items(|item| item.tag("developer"));
     behind_key(routes, state, KeyFamily::Developer)
 }

@@ -18,6 +18,7 @@ use crate::app::action_items::{self, ActionItemInput, ListQuery};
 use crate::app::conversations::{self, Completed, DayRange};
 use crate::app::daily_summaries;
 use crate::app::folders;
+use crate::app::goals;
 use crate::app::memories::{self, MemoryInput};
 use crate::app::{PageQuery, PageRule};
 use crate::error::{ApiError, Problem};
@@ -160,6 +161,16 @@ struct GetFolders {
     include_system: bool,
 }
 
+#[derive(Deserialize, JsonSchema)]
+struct GetGoals {
+    /// Also the goals that are no longer active (a user has at most 3 active goals).
+    #[serde(default)]
+    include_inactive: bool,
+    /// How many goals to return (1-100), newest first.
+    #[serde(default = "ten")]
+    limit: i64,
+}
+
 fn thirty() -> i64 {
     30
 }
@@ -270,6 +281,12 @@ pub fn tools() -> &'static [Tool] {
                  until the user has folders.",
                 schema::<GetFolders>(),
             ),
+            Tool::new(
+                "get_goals",
+                "List the user's goals (title, type, target, current, min and max values, unit, whether active), \
+                 newest first; only the active ones unless include_inactive is true.",
+                schema::<GetGoals>(),
+            ),
         ]
     })
 }
@@ -360,6 +377,7 @@ pub async fn call(
         "complete_action_item" => complete_action_item(state, key, arguments(args)?).await?,
         "get_daily_summaries" => get_daily_summaries(state, key, arguments(args)?).await?,
         "get_folders" => get_folders(state, key, arguments(args)?).await?,
+        "get_goals" => get_goals(state, key, arguments(args)?).await?,
         other => {
             return Err(ErrorData::invalid_params(
                 format!("Unknown tool: {other}"),
@@ -559,6 +577,13 @@ async fn get_folders(
     Ok(json!({ "folders": found }))
 }
 
+async fn get_goals(state: &AppState, key: &KeyHolder, args: GetGoals) -> Result<Value, ErrorData> {
+    let found = goals::list(state, &key.uid, args.include_inactive, Some(args.limit))
+        .await
+        .map_err(tool_error)?;
+    Ok(json!({ "goals": found }))
+}
+
 async fn create_action_item(
     state: &AppState,
     key: &KeyHolder,
@@ -608,7 +633,7 @@ mod tests {
 
     #[test]
     fn every_tool_has_an_object_schema_with_described_properties() {
-        assert_eq!(tools().len(), 12);
+        assert_eq!(tools().len(), 13);
         for tool in tools() {
             assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
             let properties = tool.input_schema["properties"].as_object().unwrap();

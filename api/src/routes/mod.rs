@@ -5,6 +5,7 @@ mod changes;
 pub(crate) mod conversations;
 mod daily_summaries;
 mod folders;
+mod goals;
 mod health;
 mod keys;
 pub(crate) mod memories;
@@ -33,6 +34,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(conversations::router())
             .merge(daily_summaries::router())
             .merge(folders::router())
+            .merge(goals::router())
             .merge(trends::router())
             .merge(crate::listen::router())
             .merge(keys::router())

@@ -32,6 +32,7 @@ use crate::conversation::ConversationEvent;
 use crate::daily_summary::DailySummaryEvent;
 use crate::daily_summary_settings::DailySummarySettingsEvent;
 use crate::folder::FoldersEvent;
+use crate::goal::GoalsEvent;
 use crate::memory::MemoryEvent;
 use crate::wrapped::WrappedEvent;
 
@@ -68,7 +69,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 9] = [
+pub static CONTRACTS: [&Contract; 10] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -78,6 +79,7 @@ pub static CONTRACTS: [&Contract; 9] = [
     &<DailySummarySettingsEvent as StoredEvents>::CONTRACT,
     &<WrappedEvent as StoredEvents>::CONTRACT,
     &<FoldersEvent as StoredEvents>::CONTRACT,
+    &<GoalsEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

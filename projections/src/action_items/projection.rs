@@ -43,8 +43,13 @@ impl Projection for ActionItemsProjection {
 
 impl Document for ActionItemView {
     const TABLE: &'static str = "action_items";
-    const COLUMNS: &'static [&'static str] =
-        &["completed", "conversation_id", "created_at", "due_at"];
+    const COLUMNS: &'static [&'static str] = &[
+        "completed",
+        "conversation_id",
+        "created_at",
+        "due_at",
+        "completed_at",
+    ];
 
     fn bind_columns<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
         query
@@ -52,13 +57,15 @@ impl Document for ActionItemView {
             .bind(self.conversation_id.clone())
             .bind(micros(&self.created_at))
             .bind(self.due_at.as_ref().map(micros))
+            .bind(self.counted_completion().as_ref().map(micros))
     }
 
     fn copy_columns(&self, row: &mut CopyRows) {
         row.boolean(self.completed)
             .text_or_null(self.conversation_id.as_deref())
             .bigint(micros(&self.created_at))
-            .bigint_or_null(self.due_at.as_ref().map(micros));
+            .bigint_or_null(self.due_at.as_ref().map(micros))
+            .bigint_or_null(self.counted_completion().as_ref().map(micros));
     }
 
     fn to_json(&self) -> Result<String, serde_json::Error> {

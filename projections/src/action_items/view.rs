@@ -35,6 +35,13 @@ pub struct ActionItemView {
 }
 
 impl ActionItemView {
+    /// The instant the item counts as completed on in the statistics: when it was completed, or when it was
+    /// created for an item created completed without a completion time; `None` while it is open.
+    pub fn counted_completion(&self) -> Option<DateTime<Utc>> {
+        self.completed
+            .then(|| self.completed_at.unwrap_or(self.created_at))
+    }
+
     /// The owner and view after `event`; `None` once the item is deleted. `current` is the view before it.
     pub(crate) fn evolve(
         id: &str,

@@ -15,13 +15,13 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::api_keys::ApiKeysProjection),
         Arc::new(crate::conversations::ConversationsProjection),
         Arc::new(crate::statistics::ConversationStatisticsProjection),
-        Arc::new(crate::statistics::ActionItemStatisticsProjection),
-        Arc::new(crate::statistics::MemoryStatisticsProjection),
         Arc::new(crate::daily_summaries::DailySummariesProjection),
         Arc::new(crate::daily_summaries::DailySummarySettingsProjection),
         Arc::new(crate::wrapped::WrappedProjection),
         Arc::new(crate::trends::TrendsProjection),
         Arc::new(crate::folders::FoldersProjection),
+        Arc::new(crate::goals::GoalsProjection),
+        Arc::new(crate::goals::GoalProgressProjection),
     ]
 }
 

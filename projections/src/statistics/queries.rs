@@ -1,13 +1,14 @@
 //! Reads of the statistics read models: a day, or a range of days, of one user.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate};
 use omi_store::Database;
 use sqlx::Row;
 
 use super::counts::{Contributions, DayStatistics, RangeStatistics};
-use super::day::day_number;
+use super::day::{bounds, day_number, day_of};
 use super::tally::ConversationContribution;
 use crate::runtime::ProjectionError;
+use crate::time::micros;
 
 /// The user's statistics of `date`.
 pub async fn day(
@@ -58,31 +59,43 @@ pub async fn range(
             speakers: row.try_get(5)?,
         });
     }
+    // Action items and memories contribute through their own read models' rows (their times in microseconds),
+    // read within the instants the days span.
+    let (start, _) = bounds(from);
+    let (_, end) = bounds(to);
+    let (start, end) = (micros(&start), micros(&end));
     let rows = sqlx::query(
-        "SELECT created_day, completed_day FROM statistics_action_items
-         WHERE uid = $1 AND ((created_day >= $2 AND created_day <= $3)
-                             OR (completed_day >= $2 AND completed_day <= $3))",
+        "SELECT created_at, completed_at FROM action_items
+         WHERE uid = $1 AND ((created_at >= $2 AND created_at < $3)
+                             OR (completed_at >= $2 AND completed_at < $3))",
     )
     .bind(uid)
-    .bind(first)
-    .bind(last)
+    .bind(start)
+    .bind(end)
     .fetch_all(pool)
     .await?;
     for row in rows {
+        let completed: Option<i64> = row.try_get(1)?;
         contributions
             .action_items
-            .push((row.try_get(0)?, row.try_get(1)?));
+            .push((day_of_micros(row.try_get(0)?), completed.map(day_of_micros)));
     }
     let rows = sqlx::query(
-        "SELECT day FROM statistics_memories WHERE uid = $1 AND day >= $2 AND day <= $3",
+        "SELECT created_at FROM memories WHERE uid = $1 AND created_at >= $2 AND created_at < $3",
     )
     .bind(uid)
-    .bind(first)
-    .bind(last)
+    .bind(start)
+    .bind(end)
     .fetch_all(pool)
     .await?;
     for row in rows {
-        contributions.memories.push(row.try_get(0)?);
+        contributions.memories.push(day_of_micros(row.try_get(0)?));
     }
     Ok(contributions.count(first, last))
+}
+
+/// The day of a time stored in microseconds (a value out of chrono's range, which no stored time is, counts on
+/// the epoch's day).
+fn day_of_micros(at: i64) -> i64 {
+    DateTime::from_timestamp_micros(at).map_or(0, |at| day_of(&at))
 }

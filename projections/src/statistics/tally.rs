@@ -1,14 +1,16 @@
 //! What one conversation, action item or memory contributes to its user's statistics, and how each event changes
-//! it. The live projections, their rebuilds and the folds of a user's log as of an instant all call these.
+//! it. The live projections, their rebuilds and the folds of a user's log as of an instant all call these. An
+//! action item or a memory contributes what its own read model's row holds (the days of its creation and
+//! completion), read through [`action_item_days`] and [`memory_day`].
 
-use omi_domain::action_item::ActionItemEvent;
 use omi_domain::conversation::{
     ConversationEvent, ConversationStatus, Structured, TranscriptSegment,
 };
-use omi_domain::memory::MemoryEvent;
 use serde::{Deserialize, Serialize};
 
 use super::day::day_of;
+use crate::action_items::ActionItemView;
+use crate::memories::MemoryView;
 
 /// What a conversation without transcript segments counts as spoken (spec §7.12: five minutes).
 pub const DEFAULT_CONVERSATION_MILLISECONDS: i64 = 5 * 60 * 1000;
@@ -217,82 +219,16 @@ impl ConversationTally {
     }
 }
 
-/// An action item's tally: the days it was created and completed on. Deleted items have none.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ActionItemTally {
-    pub created_day: i64,
-    /// The day of its `completed_at` while it is completed.
-    pub completed_day: Option<i64>,
+/// What an action item contributes: the day it was created on and, once completed, the day its completion counts
+/// on ([`ActionItemView::counted_completion`]).
+pub(crate) fn action_item_days(item: &ActionItemView) -> (i64, Option<i64>) {
+    (
+        day_of(&item.created_at),
+        item.counted_completion().as_ref().map(day_of),
+    )
 }
 
-impl ActionItemTally {
-    /// The owner and tally after `event`; `None` once the item is deleted.
-    pub(crate) fn evolve(
-        current: Option<(String, ActionItemTally)>,
-        event: &ActionItemEvent,
-    ) -> Option<(String, ActionItemTally)> {
-        match event {
-            ActionItemEvent::ActionItemCreated {
-                uid,
-                completed,
-                completed_at,
-                created_at,
-                ..
-            } => Some((
-                uid.clone(),
-                ActionItemTally {
-                    created_day: day_of(created_at),
-                    completed_day: completed
-                        .then(|| day_of(completed_at.as_ref().unwrap_or(created_at))),
-                },
-            )),
-            ActionItemEvent::ActionItemCompleted { completed_at } => current.map(|(uid, tally)| {
-                (
-                    uid,
-                    ActionItemTally {
-                        completed_day: Some(day_of(completed_at)),
-                        ..tally
-                    },
-                )
-            }),
-            ActionItemEvent::ActionItemReopened { .. } => current.map(|(uid, tally)| {
-                (
-                    uid,
-                    ActionItemTally {
-                        completed_day: None,
-                        ..tally
-                    },
-                )
-            }),
-            ActionItemEvent::ActionItemUpdated { .. } => current,
-            ActionItemEvent::ActionItemDeleted { .. } => None,
-        }
-    }
-}
-
-/// A memory's tally: the day it was created on. Deleted memories have none.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct MemoryTally {
-    pub day: i64,
-}
-
-impl MemoryTally {
-    /// The owner and tally after `event`; `None` once the memory is deleted.
-    pub(crate) fn evolve(
-        current: Option<(String, MemoryTally)>,
-        event: &MemoryEvent,
-    ) -> Option<(String, MemoryTally)> {
-        match event {
-            MemoryEvent::MemoryCreated {
-                uid, created_at, ..
-            } => Some((
-                uid.clone(),
-                MemoryTally {
-                    day: day_of(created_at),
-                },
-            )),
-            MemoryEvent::MemoryDeleted { .. } => None,
-            _ => current,
-        }
-    }
+/// What a memory contributes: the day it was created on (a deleted memory has no row, so contributes nothing).
+pub(crate) fn memory_day(memory: &MemoryView) -> i64 {
+    day_of(&memory.created_at)
 }

@@ -372,10 +372,11 @@ async fn the_read_models_answer_what_the_fold_of_the_log_counts() {
         );
     let dir = std::env::temp_dir().join(format!("omi-statistics-{}", uuid_like()));
     let database = Database::open(None, &dir, 1).await.unwrap();
+    // The statistics read the conversations' contribution rows and the action items' and memories' own rows.
     let projections: Vec<Box<dyn Projection>> = vec![
         Box::new(ConversationStatisticsProjection),
-        Box::new(ActionItemStatisticsProjection),
-        Box::new(MemoryStatisticsProjection),
+        Box::new(crate::action_items::ActionItemsProjection),
+        Box::new(crate::memories::MemoriesProjection),
     ];
     // Two batches: the second one's events find their rows written by the first.
     for batch in log.0.chunks(4) {

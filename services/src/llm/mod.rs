@@ -1,7 +1,8 @@
 //! Language models: turn a conversation (transcript lines or imported text) into an [`Analysis`]:
 //! the discard decision, title, overview, emoji, category, action items with due dates, calendar
 //! events and memories (spec §2.2, §2.3, §3.2, §3.3); and write the sections of a yearly recap that
-//! are not counted ([`YearInReview`] → [`WrittenSections`], spec §7.12).
+//! are not counted ([`YearInReview`] → [`WrittenSections`], spec §7.12); and suggest goals, advise on them and
+//! read progress on them from a text ([`GoalContext`], [`GoalInput`], spec §7.14).
 //!
 //! Two implementations of [`LanguageModel`]:
 //! - [`Extractive`]: the embedded default. Deterministic (the same input always gives the same
@@ -19,6 +20,7 @@ use omi_domain::trend::TrendMention;
 
 mod daily_summary;
 mod extractive;
+mod goals;
 mod normalize;
 mod openai;
 mod text;
@@ -26,6 +28,7 @@ mod wrapped;
 
 pub use daily_summary::{DayConversation, DayInput, DayWriting, MAX_HIGHLIGHTS, MAX_ITEMS};
 pub use extractive::Extractive;
+pub use goals::{checked_advice, GoalContext, GoalInput, GoalSuggestion, ProgressReading};
 pub use normalize::normalize;
 pub use openai::OpenAiCompatible;
 pub use wrapped::{month_day, WrittenSections, YearConversation, YearInReview};
@@ -246,6 +249,22 @@ pub trait LanguageModel: Send + Sync {
     /// Write the sections of a yearly recap that are not counted (spec §7.12: decision style, memorable days,
     /// stories, buddies, obsessions, recommendations, struggle and win).
     async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError>;
+    /// Suggest one goal from what the user's memories and conversations talk about (spec §7.14), checked by
+    /// [`GoalSuggestion::checked`].
+    async fn suggest_goal(&self, context: &GoalContext) -> Result<GoalSuggestion, LlmError>;
+    /// Advise on reaching `goal`, in a few sentences checked by [`checked_advice`].
+    async fn advise_on_goal(
+        &self,
+        goal: &GoalInput,
+        context: &GoalContext,
+    ) -> Result<String, LlmError>;
+    /// The progress value on `goal` that `text` reports, if it reports one (checked by
+    /// [`ProgressReading::checked`]).
+    async fn extract_goal_progress(
+        &self,
+        goal: &GoalInput,
+        text: &str,
+    ) -> Result<Option<ProgressReading>, LlmError>;
 }
 
 /// The 33 conversation categories and the coercion of model output onto them live with the conversation.

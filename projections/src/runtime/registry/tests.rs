@@ -116,6 +116,18 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
                 updated_at: at,
             },
         }),
+        "Goals" => StoredEvent::Goals(omi_domain::goal::GoalsEvent::GoalCreated {
+            uid,
+            goal_id: "goal_000000000001".into(),
+            title: "Run".into(),
+            goal_type: omi_domain::goal::GoalType::Scale,
+            target_value: 10.0,
+            current_value: 0.0,
+            min_value: 0.0,
+            max_value: 10.0,
+            unit: None,
+            created_at: at,
+        }),
         other => panic!("no first event of {other} here: add one for the read model that reads it"),
     }
 }
@@ -132,6 +144,13 @@ fn later_events(aggregate_type: &str) -> Vec<StoredEvent> {
                     kind: TrendType::Best,
                 }],
                 extracted_at: DateTime::<Utc>::UNIX_EPOCH,
+            },
+        )],
+        "Goals" => vec![StoredEvent::Goals(
+            omi_domain::goal::GoalsEvent::GoalProgressRecorded {
+                goal_id: "goal_000000000001".into(),
+                value: 3.0,
+                recorded_at: DateTime::<Utc>::UNIX_EPOCH,
             },
         )],
         _ => vec![],

@@ -14,6 +14,7 @@ mod day;
 mod discard;
 mod doc;
 mod events;
+mod goals;
 mod memories;
 mod overview;
 mod phrases;
@@ -31,8 +32,9 @@ use self::discard::Signals;
 use self::doc::Doc;
 use self::salience::Salience;
 use crate::llm::{
-    category_emoji, input_text, normalize, Analysis, ConversationInput, DayInput, DayWriting,
-    LanguageModel, LlmError, WrittenSections, YearInReview,
+    category_emoji, checked_advice, input_text, normalize, Analysis, ConversationInput, DayInput,
+    DayWriting, GoalContext, GoalInput, GoalSuggestion, LanguageModel, LlmError, ProgressReading,
+    WrittenSections, YearInReview,
 };
 
 /// The embedded, deterministic language model (the default).
@@ -104,5 +106,28 @@ impl LanguageModel for Extractive {
 
     async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError> {
         Ok(wrapped::write(year))
+    }
+
+    async fn suggest_goal(&self, context: &GoalContext) -> Result<GoalSuggestion, LlmError> {
+        goals::suggest(context)
+            .checked()
+            .ok_or_else(|| LlmError::BadResponse("the suggestion has no title".into()))
+    }
+
+    async fn advise_on_goal(
+        &self,
+        goal: &GoalInput,
+        context: &GoalContext,
+    ) -> Result<String, LlmError> {
+        checked_advice(&goals::advise(goal, context))
+            .ok_or_else(|| LlmError::BadResponse("no advice".into()))
+    }
+
+    async fn extract_goal_progress(
+        &self,
+        goal: &GoalInput,
+        text: &str,
+    ) -> Result<Option<ProgressReading>, LlmError> {
+        Ok(goals::extract_progress(goal, text).and_then(ProgressReading::checked))
     }
 }

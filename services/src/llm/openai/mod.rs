@@ -12,6 +12,7 @@
 //! JSON object → [`LlmError::BadResponse`].
 
 mod daily_summary;
+mod goals;
 mod prompt;
 mod wire;
 mod wrapped;
@@ -24,8 +25,8 @@ use std::time::Duration;
 
 use self::wire::Format;
 use crate::llm::{
-    normalize, Analysis, ConversationInput, DayInput, DayWriting, LanguageModel, LlmError,
-    WrittenSections, YearInReview,
+    normalize, Analysis, ConversationInput, DayInput, DayWriting, GoalContext, GoalInput,
+    GoalSuggestion, LanguageModel, LlmError, ProgressReading, WrittenSections, YearInReview,
 };
 
 /// A language model behind an OpenAI-compatible chat-completions endpoint.
@@ -214,5 +215,25 @@ impl LanguageModel for OpenAiCompatible {
 
     async fn write_wrapped(&self, year: &YearInReview) -> Result<WrittenSections, LlmError> {
         self.wrapped_sections(year).await
+    }
+
+    async fn suggest_goal(&self, context: &GoalContext) -> Result<GoalSuggestion, LlmError> {
+        self.goal_suggestion(context).await
+    }
+
+    async fn advise_on_goal(
+        &self,
+        goal: &GoalInput,
+        context: &GoalContext,
+    ) -> Result<String, LlmError> {
+        self.goal_advice(goal, context).await
+    }
+
+    async fn extract_goal_progress(
+        &self,
+        goal: &GoalInput,
+        text: &str,
+    ) -> Result<Option<ProgressReading>, LlmError> {
+        self.goal_progress(goal, text).await
     }
 }
