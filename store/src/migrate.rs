@@ -89,6 +89,11 @@ const MIGRATIONS: &[Migration] = &[
         "daily_summaries",
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),
     ),
+    Migration::shared(
+        15,
+        "users_and_people",
+        include_str!("../../migrations/shared/0015_users_and_people.sql"),
+    ),
 ];
 
 impl Migration {

@@ -13,7 +13,9 @@ pub mod daily_summaries;
 pub mod history;
 pub mod memories;
 mod paging;
+pub mod people;
 pub mod trends;
+pub mod users;
 mod validation;
 pub mod wrapped;
 

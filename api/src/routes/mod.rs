@@ -7,7 +7,9 @@ mod daily_summaries;
 mod health;
 mod keys;
 pub(crate) mod memories;
+mod people;
 mod trends;
+mod users;
 mod wrapped;
 
 use aide::axum::ApiRouter;
@@ -32,6 +34,8 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(conversations::router())
             .merge(daily_summaries::router())
             .merge(trends::router())
+            .merge(users::router())
+            .merge(people::router())
             .merge(crate::listen::router())
             .merge(keys::router())
             .merge(wrapped::router())
