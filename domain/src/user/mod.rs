@@ -16,7 +16,7 @@ pub use aggregate::User;
 pub use commands::UserCommand;
 pub use events::UserEvent;
 pub use values::{
-    parse_time_zone, single_language_mode_for, Geolocation, Onboarding, Profile,
+    local_time, parse_time_zone, single_language_mode_for, Geolocation, Onboarding, Profile,
     TrainingDataStatus, DEFAULT_MENTOR_FREQUENCY, MAX_LANGUAGE_CHARS, MAX_MENTOR_FREQUENCY,
     MAX_PROFILE_FIELD_CHARS, MAX_VOCABULARY_ENTRIES, MAX_VOCABULARY_ENTRY_CHARS,
     MULTI_LANGUAGE_CODES,

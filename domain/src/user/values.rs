@@ -1,5 +1,6 @@
 //! The value objects of a user's settings and their limits.
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,14 @@ pub fn parse_time_zone(name: &str) -> Result<chrono_tz::Tz, DomainError> {
             name.chars().take(64).collect::<String>()
         ))
     })
+}
+
+/// The wall-clock time at `at` in `time_zone` (an IANA name); UTC's when there is none (or it is not a zone).
+pub fn local_time(time_zone: Option<&str>, at: DateTime<Utc>) -> NaiveDateTime {
+    match time_zone.and_then(|name| name.parse::<chrono_tz::Tz>().ok()) {
+        Some(zone) => at.with_timezone(&zone).naive_local(),
+        None => at.naive_utc(),
+    }
 }
 
 /// The user's profile; every field is optional.
@@ -101,6 +110,18 @@ mod tests {
         assert!(!single_language_mode_for(""));
         assert!(single_language_mode_for("vi"));
         assert!(single_language_mode_for("zh-TW"));
+    }
+
+    #[test]
+    fn local_time_is_the_wall_clock_of_the_zone_and_utc_without_one() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 23, 30, 0).unwrap();
+        let tokyo = local_time(Some("Asia/Tokyo"), at);
+        assert_eq!(tokyo.to_string(), "2026-12-02 08:30:00");
+        let los_angeles = local_time(Some("America/Los_Angeles"), at);
+        assert_eq!(los_angeles.to_string(), "2026-12-01 15:30:00");
+        assert_eq!(local_time(None, at), at.naive_utc());
+        assert_eq!(local_time(Some("Nowhere/Else"), at), at.naive_utc());
     }
 
     #[test]

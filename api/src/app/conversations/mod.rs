@@ -120,7 +120,6 @@ impl From<ConversationView> for Imported {
 
 /// Creates the imported conversation and answers once the read model shows it; processing is not waited for.
 pub async fn import(state: &AppState, caller: &Caller, import: Import) -> ApiResult<Imported> {
-    check_people(state, &caller.uid, &import).await?;
     state
         .create::<Conversation>(&import.id, import.command, &caller.metadata)
         .await?;
@@ -134,7 +133,6 @@ pub async fn import_processed(
     caller: &Caller,
     import: Import,
 ) -> ApiResult<Imported> {
-    check_people(state, &caller.uid, &import).await?;
     state
         .create::<Conversation>(&import.id, import.command, &caller.metadata)
         .await?;
@@ -142,29 +140,6 @@ pub async fn import_processed(
         .await?
         .ok_or_else(|| ApiError::NotFound("Conversation not found".into()))?;
     Ok(view.into())
-}
-
-/// Refuses (422 at the segment's `person_id`) an import whose segments name a person who is not one of the
-/// user's people.
-async fn check_people(state: &AppState, uid: &str, import: &Import) -> ApiResult<()> {
-    let ConversationCommand::ImportConversation { segments, .. } = &import.command else {
-        return Ok(());
-    };
-    let mut problems = Problems::new();
-    for (index, segment) in segments.iter().enumerate() {
-        if let Some(person_id) = &segment.person_id {
-            if crate::app::people::check_person(state, uid, person_id)
-                .await
-                .is_err()
-            {
-                problems.add(
-                    &format!("body.transcript_segments.{index}.person_id"),
-                    "person_id must name one of your people",
-                );
-            }
-        }
-    }
-    problems.finish()
 }
 
 /// Waits until no processing run of the conversation is pending, then reads it; `None` when it is gone.
