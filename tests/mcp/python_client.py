@@ -29,6 +29,8 @@ TOOLS = {
     "create_action_item",
     "complete_action_item",
     "get_daily_summaries",
+    "get_user_profile",
+    "get_people",
 }
 
 

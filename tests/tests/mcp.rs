@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 type Client = RunningService<RoleClient, ClientConfig>;
 
 const STARTED: &str = "2026-03-01T10:00:00+00:00";
-const TOOLS: [&str; 11] = [
+const TOOLS: [&str; 13] = [
     "get_memories",
     "create_memory",
     "edit_memory",
@@ -31,6 +31,8 @@ const TOOLS: [&str; 11] = [
     "create_action_item",
     "complete_action_item",
     "get_daily_summaries",
+    "get_user_profile",
+    "get_people",
 ];
 
 /// Rate limits that a test calling every tool several times does not reach.

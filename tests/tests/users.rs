@@ -476,3 +476,67 @@ both_stores!(
             .assert_status(400);
     }
 );
+
+/// Calls an MCP tool over Streamable HTTP with `key`; the JSON of its text content.
+async fn mcp_tool(server: &TestServer, key: &str, name: &str) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": name, "arguments": {}}});
+    let builder = server
+        .client()
+        .builder(Method::POST, "/v1/mcp/sse", key)
+        .header("accept", "application/json")
+        .json(&body);
+    let answer = send(Method::POST, &server.url("/v1/mcp/sse"), builder).await;
+    answer.assert_status(200);
+    let text = answer["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}: {}", answer.text));
+    serde_json::from_str(text).unwrap()
+}
+
+both_stores!(
+    mcp_reads_the_profile_and_the_people_as_the_app_does,
+    |server| async move {
+        let token = server.token("alice").await;
+        let key = server
+            .post("/v1/mcp/keys", &token, json!({"name": "assistant"}))
+            .await;
+        key.assert_status(200);
+        let key = key["key"].as_str().unwrap().to_string();
+        let empty = mcp_tool(&server, &key, "get_user_profile").await;
+        assert_eq!(empty["profile"]["uid"], "alice");
+        assert_eq!(empty["profile"]["name"], Value::Null);
+        assert_eq!(
+            mcp_tool(&server, &key, "get_people").await,
+            json!({"people": []})
+        );
+
+        server
+            .patch(
+                "/v1/users/profile",
+                &token,
+                json!({"name": "Ada", "time_zone": "Europe/Paris"}),
+            )
+            .await
+            .assert_status(200);
+        server
+            .patch("/v1/users/language", &token, json!({"language": "fr"}))
+            .await
+            .assert_status(200);
+        let ann = server
+            .post("/v1/users/people", &token, json!({"name": "Ann"}))
+            .await;
+        ann.assert_status(200);
+
+        let profile = mcp_tool(&server, &key, "get_user_profile").await;
+        assert_eq!(
+            profile["profile"],
+            server.get("/v1/users/profile", &token).await.json
+        );
+        assert_eq!(profile["language"], "fr");
+        assert_eq!(
+            mcp_tool(&server, &key, "get_people").await,
+            json!({"people": [ann.json]})
+        );
+    }
+);
