@@ -3,7 +3,12 @@
 //! unknown person, speech samples that are not stored, and the `person_id` of a segment assignment, which must
 //! name one of the caller's people (imports keep the ids their source gave).
 
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
 use omi_tests::*;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
 
 async fn create(server: &TestServer, token: &str, name: &str) -> Value {
     let created = server
@@ -225,5 +230,106 @@ both_stores!(
             .get(&format!("/v1/conversations/{conversation}"), &alice)
             .await;
         assert_eq!(unchanged["transcript_segments"][0]["person_id"], ada["id"]);
+    }
+);
+
+/// The stored segments of the conversation once it holds `count`, within 15 s.
+async fn segments_once(server: &TestServer, token: &str, id: &str, count: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let stored = server.get(&format!("/v1/conversations/{id}"), token).await;
+        let segments = stored["transcript_segments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if segments.len() >= count {
+            return segments;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} segments: {}",
+            segments.len(),
+            stored.text
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+both_stores!(
+    the_listen_socket_assigns_speakers_only_to_ones_own_people,
+    |server| async move {
+        let alice = server.token("alice").await;
+        let bob = server.token("bob").await;
+        let ada = create(&server, &alice, "Ada").await;
+        let bobs = create(&server, &bob, "Eve").await;
+        let mut request = server
+            .ws_url("/v4/listen?custom_stt=enabled&conversation_timeout=120&codec=pcm16&sample_rate=16000")
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {alice}").parse().unwrap());
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let mut conversation = None;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .expect("the session never got ready");
+            let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(left, socket.next()).await
+            else {
+                continue;
+            };
+            let Ok(message) = serde_json::from_str::<Value>(text.as_str()) else {
+                continue;
+            };
+            if message["type"] == "conversation_session" {
+                conversation = message["conversation_id"].as_str().map(String::from);
+            }
+            if message["type"] == "service_status" && message["status"] == "ready" {
+                break;
+            }
+        }
+        let conversation = conversation.expect("a conversation_session message");
+        let said = |text: &str, speaker: &str, start: f64| {
+            json!({"type": "suggested_transcript", "stt_provider": "on-device", "segments": [
+                {"text": text, "speaker": speaker, "is_user": false, "start": start, "end": start + 2.0}]})
+        };
+        let send = |message: Value| Message::Text(message.to_string().into());
+        socket
+            .send(send(said("How was the trip to Lisbon?", "SPEAKER_01", 0.0)))
+            .await
+            .unwrap();
+        let first = segments_once(&server, &alice, &conversation, 1).await[0]["id"].clone();
+        let assign = |person: &Value| {
+            json!({"type": "speaker_assigned", "speaker_id": 1, "person_id": person,
+                   "segment_ids": [first.clone()]})
+        };
+
+        socket.send(send(assign(&bobs["id"]))).await.unwrap();
+        // A later segment marks that the socket has handled the assignment before it.
+        socket
+            .send(send(said("The trams were lovely.", "SPEAKER_00", 10.0)))
+            .await
+            .unwrap();
+        let segments = segments_once(&server, &alice, &conversation, 2).await;
+        assert_eq!(
+            segments[0]["person_id"],
+            Value::Null,
+            "another user's person is not assigned"
+        );
+        assert_eq!(segments[1]["person_id"], Value::Null);
+
+        socket.send(send(assign(&ada["id"]))).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let segments = segments_once(&server, &alice, &conversation, 2).await;
+            if segments[0]["person_id"] == ada["id"] {
+                break;
+            }
+            assert!(Instant::now() < deadline, "not assigned: {segments:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        socket.close(None).await.ok();
     }
 );
