@@ -130,8 +130,8 @@ pub fn parse_date(value: &str) -> ApiResult<NaiveDate> {
         .ok_or_else(|| ApiError::BadRequest("Invalid date format; use YYYY-MM-DD".into()))
 }
 
-/// Writes the summary of `date` (the user's local today, in their profile's time zone, when absent) now, again if it exists. 400 for a bad date or a day
-/// without conversations. The push notification of the reference is not sent: there are no push tokens yet
+/// Writes the summary of `date` (the user's local today, in their profile's time zone, when absent) now, again
+/// if it exists. 400 for a bad date or a day without conversations. The push notification of the reference is not sent: there are no push tokens yet
 /// (they come with notifications), so nothing is refused for lack of one.
 pub async fn generate_now(
     state: &AppState,
