@@ -24,6 +24,8 @@ use omi_domain::daily_summary::DailySummaryEvent;
 use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
 use omi_domain::goal::GoalsEvent;
 use omi_domain::memory::MemoryEvent;
+use omi_domain::person::PersonEvent;
+use omi_domain::user::UserEvent;
 use omi_domain::wrapped::WrappedEvent;
 use serde::Deserialize;
 use serde_json::Value;
@@ -73,6 +75,8 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "DailySummarySettings" => read_back_as::<DailySummarySettingsEvent>(fixture),
         "Wrapped" => read_back_as::<WrappedEvent>(fixture),
         "Goals" => read_back_as::<GoalsEvent>(fixture),
+        "User" => read_back_as::<UserEvent>(fixture),
+        "Person" => read_back_as::<PersonEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

@@ -11,6 +11,8 @@ use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
 use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySettingsEvent};
 use omi_domain::goal::{Goals, GoalsEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
+use omi_domain::person::{Person, PersonEvent};
+use omi_domain::user::{User, UserEvent};
 use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
 use serde::Deserialize;
@@ -27,6 +29,8 @@ pub enum StoredEvent {
     DailySummarySettings(DailySummarySettingsEvent),
     Wrapped(WrappedEvent),
     Goals(GoalsEvent),
+    User(UserEvent),
+    Person(PersonEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -87,6 +91,8 @@ impl StoredEvent {
             StoredEvent::DailySummarySettings(_) => DailySummarySettings::TYPE,
             StoredEvent::Wrapped(_) => Wrapped::TYPE,
             StoredEvent::Goals(_) => Goals::TYPE,
+            StoredEvent::User(_) => User::TYPE,
+            StoredEvent::Person(_) => Person::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -132,6 +138,8 @@ impl StoredEvent {
             }
             Wrapped::TYPE => StoredEvent::Wrapped(decode(event_type, event_version, payload)?),
             Goals::TYPE => StoredEvent::Goals(decode(event_type, event_version, payload)?),
+            User::TYPE => StoredEvent::User(decode(event_type, event_version, payload)?),
+            Person::TYPE => StoredEvent::Person(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

@@ -30,6 +30,8 @@ TOOLS = {
     "complete_action_item",
     "get_daily_summaries",
     "get_goals",
+    "get_user_profile",
+    "get_people",
 }
 
 

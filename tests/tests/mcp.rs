@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 type Client = RunningService<RoleClient, ClientConfig>;
 
 const STARTED: &str = "2026-03-01T10:00:00+00:00";
-const TOOLS: [&str; 12] = [
+const TOOLS: [&str; 14] = [
     "get_memories",
     "create_memory",
     "edit_memory",
@@ -32,6 +32,8 @@ const TOOLS: [&str; 12] = [
     "complete_action_item",
     "get_daily_summaries",
     "get_goals",
+    "get_user_profile",
+    "get_people",
 ];
 
 /// Rate limits that a test calling every tool several times does not reach.

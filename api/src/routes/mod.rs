@@ -8,7 +8,9 @@ mod goals;
 mod health;
 mod keys;
 pub(crate) mod memories;
+mod people;
 mod trends;
+mod users;
 mod wrapped;
 
 use aide::axum::ApiRouter;
@@ -34,6 +36,8 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(daily_summaries::router())
             .merge(goals::router())
             .merge(trends::router())
+            .merge(users::router())
+            .merge(people::router())
             .merge(crate::listen::router())
             .merge(keys::router())
             .merge(wrapped::router())

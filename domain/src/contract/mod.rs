@@ -33,6 +33,8 @@ use crate::daily_summary::DailySummaryEvent;
 use crate::daily_summary_settings::DailySummarySettingsEvent;
 use crate::goal::GoalsEvent;
 use crate::memory::MemoryEvent;
+use crate::person::PersonEvent;
+use crate::user::UserEvent;
 use crate::wrapped::WrappedEvent;
 
 pub use error::ContractError;
@@ -68,7 +70,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 9] = [
+pub static CONTRACTS: [&Contract; 11] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -78,6 +80,8 @@ pub static CONTRACTS: [&Contract; 9] = [
     &<DailySummarySettingsEvent as StoredEvents>::CONTRACT,
     &<WrappedEvent as StoredEvents>::CONTRACT,
     &<GoalsEvent as StoredEvents>::CONTRACT,
+    &<UserEvent as StoredEvents>::CONTRACT,
+    &<PersonEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

@@ -21,6 +21,8 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::trends::TrendsProjection),
         Arc::new(crate::goals::GoalsProjection),
         Arc::new(crate::goals::GoalProgressProjection),
+        Arc::new(crate::users::UsersProjection),
+        Arc::new(crate::people::PeopleProjection),
     ]
 }
 
