@@ -708,9 +708,16 @@ async fn check_expected(
             };
             check_table(conn, &expectation, problems).await?
         }
-        "daily_summaries" | "daily_summary_settings" | "wrapped" | "trend_mentions" => {
-            // The generated log holds no daily summary, settings, wrapped or trend mention (its conversations'
-            // processing results name no trends): the tables must be empty.
+        "daily_summaries"
+        | "daily_summary_settings"
+        | "wrapped"
+        | "trend_mentions"
+        | "users"
+        | "people"
+        | "goals"
+        | "goal_progress" => {
+            // The generated log holds no daily summary, settings, wrapped, trend mention (its conversations'
+            // processing results name no trends), profile, person or goal: the tables must be empty.
             let none = HashMap::new();
             let expectation = Expectation {
                 table,
@@ -718,6 +725,10 @@ async fn check_expected(
                     "daily_summaries" => &["id", "uid", "date", "deleted", "visibility", "doc"],
                     "daily_summary_settings" => &["id", "uid", "enabled", "hour", "doc"],
                     "trend_mentions" => &["id", "uid", "created_at", "doc"],
+                    "users" => &["id", "uid", "time_zone", "doc"],
+                    "people" => &["id", "uid", "normalized_name", "created_at", "doc"],
+                    "goals" => &["id", "uid", "is_active", "created_at", "doc"],
+                    "goal_progress" => &["id", "uid", "doc"],
                     _ => &["id", "uid", "year", "doc"],
                 },
                 entities: &none,
