@@ -708,9 +708,18 @@ async fn check_expected(
             };
             check_table(conn, &expectation, problems).await?
         }
-        "daily_summaries" | "daily_summary_settings" | "wrapped" | "trend_mentions" | "folders" => {
-            // The generated log holds no daily summary, settings, wrapped, trend mention or folder (its
-            // conversations' processing results name no trends and no folder): the tables must be empty.
+        "daily_summaries"
+        | "daily_summary_settings"
+        | "wrapped"
+        | "trend_mentions"
+        | "users"
+        | "people"
+        | "goals"
+        | "goal_progress"
+        | "folders" => {
+            // The generated log holds no daily summary, settings, wrapped, trend mention (its conversations'
+            // processing results name no trends), profile, person, goal or folder (they name no folder
+            // either): the tables must be empty.
             let none = HashMap::new();
             let expectation = Expectation {
                 table,
@@ -719,6 +728,10 @@ async fn check_expected(
                     "daily_summary_settings" => &["id", "uid", "enabled", "hour", "doc"],
                     "trend_mentions" => &["id", "uid", "created_at", "doc"],
                     "folders" => &["id", "uid", "folder_count", "doc"],
+                    "users" => &["id", "uid", "time_zone", "doc"],
+                    "people" => &["id", "uid", "normalized_name", "created_at", "doc"],
+                    "goals" => &["id", "uid", "is_active", "created_at", "doc"],
+                    "goal_progress" => &["id", "uid", "doc"],
                     _ => &["id", "uid", "year", "doc"],
                 },
                 entities: &none,

@@ -13,9 +13,11 @@ pub mod folder;
 pub mod goal;
 pub mod memory;
 pub mod patch;
+pub mod person;
 pub mod storable;
 pub mod timestamp;
 pub mod trend;
+pub mod user;
 pub mod wrapped;
 
 pub use error::DomainError;

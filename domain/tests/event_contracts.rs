@@ -25,6 +25,8 @@ use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
 use omi_domain::folder::FoldersEvent;
 use omi_domain::goal::GoalsEvent;
 use omi_domain::memory::MemoryEvent;
+use omi_domain::person::PersonEvent;
+use omi_domain::user::UserEvent;
 use omi_domain::wrapped::WrappedEvent;
 use serde::Deserialize;
 use serde_json::Value;
@@ -75,6 +77,8 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "Wrapped" => read_back_as::<WrappedEvent>(fixture),
         "Folders" => read_back_as::<FoldersEvent>(fixture),
         "Goals" => read_back_as::<GoalsEvent>(fixture),
+        "User" => read_back_as::<UserEvent>(fixture),
+        "Person" => read_back_as::<PersonEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

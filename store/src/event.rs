@@ -12,6 +12,8 @@ use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySetti
 use omi_domain::folder::{Folders, FoldersEvent};
 use omi_domain::goal::{Goals, GoalsEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
+use omi_domain::person::{Person, PersonEvent};
+use omi_domain::user::{User, UserEvent};
 use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
 use serde::Deserialize;
@@ -29,6 +31,8 @@ pub enum StoredEvent {
     Wrapped(WrappedEvent),
     Folders(FoldersEvent),
     Goals(GoalsEvent),
+    User(UserEvent),
+    Person(PersonEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -90,6 +94,8 @@ impl StoredEvent {
             StoredEvent::Wrapped(_) => Wrapped::TYPE,
             StoredEvent::Folders(_) => Folders::TYPE,
             StoredEvent::Goals(_) => Goals::TYPE,
+            StoredEvent::User(_) => User::TYPE,
+            StoredEvent::Person(_) => Person::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -136,6 +142,8 @@ impl StoredEvent {
             Wrapped::TYPE => StoredEvent::Wrapped(decode(event_type, event_version, payload)?),
             Folders::TYPE => StoredEvent::Folders(decode(event_type, event_version, payload)?),
             Goals::TYPE => StoredEvent::Goals(decode(event_type, event_version, payload)?),
+            User::TYPE => StoredEvent::User(decode(event_type, event_version, payload)?),
+            Person::TYPE => StoredEvent::Person(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

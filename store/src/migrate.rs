@@ -90,6 +90,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),
     ),
     Migration::shared(
+        15,
+        "users_and_people",
+        include_str!("../../migrations/shared/0015_users_and_people.sql"),
+    ),
+    Migration::shared(
         16,
         "folders",
         include_str!("../../migrations/shared/0016_folders.sql"),

@@ -31,6 +31,8 @@ TOOLS = {
     "get_daily_summaries",
     "get_folders",
     "get_goals",
+    "get_user_profile",
+    "get_people",
 }
 
 

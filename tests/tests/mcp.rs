@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 type Client = RunningService<RoleClient, ClientConfig>;
 
 const STARTED: &str = "2026-03-01T10:00:00+00:00";
-const TOOLS: [&str; 13] = [
+const TOOLS: [&str; 15] = [
     "get_memories",
     "create_memory",
     "edit_memory",
@@ -33,6 +33,8 @@ const TOOLS: [&str; 13] = [
     "get_daily_summaries",
     "get_folders",
     "get_goals",
+    "get_user_profile",
+    "get_people",
 ];
 
 /// Rate limits that a test calling every tool several times does not reach.

@@ -15,7 +15,9 @@ pub mod goals;
 pub mod history;
 pub mod memories;
 mod paging;
+pub mod people;
 pub mod trends;
+pub mod users;
 mod validation;
 pub mod wrapped;
 

@@ -20,6 +20,7 @@ use crate::app::daily_summaries;
 use crate::app::folders;
 use crate::app::goals;
 use crate::app::memories::{self, MemoryInput};
+use crate::app::{people, users};
 use crate::app::{PageQuery, PageRule};
 use crate::error::{ApiError, Problem};
 use crate::key_auth::KeyHolder;
@@ -142,6 +143,10 @@ struct CompleteActionItem {
     #[serde(default = "yes")]
     completed: bool,
 }
+
+/// The arguments of a tool that takes none.
+#[derive(Deserialize, JsonSchema)]
+struct NoArguments {}
 
 #[derive(Deserialize, JsonSchema)]
 struct GetDailySummaries {
@@ -287,6 +292,18 @@ pub fn tools() -> &'static [Tool] {
                  newest first; only the active ones unless include_inactive is true.",
                 schema::<GetGoals>(),
             ),
+            Tool::new(
+                "get_user_profile",
+                "Get the user's profile (name, email, time zone, motivation, use case, job, company) and \
+                 preferred language.",
+                schema::<NoArguments>(),
+            ),
+            Tool::new(
+                "get_people",
+                "List the people the user talks with (id and name), oldest first; transcript segments name \
+                 them by person_id.",
+                schema::<NoArguments>(),
+            ),
         ]
     })
 }
@@ -378,6 +395,8 @@ pub async fn call(
         "get_daily_summaries" => get_daily_summaries(state, key, arguments(args)?).await?,
         "get_folders" => get_folders(state, key, arguments(args)?).await?,
         "get_goals" => get_goals(state, key, arguments(args)?).await?,
+        "get_user_profile" => get_user_profile(state, key, arguments(args)?).await?,
+        "get_people" => get_people(state, key, arguments(args)?).await?,
         other => {
             return Err(ErrorData::invalid_params(
                 format!("Unknown tool: {other}"),
@@ -584,6 +603,29 @@ async fn get_goals(state: &AppState, key: &KeyHolder, args: GetGoals) -> Result<
     Ok(json!({ "goals": found }))
 }
 
+async fn get_user_profile(
+    state: &AppState,
+    key: &KeyHolder,
+    _args: NoArguments,
+) -> Result<Value, ErrorData> {
+    let profile = users::profile::profile(state, &key.uid)
+        .await
+        .map_err(tool_error)?;
+    let language = users::preferences::language(state, &key.uid)
+        .await
+        .map_err(tool_error)?;
+    Ok(json!({ "profile": profile, "language": language.language }))
+}
+
+async fn get_people(
+    state: &AppState,
+    key: &KeyHolder,
+    _args: NoArguments,
+) -> Result<Value, ErrorData> {
+    let found = people::list(state, &key.uid).await.map_err(tool_error)?;
+    Ok(json!({ "people": found }))
+}
+
 async fn create_action_item(
     state: &AppState,
     key: &KeyHolder,
@@ -633,11 +675,13 @@ mod tests {
 
     #[test]
     fn every_tool_has_an_object_schema_with_described_properties() {
-        assert_eq!(tools().len(), 13);
+        assert_eq!(tools().len(), 15);
         for tool in tools() {
             assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
-            let properties = tool.input_schema["properties"].as_object().unwrap();
-            assert!(!properties.is_empty(), "{}", tool.name);
+            // A tool without arguments (get_user_profile) has an empty object of properties.
+            let properties = tool.input_schema["properties"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{} has no properties object", tool.name));
             for (name, property) in properties {
                 assert!(
                     property.get("description").is_some(),

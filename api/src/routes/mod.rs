@@ -9,7 +9,9 @@ mod goals;
 mod health;
 mod keys;
 pub(crate) mod memories;
+mod people;
 mod trends;
+mod users;
 mod wrapped;
 
 use aide::axum::ApiRouter;
@@ -36,6 +38,8 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(folders::router())
             .merge(goals::router())
             .merge(trends::router())
+            .merge(users::router())
+            .merge(people::router())
             .merge(crate::listen::router())
             .merge(keys::router())
             .merge(wrapped::router())

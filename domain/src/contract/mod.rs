@@ -34,6 +34,8 @@ use crate::daily_summary_settings::DailySummarySettingsEvent;
 use crate::folder::FoldersEvent;
 use crate::goal::GoalsEvent;
 use crate::memory::MemoryEvent;
+use crate::person::PersonEvent;
+use crate::user::UserEvent;
 use crate::wrapped::WrappedEvent;
 
 pub use error::ContractError;
@@ -69,7 +71,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 10] = [
+pub static CONTRACTS: [&Contract; 12] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -80,6 +82,8 @@ pub static CONTRACTS: [&Contract; 10] = [
     &<WrappedEvent as StoredEvents>::CONTRACT,
     &<FoldersEvent as StoredEvents>::CONTRACT,
     &<GoalsEvent as StoredEvents>::CONTRACT,
+    &<UserEvent as StoredEvents>::CONTRACT,
+    &<PersonEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

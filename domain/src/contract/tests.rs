@@ -206,6 +206,8 @@ fn every_aggregate_of_the_domain_has_its_contract_under_its_type() {
         crate::wrapped::Wrapped::TYPE,
         crate::folder::Folders::TYPE,
         crate::goal::Goals::TYPE,
+        crate::user::User::TYPE,
+        crate::person::Person::TYPE,
     ];
     for aggregate_type in types {
         let contract = contract_of(aggregate_type).expect(aggregate_type);

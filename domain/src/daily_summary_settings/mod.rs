@@ -1,6 +1,6 @@
 //! A user's daily summary settings (spec §7.10 `daily-summary-settings`): whether the daily summary is written,
-//! and at which local hour. The stream id is the user id. Kept apart from the user's profile, which will hold the
-//! time zone the hour is read in.
+//! and at which local hour. The stream id is the user id. Kept apart from the user's profile (`crate::user`), which
+//! holds the time zone the hour is read in.
 
 mod aggregate;
 mod commands;

@@ -22,6 +22,8 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::folders::FoldersProjection),
         Arc::new(crate::goals::GoalsProjection),
         Arc::new(crate::goals::GoalProgressProjection),
+        Arc::new(crate::users::UsersProjection),
+        Arc::new(crate::people::PeopleProjection),
     ]
 }
 
