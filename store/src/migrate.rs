@@ -89,6 +89,11 @@ const MIGRATIONS: &[Migration] = &[
         "daily_summaries",
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),
     ),
+    Migration::shared(
+        18,
+        "erasures",
+        include_str!("../../migrations/shared/0018_erasures.sql"),
+    ),
 ];
 
 impl Migration {

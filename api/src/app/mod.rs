@@ -11,6 +11,7 @@ pub mod changes;
 pub mod conversations;
 pub mod daily_summaries;
 pub mod history;
+pub mod leaving;
 pub mod memories;
 mod paging;
 pub mod trends;

@@ -6,6 +6,7 @@ pub(crate) mod conversations;
 mod daily_summaries;
 mod health;
 mod keys;
+mod leaving;
 pub(crate) mod memories;
 mod trends;
 mod wrapped;
@@ -34,6 +35,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(trends::router())
             .merge(crate::listen::router())
             .merge(keys::router())
+            .merge(leaving::router())
             .merge(wrapped::router())
             .merge(crate::developer::router(state.clone()))
             .merge(crate::mcp::router(state))
