@@ -50,6 +50,10 @@ pub fn read_model_tables() -> Vec<&'static str> {
         .collect()
 }
 
+/// How long after an erasure the job still looks for events of the user that work already under way appended
+/// after it (a listen session open at the time, a processing run).
+const LEFTOVERS_WATCHED: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
 /// One run of the job at a time in this process, wherever it was started from.
 static RUNNING: Mutex<()> = Mutex::const_new(());
 
@@ -79,7 +83,14 @@ async fn run_logged(state: &AppState) {
 pub async fn run(state: &AppState) -> anyhow::Result<()> {
     let _running = RUNNING.lock().await;
     let database = &state.database;
-    for uid in erasure::pending_erasures(database).await? {
+    let recently = chrono::Utc::now() - LEFTOVERS_WATCHED;
+    let leftovers = erasure::erasures_with_leftovers(database, recently.timestamp_micros()).await?;
+    let pending = erasure::pending_erasures(database).await?;
+    let work = pending
+        .into_iter()
+        .map(|uid| (uid, false))
+        .chain(leftovers.into_iter().map(|uid| (uid, true)));
+    for (uid, leftovers) in work {
         let head = committed_head(database).await?;
         if !state
             .projector
@@ -91,7 +102,8 @@ pub async fn run(state: &AppState) -> anyhow::Result<()> {
         let tables = read_model_tables();
         let now = chrono::Utc::now().timestamp_micros();
         let pause = state.config.erasure_test_pause;
-        if let Some(erased) = erasure::erase(database, &uid, &tables, now, pause).await? {
+        if let Some(erased) = erasure::erase(database, &uid, &tables, now, leftovers, pause).await?
+        {
             // The uid is not logged: the log outlives the erasure.
             tracing::info!(
                 events = erased.events,

@@ -63,8 +63,28 @@ pub async fn pending_erasures(database: &Database) -> Result<Vec<String>, sqlx::
     Ok(rows.into_iter().map(|(uid,)| uid).collect())
 }
 
+/// The users erased since `finished_since` (Unix microseconds) of whom the log holds events again: appended by
+/// work that was already under way when the erasure was recorded (a listen session, a processing run), too late
+/// for the erasure's transaction. One indexed lookup per recent erasure.
+pub async fn erasures_with_leftovers(
+    database: &Database,
+    finished_since: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT erased.uid FROM erasures AS erased
+         WHERE erased.finished_at >= $1
+           AND EXISTS (SELECT 1 FROM events WHERE events.uid = erased.uid)
+         ORDER BY erased.finished_at, erased.uid",
+    )
+    .bind(finished_since)
+    .fetch_all(database.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(uid,)| uid).collect())
+}
+
 /// Removes everything of `uid` in one transaction and marks the erasure finished at `at_micros`; nothing when it
-/// is not pending (already finished, or never asked for). `read_model_tables` are the tables of every read model,
+/// was never asked for. `leftovers` erases a finished erasure again (see [`erasures_with_leftovers`]); without
+/// it a finished erasure is left as it is (another process did it meanwhile). `read_model_tables` are the tables of every read model,
 /// each with a `uid` column (a table without one fails the erasure rather than keep the user's rows). `pause`
 /// holds the transaction open after the deletions, before it commits (tests kill the process there).
 pub async fn erase(
@@ -72,6 +92,7 @@ pub async fn erase(
     uid: &str,
     read_model_tables: &[&str],
     at_micros: i64,
+    leftovers: bool,
     pause: Option<Duration>,
 ) -> Result<Option<Erased>, sqlx::Error> {
     let mut tx = database.begin_write().await?;
@@ -79,12 +100,16 @@ pub async fn erase(
         tx.execute(sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(ERASURE_LOCK))
             .await?;
     }
-    let pending: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM erasures WHERE uid = $1 AND finished_at IS NULL")
+    let record: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT finished_at FROM erasures WHERE uid = $1")
             .bind(uid)
             .fetch_optional(&mut *tx)
             .await?;
-    if pending.is_none() {
+    let wanted = match record {
+        None => false,
+        Some((finished_at,)) => finished_at.is_none() || leftovers,
+    };
+    if !wanted {
         tx.rollback().await?;
         return Ok(None);
     }
@@ -210,7 +235,7 @@ mod tests {
             crate::counters::hit(&database, bucket, 0).await.unwrap();
         }
         assert!(!is_erased(&database, "ann").await.unwrap());
-        assert!(erase(&database, "ann", &["memories"], 1, None)
+        assert!(erase(&database, "ann", &["memories"], 1, false, None)
             .await
             .unwrap()
             .is_none());
@@ -219,13 +244,13 @@ mod tests {
         assert!(is_erased(&database, "ann").await.unwrap());
         assert_eq!(pending_erasures(&database).await.unwrap(), ["ann"]);
 
-        let erased = erase(&database, "ann", &["memories"], 3, None)
+        let erased = erase(&database, "ann", &["memories"], 3, false, None)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(erased, Erased { events: 2, rows: 3 });
         assert!(pending_erasures(&database).await.unwrap().is_empty());
-        assert!(erase(&database, "ann", &["memories"], 4, None)
+        assert!(erase(&database, "ann", &["memories"], 4, false, None)
             .await
             .unwrap()
             .is_none());
@@ -242,6 +267,28 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(buckets, [("user:bob".to_string(),)]);
+        assert!(erasures_with_leftovers(&database, 0)
+            .await
+            .unwrap()
+            .is_empty());
+        append(&database, "ann", "a3").await;
+        assert!(erasures_with_leftovers(&database, 4)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            erasures_with_leftovers(&database, 3).await.unwrap(),
+            ["ann"]
+        );
+        let again = erase(&database, "ann", &["memories"], 5, true, None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again, Erased { events: 1, rows: 0 });
+        assert!(erasures_with_leftovers(&database, 0)
+            .await
+            .unwrap()
+            .is_empty());
         assert!(truncate_write_ahead_log(&database, 3).await.unwrap());
         database.close().await;
         let _ = std::fs::remove_dir_all(&dir);
@@ -251,7 +298,15 @@ mod tests {
     async fn a_read_model_table_without_a_uid_column_fails_the_erasure() {
         let (database, dir) = fresh().await;
         assert!(request_erasure(&database, "ann", 1).await.unwrap());
-        let refused = erase(&database, "ann", &["projection_checkpoints"], 2, None).await;
+        let refused = erase(
+            &database,
+            "ann",
+            &["projection_checkpoints"],
+            2,
+            false,
+            None,
+        )
+        .await;
         assert!(refused.is_err());
         assert_eq!(pending_erasures(&database).await.unwrap(), ["ann"]);
         database.close().await;
