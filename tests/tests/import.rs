@@ -166,3 +166,44 @@ both_stores!(
         assert_eq!(there.lines().count(), 3, "the conflicting file wrote nothing");
     }
 );
+
+both_stores!(
+    with_store the_whole_log_printed_by_omi_server_events_imports_too,
+    |store| async move {
+        let target_store = other(store);
+        if !store_available(target_store) {
+            return;
+        }
+        let source = TestServer::start(store).await;
+        let mut expected = Vec::new();
+        for uid in ["ann", "bob"] {
+            let token = source.token(uid).await;
+            for n in 0..2 {
+                source
+                    .post("/v1/memories", &token, json!({"content": format!("{uid} memory {n}")}))
+                    .await
+                    .assert_status(200);
+            }
+            expected.push(source.get("/v1/memories", &token).await.json);
+        }
+        let log = source.cli(&["events"]).await;
+        log.assert_success();
+        let files = tempfile::tempdir().unwrap();
+        let path = file(files.path(), "log.ndjson", &log.stdout);
+        let env = ServerEnv::prepare(target_store, StartOptions::new()).await;
+        run_cli(&env, &["import", &path]).await.assert_success();
+        let target = TestServer::start_in(env).await;
+        for (uid, expected) in ["ann", "bob"].iter().zip(&expected) {
+            let token = target.token(uid).await;
+            let started = Instant::now();
+            loop {
+                let found = target.get("/v1/memories", &token).await.json;
+                if &found == expected {
+                    break;
+                }
+                assert!(started.elapsed() < Duration::from_secs(30), "{found} != {expected}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+);
