@@ -8,6 +8,7 @@ mod leaving_support;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use leaving_support::*;
 use omi_tests::*;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -96,6 +97,15 @@ async fn assert_refused(
             "{path}: {detail}"
         );
     }
+    let mut socket = listen(server, token).await;
+    assert_closed_as_deleted(&mut socket, Duration::from_secs(20)).await;
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A `/v4/listen` session with on-device transcripts.
+async fn listen(server: &TestServer, token: &str) -> Socket {
     let mut request = server
         .ws_url("/v4/listen?custom_stt=enabled")
         .into_client_request()
@@ -103,10 +113,13 @@ async fn assert_refused(
     request
         .headers_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    use futures_util::StreamExt;
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+/// The socket is closed with 1008 and the reason that the account was deleted within `within`.
+async fn assert_closed_as_deleted(socket: &mut Socket, within: Duration) {
     let closed = loop {
-        match tokio::time::timeout(Duration::from_secs(20), socket.next()).await {
+        match tokio::time::timeout(within, socket.next()).await {
             Ok(Some(Ok(Message::Close(frame)))) => break frame,
             Ok(Some(Ok(_))) => continue,
             other => panic!("the listen socket was not closed: {other:?}"),
@@ -286,5 +299,24 @@ both_stores!(
         let nobody = server.delete("/v1/users/delete-account", &ann).await;
         nobody.assert_status(200);
         assert_eq!(server.get("/v1/memories", &ann).await.status, 401);
+    }
+);
+
+both_stores!(
+    a_listen_session_open_at_the_erasure_is_closed,
+    |server| async move {
+        let ann = server.token("ann").await;
+        let mut socket = listen(&server, &ann).await;
+        let first = tokio::time::timeout(Duration::from_secs(10), socket.next()).await;
+        assert!(
+            matches!(first, Ok(Some(Ok(_)))),
+            "the session started: {first:?}"
+        );
+        server
+            .delete("/v1/users/delete-account", &ann)
+            .await
+            .assert_status(200);
+        // Checked on the session's next ping, every 10 seconds.
+        assert_closed_as_deleted(&mut socket, Duration::from_secs(25)).await;
     }
 );

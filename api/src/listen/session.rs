@@ -161,6 +161,11 @@ impl Session {
                     }
                 }
                 _ = ping.tick() => {
+                    // An account erased while its session is open is closed on the next ping (every process).
+                    let erased = omi_store::erasure::is_erased(&self.state.database, &self.uid).await;
+                    if erased.unwrap_or(false) {
+                        return close(&mut socket, POLICY, crate::erasure::ACCOUNT_DELETED).await;
+                    }
                     if send(&mut socket, Message::Text("ping".into())).await.is_err() {
                         break;
                     }
