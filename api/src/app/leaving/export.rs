@@ -67,11 +67,18 @@ pub struct ExportDocument {
     /// Every memory, in full; highest scored first.
     pub memories: Vec<MemoryView>,
     /// The people the user speaks with: none, this server keeps no people yet.
+    #[schemars(schema_with = "always_empty")]
     pub people: Vec<serde_json::Value>,
     /// Every action item; newest first.
     pub action_items: Vec<ActionItemView>,
     /// Chat messages: none, this server has no chat yet.
+    #[schemars(schema_with = "always_empty")]
     pub chat_messages: Vec<serde_json::Value>,
+}
+
+/// The schema of a list this server always leaves empty.
+fn always_empty(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "array", "maxItems": 0})
 }
 
 /// The body of `uid`'s export in `format`.
