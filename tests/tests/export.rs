@@ -74,6 +74,10 @@ both_stores!(
             "attachment; filename=\"omi-events.ndjson\""
         );
         assert_eq!(headers["content-type"], "application/x-ndjson");
+        assert!(
+            headers.get("content-length").is_none(),
+            "streamed as it is read, not gathered first"
+        );
         assert!(text.ends_with('\n'));
         let cli = server.cli(&["events", "--uid", "ann"]).await;
         cli.assert_success();
