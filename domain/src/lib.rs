@@ -11,9 +11,11 @@ pub mod daily_summary_settings;
 pub mod error;
 pub mod memory;
 pub mod patch;
+pub mod person;
 pub mod storable;
 pub mod timestamp;
 pub mod trend;
+pub mod user;
 pub mod wrapped;
 
 pub use error::DomainError;

@@ -23,6 +23,8 @@ use omi_domain::conversation::ConversationEvent;
 use omi_domain::daily_summary::DailySummaryEvent;
 use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
 use omi_domain::memory::MemoryEvent;
+use omi_domain::person::PersonEvent;
+use omi_domain::user::UserEvent;
 use omi_domain::wrapped::WrappedEvent;
 use serde::Deserialize;
 use serde_json::Value;
@@ -71,6 +73,8 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "DailySummary" => read_back_as::<DailySummaryEvent>(fixture),
         "DailySummarySettings" => read_back_as::<DailySummarySettingsEvent>(fixture),
         "Wrapped" => read_back_as::<WrappedEvent>(fixture),
+        "User" => read_back_as::<UserEvent>(fixture),
+        "Person" => read_back_as::<PersonEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

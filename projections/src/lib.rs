@@ -10,11 +10,13 @@ mod documents;
 pub mod history;
 mod json;
 pub mod memories;
+pub mod people;
 mod runtime;
 mod sql;
 pub mod statistics;
 pub mod time;
 pub mod trends;
+pub mod users;
 pub mod wrapped;
 
 pub use runtime::{

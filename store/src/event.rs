@@ -10,6 +10,8 @@ use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
 use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySettingsEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
+use omi_domain::person::{Person, PersonEvent};
+use omi_domain::user::{User, UserEvent};
 use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
 use serde::Deserialize;
@@ -25,6 +27,8 @@ pub enum StoredEvent {
     DailySummary(DailySummaryEvent),
     DailySummarySettings(DailySummarySettingsEvent),
     Wrapped(WrappedEvent),
+    User(UserEvent),
+    Person(PersonEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -84,6 +88,8 @@ impl StoredEvent {
             StoredEvent::DailySummary(_) => DailySummary::TYPE,
             StoredEvent::DailySummarySettings(_) => DailySummarySettings::TYPE,
             StoredEvent::Wrapped(_) => Wrapped::TYPE,
+            StoredEvent::User(_) => User::TYPE,
+            StoredEvent::Person(_) => Person::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -128,6 +134,8 @@ impl StoredEvent {
                 StoredEvent::DailySummarySettings(decode(event_type, event_version, payload)?)
             }
             Wrapped::TYPE => StoredEvent::Wrapped(decode(event_type, event_version, payload)?),
+            User::TYPE => StoredEvent::User(decode(event_type, event_version, payload)?),
+            Person::TYPE => StoredEvent::Person(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

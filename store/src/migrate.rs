@@ -90,6 +90,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/shared/0014_daily_summaries.sql"),
     ),
     Migration::shared(
+        15,
+        "users_and_people",
+        include_str!("../../migrations/shared/0015_users_and_people.sql"),
+    ),
+    Migration::shared(
         18,
         "erasures",
         include_str!("../../migrations/shared/0018_erasures.sql"),

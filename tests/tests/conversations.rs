@@ -634,10 +634,25 @@ both_stores!(
             async move { server.request(Method::PATCH, &url, &token, None).await }
         };
 
-        let person = assign("/segments/1/assign?assign_type=person_id&value=p-ann".into()).await;
+        let person_named = |name: &'static str| {
+            let server = &server;
+            let token = token.clone();
+            async move {
+                let created = server
+                    .post("/v1/users/people", &token, json!({ "name": name }))
+                    .await;
+                created.assert_status(200);
+                created["id"].as_str().unwrap().to_string()
+            }
+        };
+        let (ann, bob) = (person_named("Ann").await, person_named("Bob").await);
+        let person = assign(format!(
+            "/segments/1/assign?assign_type=person_id&value={ann}"
+        ))
+        .await;
         person.assert_status(200);
         let segments = &person["transcript_segments"];
-        assert_eq!(segments[1]["person_id"], "p-ann");
+        assert_eq!(segments[1]["person_id"], ann.as_str());
         assert_eq!(segments[1]["is_user"], false);
         assert_eq!(segments[0]["person_id"], Value::Null);
 
@@ -660,11 +675,14 @@ both_stores!(
         invalid.assert_status(400);
         assert_eq!(invalid["detail"], "Invalid assign type");
 
-        let speaker = assign("/assign-speaker/1?assign_type=person_id&value=p-bob".into()).await;
+        let speaker = assign(format!(
+            "/assign-speaker/1?assign_type=person_id&value={bob}"
+        ))
+        .await;
         speaker.assert_status(200);
         let segments = &speaker["transcript_segments"];
-        assert_eq!(segments[0]["person_id"], "p-bob");
-        assert_eq!(segments[2]["person_id"], "p-bob");
+        assert_eq!(segments[0]["person_id"], bob.as_str());
+        assert_eq!(segments[2]["person_id"], bob.as_str());
         assert_eq!(segments[1]["is_user"], true, "speaker 2 is left alone");
         assign("/assign-speaker/7?assign_type=is_user&value=true".into())
             .await
@@ -686,7 +704,7 @@ both_stores!(
         assert_eq!(segments[0]["person_id"], Value::Null);
         assert_eq!(segments[1]["person_id"], Value::Null);
         assert_eq!(segments[1]["is_user"], false);
-        assert_eq!(segments[2]["person_id"], "p-bob");
+        assert_eq!(segments[2]["person_id"], bob.as_str());
         server
             .patch(
                 &path(&id, "/segments/assign-bulk"),

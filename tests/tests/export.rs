@@ -27,8 +27,12 @@ both_stores!(
             .header("content-type")
             .is_some_and(|kind| kind.starts_with("application/json")));
         assert!(!export.text.contains("bob-export"), "another user's data");
-        assert_eq!(export["profile"], json!({"uid": "ann"}));
-        assert_eq!(export["people"], json!([]));
+        let profile = server.get("/v1/users/profile", &ann).await;
+        assert_eq!(export["profile"], profile.json);
+        assert_eq!(export["profile"]["name"], "ann-export Doe");
+        let people = server.get("/v1/users/people", &ann).await;
+        assert_eq!(export["people"], people.json);
+        assert_eq!(export["people"][0]["name"], "ann-export Friend");
         assert_eq!(export["chat_messages"], json!([]));
 
         let memories = server.get("/v1/memories?limit=1000", &ann).await;
@@ -109,10 +113,11 @@ both_stores!(a_bad_format_or_no_token_gets_4xx, |server| async move {
     server.get("/v1/users/export", "").await.assert_status(401);
     let empty = server.get("/v1/users/export", &ann).await;
     empty.assert_status(200);
+    let profile = server.get("/v1/users/profile", &ann).await;
     assert_eq!(
         empty.json,
-        json!({"profile": {"uid": "ann"}, "conversations": [], "memories": [], "people": [],
-                   "action_items": [], "chat_messages": []})
+        json!({"profile": profile.json, "conversations": [], "memories": [], "people": [],
+               "action_items": [], "chat_messages": []})
     );
     let (_, nothing) = event_export(&server, &ann).await;
     assert_eq!(nothing, "");

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use omi_tests::*;
 
 /// Memories, action items, conversations (processed into action items, memories and trends, edited, one deleted),
-/// keys (one revoked), a shared daily summary, changed daily summary settings and a generated wrapped, for two users.
+/// keys (one revoked), a shared daily summary, changed daily summary settings, a generated wrapped, a profile and
+/// people, for two users.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -53,6 +54,7 @@ async fn write_everything(server: &TestServer) {
             )
             .await
             .assert_status(200);
+        write_profile_and_people(server, &token).await;
         let mut conversations = Vec::new();
         for text in [
             "I'll send the quarterly report to Ann tomorrow at 9am. I prefer working from home on Fridays.",
@@ -146,6 +148,46 @@ async fn write_everything(server: &TestServer) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// A profile with a time zone, a geolocation, and people (one renamed, one deleted).
+async fn write_profile_and_people(server: &TestServer, token: &str) {
+    server
+        .patch(
+            "/v1/users/profile",
+            token,
+            json!({"name": "Ada", "time_zone": "Europe/Paris"}),
+        )
+        .await
+        .assert_status(200);
+    server
+        .patch(
+            "/v1/users/geolocation",
+            token,
+            json!({"latitude": 48.8566, "longitude": 2.3522}),
+        )
+        .await
+        .assert_status(200);
+    let mut ids = Vec::new();
+    for name in ["Ann", "Sam", "Lee"] {
+        let person = server
+            .post("/v1/users/people", token, json!({ "name": name }))
+            .await;
+        person.assert_status(200);
+        ids.push(person["id"].as_str().unwrap().to_string());
+    }
+    server
+        .patch(
+            &format!("/v1/users/people/{}/name?value=Samuel", ids[1]),
+            token,
+            json!({}),
+        )
+        .await
+        .assert_status(200);
+    server
+        .delete(&format!("/v1/users/people/{}", ids[2]), token)
+        .await
+        .assert_status(204);
 }
 
 async fn wait_processed(server: &TestServer, token: &str, id: &str) {

@@ -14,7 +14,9 @@ pub mod history;
 pub mod leaving;
 pub mod memories;
 mod paging;
+pub mod people;
 pub mod trends;
+pub mod users;
 mod validation;
 pub mod wrapped;
 

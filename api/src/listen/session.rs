@@ -23,6 +23,7 @@ use uuid::Uuid;
 use super::messages::{self, ClientMessage, SuggestedSegment};
 use super::params::ListenParams;
 use crate::app::conversations::capture::{self, Current};
+use crate::app::people;
 use crate::state::AppState;
 
 /// Client frames read while segments wait for a merge before the merge goes first (so that a client flooding
@@ -337,6 +338,14 @@ impl Session {
             } => {
                 let is_user = person_id.as_deref() == Some("user");
                 let person_id = person_id.filter(|p| p != "user" && !p.is_empty());
+                if let Some(person) = &person_id {
+                    if let Err(error) = people::check_person(&self.state, &self.uid, person).await {
+                        // The socket has no answer to a message: an assignment to someone who is not one
+                        // of the user's people is dropped, as one to an unknown segment is.
+                        tracing::debug!(%error, "speaker assignment to an unknown person ignored");
+                        return;
+                    }
+                }
                 self.speakers
                     .insert(speaker_id, (is_user, person_id.clone()));
                 if let (Some(current), false) = (&self.current, segment_ids.is_empty()) {

@@ -80,7 +80,7 @@ async fn change_settings(
 /// The day to write now.
 #[derive(Deserialize, JsonSchema)]
 struct GenerateInput {
-    /// `YYYY-MM-DD`; today (UTC) when absent.
+    /// `YYYY-MM-DD`; the user's local today (in their profile's time zone, else UTC) when absent.
     #[serde(default)]
     date: Option<String>,
 }

@@ -59,7 +59,7 @@ async fn export_data(
     let format = query.format.unwrap_or_default();
     Attachment {
         format,
-        body: export::body(state.database.clone(), user.uid, format),
+        body: export::body(state, user.uid, format),
     }
 }
 

@@ -8,7 +8,9 @@ mod health;
 mod keys;
 mod leaving;
 pub(crate) mod memories;
+mod people;
 mod trends;
+mod users;
 mod wrapped;
 
 use aide::axum::ApiRouter;
@@ -33,6 +35,8 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(conversations::router())
             .merge(daily_summaries::router())
             .merge(trends::router())
+            .merge(users::router())
+            .merge(people::router())
             .merge(crate::listen::router())
             .merge(keys::router())
             .merge(leaving::router())

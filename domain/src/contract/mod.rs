@@ -32,6 +32,8 @@ use crate::conversation::ConversationEvent;
 use crate::daily_summary::DailySummaryEvent;
 use crate::daily_summary_settings::DailySummarySettingsEvent;
 use crate::memory::MemoryEvent;
+use crate::person::PersonEvent;
+use crate::user::UserEvent;
 use crate::wrapped::WrappedEvent;
 
 pub use error::ContractError;
@@ -67,7 +69,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 8] = [
+pub static CONTRACTS: [&Contract; 10] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -76,6 +78,8 @@ pub static CONTRACTS: [&Contract; 8] = [
     &<DailySummaryEvent as StoredEvents>::CONTRACT,
     &<DailySummarySettingsEvent as StoredEvents>::CONTRACT,
     &<WrappedEvent as StoredEvents>::CONTRACT,
+    &<UserEvent as StoredEvents>::CONTRACT,
+    &<PersonEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

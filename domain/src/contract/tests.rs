@@ -204,6 +204,8 @@ fn every_aggregate_of_the_domain_has_its_contract_under_its_type() {
         crate::daily_summary::DailySummary::TYPE,
         crate::daily_summary_settings::DailySummarySettings::TYPE,
         crate::wrapped::Wrapped::TYPE,
+        crate::user::User::TYPE,
+        crate::person::Person::TYPE,
     ];
     for aggregate_type in types {
         let contract = contract_of(aggregate_type).expect(aggregate_type);

@@ -21,6 +21,8 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::daily_summaries::DailySummarySettingsProjection),
         Arc::new(crate::wrapped::WrappedProjection),
         Arc::new(crate::trends::TrendsProjection),
+        Arc::new(crate::users::UsersProjection),
+        Arc::new(crate::people::PeopleProjection),
     ]
 }
 

@@ -18,8 +18,8 @@ pub struct Written {
 }
 
 /// Writes memories (one edited, one deleted), action items (one completed), a conversation from text and one from
-/// transcript segments (processed into a title, memories and action items), a developer key and an MCP key,
-/// each holding `marker`; waits until processing is done.
+/// transcript segments (processed into a title, memories and action items), the profile, a person, a developer
+/// key and an MCP key, each holding `marker`; waits until processing is done.
 pub async fn write_everything(server: &TestServer, token: &str, marker: &str) -> Written {
     let mut written = Written::default();
     for content in [
@@ -100,6 +100,23 @@ pub async fn write_everything(server: &TestServer, token: &str, marker: &str) ->
     written.conversations.push(spoken_id.clone());
     wait_until_processed(server, token, &spoken_id).await;
 
+    server
+        .patch(
+            "/v1/users/profile",
+            token,
+            json!({"name": format!("{marker} Doe"), "job": format!("{marker} engineer")}),
+        )
+        .await
+        .assert_status(200);
+    let person = server
+        .post(
+            "/v1/users/people",
+            token,
+            json!({"name": format!("{marker} Friend")}),
+        )
+        .await;
+    person.assert_status(200);
+
     let developer = server
         .post(
             "/v1/dev/keys",
@@ -148,6 +165,8 @@ pub async fn answers(server: &TestServer, token: &str) -> Vec<(String, Value)> {
         answer.assert_status(200);
         (path, answer.json.clone())
     };
+    found.push(get("/v1/users/profile".into()).await);
+    found.push(get("/v1/users/people".into()).await);
     let memories = get("/v1/memories?limit=1000".into()).await;
     let items = get("/v1/action-items?limit=500".into()).await;
     let conversations = get("/v1/conversations?limit=1000&include_discarded=true".into()).await;

@@ -13,7 +13,9 @@ use omi_domain::daily_summary::{
 use omi_domain::daily_summary_settings::{
     DailySummarySettings, DailySummarySettingsCommand, MAX_HOUR,
 };
+use omi_domain::user::local_time;
 use omi_projections::daily_summaries::{self, DailySummaryView, SettingsView};
+use omi_projections::users;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -128,7 +130,7 @@ pub fn parse_date(value: &str) -> ApiResult<NaiveDate> {
         .ok_or_else(|| ApiError::BadRequest("Invalid date format; use YYYY-MM-DD".into()))
 }
 
-/// Writes the summary of `date` (today, UTC, when absent) now, again if it exists. 400 for a bad date or a day
+/// Writes the summary of `date` (the user's local today, in their profile's time zone, when absent) now, again if it exists. 400 for a bad date or a day
 /// without conversations. The push notification of the reference is not sent: there are no push tokens yet
 /// (they come with notifications), so nothing is refused for lack of one.
 pub async fn generate_now(
@@ -138,7 +140,10 @@ pub async fn generate_now(
 ) -> ApiResult<Generated> {
     let date = match date {
         Some(value) => parse_date(value)?,
-        None => state.clock.now().date_naive(),
+        None => {
+            let profile = users::user_of(&state.database, &caller.uid).await?.profile;
+            local_time(profile.time_zone.as_deref(), state.clock.now()).date()
+        }
     };
     let written = write_day(&state.database, state.model.as_ref(), &caller.uid, date)
         .await?

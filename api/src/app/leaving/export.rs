@@ -3,9 +3,9 @@
 //!
 //! - The JSON document of the reference, `{profile, conversations, memories, people, action_items,
 //!   chat_messages}`: every conversation with its transcript (discarded ones too), every memory and action item
-//!   in full (locked content is not cut to a preview: it is the user's own), newest first as the lists show them.
-//!   `profile` holds the uid; `people` and `chat_messages` are empty lists, since this server keeps no people
-//!   and no chat yet.
+//!   in full (locked content is not cut to a preview: it is the user's own), newest first as the lists show them;
+//!   the profile (`GET /v1/users/profile`) and the people (`GET /v1/users/people`) as those routes answer them.
+//!   `chat_messages` is an empty list: this server has no chat yet.
 //! - `format=events`: the caller's whole event log in commit order as NDJSON, one event a line in the form of
 //!   `omi-server events` ([`crate::app::changes::write_line`]); `omi-server import` loads it into another server.
 
@@ -13,12 +13,16 @@ use axum::body::Body;
 use omi_projections::action_items::{self, ActionItemFilter, ActionItemView};
 use omi_projections::conversations::{self, ConversationFilter, ConversationView};
 use omi_projections::memories::{self, MemoryView};
+use omi_projections::people::PersonView;
 use omi_store::{read_user_log, Database, LogPosition};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::streamed::{streamed, Chunks, Gone};
 use crate::app::changes::write_line;
+use crate::app::people;
+use crate::app::users::profile::{self, ProfileView};
+use crate::state::AppState;
 
 /// Entities or events read at once.
 const PAGE: i64 = 200;
@@ -52,23 +56,16 @@ impl ExportFormat {
     }
 }
 
-/// The user the export is of.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct ExportProfile {
-    pub uid: String,
-}
-
 /// The JSON export, as its schema (the body is written piece by piece in this shape).
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ExportDocument {
-    pub profile: ExportProfile,
+    pub profile: ProfileView,
     /// Every conversation with its transcript, discarded ones included; newest first.
     pub conversations: Vec<ConversationView>,
     /// Every memory, in full; highest scored first.
     pub memories: Vec<MemoryView>,
-    /// The people the user speaks with: none, this server keeps no people yet.
-    #[schemars(schema_with = "always_empty")]
-    pub people: Vec<serde_json::Value>,
+    /// The people the user speaks with, oldest first.
+    pub people: Vec<PersonView>,
     /// Every action item; newest first.
     pub action_items: Vec<ActionItemView>,
     /// Chat messages: none, this server has no chat yet.
@@ -82,11 +79,11 @@ fn always_empty(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 }
 
 /// The body of `uid`'s export in `format`.
-pub fn body(database: Database, uid: String, format: ExportFormat) -> Body {
+pub fn body(state: AppState, uid: String, format: ExportFormat) -> Body {
     streamed(move |chunks| async move {
         let written = match format {
-            ExportFormat::Json => document(&database, &uid, &chunks).await,
-            ExportFormat::Events => events(&database, &uid, &chunks).await,
+            ExportFormat::Json => document(&state, &uid, &chunks).await,
+            ExportFormat::Events => events(&state.database, &uid, &chunks).await,
         };
         match written {
             Ok(()) | Err(Stop::Gone) => {}
@@ -129,10 +126,9 @@ async fn events(database: &Database, uid: &str, chunks: &Chunks) -> Result<(), S
     }
 }
 
-async fn document(database: &Database, uid: &str, chunks: &Chunks) -> Result<(), Stop> {
-    let profile = ExportProfile {
-        uid: uid.to_string(),
-    };
+async fn document(state: &AppState, uid: &str, chunks: &Chunks) -> Result<(), Stop> {
+    let database = &state.database;
+    let profile = profile::profile(state, uid).await.map_err(failed)?;
     let mut head = br#"{"profile":"#.to_vec();
     serde_json::to_writer(&mut head, &profile).map_err(failed)?;
     head.extend_from_slice(br#","conversations":["#);
@@ -171,9 +167,11 @@ async fn document(database: &Database, uid: &str, chunks: &Chunks) -> Result<(),
         offset += PAGE;
     }
 
-    chunks
-        .send(br#"],"people":[],"action_items":["#.to_vec())
-        .await?;
+    let mut people_part = br#"],"people":["#.to_vec();
+    let people = people::list(state, uid).await.map_err(failed)?;
+    people_part.extend(List::default().items(&people).map_err(failed)?);
+    people_part.extend_from_slice(br#"],"action_items":["#);
+    chunks.send(people_part).await?;
     let mut list = List::default();
     let all = ActionItemFilter::default();
     let mut offset = 0;

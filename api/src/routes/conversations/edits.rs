@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::answers::RequiredText;
 use super::{ok, read, run};
 use crate::app::action_items as items;
+use crate::app::people;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, CurrentUser, Params, Path};
 use crate::replies::Status;
@@ -79,6 +80,9 @@ async fn assign(
     segment_ids: Vec<String>,
     (is_user, person_id): (bool, Option<String>),
 ) -> ApiResult<Json<ConversationView>> {
+    if let Some(person_id) = &person_id {
+        people::check_person(state, &user.uid, person_id).await?;
+    }
     let command = ConversationCommand::AssignSegments {
         uid: user.uid.clone(),
         segment_ids,

@@ -100,6 +100,18 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
             run: 1,
             as_of: at,
         }),
+        "User" => StoredEvent::User(
+            omi_domain::user::UserEvent::MentorNotificationSettingsChanged {
+                uid,
+                frequency: 1,
+                changed_at: at,
+            },
+        ),
+        "Person" => StoredEvent::Person(omi_domain::person::PersonEvent::PersonCreated {
+            uid,
+            name: "Ada".into(),
+            created_at: at,
+        }),
         other => panic!("no first event of {other} here: add one for the read model that reads it"),
     }
 }
