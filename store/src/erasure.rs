@@ -231,6 +231,18 @@ mod tests {
             .await
             .unwrap();
         }
+        for (position, stream) in [(1, "a1"), (2, "b1")] {
+            sqlx::query(
+                "INSERT INTO parked_events (projection, transaction_id, global_position, aggregate_type,
+                                            aggregate_id, sequence, error, parked_at, status)
+                 VALUES ('memories', 0, $1, 'Elsewhere', $2, 1, 'broken', 'now', 'parked')",
+            )
+            .bind(position)
+            .bind(stream)
+            .execute(database.pool())
+            .await
+            .unwrap();
+        }
         for bucket in ["user:ann", "wrapped:generate:ann", "user:bob"] {
             crate::counters::hit(&database, bucket, 0).await.unwrap();
         }
@@ -248,7 +260,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(erased, Erased { events: 2, rows: 3 });
+        assert_eq!(erased, Erased { events: 2, rows: 4 });
         assert!(pending_erasures(&database).await.unwrap().is_empty());
         assert!(erase(&database, "ann", &["memories"], 4, false, None)
             .await
@@ -267,6 +279,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(buckets, [("user:bob".to_string(),)]);
+        let parked: Vec<(String,)> = sqlx::query_as("SELECT aggregate_id FROM parked_events")
+            .fetch_all(database.pool())
+            .await
+            .unwrap();
+        assert_eq!(parked, [("b1".to_string(),)]);
         assert!(erasures_with_leftovers(&database, 0)
             .await
             .unwrap()
