@@ -169,6 +169,10 @@ both_stores!(
             Store::Sqlite => None,
         };
         assert!(holds(&stored_bytes(&server.data()).await, marker), "the search finds what is there");
+        let (_, ann_export) = event_export(&server, &ann).await;
+        let files = tempfile::tempdir().unwrap();
+        let ann_file = files.path().join("ann.ndjson");
+        std::fs::write(&ann_file, &ann_export).unwrap();
 
         let answer = delete_account(&server, &ann).await;
         answer.assert_status(200);
@@ -191,6 +195,13 @@ both_stores!(
         drop(second);
         replay(&mut server).await;
         assert_eq!(answers(&server, &bob).await, bob_before, "a replay is unaffected");
+
+        // The erased user's export cannot bring them back.
+        server.stop().await;
+        let refused = run_cli(server.env(), &["import", ann_file.to_str().unwrap()]).await;
+        assert!(!refused.success());
+        assert!(refused.stderr.contains("erased account"), "{}", refused.stderr);
+        assert!(!holds(&stored_bytes(&server.data()).await, marker));
     }
 );
 
