@@ -126,8 +126,10 @@ async fn assert_closed_as_deleted(socket: &mut Socket, within: Duration) {
         }
     };
     let closed = closed.expect("a close frame");
-    assert_eq!(closed.code, CloseCode::Policy);
-    assert_eq!(closed.reason.as_str(), DELETED);
+    assert_eq!(
+        (closed.code, closed.reason.as_str()),
+        (CloseCode::Policy, DELETED)
+    );
 }
 
 async fn wait_for_erasure(server: &TestServer) {
@@ -317,6 +319,8 @@ both_stores!(
     a_listen_session_open_at_the_erasure_is_closed,
     |server| async move {
         let ann = server.token("ann").await;
+        // One session still starting when the account is erased, one under way.
+        let mut starting = listen(&server, &ann).await;
         let mut socket = listen(&server, &ann).await;
         let first = tokio::time::timeout(Duration::from_secs(10), socket.next()).await;
         assert!(
@@ -329,5 +333,6 @@ both_stores!(
             .assert_status(200);
         // Checked on the session's next ping, every 10 seconds.
         assert_closed_as_deleted(&mut socket, Duration::from_secs(25)).await;
+        assert_closed_as_deleted(&mut starting, Duration::from_secs(25)).await;
     }
 );
