@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod daily_summaries;
 pub mod goals;
 pub mod history;
+pub mod leaving;
 pub mod memories;
 mod paging;
 pub mod people;

@@ -7,6 +7,7 @@ mod daily_summaries;
 mod goals;
 mod health;
 mod keys;
+mod leaving;
 pub(crate) mod memories;
 mod people;
 mod trends;
@@ -40,6 +41,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(people::router())
             .merge(crate::listen::router())
             .merge(keys::router())
+            .merge(leaving::router())
             .merge(wrapped::router())
             .merge(crate::developer::router(state.clone()))
             .merge(crate::mcp::router(state))
