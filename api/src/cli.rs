@@ -1,4 +1,4 @@
-//! The `omi-server` command line: serve (the default), token, migrate, mcp, replay, events, parked.
+//! The `omi-server` command line: serve (the default), token, migrate, mcp, replay, events, import, parked.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -62,6 +62,12 @@ pub enum Command {
         /// Keep printing new events until interrupted.
         #[arg(long)]
         follow: bool,
+    },
+    /// Loads an event export (`GET /v1/users/export?format=events` or `omi-server events`) into this store, in
+    /// one transaction; events already present and identical are passed over.
+    Import {
+        /// The NDJSON file, one event a line.
+        file: PathBuf,
     },
     /// Lists the read models (the names `replay --projection` takes) with their tables, one per line.
     ReadModels,
@@ -156,6 +162,17 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 follow,
             };
             crate::log_events::run(&config, selection).await
+        }
+        Command::Import { file } => {
+            let _lock = lock_data_dir(&config)?;
+            let summary = crate::import_events::run(&config, &file).await?;
+            eprintln!(
+                "imported {} events ({} already present) from {}",
+                summary.appended,
+                summary.already_present,
+                file.display()
+            );
+            Ok(())
         }
         Command::ReadModels => {
             for projection in registry() {

@@ -69,6 +69,12 @@ pub struct Config {
     /// `OMI_TEST_CLOCK_START` (RFC 3339), for tests: the clock of daily summaries (the schedule, `created_at`,
     /// the regeneration cooldown) starts at this instant and runs from there; unset, it is the system clock.
     pub clock_start: Option<DateTime<Utc>>,
+    /// `OMI_ERASURE_TICK_SECS`, default 10: how often each process looks for account erasures to carry out
+    /// (the process that takes the request starts at once).
+    pub erasure_tick: Duration,
+    /// `OMI_TEST_ERASURE_PAUSE_MS`, for tests: an erasure holds its transaction open this long before it
+    /// commits, so a test can kill the server in the middle of it.
+    pub erasure_test_pause: Option<Duration>,
 }
 
 /// An OpenAI-compatible service.
@@ -151,6 +157,11 @@ impl Config {
             stt: stt_service(&lookup)?,
             daily_summary_tick: seconds(&lookup, "OMI_DAILY_SUMMARY_TICK_SECS", 60.0)?,
             clock_start: instant(&lookup, "OMI_TEST_CLOCK_START")?,
+            erasure_tick: seconds(&lookup, "OMI_ERASURE_TICK_SECS", 10.0)?,
+            erasure_test_pause: match parse(&lookup, "OMI_TEST_ERASURE_PAUSE_MS", 0u64)? {
+                0 => None,
+                millis => Some(Duration::from_millis(millis)),
+            },
         })
     }
 }

@@ -345,7 +345,8 @@ impl<T: JsonSchema> OperationInput for QueryLists<T> {
     }
 }
 
-/// The user a request acts for, authenticated by a user token (local or Firebase, or admin impersonation).
+/// The user a request acts for, authenticated by a user token (local or Firebase, or admin impersonation); an
+/// erased account is refused (401).
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
     pub uid: String,
@@ -380,6 +381,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 AuthError::KeysUnavailable => ApiError::Unavailable(error.to_string()),
                 other => ApiError::Unauthorized(other.to_string()),
             })?;
+        crate::erasure::refuse_erased(&state.database, &uid).await?;
         let request_id = parts
             .extensions
             .get::<RequestId>()

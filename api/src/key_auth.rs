@@ -76,14 +76,17 @@ impl KeyHolder {
 }
 
 /// The live key of family `expected` that `presented` (the raw key, without `Bearer`) is: 401 with a hint
-/// for another token family, 401 for an unknown or revoked key.
+/// for another token family, 401 for an unknown or revoked key and for a key of an erased account.
 pub async fn find(state: &AppState, expected: KeyFamily, presented: &str) -> ApiResult<KeyRecord> {
     let secret = match split(presented) {
         Some((family, secret)) if family == expected => secret,
         _ => return Err(ApiError::Unauthorized(hint(expected, presented))),
     };
     match api_keys::by_hash(&state.database, &hash_secret(secret)).await? {
-        Some(record) if record.family == expected => Ok(record),
+        Some(record) if record.family == expected => {
+            crate::erasure::refuse_erased(&state.database, &record.uid).await?;
+            Ok(record)
+        }
         _ => Err(ApiError::Unauthorized("Invalid API key".into())),
     }
 }

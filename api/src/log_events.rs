@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use omi_store::{read_log, read_user_log, Database, LogPosition, LoggedEvent};
 
-use crate::app::changes::{decode_cursor, Change, ChangeHub};
+use crate::app::changes::{decode_cursor, write_line, ChangeHub};
 use crate::config::Config;
 
 /// Events read at once when not following.
@@ -125,8 +125,7 @@ impl Lines<'_> {
         if self.event_type.is_some_and(|name| name != event.event_type) {
             return Ok(());
         }
-        serde_json::to_writer(&mut self.stdout, &Change::of(event, true))?;
-        self.stdout.write_all(b"\n")?;
+        write_line(&mut self.stdout, event)?;
         Ok(())
     }
 }

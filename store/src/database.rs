@@ -172,9 +172,12 @@ impl Database {
             .test_before_acquire(false)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
+                    // `secure_delete`: deleted content is overwritten with zeros, so an erased user's bytes
+                    // do not linger in free space of the file (see `erasure`).
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 30000; \
-                         PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                         PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                         PRAGMA secure_delete = ON;",
                     )
                     .await?;
                     Ok(())

@@ -5,8 +5,10 @@
 mod checkpoint;
 pub mod counters;
 mod database;
+pub mod erasure;
 mod event;
 mod feed;
+pub mod import;
 mod log_scan;
 mod migrate;
 mod news;

@@ -105,6 +105,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/shared/0017_goals.sql"),
     ),
     Migration::shared(
+        18,
+        "erasures",
+        include_str!("../../migrations/shared/0018_erasures.sql"),
+    ),
+    Migration::shared(
         19,
         "statistics_from_entity_rows",
         include_str!("../../migrations/shared/0019_statistics_from_entity_rows.sql"),

@@ -48,6 +48,12 @@ async fn listen(
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or_default());
     let auth = state.auth.authenticate(authorization).await;
+    let refused = match &auth {
+        Ok(uid) => crate::erasure::refuse_erased(&state.database, uid)
+            .await
+            .err(),
+        Err(_) => None,
+    };
     let params = ListenParams::parse(&pairs, state.config.min_conversation_timeout);
     // Counted from here: between the answer and the session's start the connection is no longer an HTTP one.
     let open = state.connections.websocket_opened();
@@ -55,6 +61,10 @@ async fn listen(
         let _open = open;
         match (auth, params) {
             (Err(error), _) => session::close(&mut socket, error.ws_close_code(), &error.to_string()).await,
+            (Ok(_), _) if refused.is_some() => {
+                let reason = refused.map(|error| error.to_string()).unwrap_or_default();
+                session::close(&mut socket, session::POLICY, &reason).await
+            }
             (Ok(_), Err(reason)) => session::close(&mut socket, session::POLICY, &reason).await,
             (Ok(uid), Ok(params)) => {
                 tracing::info!(%uid, codec = params.codec.as_str(), custom_stt = params.custom_stt, "listen session started");

@@ -98,6 +98,7 @@ impl Session {
     pub async fn run(mut self, mut socket: WebSocket) {
         match self.start(&mut socket).await {
             Ok(()) => {}
+            Err((SERVER_ERROR, reason)) => return self.close_failed(&mut socket, &reason).await,
             Err((code, reason)) => return close(&mut socket, code, &reason).await,
         }
         let mut lifecycle = interval(
@@ -128,7 +129,7 @@ impl Session {
                 _ = std::future::ready(()), if overdue => {
                     reads_while_pending = 0;
                     if let Err(reason) = self.flush(&mut socket).await {
-                        return close(&mut socket, SERVER_ERROR, &reason).await;
+                        return self.close_failed(&mut socket, &reason).await;
                     }
                 }
                 message = socket.recv() => match message {
@@ -153,15 +154,20 @@ impl Session {
                 _ = std::future::ready(()), if waiting => {
                     reads_while_pending = 0;
                     if let Err(reason) = self.flush(&mut socket).await {
-                        return close(&mut socket, SERVER_ERROR, &reason).await;
+                        return self.close_failed(&mut socket, &reason).await;
                     }
                 }
                 _ = lifecycle.tick() => {
                     if let Err(reason) = self.split_on_silence(&mut socket).await {
-                        return close(&mut socket, SERVER_ERROR, &reason).await;
+                        return self.close_failed(&mut socket, &reason).await;
                     }
                 }
                 _ = ping.tick() => {
+                    // An account erased while its session is open is closed on the next ping (every process).
+                    let erased = omi_store::erasure::is_erased(&self.state.database, &self.uid).await;
+                    if erased.unwrap_or(false) {
+                        return close(&mut socket, POLICY, crate::erasure::ACCOUNT_DELETED).await;
+                    }
                     if send(&mut socket, Message::Text("ping".into())).await.is_err() {
                         break;
                     }
@@ -618,6 +624,19 @@ async fn send(socket: &mut WebSocket, message: Message) -> Result<(), SendFailed
     match tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) | Err(_) => Err(SendFailed),
+    }
+}
+
+/// Closes a session whose work failed: with 1008 and the account's erasure when it was erased meanwhile (the
+/// erasure removed what the session was writing into), otherwise with 1011 and `reason`.
+impl Session {
+    async fn close_failed(&self, socket: &mut WebSocket, reason: &str) {
+        let erased = omi_store::erasure::is_erased(&self.state.database, &self.uid).await;
+        if erased.unwrap_or(false) {
+            close(socket, POLICY, crate::erasure::ACCOUNT_DELETED).await
+        } else {
+            close(socket, SERVER_ERROR, reason).await
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod folders;
 mod goals;
 mod health;
 mod keys;
+mod leaving;
 pub(crate) mod memories;
 mod people;
 mod trends;
@@ -42,6 +43,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(people::router())
             .merge(crate::listen::router())
             .merge(keys::router())
+            .merge(leaving::router())
             .merge(wrapped::router())
             .merge(crate::developer::router(state.clone()))
             .merge(crate::mcp::router(state))

@@ -98,6 +98,13 @@ impl Change {
     }
 }
 
+/// Writes `event` as one NDJSON line in the form `omi-server events` prints and the event export streams (the
+/// feed's fields plus `uid`), which `omi-server import` reads back.
+pub fn write_line(out: &mut impl std::io::Write, event: &LoggedEvent) -> serde_json::Result<()> {
+    serde_json::to_writer(&mut *out, &Change::of(event, true))?;
+    out.write_all(b"\n").map_err(serde_json::Error::io)
+}
+
 /// A page of the feed.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ChangesPage {

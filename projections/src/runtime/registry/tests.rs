@@ -24,6 +24,8 @@ const STORE_TABLES: &[&str] = &[
     "projection_checkpoints",
     "parked_events",
     "rate_limit_windows",
+    // The accounts being or having been erased: the store's record of the erasure job, not a read model.
+    "erasures",
 ];
 
 /// The first event of a stream of `aggregate_type`: one that gives its read models a row.
