@@ -33,8 +33,9 @@ fn client() -> Result<reqwest::Client, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A conversation of the year: a few spoken segments, the user's first, on day `n % 365` of `year`.
-fn import_body(n: usize, year: i32) -> String {
+/// A conversation of the year: a few spoken segments, the user's first and the others by one of `people`, on
+/// day `n % 365` of `year`.
+fn import_body(n: usize, year: i32, people: &[String]) -> String {
     let mut rng = Rng::new(
         0x5eed_0006_u64
             .wrapping_mul(1_000_003)
@@ -58,7 +59,7 @@ fn import_body(n: usize, year: i32) -> String {
                 "text": text,
                 "speaker": format!("SPEAKER_{speaker:02}"),
                 "is_user": speaker == 0,
-                "person_id": (speaker == 1).then(|| format!("person-{}", n % 7)),
+                "person_id": (speaker == 1).then(|| people[n % people.len()].clone()),
                 "start": at,
                 "end": at + length,
             });
@@ -76,17 +77,19 @@ async fn import(
     count: usize,
     year: i32,
     concurrency: usize,
+    people: Arc<Vec<String>>,
 ) -> Result<String, String> {
     let endpoint = format!("{base}/v1/conversations/from-segments");
     let next = Arc::new(AtomicUsize::new(0));
     let last = Arc::new(std::sync::Mutex::new((0usize, String::new())));
     let mut workers = Vec::new();
     for _ in 0..concurrency.max(1) {
-        let (endpoint, token, next, last) = (
+        let (endpoint, token, next, last, people) = (
             endpoint.clone(),
             token.to_string(),
             next.clone(),
             last.clone(),
+            people.clone(),
         );
         workers.push(tokio::spawn(async move {
             let http = client()?;
@@ -99,7 +102,7 @@ async fn import(
                     .post(&endpoint)
                     .bearer_auth(&token)
                     .header("content-type", "application/json")
-                    .body(import_body(n, year))
+                    .body(import_body(n, year, &people))
                     .send()
                     .await
                     .map_err(|e| format!("import {n}: {e}"))?;
@@ -124,6 +127,33 @@ async fn import(
     }
     let last = last.lock().unwrap_or_else(|e| e.into_inner()).1.clone();
     Ok(last)
+}
+
+/// Creates `count` people of the user (the conversations name them) and answers their ids.
+async fn create_people(base: &str, token: &str, count: usize) -> Result<Vec<String>, String> {
+    let http = client()?;
+    let mut ids = Vec::with_capacity(count);
+    for n in 0..count {
+        let answer = http
+            .post(format!("{base}/v1/users/people"))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(json!({ "name": format!("Person {n}") }).to_string())
+            .send()
+            .await
+            .map_err(|e| format!("person {n}: {e}"))?;
+        let status = answer.status();
+        let text = answer.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(format!("person {n}: HTTP {status}: {text}"));
+        }
+        let id = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["id"].as_str().map(str::to_string))
+            .ok_or_else(|| format!("person {n}: no id in {text}"))?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> Result<(u16, Value), String> {
@@ -174,7 +204,8 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         .ok_or("no token")?;
 
     let started = Instant::now();
-    let last = import(&base, &token, conversations, year, concurrency).await?;
+    let people = Arc::new(create_people(&base, &token, 7).await?);
+    let last = import(&base, &token, conversations, year, concurrency, people).await?;
     wait_processed(&base, &token, &last).await?;
     let prepare_s = started.elapsed().as_secs_f64();
     eprintln!("{label}: {conversations} conversations imported and processed in {prepare_s:.1} s");

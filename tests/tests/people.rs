@@ -333,3 +333,65 @@ both_stores!(
         socket.close(None).await.ok();
     }
 );
+
+both_stores!(an_import_names_only_ones_own_people, |server| async move {
+    let alice = server.token("alice").await;
+    let bob = server.token("bob").await;
+    let ada = create(&server, &alice, "Ada").await;
+    let bobs = create(&server, &bob, "Bob's friend").await;
+    let key = server
+        .post(
+            "/v1/dev/keys",
+            &alice,
+            json!({"name": "import", "scopes": ["conversations:write", "conversations:read"]}),
+        )
+        .await;
+    key.assert_status(200);
+    let key = key["key"].as_str().unwrap().to_string();
+    let body = |person: &Value| {
+        json!({"transcript_segments": [
+                {"text": "Good morning, shall we start?", "speaker": "SPEAKER_00", "is_user": true,
+                 "start": 0.0, "end": 2.0},
+                {"text": "Yes, the plan is ready.", "speaker": "SPEAKER_01", "person_id": person,
+                 "start": 2.5, "end": 4.0}]})
+    };
+    for door in [
+        "/v1/conversations/from-segments",
+        "/v1/dev/user/conversations/from-segments",
+    ] {
+        let auth = if door.starts_with("/v1/dev") {
+            &key
+        } else {
+            &alice
+        };
+        for foreign in [bobs["id"].clone(), json!("no-such-person")] {
+            let refused = server.post(door, auth, body(&foreign)).await;
+            refused.assert_status(422);
+            assert_eq!(
+                refused["detail"][0]["loc"],
+                json!(["body", "transcript_segments", "1", "person_id"]),
+                "{}",
+                refused.text
+            );
+            assert!(refused
+                .text
+                .contains("Segment 1: person_id is not one of your people"));
+        }
+        let accepted = server.post(door, auth, body(&ada["id"])).await;
+        accepted.assert_status(200);
+    }
+    // Only the two accepted imports were recorded.
+    let listed = server
+        .get(
+            "/v1/conversations?statuses=processing,completed&limit=100",
+            &alice,
+        )
+        .await;
+    listed.assert_status(200);
+    assert_eq!(
+        listed.json.as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        listed.text
+    );
+});

@@ -38,8 +38,13 @@ const ARCHETYPES: [&str; 5] = [
     "Strategic Questioner",
 ];
 
-/// Imports a conversation of segments that started at `started_at` and waits until it is processed.
+/// Imports a conversation of segments with Ann (one of the user's people) that started at `started_at` and waits
+/// until it is processed.
 async fn conversation(server: &TestServer, token: &str, started_at: &str, topic: &str) -> String {
+    let ann = server
+        .post("/v1/users/people", token, json!({"name": "Ann"}))
+        .await;
+    ann.assert_status(200);
     let created = server
         .post(
             "/v1/conversations/from-segments",
@@ -48,7 +53,7 @@ async fn conversation(server: &TestServer, token: &str, started_at: &str, topic:
                 {"text": format!("Let's ship it. I'll send the {topic} report to Ann tomorrow at 9am."),
                  "speaker": "SPEAKER_00", "is_user": true, "start": 0.0, "end": 30.0},
                 {"text": format!("Great, the {topic} numbers look good and the team is happy."),
-                 "speaker": "SPEAKER_01", "person_id": "ann", "start": 31.0, "end": 60.0},
+                 "speaker": "SPEAKER_01", "person_id": ann["id"], "start": 31.0, "end": 60.0},
                 {"text": "Let's ship it before Friday, that was a funny meeting.",
                  "speaker": "SPEAKER_00", "is_user": true, "start": 61.0, "end": 90.0}
             ]}),
@@ -145,7 +150,8 @@ both_stores!(
         assert_eq!(result["signature_phrase"]["phrase"], "let's ship it");
         assert_eq!(result["signature_phrase"]["count"], 6);
         assert!(ARCHETYPES.contains(&result["decision_style"]["name"].as_str().unwrap()));
-        assert_eq!(result["top_buddies"][0]["name"], "ann");
+        // Named as the user's people name them, not by id.
+        assert_eq!(result["top_buddies"][0]["name"], "Ann");
         assert_eq!(
             result["memorable_days"]["most_productive_day"]["date"],
             "March 9"

@@ -31,7 +31,7 @@ pub struct YearConversation {
     /// Its action items, and how many of them are completed.
     pub action_items: usize,
     pub completed_action_items: usize,
-    /// The person ids of the other speakers, each once.
+    /// The names of the people the user spoke with (their ids where the log names no such person), each once.
     pub people: Vec<String>,
     /// How many other speakers it had (assigned to a person or not).
     pub other_speakers: usize,

@@ -13,7 +13,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::error::{ApiError, Problem};
+use std::collections::HashSet;
+
+use crate::app::people;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
 use crate::time_input::InputTime;
 
 /// The most segments one import may carry.
@@ -42,6 +46,41 @@ pub fn segment_id(conversation_id: &str, index: usize) -> String {
 pub struct Import {
     pub id: String,
     pub command: ConversationCommand,
+}
+
+/// Checks that the people the import's segments name (`person_id`) are the user's own (spec §2.6): 422 naming
+/// each segment that names anyone else, as the other checks of a segment do. Nothing is read for an import that
+/// names nobody.
+pub async fn check_people(state: &AppState, uid: &str, import: &Import) -> ApiResult<()> {
+    let ConversationCommand::ImportConversation { segments, .. } = &import.command else {
+        return Ok(());
+    };
+    if segments.iter().all(|segment| segment.person_id.is_none()) {
+        return Ok(());
+    }
+    let known: HashSet<String> = people::list(state, uid)
+        .await?
+        .into_iter()
+        .map(|person| person.id)
+        .collect();
+    let problems: Vec<Problem> = segments
+        .iter()
+        .enumerate()
+        .filter_map(|(index, segment)| {
+            let person = segment.person_id.as_deref()?;
+            (!known.contains(person)).then(|| {
+                Problem::new(
+                    &format!("body.transcript_segments.{index}.person_id"),
+                    format!("Segment {index}: person_id is not one of your people"),
+                )
+            })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(problems))
+    }
 }
 
 /// One transcript segment as import clients send it.

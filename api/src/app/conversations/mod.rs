@@ -119,7 +119,9 @@ impl From<ConversationView> for Imported {
 }
 
 /// Creates the imported conversation and answers once the read model shows it; processing is not waited for.
+/// The people its segments name must be the user's (422 otherwise).
 pub async fn import(state: &AppState, caller: &Caller, import: Import) -> ApiResult<Imported> {
+    imports::check_people(state, &caller.uid, &import).await?;
     state
         .create::<Conversation>(&import.id, import.command, &caller.metadata)
         .await?;
@@ -133,6 +135,7 @@ pub async fn import_processed(
     caller: &Caller,
     import: Import,
 ) -> ApiResult<Imported> {
+    imports::check_people(state, &caller.uid, &import).await?;
     state
         .create::<Conversation>(&import.id, import.command, &caller.metadata)
         .await?;

@@ -4,10 +4,13 @@
 //! regenerated from the same log gives the same counted fields and, with the deterministic writer, the same
 //! written sections.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use omi_domain::conversation::ConversationStatus;
 use omi_domain::wrapped::{CategoryCount, WrappedResult, WrittenSections};
 use omi_projections::conversations::{conversations_of, ConversationView};
+use omi_projections::people::names_of;
 use omi_projections::statistics::{contributions_of, day, Contributions};
 use omi_services::llm::{YearConversation, YearInReview};
 use omi_store::{read_user_until, Database, ReadError};
@@ -20,6 +23,8 @@ pub struct YearLog {
     contributions: Contributions,
     /// The year's completed, non-discarded conversations, oldest first.
     conversations: Vec<ConversationView>,
+    /// The name of each of the user's people at the instant (deleted ones too), by id.
+    names: HashMap<String, String>,
     /// Whether the user has anything in the year (a conversation, an action item or a memory).
     pub has_data: bool,
 }
@@ -58,6 +63,7 @@ impl YearLog {
             year,
             contributions,
             conversations,
+            names: names_of(&events),
             has_data,
         })
     }
@@ -113,7 +119,11 @@ impl YearLog {
         };
         let review = YearInReview {
             year: self.year,
-            conversations: self.conversations.iter().map(year_conversation).collect(),
+            conversations: self
+                .conversations
+                .iter()
+                .map(|view| year_conversation(view, &self.names))
+                .collect(),
             top_categories,
             action_items: total_action_items,
             completed_action_items,
@@ -126,15 +136,18 @@ fn round_to(value: f64, scale: f64) -> f64 {
     (value * scale).round() / scale
 }
 
-fn year_conversation(view: &ConversationView) -> YearConversation {
+/// What the writer is given of a conversation; the people it names by id are given by their names (by id when
+/// the log names no such person of the user's: a conversation imported before people were checked).
+fn year_conversation(view: &ConversationView, names: &HashMap<String, String>) -> YearConversation {
     let segments = view.transcript_segments.as_deref().unwrap_or(&[]);
     let mut people: Vec<String> = Vec::new();
     let mut speakers: Vec<&str> = Vec::new();
     for segment in segments.iter().filter(|s| !s.is_user) {
         let speaker = match &segment.person_id {
             Some(person) => {
-                if !people.contains(person) {
-                    people.push(person.clone());
+                let name = names.get(person).unwrap_or(person);
+                if !people.contains(name) {
+                    people.push(name.clone());
                 }
                 person.as_str()
             }
