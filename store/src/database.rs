@@ -287,6 +287,12 @@ impl Database {
         self.inner.appended.subscribe()
     }
 
+    /// Whether [`Database::close`] has begun: no connection can be acquired any more, so a task that retries
+    /// its reads should stop (and release what it holds, which the close waits for).
+    pub fn is_closed(&self) -> bool {
+        self.inner.any.is_closed()
+    }
+
     /// Closes all connections.
     pub async fn close(&self) {
         self.inner.any.close().await;

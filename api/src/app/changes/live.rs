@@ -201,6 +201,8 @@ impl Follow {
 }
 
 /// The hub: waits for followers, then reads the log from its head on, batch after batch, until none is left.
+/// It ends when the database is closed (the server is shutting down): the close waits for the connection the hub
+/// listens on.
 async fn run(hub: Arc<Hub>) {
     let mut listening: Option<LogNews> = None;
     loop {
@@ -209,6 +211,7 @@ async fn run(hub: Arc<Hub>) {
         }
         let mut at = match head_position(&hub.database).await {
             Ok(at) => at,
+            Err(_) if hub.database.is_closed() => return,
             Err(error) => {
                 tracing::warn!(%error, "the change feed cannot read the head of the log; retrying");
                 tokio::time::sleep(POLL).await;
@@ -230,6 +233,7 @@ async fn run(hub: Arc<Hub>) {
             news.taken();
             let events = match read_log(&hub.database, at, HUB_BATCH).await {
                 Ok(events) => events,
+                Err(_) if hub.database.is_closed() => return,
                 Err(error) => {
                     tracing::warn!(%error, "the change feed cannot read the log; retrying");
                     tokio::time::sleep(POLL).await;
@@ -249,6 +253,9 @@ async fn run(hub: Arc<Hub>) {
                 }
                 if hub.batches.receiver_count() == 0 {
                     *running = None;
+                    // Idle until the next follower: the listening connection goes back to the pool (a server
+                    // that shuts down meanwhile closes the pool, which waits for every connection taken).
+                    listening = None;
                     break;
                 }
             }
