@@ -10,7 +10,7 @@ use omi_projections::goals::{GoalView, ProgressEntry};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::app::goals::{self, GoalCreate, GoalUpdate, DEVELOPER};
+use crate::app::goals::{self, GoalCreate, GoalUpdate, HistoryQuery, ProgressQuery, DEVELOPER};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Params, Path};
 use crate::key_auth::KeyHolder;
@@ -100,12 +100,6 @@ async fn update(
     Ok(Json(goal))
 }
 
-/// The new progress value: a query parameter only.
-#[derive(Deserialize, JsonSchema)]
-struct ProgressQuery {
-    current_value: f64,
-}
-
 async fn progress(
     State(state): State<AppState>,
     key: KeyHolder,
@@ -123,11 +117,6 @@ async fn progress(
     )
     .await?;
     Ok(Json(goal))
-}
-
-#[derive(Deserialize, JsonSchema)]
-struct HistoryQuery {
-    days: Option<i64>,
 }
 
 async fn history(

@@ -8,12 +8,12 @@ use axum::extract::State;
 use axum::Json;
 use omi_projections::goals::{GoalView, ProgressEntry};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::app::goals::intelligence::{
     self, AdviceView, GoalSuggestionView, ProgressExtraction, ProgressText,
 };
-use crate::app::goals::{self, GoalCreate, GoalUpdate};
+use crate::app::goals::{self, GoalCreate, GoalUpdate, HistoryQuery, ProgressQuery};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, CurrentUser, Params, Path};
 use crate::policies::{self, Policy, GOALS_ADVICE, GOALS_EXTRACT, GOALS_SUGGEST};
@@ -120,12 +120,6 @@ async fn update(
     Ok(Json(goal))
 }
 
-/// The new progress value, as a query parameter.
-#[derive(Deserialize, JsonSchema)]
-struct ProgressQuery {
-    current_value: f64,
-}
-
 async fn progress(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -141,12 +135,6 @@ async fn progress(
     )
     .await?;
     Ok(Json(goal))
-}
-
-/// How many days of history (30 by default, at most 365).
-#[derive(Deserialize, JsonSchema)]
-struct HistoryQuery {
-    days: Option<i64>,
 }
 
 async fn history(

@@ -19,6 +19,19 @@ use super::validation::{check_length, Problems};
 use super::{Caller, PageRule};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+
+/// The new progress value of `PATCH …/goals/{id}/progress`: a query parameter on every door (a JSON body alone is
+/// refused).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ProgressQuery {
+    pub current_value: f64,
+}
+
+/// How many days of a goal's history `GET …/goals/{id}/history` reads (30 by default, at most 365).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct HistoryQuery {
+    pub days: Option<i64>,
+}
 use crate::time_input::now;
 
 /// How a door answers an update that names no field.
