@@ -33,6 +33,7 @@ mod p4;
 mod p5;
 mod p6;
 mod p7;
+mod raw_db;
 mod rng;
 mod text;
 mod verify;

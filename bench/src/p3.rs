@@ -11,12 +11,9 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{PgPool, SqlitePool};
-
 use crate::args::Args;
 use crate::cpu::{Snapshot, Watch};
+use crate::raw_db::Db;
 use crate::rng::Rng;
 use crate::text;
 
@@ -27,50 +24,7 @@ const PENDING_SQL: &str = "SELECT COUNT(*) FROM conversations WHERE uid = $1 \
                            AND (status = 'processing' OR finished_run < requested_run)";
 const COUNT_SQL: &str = "SELECT COUNT(*) FROM conversations WHERE uid = $1";
 
-/// The same database the server uses, through the native driver.
-enum Db {
-    Pg(PgPool),
-    Sqlite(SqlitePool),
-}
-
 impl Db {
-    async fn open(url: &str) -> Result<Self, String> {
-        if url.starts_with("postgres") {
-            let pool = PgPoolOptions::new()
-                .max_connections(2)
-                .connect(url)
-                .await
-                .map_err(|e| format!("connect {url}: {e}"))?;
-            Ok(Db::Pg(pool))
-        } else {
-            let options: SqliteConnectOptions = url
-                .parse::<SqliteConnectOptions>()
-                .map_err(|e| format!("{url}: {e}"))?
-                .read_only(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(2)
-                .connect_with(options)
-                .await
-                .map_err(|e| format!("open {url}: {e}"))?;
-            Ok(Db::Sqlite(pool))
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            Db::Pg(_) => "postgres",
-            Db::Sqlite(_) => "sqlite",
-        }
-    }
-
-    async fn count(&self, sql: &str, uid: &str) -> Result<i64, String> {
-        let result = match self {
-            Db::Pg(pool) => sqlx::query_scalar(sql).bind(uid).fetch_one(pool).await,
-            Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(uid).fetch_one(pool).await,
-        };
-        result.map_err(|e| format!("{sql}: {e}"))
-    }
-
     /// The list statement; returns the `list_doc`s (decoded to strings, as the read model reads them).
     async fn list(&self, uid: &str, limit: i64) -> Result<Vec<String>, String> {
         let result = match self {

@@ -20,14 +20,13 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{PgPool, Row, SqlitePool};
+use sqlx::Row;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::args::Args;
 use crate::p3::percentile_ms;
+use crate::raw_db::Db;
 
 /// Events per page, both ways.
 const PAGE: i64 = 1_000;
@@ -52,60 +51,7 @@ const SQLITE_READ: &str =
 
 const COUNT_SQL: &str = "SELECT COUNT(*) FROM events WHERE uid = $1";
 
-/// The server's database, through the native driver.
-enum Db {
-    Pg(PgPool),
-    Sqlite(SqlitePool),
-}
-
 impl Db {
-    async fn open(url: &str) -> Result<Self, String> {
-        if url.starts_with("postgres") {
-            let pool = PgPoolOptions::new()
-                .max_connections(2)
-                .connect(url)
-                .await
-                .map_err(|e| format!("connect {url}: {e}"))?;
-            Ok(Db::Pg(pool))
-        } else {
-            let options: SqliteConnectOptions = url
-                .parse::<SqliteConnectOptions>()
-                .map_err(|e| format!("{url}: {e}"))?
-                .read_only(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(2)
-                .connect_with(options)
-                .await
-                .map_err(|e| format!("open {url}: {e}"))?;
-            Ok(Db::Sqlite(pool))
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            Db::Pg(_) => "postgres",
-            Db::Sqlite(_) => "sqlite",
-        }
-    }
-
-    async fn count(&self, uid: &str) -> Result<i64, String> {
-        let result = match self {
-            Db::Pg(pool) => {
-                sqlx::query_scalar(COUNT_SQL)
-                    .bind(uid)
-                    .fetch_one(pool)
-                    .await
-            }
-            Db::Sqlite(pool) => {
-                sqlx::query_scalar(COUNT_SQL)
-                    .bind(uid)
-                    .fetch_one(pool)
-                    .await
-            }
-        };
-        result.map_err(|e| format!("{COUNT_SQL}: {e}"))
-    }
-
     /// Reads all of `uid`'s events page by page; returns how many rows it read.
     async fn read_all(&self, uid: &str) -> Result<usize, String> {
         let mut after = ("0".to_string(), 0i64);
@@ -320,7 +266,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
 
     // The data set: top the user (and the other user) up to `events` events.
-    let existing = db.count(&uid).await? as usize;
+    let existing = db.count(COUNT_SQL, &uid).await? as usize;
     let started = Instant::now();
     if existing < events {
         eprintln!("P7 [{}]: writing {} events", db.kind(), events - existing);
@@ -333,7 +279,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         "P7: data set ready in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let rows = db.count(&uid).await? as usize;
+    let rows = db.count(COUNT_SQL, &uid).await? as usize;
 
     // (a) The feed against the raw read, interleaved.
     let (mut best_feed, mut best_sql) = (0f64, 0f64);
