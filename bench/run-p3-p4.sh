@@ -38,6 +38,8 @@ QUIET_WAIT=${QUIET_WAIT:-300}
 PERF=${PERF:-0}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 SERVER="$ROOT/target/release/omi-server"
 BENCH="$ROOT/target/release/omi-bench"
 WORK=$(mktemp -d /tmp/omi-bench-p34.XXXXXX)
@@ -53,43 +55,11 @@ result() { echo "$1=$2" >>"$RESULTS"; }
 get() { sed -n "s/^$1=//p" "$RESULTS" | tail -n1; }
 collect() { grep -E '^[a-z0-9_.]+=' "$1" >>"$RESULTS" || true; }
 
-machine() {
-  local model mem
-  model=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
-  mem=$(free -g | awk '/^Mem:/ {print $2}')
-  echo "$(nproc) cores ($model), ${mem} GiB RAM, $(uname -sr)"
-}
-
 # ---------------------------------------------------------------------------------------------- PostgreSQL
 PG_BIN=""
 PG_DIR=""
 PG_PID=""
 SERVER_PID=""
-
-find_pg_bin() {
-  if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
-    dirname "$(readlink -f "$(command -v initdb)")"
-    return 0
-  fi
-  local dir
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then
-      echo "$dir"
-      return 0
-    fi
-  done
-  return 1
-}
-
-as_pg_owner() {
-  if [[ $(id -u) -eq 0 ]]; then
-    (cd / && runuser -u postgres -- "$@")
-  else
-    "$@"
-  fi
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 cleanup() {
   if [[ -n "$SERVER_PID" ]]; then

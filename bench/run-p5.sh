@@ -26,6 +26,8 @@ P5_BASELINE=${P5_BASELINE:-}
 P5_LISTEN_QUERY=${P5_LISTEN_QUERY:-custom_stt=enabled}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 SERVER="$ROOT/target/release/omi-server"
 BENCH="$ROOT/target/release/omi-bench"
 WORK=$(mktemp -d /tmp/omi-bench-p5.XXXXXX)
@@ -41,13 +43,6 @@ die() {
 result() { echo "$1=$2" >>"$RESULTS"; }
 get() { sed -n "s/^$1=//p" "$RESULTS" | tail -n1; }
 collect() { grep -E '^[a-z0-9_.]+=' "$1" >>"$RESULTS" || true; }
-
-machine() {
-  local model mem
-  model=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
-  mem=$(free -g | awk '/^Mem:/ {print $2}')
-  echo "$(nproc) cores ($model), ${mem} GiB RAM, $(uname -sr)"
-}
 
 cleanup() {
   if [[ -n "$SERVER_PID" ]]; then

@@ -42,6 +42,8 @@ P2_KEEP=${P2_KEEP:-}
 P2_TAMPER=${P2_TAMPER:-}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 SERVER="$ROOT/target/release/omi-server"
 BENCH="$ROOT/target/release/omi-bench"
 WORK=$(mktemp -d /tmp/omi-bench.XXXXXX)
@@ -55,42 +57,11 @@ die() {
 }
 
 # ---------------------------------------------------------------------------------------------- machine
-machine() {
-  local model mem
-  model=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
-  mem=$(free -g | awk '/^Mem:/ {print $2}')
-  echo "$(nproc) cores ($model), ${mem} GiB RAM, $(uname -sr)"
-}
 
 # ---------------------------------------------------------------------------------------------- PostgreSQL
 PG_BIN=""
 PG_DIR=""
 SERVER_PID=""
-
-find_pg_bin() {
-  if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
-    dirname "$(readlink -f "$(command -v initdb)")"
-    return 0
-  fi
-  local dir
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then
-      echo "$dir"
-      return 0
-    fi
-  done
-  return 1
-}
-
-as_pg_owner() {
-  if [[ $(id -u) -eq 0 ]]; then
-    (cd / && runuser -u postgres -- "$@")
-  else
-    "$@"
-  fi
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 cleanup() {
   if [[ -n "$SERVER_PID" ]]; then
