@@ -75,6 +75,17 @@ pub struct Config {
     /// `OMI_TEST_ERASURE_PAUSE_MS`, for tests: an erasure holds its transaction open this long before it
     /// commits, so a test can kill the server in the middle of it.
     pub erasure_test_pause: Option<Duration>,
+    /// Push notifications: `OMI_FCM_SERVICE_ACCOUNT` (the path of a Firebase service account JSON file) selects
+    /// Firebase Cloud Messaging, sent to `OMI_FCM_BASE_URL` (FCM's own by default); unset, notifications are
+    /// recorded and readable, not pushed.
+    pub push: Option<PushService>,
+}
+
+/// Firebase Cloud Messaging.
+#[derive(Debug, Clone)]
+pub struct PushService {
+    pub service_account: PathBuf,
+    pub base_url: String,
 }
 
 /// An OpenAI-compatible service.
@@ -162,6 +173,11 @@ impl Config {
                 0 => None,
                 millis => Some(Duration::from_millis(millis)),
             },
+            push: lookup("OMI_FCM_SERVICE_ACCOUNT").map(|path| PushService {
+                service_account: PathBuf::from(path),
+                base_url: lookup("OMI_FCM_BASE_URL")
+                    .unwrap_or_else(|| omi_services::push::FCM_BASE_URL.to_string()),
+            }),
         })
     }
 }

@@ -17,6 +17,7 @@ use crate::serve::{self, Connections, Limits};
 use crate::state::AppState;
 use crate::{listen, reactions};
 use omi_services::llm::{Extractive, LanguageModel, OpenAiCompatible};
+use omi_services::push::{Fcm, PushSender};
 use omi_services::stt::{Deepgram, OpenAiTranscription, SpeechToText};
 
 /// Opens the configured store (applying migrations).
@@ -98,11 +99,23 @@ pub fn speech_to_text(config: &Config) -> Option<Arc<dyn SpeechToText>> {
     }
 }
 
+/// The push sender the settings ask for: Firebase Cloud Messaging, or none (notifications are only recorded).
+pub fn push_sender(config: &Config) -> anyhow::Result<Option<Arc<dyn PushSender>>> {
+    let Some(push) = &config.push else {
+        return Ok(None);
+    };
+    let path = push.service_account.display().to_string();
+    let fcm = Fcm::from_file(&path, &push.base_url)
+        .map_err(|e| anyhow::Error::msg(format!("OMI_FCM_SERVICE_ACCOUNT: {e}")))?;
+    Ok(Some(Arc::new(fcm)))
+}
+
 /// Serves until Ctrl-C or SIGTERM, then shuts down within `OMI_SHUTDOWN_GRACE_SECS`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|e| anyhow::Error::msg(format!("cannot listen on {}: {e}", config.bind)))?;
+    let push = push_sender(&config)?;
     let state = state(config).await?;
     let tail = state.projector.spawn();
     tracing::info!(model = state.model.name(), "language model");
@@ -111,6 +124,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         &state.commands,
         &state.projector,
         state.model.clone(),
+        push,
     )
     .await?;
     background.extend(reactions::spawn_schedules(&state));

@@ -22,9 +22,11 @@ use omi_domain::contract::{self, contract_of, StoredEvents, CONTRACTS};
 use omi_domain::conversation::ConversationEvent;
 use omi_domain::daily_summary::DailySummaryEvent;
 use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
+use omi_domain::device::DeviceEvent;
 use omi_domain::folder::FoldersEvent;
 use omi_domain::goal::GoalsEvent;
 use omi_domain::memory::MemoryEvent;
+use omi_domain::notification::NotificationEvent;
 use omi_domain::person::PersonEvent;
 use omi_domain::user::UserEvent;
 use omi_domain::wrapped::WrappedEvent;
@@ -79,6 +81,8 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "Goals" => read_back_as::<GoalsEvent>(fixture),
         "User" => read_back_as::<UserEvent>(fixture),
         "Person" => read_back_as::<PersonEvent>(fixture),
+        "Device" => read_back_as::<DeviceEvent>(fixture),
+        "Notification" => read_back_as::<NotificationEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

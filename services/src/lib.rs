@@ -1,8 +1,10 @@
 //! Adapters to the outside world, each behind a trait with a working offline default:
 //! - `llm`: language models (OpenAI-compatible chat completions; the embedded extractive pipeline);
 //! - `stt`: speech-to-text (Deepgram-compatible streaming; OpenAI-compatible transcriptions);
-//! - `audio`: decoding what devices stream (PCM, Opus) into 16-bit PCM.
+//! - `audio`: decoding what devices stream (PCM, Opus) into 16-bit PCM;
+//! - `push`: push notifications (Firebase Cloud Messaging HTTP v1; none offline: notifications are recorded).
 
 pub mod audio;
 pub mod llm;
+pub mod push;
 pub mod stt;

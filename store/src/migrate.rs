@@ -121,6 +121,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "SELECT 1",
         postgres: include_str!("../../migrations/postgres/0020_conversation_documents_lz4.sql"),
     },
+    Migration::shared(
+        25,
+        "devices_and_notifications",
+        include_str!("../../migrations/shared/0025_devices_and_notifications.sql"),
+    ),
 ];
 
 impl Migration {

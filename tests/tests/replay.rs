@@ -5,6 +5,9 @@ use std::time::{Duration, Instant};
 
 use omi_tests::*;
 
+/// The admin secret of the servers of these tests (operators' notifications need it).
+const REPLAY_ADMIN_KEY: &str = "replay-admin";
+
 /// Memories, action items, conversations (processed into action items, memories and trends, edited, one deleted),
 /// keys (one revoked), a shared daily summary, changed daily summary settings, a generated wrapped, goals with
 /// progress, a profile and people, for two users.
@@ -55,6 +58,7 @@ async fn write_everything(server: &TestServer) {
             .await
             .assert_status(200);
         write_profile_and_people(server, &token).await;
+        write_devices_and_notifications(server, &token, uid).await;
         let mut conversations = Vec::new();
         for text in [
             "I'll send the quarterly report to Ann tomorrow at 9am. I prefer working from home on Fridays.",
@@ -189,6 +193,35 @@ async fn write_goals(server: &TestServer, token: &str) {
         .assert_status(200);
 }
 
+/// A device's push token (another device's too) and a notification from an operator.
+async fn write_devices_and_notifications(server: &TestServer, token: &str, uid: &str) {
+    for (platform, hash) in [("ios", "phone"), ("android", "tablet")] {
+        let client = server.client();
+        send(
+            Method::POST,
+            &server.url("/v1/users/fcm-token"),
+            client
+                .builder(Method::POST, "/v1/users/fcm-token", token)
+                .header("X-App-Platform", platform)
+                .header("X-Device-Id-Hash", hash)
+                .json(&json!({"fcm_token": format!("{uid}-{hash}"), "time_zone": "Europe/Paris"})),
+        )
+        .await
+        .assert_status(200);
+    }
+    let client = server.client();
+    send(
+        Method::POST,
+        &server.url("/v1/notification"),
+        client
+            .builder(Method::POST, "/v1/notification", "")
+            .header("secret-key", REPLAY_ADMIN_KEY)
+            .json(&json!({"uid": uid, "title": "Your recap is ready", "data": {"navigate_to": "/wrapped/2026"}})),
+    )
+    .await
+    .assert_status(200);
+}
+
 /// A profile with a time zone, a geolocation, and people (one renamed, one deleted).
 async fn write_profile_and_people(server: &TestServer, token: &str) {
     server
@@ -246,7 +279,8 @@ async fn wait_processed(server: &TestServer, token: &str, id: &str) {
 }
 
 both_stores!(with_store every_read_model_replays_to_the_same_rows, |store| async move {
-    let mut server = TestServer::start(store).await;
+    let mut server =
+        TestServer::start_with(store, StartOptions::new().env("ADMIN_KEY", REPLAY_ADMIN_KEY)).await;
     write_everything(&server).await;
     let models = read_models(&server).await;
     let names: Vec<&str> = models.iter().map(|(name, _)| name.as_str()).collect();

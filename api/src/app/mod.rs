@@ -15,6 +15,7 @@ pub mod goals;
 pub mod history;
 pub mod leaving;
 pub mod memories;
+pub mod notifications;
 mod paging;
 pub mod people;
 pub mod trends;

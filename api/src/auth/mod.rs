@@ -6,8 +6,11 @@
 //! Keys of the other families (`omi_dev_`, `omi_mcp_`, `sk_`) are refused with a hint naming the
 //! endpoints they belong to.
 
+mod admin_secret;
 pub mod firebase;
 pub mod local;
+
+pub use admin_secret::{Admin, NOT_AUTHORIZED};
 
 use std::fmt;
 use std::path::Path;

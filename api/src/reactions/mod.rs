@@ -5,6 +5,7 @@
 
 mod daily_summaries;
 mod folders;
+mod notifications;
 mod processing;
 mod registry;
 mod sync;
@@ -17,6 +18,7 @@ use omi_store::RecordedEvent;
 
 pub use daily_summaries::DailySummarySchedule;
 pub use folders::FolderCleanup;
+pub use notifications::NotificationPush;
 pub use processing::Processing;
 pub use registry::{registry, schedules, spawn_all, spawn_schedules};
 pub use sync::{ConversationSync, Publisher};

@@ -8,20 +8,24 @@ use omi_commands::schedules::{self, Schedule};
 use omi_commands::CommandBus;
 use omi_projections::Projector;
 use omi_services::llm::LanguageModel;
+use omi_services::push::PushSender;
 use omi_store::Database;
 
 use super::{
-    ConversationSync, DailySummarySchedule, FolderCleanup, Processing, Publisher, WrappedGeneration,
+    ConversationSync, DailySummarySchedule, FolderCleanup, NotificationPush, Processing, Publisher,
+    WrappedGeneration,
 };
 use crate::state::AppState;
 
 /// Every reaction of the server, built over the store, the bus, the read models it waits on and the language
-/// model: the processing pipeline and the sync of results written by earlier versions, sharing one publisher.
+/// model: the processing pipeline and the sync of results written by earlier versions, sharing one publisher;
+/// and the push of notifications through `push` (none: notifications are only recorded).
 pub fn registry(
     database: &Database,
     commands: &CommandBus,
     projector: &Arc<Projector>,
     model: Arc<dyn LanguageModel>,
+    push: Option<Arc<dyn PushSender>>,
 ) -> Vec<Arc<dyn Reaction>> {
     let publisher = Arc::new(Publisher::new(
         database.clone(),
@@ -46,6 +50,12 @@ pub fn registry(
             commands.clone(),
             Arc::clone(projector),
         )),
+        Arc::new(NotificationPush::new(
+            database.clone(),
+            commands.clone(),
+            Arc::clone(projector),
+            push,
+        )),
     ]
 }
 
@@ -57,9 +67,10 @@ pub async fn spawn_all(
     commands: &CommandBus,
     projector: &Arc<Projector>,
     model: Arc<dyn LanguageModel>,
+    push: Option<Arc<dyn PushSender>>,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, omi_store::SqlError> {
     let mut running = Vec::new();
-    for reaction in registry(database, commands, projector, model) {
+    for reaction in registry(database, commands, projector, model, push) {
         running.push(reactions::spawn(database.clone(), reaction).await?);
     }
     Ok(running)
@@ -106,7 +117,7 @@ mod tests {
         let (database, dir) = database().await;
         let commands = CommandBus::new(database.clone());
         let projector = Projector::new(database.clone(), omi_projections::registry());
-        let registered = registry(&database, &commands, &projector, Arc::new(Extractive));
+        let registered = registry(&database, &commands, &projector, Arc::new(Extractive), None);
         let mut names = HashSet::new();
         for reaction in &registered {
             let name = reaction.name();
@@ -133,7 +144,7 @@ mod tests {
             .position
             .unwrap();
 
-        let running = spawn_all(&database, &commands, &projector, Arc::new(Extractive))
+        let running = spawn_all(&database, &commands, &projector, Arc::new(Extractive), None)
             .await
             .unwrap();
         assert_eq!(running.len(), registered.len(), "every reaction runs");

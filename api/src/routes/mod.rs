@@ -10,6 +10,7 @@ mod health;
 mod keys;
 mod leaving;
 pub(crate) mod memories;
+mod notifications;
 mod people;
 mod trends;
 mod users;
@@ -40,6 +41,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(goals::router())
             .merge(trends::router())
             .merge(users::router())
+            .merge(notifications::router())
             .merge(people::router())
             .merge(crate::listen::router())
             .merge(keys::router())

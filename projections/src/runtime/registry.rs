@@ -24,6 +24,8 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::goals::GoalProgressProjection),
         Arc::new(crate::users::UsersProjection),
         Arc::new(crate::people::PeopleProjection),
+        Arc::new(crate::devices::DevicesProjection),
+        Arc::new(crate::notifications::NotificationsProjection),
     ]
 }
 

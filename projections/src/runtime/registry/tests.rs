@@ -142,6 +142,24 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
             name: "Ada".into(),
             created_at: at,
         }),
+        "Device" => StoredEvent::Device(omi_domain::device::DeviceEvent::DeviceTokenRegistered {
+            uid,
+            device_key: "ios_1".into(),
+            token: "t1".into(),
+            time_zone: None,
+            registered_at: at,
+        }),
+        "Notification" => StoredEvent::Notification(
+            omi_domain::notification::NotificationEvent::NotificationCreated {
+                uid,
+                title: "Hello".into(),
+                body: String::new(),
+                data: Default::default(),
+                source: omi_domain::notification::NotificationSource::Admin,
+                app_id: None,
+                created_at: at,
+            },
+        ),
         other => panic!("no first event of {other} here: add one for the read model that reads it"),
     }
 }
