@@ -79,6 +79,12 @@ pub struct Config {
     /// Firebase Cloud Messaging, sent to `OMI_FCM_BASE_URL` (FCM's own by default); unset, notifications are
     /// recorded and readable, not pushed.
     pub push: Option<PushService>,
+    /// `OMI_PUBLIC_URL`: the address clients and OAuth providers reach this server at (the callbacks' base);
+    /// `http://<OMI_BIND>` by default.
+    pub public_url: String,
+    /// Google Calendar's OAuth client: `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET` enable it;
+    /// `GOOGLE_AUTH_URL` and `GOOGLE_TOKEN_URL` move its endpoints (Google's by default).
+    pub google_calendar: Option<omi_services::oauth::OAuthProvider>,
 }
 
 /// Firebase Cloud Messaging.
@@ -172,6 +178,26 @@ impl Config {
             erasure_test_pause: match parse(&lookup, "OMI_TEST_ERASURE_PAUSE_MS", 0u64)? {
                 0 => None,
                 millis => Some(Duration::from_millis(millis)),
+            },
+            public_url: lookup("OMI_PUBLIC_URL")
+                .map(|url| url.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| {
+                    let bind = lookup("OMI_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+                    format!("http://{bind}")
+                }),
+            google_calendar: match (lookup("GOOGLE_CLIENT_ID"), lookup("GOOGLE_CLIENT_SECRET")) {
+                (Some(client_id), Some(client_secret)) => {
+                    Some(omi_services::oauth::OAuthProvider {
+                        client_id,
+                        client_secret,
+                        auth_url: lookup("GOOGLE_AUTH_URL")
+                            .unwrap_or_else(|| omi_services::oauth::GOOGLE_AUTH_URL.into()),
+                        token_url: lookup("GOOGLE_TOKEN_URL")
+                            .unwrap_or_else(|| omi_services::oauth::GOOGLE_TOKEN_URL.into()),
+                        scopes: omi_services::oauth::GOOGLE_CALENDAR_SCOPES.into(),
+                    })
+                }
+                _ => None,
             },
             push: lookup("OMI_FCM_SERVICE_ACCOUNT").map(|path| PushService {
                 service_account: PathBuf::from(path),

@@ -12,6 +12,7 @@ pub mod device;
 pub mod error;
 pub mod folder;
 pub mod goal;
+pub mod integration;
 pub mod memory;
 pub mod notification;
 pub mod patch;

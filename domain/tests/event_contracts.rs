@@ -25,6 +25,7 @@ use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
 use omi_domain::device::DeviceEvent;
 use omi_domain::folder::FoldersEvent;
 use omi_domain::goal::GoalsEvent;
+use omi_domain::integration::IntegrationEvent;
 use omi_domain::memory::MemoryEvent;
 use omi_domain::notification::NotificationEvent;
 use omi_domain::person::PersonEvent;
@@ -83,6 +84,7 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "Person" => read_back_as::<PersonEvent>(fixture),
         "Device" => read_back_as::<DeviceEvent>(fixture),
         "Notification" => read_back_as::<NotificationEvent>(fixture),
+        "Integration" => read_back_as::<IntegrationEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

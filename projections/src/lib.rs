@@ -11,6 +11,7 @@ mod documents;
 pub mod folders;
 pub mod goals;
 pub mod history;
+pub mod integrations;
 mod json;
 pub mod memories;
 pub mod notifications;

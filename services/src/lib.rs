@@ -2,9 +2,11 @@
 //! - `llm`: language models (OpenAI-compatible chat completions; the embedded extractive pipeline);
 //! - `stt`: speech-to-text (Deepgram-compatible streaming; OpenAI-compatible transcriptions);
 //! - `audio`: decoding what devices stream (PCM, Opus) into 16-bit PCM;
+//! - `oauth`: the OAuth 2.0 providers of account integrations (Google Calendar);
 //! - `push`: push notifications (Firebase Cloud Messaging HTTP v1; none offline: notifications are recorded).
 
 pub mod audio;
 pub mod llm;
+pub mod oauth;
 pub mod push;
 pub mod stt;

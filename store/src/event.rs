@@ -12,6 +12,7 @@ use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySetti
 use omi_domain::device::{Device, DeviceEvent};
 use omi_domain::folder::{Folders, FoldersEvent};
 use omi_domain::goal::{Goals, GoalsEvent};
+use omi_domain::integration::{Integration, IntegrationEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
 use omi_domain::notification::{Notification, NotificationEvent};
 use omi_domain::person::{Person, PersonEvent};
@@ -37,6 +38,7 @@ pub enum StoredEvent {
     Person(PersonEvent),
     Device(DeviceEvent),
     Notification(NotificationEvent),
+    Integration(IntegrationEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -102,6 +104,7 @@ impl StoredEvent {
             StoredEvent::Person(_) => Person::TYPE,
             StoredEvent::Device(_) => Device::TYPE,
             StoredEvent::Notification(_) => Notification::TYPE,
+            StoredEvent::Integration(_) => Integration::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -153,6 +156,9 @@ impl StoredEvent {
             Device::TYPE => StoredEvent::Device(decode(event_type, event_version, payload)?),
             Notification::TYPE => {
                 StoredEvent::Notification(decode(event_type, event_version, payload)?)
+            }
+            Integration::TYPE => {
+                StoredEvent::Integration(decode(event_type, event_version, payload)?)
             }
             _ => StoredEvent::Other,
         })

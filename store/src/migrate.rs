@@ -126,6 +126,11 @@ const MIGRATIONS: &[Migration] = &[
         "devices_and_notifications",
         include_str!("../../migrations/shared/0025_devices_and_notifications.sql"),
     ),
+    Migration::shared(
+        26,
+        "integrations",
+        include_str!("../../migrations/shared/0026_integrations.sql"),
+    ),
 ];
 
 impl Migration {

@@ -193,8 +193,31 @@ async fn write_goals(server: &TestServer, token: &str) {
         .assert_status(200);
 }
 
-/// A device's push token (another device's too) and a notification from an operator.
+/// A device's push token (another device's too), a notification from an operator, and integrations (one
+/// disconnected, Apple Health synced).
 async fn write_devices_and_notifications(server: &TestServer, token: &str, uid: &str) {
+    for key in ["notion", "whoop"] {
+        server
+            .put(
+                &format!("/v1/integrations/{key}"),
+                token,
+                json!({"access_token": format!("{uid}-at")}),
+            )
+            .await
+            .assert_status(200);
+    }
+    server
+        .delete("/v1/integrations/whoop", token)
+        .await
+        .assert_status(204);
+    server
+        .put(
+            "/v1/integrations/apple-health/sync",
+            token,
+            json!({"steps": {"total": 1200}}),
+        )
+        .await
+        .assert_status(200);
     for (platform, hash) in [("ios", "phone"), ("android", "tablet")] {
         let client = server.client();
         send(

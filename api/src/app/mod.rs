@@ -13,6 +13,7 @@ pub mod daily_summaries;
 pub mod folders;
 pub mod goals;
 pub mod history;
+pub mod integrations;
 pub mod leaving;
 pub mod memories;
 pub mod notifications;

@@ -165,6 +165,63 @@ pub fn secret_file_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SECRET_FILE_NAME)
 }
 
+/// The issuer of OAuth states: a state is never a user token, nor a user token a state.
+const OAUTH_STATE_ISSUER: &str = "omi-server-oauth-state";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StateClaims {
+    sub: String,
+    /// The integration key the state was issued for.
+    key: String,
+    /// Unique per state: a connection records it, so a state is used once.
+    jti: String,
+    iat: i64,
+    exp: i64,
+    iss: String,
+}
+
+/// What an OAuth state (spec §7.3 `oauth-url`) carries back to the callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthState {
+    pub uid: String,
+    pub key: String,
+    /// The state's unique id.
+    pub nonce: String,
+}
+
+impl LocalTokens {
+    /// A signed state for `uid` connecting `key`, valid for `ttl`: the server keeps nothing until the callback.
+    pub fn issue_oauth_state(&self, uid: &str, key: &str, ttl: chrono::Duration) -> String {
+        let now = chrono::Utc::now();
+        let claims = StateClaims {
+            sub: uid.to_owned(),
+            key: key.to_owned(),
+            jti: uuid::Uuid::new_v4().to_string(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+            iss: OAUTH_STATE_ISSUER.to_owned(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing with a valid key cannot fail")
+    }
+
+    /// The state's contents when this server signed it and it has not expired.
+    pub fn verify_oauth_state(&self, state: &str) -> Option<OAuthState> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[OAUTH_STATE_ISSUER]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+        validation.leeway = 0;
+        let claims = jsonwebtoken::decode::<StateClaims>(state, &self.decoding, &validation)
+            .ok()?
+            .claims;
+        Some(OAuthState {
+            uid: claims.sub,
+            key: claims.key,
+            nonce: claims.jti,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +384,37 @@ mod tests {
         let err = LocalTokens::load_or_create(&dir, None).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn oauth_states_and_user_tokens_are_not_each_other() {
+        let tokens = LocalTokens::from_secret(b"state-test-secret").unwrap();
+        let state =
+            tokens.issue_oauth_state("u1", "google_calendar", chrono::Duration::minutes(10));
+        let read = tokens
+            .verify_oauth_state(&state)
+            .expect("a fresh state verifies");
+        assert_eq!(
+            (read.uid.as_str(), read.key.as_str()),
+            ("u1", "google_calendar")
+        );
+        assert!(tokens.verify(&state).is_err(), "a state is no user token");
+        let user = tokens.issue("u1", chrono::Duration::minutes(10));
+        assert!(
+            tokens.verify_oauth_state(&user).is_none(),
+            "a user token is no state"
+        );
+        let expired = tokens.issue_oauth_state("u1", "k", chrono::Duration::seconds(-5));
+        assert!(tokens.verify_oauth_state(&expired).is_none());
+        let other = LocalTokens::from_secret(b"another-secret").unwrap();
+        assert!(
+            other.verify_oauth_state(&state).is_none(),
+            "another server's state"
+        );
+        assert_ne!(
+            tokens.issue_oauth_state("u1", "k", chrono::Duration::minutes(1)),
+            tokens.issue_oauth_state("u1", "k", chrono::Duration::minutes(1)),
+            "every state is unique"
+        );
     }
 }

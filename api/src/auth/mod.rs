@@ -16,7 +16,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use firebase::{FirebaseVerifier, DEFAULT_FIREBASE_KEYS_URL};
-pub use local::LocalTokens;
+pub use local::{LocalTokens, OAuthState};
 
 /// Clock skew tolerated on `exp` and `iat`, in seconds.
 pub(crate) const LEEWAY_SECS: u64 = 30;

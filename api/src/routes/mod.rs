@@ -7,6 +7,7 @@ mod daily_summaries;
 mod folders;
 mod goals;
 mod health;
+mod integrations;
 mod keys;
 mod leaving;
 pub(crate) mod memories;
@@ -41,6 +42,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(goals::router())
             .merge(trends::router())
             .merge(users::router())
+            .merge(integrations::router())
             .merge(notifications::router())
             .merge(people::router())
             .merge(crate::listen::router())

@@ -34,6 +34,7 @@ use crate::daily_summary_settings::DailySummarySettingsEvent;
 use crate::device::DeviceEvent;
 use crate::folder::FoldersEvent;
 use crate::goal::GoalsEvent;
+use crate::integration::IntegrationEvent;
 use crate::memory::MemoryEvent;
 use crate::notification::NotificationEvent;
 use crate::person::PersonEvent;
@@ -73,7 +74,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 14] = [
+pub static CONTRACTS: [&Contract; 15] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -88,6 +89,7 @@ pub static CONTRACTS: [&Contract; 14] = [
     &<PersonEvent as StoredEvents>::CONTRACT,
     &<DeviceEvent as StoredEvents>::CONTRACT,
     &<NotificationEvent as StoredEvents>::CONTRACT,
+    &<IntegrationEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

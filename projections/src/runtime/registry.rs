@@ -26,6 +26,7 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::people::PeopleProjection),
         Arc::new(crate::devices::DevicesProjection),
         Arc::new(crate::notifications::NotificationsProjection),
+        Arc::new(crate::integrations::IntegrationsProjection),
     ]
 }
 

@@ -149,6 +149,16 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
             time_zone: None,
             registered_at: at,
         }),
+        "Integration" => StoredEvent::Integration(
+            omi_domain::integration::IntegrationEvent::IntegrationConnected {
+                uid,
+                key: "google_calendar".into(),
+                access_token: None,
+                refresh_token: None,
+                state: None,
+                connected_at: at,
+            },
+        ),
         "Notification" => StoredEvent::Notification(
             omi_domain::notification::NotificationEvent::NotificationCreated {
                 uid,
