@@ -28,6 +28,64 @@ pub(crate) trait Document: Serialize + DeserializeOwned {
     }
 }
 
+/// Declares a read model of one document table: a unit struct whose [`Projection`](crate::runtime::Projection)
+/// folds the events `select` picks with `evolve`, through [`fold_into`] live and a [`DocumentRebuild`] in a
+/// rebuild, so both paths share one `evolve`.
+///
+/// ```ignore
+/// document_projection! {
+///     /// The projection behind [`super::list`].
+///     PeopleProjection { name: "people", reads: ["Person"], table: "people", select, evolve: PersonView::evolve }
+/// }
+/// ```
+macro_rules! document_projection {
+    (
+        $(#[$meta:meta])*
+        $projection:ident {
+            name: $name:literal,
+            reads: [$($reads:expr),+ $(,)?],
+            table: $table:literal,
+            select: $select:path,
+            evolve: $evolve:path $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $projection;
+
+        impl $crate::runtime::Projection for $projection {
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn aggregate_types(&self) -> &'static [&'static str] {
+                &[$($reads),+]
+            }
+
+            fn tables(&self) -> &'static [&'static str] {
+                &[$table]
+            }
+
+            fn apply<'a>(
+                &'a self,
+                conn: &'a mut ::sqlx::AnyConnection,
+                events: &'a [$crate::runtime::RecordedEvent],
+            ) -> $crate::runtime::ApplyFuture<'a> {
+                Box::pin(async move {
+                    let changes = $crate::documents::changes_of(events, $select);
+                    $crate::documents::fold_into(conn, &changes, $evolve).await
+                })
+            }
+
+            fn in_memory(&self) -> $crate::runtime::InMemoryRebuild {
+                $crate::runtime::InMemoryRebuild::new($crate::documents::DocumentRebuild::new(
+                    $select, $evolve,
+                ))
+            }
+        }
+    };
+}
+pub(crate) use document_projection;
+
 /// A document and the user who owns it.
 pub(crate) struct Owned<D> {
     pub uid: String,

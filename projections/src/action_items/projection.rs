@@ -1,43 +1,22 @@
 //! Keeps the `action_items` table in step with the log.
 
 use omi_domain::action_item::ActionItemEvent;
-use sqlx::AnyConnection;
 
 use super::ActionItemView;
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
+use crate::documents::{document_projection, Document, Owned};
 use crate::json::JsonFields;
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
-};
+use crate::runtime::{CopyRows, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 use crate::time::micros;
 
-/// The projection behind [`super::list`] and [`super::get`].
-pub struct ActionItemsProjection;
-
-impl Projection for ActionItemsProjection {
-    fn name(&self) -> &'static str {
-        "action_items"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &["ActionItem"]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["action_items"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(apply(conn, events))
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
+document_projection! {
+    /// The projection behind [`super::list`] and [`super::get`].
+    ActionItemsProjection {
+        name: "action_items",
+        reads: ["ActionItem"],
+        table: "action_items",
+        select: select,
+        evolve: evolve,
     }
 }
 
@@ -107,10 +86,6 @@ fn evolve(
 ) -> Option<Owned<ActionItemView>> {
     ActionItemView::evolve(id, current.map(|row| (row.uid, row.doc)), event)
         .map(|(uid, doc)| Owned { uid, doc })
-}
-
-async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    fold_into(conn, &changes_of(events, select), evolve).await
 }
 
 #[cfg(test)]

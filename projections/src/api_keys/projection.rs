@@ -1,42 +1,21 @@
 //! Keeps the `api_keys` table in step with the log.
 
 use omi_domain::api_key::ApiKeyEvent;
-use sqlx::AnyConnection;
 
 use super::view::StoredKey;
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
-};
+use crate::documents::{document_projection, Document, Owned};
+use crate::runtime::{CopyRows, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 use crate::time::micros;
 
-/// The projection behind [`super::by_hash`] and [`super::list`].
-pub struct ApiKeysProjection;
-
-impl Projection for ApiKeysProjection {
-    fn name(&self) -> &'static str {
-        "api_keys"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &["ApiKey"]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["api_keys"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(apply(conn, events))
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
+document_projection! {
+    /// The projection behind [`super::by_hash`] and [`super::list`].
+    ApiKeysProjection {
+        name: "api_keys",
+        reads: ["ApiKey"],
+        table: "api_keys",
+        select: select,
+        evolve: evolve,
     }
 }
 
@@ -72,8 +51,4 @@ fn evolve(
 ) -> Option<Owned<StoredKey>> {
     StoredKey::evolve(id, current.map(|row| (row.uid, row.doc)), event)
         .map(|(uid, doc)| Owned { uid, doc })
-}
-
-async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    fold_into(conn, &changes_of(events, select), evolve).await
 }

@@ -5,12 +5,9 @@ use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySetti
 use omi_store::Database;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sqlx::AnyConnection;
 
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
-};
+use crate::documents::{document_projection, Document, Owned};
+use crate::runtime::{CopyRows, ProjectionError, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 
 /// A user's settings as the API shows them.
@@ -32,32 +29,14 @@ impl Default for SettingsView {
     }
 }
 
-/// The projection behind [`settings_of`] and [`changed_settings`].
-pub struct DailySummarySettingsProjection;
-
-impl Projection for DailySummarySettingsProjection {
-    fn name(&self) -> &'static str {
-        "daily_summary_settings"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &["DailySummarySettings"]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["daily_summary_settings"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(apply(conn, events))
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
+document_projection! {
+    /// The projection behind [`settings_of`] and [`changed_settings`].
+    DailySummarySettingsProjection {
+        name: "daily_summary_settings",
+        reads: ["DailySummarySettings"],
+        table: "daily_summary_settings",
+        select: select,
+        evolve: evolve,
     }
 }
 
@@ -96,10 +75,6 @@ fn evolve(
             hour: *hour,
         },
     })
-}
-
-async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    fold_into(conn, &changes_of(events, select), evolve).await
 }
 
 /// The user's settings (the defaults when they never changed them).

@@ -3,40 +3,19 @@
 
 use cqrs_es::Aggregate;
 use omi_domain::folder::{Folders, FoldersEvent};
-use sqlx::AnyConnection;
 
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
-};
+use crate::documents::{document_projection, Document, Owned};
+use crate::runtime::{CopyRows, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 
-/// The projection behind [`super::folders_of`].
-pub struct FoldersProjection;
-
-impl Projection for FoldersProjection {
-    fn name(&self) -> &'static str {
-        "folders"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &[Folders::TYPE]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["folders"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(apply(conn, events))
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
+document_projection! {
+    /// The projection behind [`super::folders_of`].
+    FoldersProjection {
+        name: "folders",
+        reads: [Folders::TYPE],
+        table: "folders",
+        select: select,
+        evolve: evolve,
     }
 }
 
@@ -78,8 +57,4 @@ fn evolve(
     });
     row.doc.apply(event.clone());
     Some(row)
-}
-
-async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    fold_into(conn, &changes_of(events, select), evolve).await
 }

@@ -1,41 +1,20 @@
 //! Keeps the `integrations` table in step with the log.
 
 use omi_domain::integration::IntegrationEvent;
-use sqlx::AnyConnection;
 
 use super::IntegrationView;
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild};
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
-};
+use crate::documents::{document_projection, Document};
+use crate::runtime::{CopyRows, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 
-/// The projection behind [`super::get`].
-pub struct IntegrationsProjection;
-
-impl Projection for IntegrationsProjection {
-    fn name(&self) -> &'static str {
-        "integrations"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &["Integration"]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["integrations"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(apply(conn, events))
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, IntegrationView::evolve))
+document_projection! {
+    /// The projection behind [`super::get`].
+    IntegrationsProjection {
+        name: "integrations",
+        reads: ["Integration"],
+        table: "integrations",
+        select: select,
+        evolve: IntegrationView::evolve,
     }
 }
 
@@ -57,8 +36,4 @@ fn select(recorded: &RecordedEvent) -> Option<&IntegrationEvent> {
         StoredEvent::Integration(event) => Some(event),
         _ => None,
     }
-}
-
-async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    fold_into(conn, &changes_of(events, select), IntegrationView::evolve).await
 }

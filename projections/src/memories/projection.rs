@@ -1,43 +1,22 @@
 //! Keeps the `memories` table in step with the log.
 
 use omi_domain::memory::MemoryEvent;
-use sqlx::AnyConnection;
 
 use super::MemoryView;
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
+use crate::documents::{document_projection, Document, Owned};
 use crate::json::JsonFields;
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
-};
+use crate::runtime::{CopyRows, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 use crate::time::micros;
 
-/// The projection behind [`super::list`] and [`super::get`].
-pub struct MemoriesProjection;
-
-impl Projection for MemoriesProjection {
-    fn name(&self) -> &'static str {
-        "memories"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &["Memory"]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["memories"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(apply(conn, events))
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
+document_projection! {
+    /// The projection behind [`super::list`] and [`super::get`].
+    MemoriesProjection {
+        name: "memories",
+        reads: ["Memory"],
+        table: "memories",
+        select: select,
+        evolve: evolve,
     }
 }
 
@@ -111,10 +90,6 @@ fn evolve(
         uid: doc.uid.clone(),
         doc,
     })
-}
-
-async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    fold_into(conn, &changes_of(events, select), evolve).await
 }
 
 #[cfg(test)]

@@ -1,42 +1,21 @@
 //! Keeps the `notifications` table in step with the log.
 
 use omi_domain::notification::NotificationEvent;
-use sqlx::AnyConnection;
 
 use super::NotificationView;
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild};
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
-};
+use crate::documents::{document_projection, Document};
+use crate::runtime::{CopyRows, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 use crate::time::micros;
 
-/// The projection behind [`super::list`] and [`super::get`].
-pub struct NotificationsProjection;
-
-impl Projection for NotificationsProjection {
-    fn name(&self) -> &'static str {
-        "notifications"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &["Notification"]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["notifications"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(apply(conn, events))
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, NotificationView::evolve))
+document_projection! {
+    /// The projection behind [`super::list`] and [`super::get`].
+    NotificationsProjection {
+        name: "notifications",
+        reads: ["Notification"],
+        table: "notifications",
+        select: select,
+        evolve: NotificationView::evolve,
     }
 }
 
@@ -58,8 +37,4 @@ fn select(recorded: &RecordedEvent) -> Option<&NotificationEvent> {
         StoredEvent::Notification(event) => Some(event),
         _ => None,
     }
-}
-
-async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    fold_into(conn, &changes_of(events, select), NotificationView::evolve).await
 }

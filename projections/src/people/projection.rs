@@ -1,42 +1,21 @@
 //! Keeps the `people` table in step with the log.
 
 use omi_domain::person::PersonEvent;
-use sqlx::AnyConnection;
 
 use super::PersonView;
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild};
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
-};
+use crate::documents::{document_projection, Document};
+use crate::runtime::{CopyRows, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 use crate::time::micros;
 
-/// The projection behind [`super::list`], [`super::get`] and [`super::by_name`].
-pub struct PeopleProjection;
-
-impl Projection for PeopleProjection {
-    fn name(&self) -> &'static str {
-        "people"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &["Person"]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["people"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(apply(conn, events))
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, PersonView::evolve))
+document_projection! {
+    /// The projection behind [`super::list`], [`super::get`] and [`super::by_name`].
+    PeopleProjection {
+        name: "people",
+        reads: ["Person"],
+        table: "people",
+        select: select,
+        evolve: PersonView::evolve,
     }
 }
 
@@ -61,8 +40,4 @@ fn select(recorded: &RecordedEvent) -> Option<&PersonEvent> {
         StoredEvent::Person(event) => Some(event),
         _ => None,
     }
-}
-
-async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    fold_into(conn, &changes_of(events, select), PersonView::evolve).await
 }

@@ -3,40 +3,19 @@
 
 use cqrs_es::Aggregate;
 use omi_domain::user::{User, UserEvent};
-use sqlx::AnyConnection;
 
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
-};
+use crate::documents::{document_projection, Document, Owned};
+use crate::runtime::{CopyRows, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 
-/// The projection behind [`super::user_of`] and [`super::time_zones`].
-pub struct UsersProjection;
-
-impl Projection for UsersProjection {
-    fn name(&self) -> &'static str {
-        "users"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &["User"]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["users"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(apply(conn, events))
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
+document_projection! {
+    /// The projection behind [`super::user_of`] and [`super::time_zones`].
+    UsersProjection {
+        name: "users",
+        reads: ["User"],
+        table: "users",
+        select: select,
+        evolve: evolve,
     }
 }
 
@@ -67,8 +46,4 @@ fn evolve(_id: &str, current: Option<Owned<User>>, event: &UserEvent) -> Option<
     });
     row.doc.apply(event.clone());
     Some(row)
-}
-
-async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-    fold_into(conn, &changes_of(events, select), evolve).await
 }

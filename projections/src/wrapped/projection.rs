@@ -1,41 +1,20 @@
 //! Keeps the `wrapped` table in step with the log.
 
 use omi_domain::wrapped::WrappedEvent;
-use sqlx::AnyConnection;
 
 use super::WrappedView;
-use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
-use crate::runtime::{
-    ApplyFuture, CopyRows, InMemoryRebuild, Projection, RecordedEvent, StoredEvent,
-};
+use crate::documents::{document_projection, Document, Owned};
+use crate::runtime::{CopyRows, RecordedEvent, StoredEvent};
 use crate::sql::AnyQuery;
 
-/// The projection behind [`super::get`].
-pub struct WrappedProjection;
-
-impl Projection for WrappedProjection {
-    fn name(&self) -> &'static str {
-        "wrapped"
-    }
-
-    fn aggregate_types(&self) -> &'static [&'static str] {
-        &["Wrapped"]
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["wrapped"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        events: &'a [RecordedEvent],
-    ) -> ApplyFuture<'a> {
-        Box::pin(async move { fold_into(conn, &changes_of(events, select), evolve).await })
-    }
-
-    fn in_memory(&self) -> InMemoryRebuild {
-        InMemoryRebuild::new(DocumentRebuild::new(select, evolve))
+document_projection! {
+    /// The projection behind [`super::get`].
+    WrappedProjection {
+        name: "wrapped",
+        reads: ["Wrapped"],
+        table: "wrapped",
+        select: select,
+        evolve: evolve,
     }
 }
 
