@@ -8,6 +8,7 @@ pub mod contract;
 pub mod conversation;
 pub mod daily_summary;
 pub mod daily_summary_settings;
+pub mod developer_webhook;
 pub mod error;
 pub mod folder;
 pub mod goal;
@@ -18,6 +19,7 @@ pub mod storable;
 pub mod timestamp;
 pub mod trend;
 pub mod user;
+pub mod webhook_delivery;
 pub mod wrapped;
 
 pub use error::DomainError;

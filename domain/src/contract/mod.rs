@@ -31,11 +31,13 @@ use crate::capture::CaptureEvent;
 use crate::conversation::ConversationEvent;
 use crate::daily_summary::DailySummaryEvent;
 use crate::daily_summary_settings::DailySummarySettingsEvent;
+use crate::developer_webhook::DeveloperWebhooksEvent;
 use crate::folder::FoldersEvent;
 use crate::goal::GoalsEvent;
 use crate::memory::MemoryEvent;
 use crate::person::PersonEvent;
 use crate::user::UserEvent;
+use crate::webhook_delivery::WebhookDeliveryEvent;
 use crate::wrapped::WrappedEvent;
 
 pub use error::ContractError;
@@ -71,7 +73,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 12] = [
+pub static CONTRACTS: [&Contract; 14] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -84,6 +86,8 @@ pub static CONTRACTS: [&Contract; 12] = [
     &<GoalsEvent as StoredEvents>::CONTRACT,
     &<UserEvent as StoredEvents>::CONTRACT,
     &<PersonEvent as StoredEvents>::CONTRACT,
+    &<DeveloperWebhooksEvent as StoredEvents>::CONTRACT,
+    &<WebhookDeliveryEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.
