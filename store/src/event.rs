@@ -9,11 +9,13 @@ use omi_domain::contract::{decode, ContractError};
 use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
 use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySettingsEvent};
+use omi_domain::developer_webhook::{DeveloperWebhooks, DeveloperWebhooksEvent};
 use omi_domain::folder::{Folders, FoldersEvent};
 use omi_domain::goal::{Goals, GoalsEvent};
 use omi_domain::memory::{Memory, MemoryEvent};
 use omi_domain::person::{Person, PersonEvent};
 use omi_domain::user::{User, UserEvent};
+use omi_domain::webhook_delivery::{WebhookDelivery, WebhookDeliveryEvent};
 use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
 use serde::Deserialize;
@@ -33,6 +35,8 @@ pub enum StoredEvent {
     Goals(GoalsEvent),
     User(UserEvent),
     Person(PersonEvent),
+    DeveloperWebhooks(DeveloperWebhooksEvent),
+    WebhookDelivery(WebhookDeliveryEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -96,6 +100,8 @@ impl StoredEvent {
             StoredEvent::Goals(_) => Goals::TYPE,
             StoredEvent::User(_) => User::TYPE,
             StoredEvent::Person(_) => Person::TYPE,
+            StoredEvent::DeveloperWebhooks(_) => DeveloperWebhooks::TYPE,
+            StoredEvent::WebhookDelivery(_) => WebhookDelivery::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -144,6 +150,12 @@ impl StoredEvent {
             Goals::TYPE => StoredEvent::Goals(decode(event_type, event_version, payload)?),
             User::TYPE => StoredEvent::User(decode(event_type, event_version, payload)?),
             Person::TYPE => StoredEvent::Person(decode(event_type, event_version, payload)?),
+            DeveloperWebhooks::TYPE => {
+                StoredEvent::DeveloperWebhooks(decode(event_type, event_version, payload)?)
+            }
+            WebhookDelivery::TYPE => {
+                StoredEvent::WebhookDelivery(decode(event_type, event_version, payload)?)
+            }
             _ => StoredEvent::Other,
         })
     }

@@ -24,6 +24,8 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::goals::GoalProgressProjection),
         Arc::new(crate::users::UsersProjection),
         Arc::new(crate::people::PeopleProjection),
+        Arc::new(crate::webhooks::DeveloperWebhooksProjection),
+        Arc::new(crate::webhooks::WebhookDeliveriesProjection),
     ]
 }
 
