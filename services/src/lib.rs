@@ -1,8 +1,10 @@
 //! Adapters to the outside world, each behind a trait with a working offline default:
 //! - `llm`: language models (OpenAI-compatible chat completions; the embedded extractive pipeline);
 //! - `stt`: speech-to-text (Deepgram-compatible streaming; OpenAI-compatible transcriptions);
-//! - `audio`: decoding what devices stream (PCM, Opus) into 16-bit PCM.
+//! - `audio`: decoding what devices stream (PCM, Opus) into 16-bit PCM;
+//! - `webhooks`: signed outbound webhook requests (Standard Webhooks) that never reach private addresses.
 
 pub mod audio;
 pub mod llm;
 pub mod stt;
+pub mod webhooks;
