@@ -4,10 +4,12 @@
 //! [`schedules()`]. The runtime that runs them is `omi_commands::reactions`.
 
 mod daily_summaries;
+pub mod deliveries;
 mod folders;
 mod processing;
 mod registry;
 mod sync;
+mod webhooks;
 mod wrapped;
 
 use omi_commands::reactions::ReactionError;
@@ -20,6 +22,7 @@ pub use folders::FolderCleanup;
 pub use processing::Processing;
 pub use registry::{registry, schedules, spawn_all, spawn_schedules};
 pub use sync::{ConversationSync, Publisher};
+pub use webhooks::DeveloperWebhookScheduling;
 pub use wrapped::WrappedGeneration;
 
 /// The id a reaction's commands name as their cause.

@@ -11,7 +11,8 @@ use omi_services::llm::LanguageModel;
 use omi_store::Database;
 
 use super::{
-    ConversationSync, DailySummarySchedule, FolderCleanup, Processing, Publisher, WrappedGeneration,
+    ConversationSync, DailySummarySchedule, DeveloperWebhookScheduling, FolderCleanup, Processing,
+    Publisher, WrappedGeneration,
 };
 use crate::state::AppState;
 
@@ -42,6 +43,11 @@ pub fn registry(
             model,
         )),
         Arc::new(FolderCleanup::new(
+            database.clone(),
+            commands.clone(),
+            Arc::clone(projector),
+        )),
+        Arc::new(DeveloperWebhookScheduling::new(
             database.clone(),
             commands.clone(),
             Arc::clone(projector),

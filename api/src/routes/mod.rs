@@ -13,6 +13,7 @@ pub(crate) mod memories;
 mod people;
 mod trends;
 mod users;
+mod webhooks;
 mod wrapped;
 
 use aide::axum::ApiRouter;
@@ -40,6 +41,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(goals::router())
             .merge(trends::router())
             .merge(users::router())
+            .merge(webhooks::router())
             .merge(people::router())
             .merge(crate::listen::router())
             .merge(keys::router())

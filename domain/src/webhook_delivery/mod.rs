@@ -59,3 +59,39 @@ pub struct Delivery {
     /// The id of the event that caused it (`<stream id>#<sequence>`).
     pub causing_event: String,
 }
+
+/// The namespace of delivery ids (UUID v5).
+const DELIVERY_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6f6d_695f_7765_6268_6f6f_6b5f_6465_6c76);
+
+/// The idempotency key of the delivery `causing_event` makes to `endpoint`: the same pair always names the same
+/// delivery (`msg_` and 32 hex digits, a valid `webhook-id`), so handling an event again schedules nothing new.
+pub fn delivery_id(causing_event: &str, endpoint: &Endpoint) -> String {
+    let name = format!("{causing_event}|{}|{}", endpoint.kind.as_str(), endpoint.id);
+    format!(
+        "msg_{}",
+        uuid::Uuid::new_v5(&DELIVERY_NAMESPACE, name.as_bytes()).simple()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_id_is_fixed_by_its_cause_and_endpoint() {
+        let developer = Endpoint {
+            kind: EndpointKind::Developer,
+            id: "memory_created".into(),
+        };
+        let app = Endpoint {
+            kind: EndpointKind::App,
+            id: "memory_created".into(),
+        };
+        let id = delivery_id("c1#5", &developer);
+        assert_eq!(id, delivery_id("c1#5", &developer));
+        assert_ne!(id, delivery_id("c1#6", &developer));
+        assert_ne!(id, delivery_id("c1#5", &app));
+        assert!(id.starts_with("msg_") && id.len() == 36, "{id}");
+    }
+}

@@ -69,6 +69,10 @@ pub struct DeliveryRow {
     /// When the last successful attempt was made.
     #[serde(with = "iso_option", default)]
     pub delivered_at: Option<DateTime<Utc>>,
+    /// When the delivery last became pending (scheduled, or redelivery asked for): retrying stops some time
+    /// after it.
+    #[serde(with = "iso")]
+    pub pending_since: DateTime<Utc>,
 }
 
 /// The projection behind [`list_deliveries`], [`delivery`] and [`due`].
@@ -213,6 +217,7 @@ fn evolve(
             doc.view.state = DeliveryState::Pending;
             doc.view.next_attempt_at = Some(*requested_at);
             doc.view.abandoned_reason = None;
+            doc.pending_since = *requested_at;
         }
     }
     Some(row)
@@ -238,6 +243,7 @@ fn scheduled(id: &str, delivery: &Delivery, at: DateTime<Utc>) -> Owned<Delivery
             content_type: delivery.content_type.clone(),
             body: delivery.body.clone(),
             delivered_at: None,
+            pending_since: at,
         },
     }
 }
