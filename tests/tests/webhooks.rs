@@ -280,3 +280,64 @@ both_stores!(
         assert!(receiver.received().is_empty(), "a private address was reached");
     }
 );
+
+/// How many rows of the webhook read models belong to `uid`, read from the store itself.
+async fn webhook_rows(data: &TestData, uid: &str) -> i64 {
+    let mut total = 0;
+    for table in ["developer_webhooks", "webhook_deliveries"] {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE uid = $1");
+        total += match data.store() {
+            Store::Sqlite => {
+                let mut conn = sqlite_connection(data, true).await;
+                sqlx::query_scalar::<_, i64>(&sql)
+                    .bind(uid)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap()
+            }
+            Store::Postgres => {
+                use sqlx::Connection;
+                let url = data.database_url().unwrap();
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query_scalar::<_, i64>(&sql)
+                    .bind(uid)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap()
+            }
+        };
+    }
+    total
+}
+
+both_stores!(
+    with_store erasure_removes_the_users_webhooks_and_deliveries,
+    |store| async move {
+        let server = TestServer::start_with(store, quick_retries()).await;
+        let receiver = Receiver::start().await;
+        let token = server.token("ada").await;
+        let bob = server.token("bob").await;
+        set_hook(&server, &token, &receiver.url("/ada")).await;
+        set_hook(&server, &bob, &receiver.url("/bob")).await;
+        import(&server, &token, "Ada plans the launch on Friday morning.").await;
+        import(&server, &bob, "Bob plans the launch on Friday morning.").await;
+        wait_for_log(&server, &token, 1, delivered).await;
+        wait_for_log(&server, &bob, 1, delivered).await;
+        let data = server.data();
+        assert_eq!(webhook_rows(&data, "ada").await, 2);
+
+        server
+            .request(Method::DELETE, "/v1/users/delete-account", &token, None)
+            .await
+            .assert_status(200);
+        assert!(
+            server
+                .wait_for_log("erased an account", Duration::from_secs(60))
+                .await,
+            "the erasure job did not finish"
+        );
+        assert_eq!(webhook_rows(&data, "ada").await, 0, "the erased user's webhook rows remain");
+        assert_eq!(webhook_rows(&data, "bob").await, 2, "another user's rows are kept");
+        assert_eq!(deliveries(&server, &bob).await.len(), 1);
+    }
+);
