@@ -341,3 +341,50 @@ both_stores!(
         assert_eq!(deliveries(&server, &bob).await.len(), 1);
     }
 );
+
+both_stores!(
+    with_store a_written_daily_summary_is_delivered_to_the_day_summary_webhook,
+    |store| async move {
+        let server = TestServer::start_with(store, quick_retries()).await;
+        let receiver = Receiver::start().await;
+        let token = server.token("ada").await;
+        let hook = "/v1/users/developer/webhook/day_summary";
+        server
+            .post(hook, &token, json!({"url": receiver.url("/day")}))
+            .await
+            .assert_status(200);
+        let secret = server.get(hook, &token).await["secret"].as_str().unwrap().to_string();
+        let created = server
+            .post(
+                "/v1/conversations/from-segments",
+                &token,
+                json!({"started_at": "2026-12-01T10:00:00Z", "transcript_segments": [
+                    {"text": "We agreed to ship the launch on Friday and I will email Sarah the budget.", "speaker": "SPEAKER_00", "is_user": true, "start": 0.0, "end": 60.0},
+                ]}),
+            )
+            .await;
+        created.assert_status(200);
+        let id = created["id"].as_str().unwrap().to_string();
+        for _ in 0..300 {
+            if server.get(&format!("/v1/conversations/{id}"), &token).await["status"] == "completed" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let written = server
+            .post("/v1/users/daily-summary-settings/test", &token, json!({"date": "2026-12-01"}))
+            .await;
+        written.assert_status(200);
+        let got = receiver.wait_for(1, Duration::from_secs(60)).await;
+        let day = &got[0];
+        assert!(day.verifies(&secret));
+        assert_eq!(day.target, "/day?uid=ada");
+        let body = day.json();
+        assert_eq!(body["uid"], "ada");
+        assert_eq!(body["summary_json"]["id"], written["summary_id"]);
+        assert!(body["summary"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(body["created_at"].is_string());
+        // Only the day_summary webhook is set: nothing was sent for the processed conversation.
+        assert_eq!(receiver.received().len(), 1);
+    }
+);
