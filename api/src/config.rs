@@ -85,6 +85,8 @@ pub struct Config {
     /// Google Calendar's OAuth client: `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET` enable it;
     /// `GOOGLE_AUTH_URL` and `GOOGLE_TOKEN_URL` move its endpoints (Google's by default).
     pub google_calendar: Option<omi_services::oauth::OAuthProvider>,
+    /// Outbound webhooks: retries, give-up time and whether private addresses may be reached.
+    pub webhooks: WebhookSettings,
 }
 
 /// Firebase Cloud Messaging.
@@ -92,6 +94,20 @@ pub struct Config {
 pub struct PushService {
     pub service_account: PathBuf,
     pub base_url: String,
+}
+
+/// How webhook deliveries are retried (documented in the README's webhook section).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookSettings {
+    /// `OMI_WEBHOOK_ALLOW_PRIVATE=1` lets deliveries reach loopback and private addresses (tests on one
+    /// machine); unset, they are refused after resolution.
+    pub allow_private: bool,
+    /// `OMI_WEBHOOK_RETRY_SECS`, default `10,60,300,1800,3600`: the pause before each retry, the last one
+    /// repeating; each is lengthened by up to a fifth at random (jitter).
+    pub retry_schedule: Vec<Duration>,
+    /// `OMI_WEBHOOK_GIVE_UP_SECS`, default 259200 (72 h): a delivery failing this long is abandoned, and its
+    /// endpoint is turned off when nothing was delivered to it meanwhile.
+    pub give_up_after: Duration,
 }
 
 /// An OpenAI-compatible service.
@@ -204,6 +220,11 @@ impl Config {
                 base_url: lookup("OMI_FCM_BASE_URL")
                     .unwrap_or_else(|| omi_services::push::FCM_BASE_URL.to_string()),
             }),
+            webhooks: WebhookSettings {
+                allow_private: lookup("OMI_WEBHOOK_ALLOW_PRIVATE").as_deref() == Some("1"),
+                retry_schedule: retry_schedule(&lookup)?,
+                give_up_after: seconds(&lookup, "OMI_WEBHOOK_GIVE_UP_SECS", 259_200.0)?,
+            },
         })
     }
 }
@@ -259,6 +280,28 @@ fn instant(
                 })
         })
         .transpose()
+}
+
+/// `OMI_WEBHOOK_RETRY_SECS`: positive seconds separated by commas.
+fn retry_schedule(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<Duration>, ConfigError> {
+    const NAME: &str = "OMI_WEBHOOK_RETRY_SECS";
+    let value = lookup(NAME).unwrap_or_else(|| "10,60,300,1800,3600".to_string());
+    let invalid = || ConfigError {
+        name: NAME,
+        value: value.clone(),
+        reason: "must be positive numbers of seconds separated by commas".into(),
+    };
+    value
+        .split(',')
+        .map(|part| {
+            part.trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+                .filter(|pause| !pause.is_zero())
+                .ok_or_else(invalid)
+        })
+        .collect()
 }
 
 /// A duration in seconds (fractions allowed, e.g. `0.5`); it must be positive and finite.

@@ -130,6 +130,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     background.extend(reactions::spawn_schedules(&state));
     background.push(listen::sweep::spawn(state.clone()));
     background.push(crate::erasure::spawn(state.clone()));
+    background.push(reactions::deliveries::spawn(state.clone()));
     let address = listener.local_addr()?;
     let backend = state.database.backend();
     let database = state.database.clone();

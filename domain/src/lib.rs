@@ -8,6 +8,7 @@ pub mod contract;
 pub mod conversation;
 pub mod daily_summary;
 pub mod daily_summary_settings;
+pub mod developer_webhook;
 pub mod device;
 pub mod error;
 pub mod folder;
@@ -21,6 +22,7 @@ pub mod storable;
 pub mod timestamp;
 pub mod trend;
 pub mod user;
+pub mod webhook_delivery;
 pub mod wrapped;
 
 pub use error::DomainError;

@@ -22,6 +22,7 @@ use omi_domain::contract::{self, contract_of, StoredEvents, CONTRACTS};
 use omi_domain::conversation::ConversationEvent;
 use omi_domain::daily_summary::DailySummaryEvent;
 use omi_domain::daily_summary_settings::DailySummarySettingsEvent;
+use omi_domain::developer_webhook::DeveloperWebhooksEvent;
 use omi_domain::device::DeviceEvent;
 use omi_domain::folder::FoldersEvent;
 use omi_domain::goal::GoalsEvent;
@@ -30,6 +31,7 @@ use omi_domain::memory::MemoryEvent;
 use omi_domain::notification::NotificationEvent;
 use omi_domain::person::PersonEvent;
 use omi_domain::user::UserEvent;
+use omi_domain::webhook_delivery::WebhookDeliveryEvent;
 use omi_domain::wrapped::WrappedEvent;
 use serde::Deserialize;
 use serde_json::Value;
@@ -85,6 +87,8 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "Device" => read_back_as::<DeviceEvent>(fixture),
         "Notification" => read_back_as::<NotificationEvent>(fixture),
         "Integration" => read_back_as::<IntegrationEvent>(fixture),
+        "DeveloperWebhooks" => read_back_as::<DeveloperWebhooksEvent>(fixture),
+        "WebhookDelivery" => read_back_as::<WebhookDeliveryEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

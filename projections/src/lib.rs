@@ -22,6 +22,7 @@ pub mod statistics;
 pub mod time;
 pub mod trends;
 pub mod users;
+pub mod webhooks;
 pub mod wrapped;
 
 pub use runtime::{

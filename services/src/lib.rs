@@ -4,9 +4,11 @@
 //! - `audio`: decoding what devices stream (PCM, Opus) into 16-bit PCM;
 //! - `oauth`: the OAuth 2.0 providers of account integrations (Google Calendar);
 //! - `push`: push notifications (Firebase Cloud Messaging HTTP v1; none offline: notifications are recorded).
+//! - `webhooks`: signed outbound webhook requests (Standard Webhooks) that never reach private addresses.
 
 pub mod audio;
 pub mod llm;
 pub mod oauth;
 pub mod push;
 pub mod stt;
+pub mod webhooks;

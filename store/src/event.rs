@@ -9,6 +9,7 @@ use omi_domain::contract::{decode, ContractError};
 use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
 use omi_domain::daily_summary_settings::{DailySummarySettings, DailySummarySettingsEvent};
+use omi_domain::developer_webhook::{DeveloperWebhooks, DeveloperWebhooksEvent};
 use omi_domain::device::{Device, DeviceEvent};
 use omi_domain::folder::{Folders, FoldersEvent};
 use omi_domain::goal::{Goals, GoalsEvent};
@@ -17,6 +18,7 @@ use omi_domain::memory::{Memory, MemoryEvent};
 use omi_domain::notification::{Notification, NotificationEvent};
 use omi_domain::person::{Person, PersonEvent};
 use omi_domain::user::{User, UserEvent};
+use omi_domain::webhook_delivery::{WebhookDelivery, WebhookDeliveryEvent};
 use omi_domain::wrapped::{Wrapped, WrappedEvent};
 use omi_domain::Timestamp;
 use serde::Deserialize;
@@ -39,6 +41,8 @@ pub enum StoredEvent {
     Device(DeviceEvent),
     Notification(NotificationEvent),
     Integration(IntegrationEvent),
+    DeveloperWebhooks(DeveloperWebhooksEvent),
+    WebhookDelivery(WebhookDeliveryEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -105,6 +109,8 @@ impl StoredEvent {
             StoredEvent::Device(_) => Device::TYPE,
             StoredEvent::Notification(_) => Notification::TYPE,
             StoredEvent::Integration(_) => Integration::TYPE,
+            StoredEvent::DeveloperWebhooks(_) => DeveloperWebhooks::TYPE,
+            StoredEvent::WebhookDelivery(_) => WebhookDelivery::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -159,6 +165,12 @@ impl StoredEvent {
             }
             Integration::TYPE => {
                 StoredEvent::Integration(decode(event_type, event_version, payload)?)
+            }
+            DeveloperWebhooks::TYPE => {
+                StoredEvent::DeveloperWebhooks(decode(event_type, event_version, payload)?)
+            }
+            WebhookDelivery::TYPE => {
+                StoredEvent::WebhookDelivery(decode(event_type, event_version, payload)?)
             }
             _ => StoredEvent::Other,
         })

@@ -9,6 +9,7 @@ pub mod erasure;
 mod event;
 mod feed;
 pub mod import;
+pub mod leases;
 mod log_scan;
 mod migrate;
 mod news;

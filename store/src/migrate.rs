@@ -122,6 +122,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0020_conversation_documents_lz4.sql"),
     },
     Migration::shared(
+        23,
+        "webhooks",
+        include_str!("../../migrations/shared/0023_webhooks.sql"),
+    ),
+    Migration::shared(
         25,
         "devices_and_notifications",
         include_str!("../../migrations/shared/0025_devices_and_notifications.sql"),

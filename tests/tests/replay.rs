@@ -10,7 +10,7 @@ const REPLAY_ADMIN_KEY: &str = "replay-admin";
 
 /// Memories, action items, conversations (processed into action items, memories and trends, edited, one deleted),
 /// keys (one revoked), a shared daily summary, changed daily summary settings, a generated wrapped, goals with
-/// progress, a profile and people, for two users.
+/// progress, a profile and people, a developer webhook with its deliveries, for two users.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -59,6 +59,15 @@ async fn write_everything(server: &TestServer) {
             .assert_status(200);
         write_profile_and_people(server, &token).await;
         write_devices_and_notifications(server, &token, uid).await;
+        // A developer webhook: each processed conversation schedules a delivery (refused: a private address).
+        server
+            .post(
+                "/v1/users/developer/webhook/memory_created",
+                &token,
+                json!({"url": "http://127.0.0.1:9/hook"}),
+            )
+            .await
+            .assert_status(200);
         let mut conversations = Vec::new();
         for text in [
             "I'll send the quarterly report to Ann tomorrow at 9am. I prefer working from home on Fridays.",
@@ -152,6 +161,25 @@ async fn write_everything(server: &TestServer) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         write_goals(server, &token).await;
+        wait_for_a_delivery(server, &token).await;
+    }
+}
+
+/// Waits until the user's delivery log holds a delivery with an attempt.
+async fn wait_for_a_delivery(server: &TestServer, token: &str) {
+    let started = Instant::now();
+    loop {
+        let log = server
+            .get("/v1/users/developer/webhooks/deliveries", token)
+            .await;
+        if log["deliveries"][0]["attempts"][0].is_object() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no webhook delivery was attempted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

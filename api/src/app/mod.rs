@@ -22,6 +22,7 @@ pub mod people;
 pub mod trends;
 pub mod users;
 mod validation;
+pub mod webhooks;
 pub mod wrapped;
 
 use omi_commands::Metadata;

@@ -4,11 +4,13 @@
 //! [`schedules()`]. The runtime that runs them is `omi_commands::reactions`.
 
 mod daily_summaries;
+pub mod deliveries;
 mod folders;
 mod notifications;
 mod processing;
 mod registry;
 mod sync;
+mod webhooks;
 mod wrapped;
 
 use omi_commands::reactions::ReactionError;
@@ -22,6 +24,7 @@ pub use notifications::NotificationPush;
 pub use processing::Processing;
 pub use registry::{registry, schedules, spawn_all, spawn_schedules};
 pub use sync::{ConversationSync, Publisher};
+pub use webhooks::DeveloperWebhookScheduling;
 pub use wrapped::WrappedGeneration;
 
 /// The id a reaction's commands name as their cause.

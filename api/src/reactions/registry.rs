@@ -12,8 +12,8 @@ use omi_services::push::PushSender;
 use omi_store::Database;
 
 use super::{
-    ConversationSync, DailySummarySchedule, FolderCleanup, NotificationPush, Processing, Publisher,
-    WrappedGeneration,
+    ConversationSync, DailySummarySchedule, DeveloperWebhookScheduling, FolderCleanup,
+    NotificationPush, Processing, Publisher, WrappedGeneration,
 };
 use crate::state::AppState;
 
@@ -55,6 +55,11 @@ pub fn registry(
             commands.clone(),
             Arc::clone(projector),
             push,
+        )),
+        Arc::new(DeveloperWebhookScheduling::new(
+            database.clone(),
+            commands.clone(),
+            Arc::clone(projector),
         )),
     ]
 }

@@ -15,6 +15,7 @@ mod notifications;
 mod people;
 mod trends;
 mod users;
+mod webhooks;
 mod wrapped;
 
 use aide::axum::ApiRouter;
@@ -44,6 +45,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(users::router())
             .merge(integrations::router())
             .merge(notifications::router())
+            .merge(webhooks::router())
             .merge(people::router())
             .merge(crate::listen::router())
             .merge(keys::router())

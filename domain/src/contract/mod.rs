@@ -31,6 +31,7 @@ use crate::capture::CaptureEvent;
 use crate::conversation::ConversationEvent;
 use crate::daily_summary::DailySummaryEvent;
 use crate::daily_summary_settings::DailySummarySettingsEvent;
+use crate::developer_webhook::DeveloperWebhooksEvent;
 use crate::device::DeviceEvent;
 use crate::folder::FoldersEvent;
 use crate::goal::GoalsEvent;
@@ -39,6 +40,7 @@ use crate::memory::MemoryEvent;
 use crate::notification::NotificationEvent;
 use crate::person::PersonEvent;
 use crate::user::UserEvent;
+use crate::webhook_delivery::WebhookDeliveryEvent;
 use crate::wrapped::WrappedEvent;
 
 pub use error::ContractError;
@@ -74,7 +76,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 15] = [
+pub static CONTRACTS: [&Contract; 17] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -90,6 +92,8 @@ pub static CONTRACTS: [&Contract; 15] = [
     &<DeviceEvent as StoredEvents>::CONTRACT,
     &<NotificationEvent as StoredEvents>::CONTRACT,
     &<IntegrationEvent as StoredEvents>::CONTRACT,
+    &<DeveloperWebhooksEvent as StoredEvents>::CONTRACT,
+    &<WebhookDeliveryEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

@@ -211,6 +211,8 @@ fn every_aggregate_of_the_domain_has_its_contract_under_its_type() {
         crate::device::Device::TYPE,
         crate::notification::Notification::TYPE,
         crate::integration::Integration::TYPE,
+        crate::developer_webhook::DeveloperWebhooks::TYPE,
+        crate::webhook_delivery::WebhookDelivery::TYPE,
     ];
     for aggregate_type in types {
         let contract = contract_of(aggregate_type).expect(aggregate_type);

@@ -27,6 +27,8 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::devices::DevicesProjection),
         Arc::new(crate::notifications::NotificationsProjection),
         Arc::new(crate::integrations::IntegrationsProjection),
+        Arc::new(crate::webhooks::DeveloperWebhooksProjection),
+        Arc::new(crate::webhooks::WebhookDeliveriesProjection),
     ]
 }
 

@@ -26,6 +26,8 @@ const STORE_TABLES: &[&str] = &[
     "rate_limit_windows",
     // The accounts being or having been erased: the store's record of the erasure job, not a read model.
     "erasures",
+    // The delivery worker's claims on deliveries being sent: operational state, not folded from the log.
+    "webhook_delivery_leases",
 ];
 
 /// The first event of a stream of `aggregate_type`: one that gives its read models a row.
@@ -168,6 +170,32 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
                 source: omi_domain::notification::NotificationSource::Admin,
                 app_id: None,
                 created_at: at,
+            },
+        ),
+        "DeveloperWebhooks" => StoredEvent::DeveloperWebhooks(
+            omi_domain::developer_webhook::DeveloperWebhooksEvent::DeveloperWebhookUrlSet {
+                uid,
+                wtype: omi_domain::developer_webhook::WebhookType::MemoryCreated,
+                url: "https://hooks.example.com/omi".into(),
+                set_at: at,
+            },
+        ),
+        "WebhookDelivery" => StoredEvent::WebhookDelivery(
+            omi_domain::webhook_delivery::WebhookDeliveryEvent::DeliveryScheduled {
+                delivery: omi_domain::webhook_delivery::Delivery {
+                    uid,
+                    endpoint: omi_domain::webhook_delivery::Endpoint {
+                        kind: omi_domain::webhook_delivery::EndpointKind::Developer,
+                        id: "memory_created".into(),
+                    },
+                    url: "https://hooks.example.com/omi?uid=u".into(),
+                    secret: "whsec_c2VjcmV0".into(),
+                    payload_kind: "memory_created".into(),
+                    content_type: "application/json".into(),
+                    body: "{}".into(),
+                    causing_event: "c#1".into(),
+                },
+                scheduled_at: at,
             },
         ),
         other => panic!("no first event of {other} here: add one for the read model that reads it"),

@@ -1,0 +1,285 @@
+//! The delivery worker: sends the webhook deliveries that are due, in every server process. What is due is read
+//! from the `webhook_deliveries` read model (so a restart, even after `kill -9`, finds every pending delivery
+//! again), and each attempt is first claimed in `webhook_delivery_leases`: a claim lasts the attempt's timeout
+//! plus a margin, so several processes on one PostgreSQL do not send the same attempt, and a process killed
+//! while sending hands the delivery over once its claim lapses. An attempt is recorded as an event naming its
+//! number; a second recording of the same number is refused.
+//!
+//! A failed attempt is retried after the pauses of `OMI_WEBHOOK_RETRY_SECS` (the last one repeating), each
+//! lengthened by up to a fifth at random. A delivery still failing `OMI_WEBHOOK_GIVE_UP_SECS` (72 h) after it
+//! became pending is abandoned, and a developer webhook to which nothing was delivered in that time is turned
+//! off. A delivery to a developer webhook that was turned off or cleared meanwhile is abandoned.
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use futures::StreamExt;
+use omi_commands::{Actor, Metadata};
+use omi_domain::developer_webhook::{DeveloperWebhooks, DeveloperWebhooksCommand, WebhookType};
+use omi_domain::webhook_delivery::{
+    AttemptOutcome, DeliveryState, EndpointKind, WebhookDelivery, WebhookDeliveryCommand,
+};
+use omi_projections::time::micros;
+use omi_projections::webhooks::{self, developer_webhooks, DeliveryRow};
+use omi_services::webhooks::{Request, Sender};
+use omi_store::leases;
+
+use crate::config::WebhookSettings;
+use crate::state::AppState;
+
+/// How often the worker looks for due deliveries when nothing wakes it.
+const POLL: Duration = Duration::from_millis(200);
+/// Due deliveries read at once.
+const BATCH: i64 = 64;
+/// Attempts in flight at once per process.
+const CONCURRENCY: usize = 16;
+/// How much longer than its timeout an attempt's claim lasts.
+const CLAIM_MARGIN: Duration = Duration::from_secs(30);
+/// The table of the worker's claims.
+const LEASES: &str = "webhook_delivery_leases";
+/// How long the worker waits for the read models to show an attempt it recorded.
+const CATCH_UP: Duration = Duration::from_secs(10);
+
+/// Starts the worker of this process.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let sender = match Sender::new(state.config.webhooks.allow_private) {
+            Ok(sender) => sender,
+            Err(error) => {
+                tracing::error!(%error, "no HTTP client for webhooks; deliveries wait");
+                return;
+            }
+        };
+        let worker = Worker {
+            holder: uuid::Uuid::new_v4().to_string(),
+            settings: state.config.webhooks.clone(),
+            sender,
+            state,
+        };
+        worker.run().await;
+    })
+}
+
+struct Worker {
+    state: AppState,
+    sender: Sender,
+    settings: WebhookSettings,
+    /// This process's name on its claims.
+    holder: String,
+}
+
+impl Worker {
+    async fn run(&self) {
+        let mut appends = self.state.database.appends();
+        loop {
+            appends.borrow_and_update();
+            match webhooks::due(&self.state.database, Utc::now(), BATCH).await {
+                Ok(due) if !due.is_empty() => {
+                    futures::stream::iter(due)
+                        .for_each_concurrent(CONCURRENCY, |(uid, row)| async move {
+                            if let Err(error) = self.attempt(&uid, &row).await {
+                                tracing::warn!(delivery = %row.view.id, %error, "webhook attempt not recorded; it is tried again");
+                            }
+                        })
+                        .await;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "cannot read the due webhook deliveries"),
+            }
+            // An append may be a delivery being scheduled: look again once the read model has had time to show it.
+            tokio::select! {
+                _ = appends.changed() => tokio::time::sleep(Duration::from_millis(20)).await,
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Claims the delivery, makes its next attempt if it is still due, and releases the claim.
+    async fn attempt(&self, uid: &str, row: &DeliveryRow) -> anyhow::Result<()> {
+        let id = row.view.id.as_str();
+        let timeout = timeout_of(&row.view.payload_kind);
+        if !self.claim(id, timeout + CLAIM_MARGIN).await? {
+            return Ok(());
+        }
+        let result = self.attempt_claimed(uid, id).await;
+        self.release(id).await?;
+        result
+    }
+
+    async fn attempt_claimed(&self, uid: &str, id: &str) -> anyhow::Result<()> {
+        let database = &self.state.database;
+        // Read again under the claim: another process may have just made this attempt.
+        let Some(row) = webhooks::delivery(database, uid, id).await? else {
+            return Ok(());
+        };
+        let now = Utc::now();
+        let due = row.view.next_attempt_at.is_some_and(|at| at <= now);
+        if row.view.state != DeliveryState::Pending || !due {
+            return Ok(());
+        }
+        if let Some(reason) = self.gone_endpoint(uid, &row).await? {
+            return self.abandon(uid, id, reason).await;
+        }
+        let give_up = TimeDelta::from_std(self.settings.give_up_after).unwrap_or(TimeDelta::MAX);
+        if !row.view.attempts.is_empty() && now - row.pending_since >= give_up {
+            self.abandon(uid, id, failing_for(self.settings.give_up_after))
+                .await?;
+            return self.disable_if_failing(uid, &row).await;
+        }
+        let request = Request {
+            id,
+            url: &row.view.url,
+            secret: &row.secret,
+            content_type: &row.content_type,
+            body: row.body.as_bytes(),
+            timeout: timeout_of(&row.view.payload_kind),
+        };
+        let sent = self.sender.send(&request, now.timestamp()).await;
+        let number = row.view.attempts.len() as u32 + 1;
+        let outcome = if sent.delivered() {
+            AttemptOutcome::Delivered {
+                status_code: sent.status_code.unwrap_or(200),
+                message: sent.message.clone(),
+            }
+        } else {
+            AttemptOutcome::Failed {
+                status_code: sent.status_code,
+                error: sent.error.clone(),
+                next_attempt_at: Utc::now() + self.pause_before(number),
+            }
+        };
+        let command = WebhookDeliveryCommand::RecordAttempt {
+            attempt: number,
+            outcome,
+            duration_ms: sent.duration.as_millis() as u64,
+            at: now,
+        };
+        self.record(uid, id, command).await
+    }
+
+    /// Why the endpoint no longer takes deliveries, if it does not.
+    async fn gone_endpoint(&self, uid: &str, row: &DeliveryRow) -> anyhow::Result<Option<String>> {
+        let endpoint = &row.view.endpoint;
+        if endpoint.kind != EndpointKind::Developer {
+            return Ok(None);
+        }
+        let Some(wtype) = WebhookType::parse(&endpoint.id) else {
+            return Ok(Some("the endpoint is not a developer webhook type".into()));
+        };
+        let current = developer_webhooks(&self.state.database, uid)
+            .await?
+            .endpoint(wtype);
+        Ok((!current.is_enabled())
+            .then(|| "the developer webhook was turned off or its URL cleared".to_string()))
+    }
+
+    /// Turns off a developer webhook to which nothing was delivered since `row` became pending.
+    async fn disable_if_failing(&self, uid: &str, row: &DeliveryRow) -> anyhow::Result<()> {
+        let endpoint = &row.view.endpoint;
+        let database = &self.state.database;
+        let Some(wtype) = WebhookType::parse(&endpoint.id) else {
+            return Ok(());
+        };
+        if endpoint.kind != EndpointKind::Developer
+            || webhooks::endpoint_delivered_since(database, uid, endpoint, row.pending_since)
+                .await?
+        {
+            return Ok(());
+        }
+        let command = DeveloperWebhooksCommand::DisableDeveloperWebhook {
+            uid: uid.to_string(),
+            wtype,
+            reason: Some(failing_for(self.settings.give_up_after)),
+            at: Utc::now(),
+        };
+        let metadata = self.metadata(uid);
+        self.state
+            .commands
+            .execute::<DeveloperWebhooks>(uid, command, &metadata)
+            .await?;
+        tracing::info!(
+            webhook = wtype.as_str(),
+            "developer webhook turned off after failing"
+        );
+        Ok(())
+    }
+
+    async fn abandon(&self, uid: &str, id: &str, reason: String) -> anyhow::Result<()> {
+        let command = WebhookDeliveryCommand::Abandon {
+            reason,
+            at: Utc::now(),
+        };
+        self.record(uid, id, command).await
+    }
+
+    /// Records on the delivery's stream and waits until the read model shows it, so that no process finds the
+    /// attempt due again once the claim is released.
+    async fn record(
+        &self,
+        uid: &str,
+        id: &str,
+        command: WebhookDeliveryCommand,
+    ) -> anyhow::Result<()> {
+        let metadata = self.metadata(uid);
+        let appended = self
+            .state
+            .commands
+            .execute::<WebhookDelivery>(id, command, &metadata)
+            .await?;
+        if let Some(position) = appended.position {
+            self.state.projector.wait_for(position, CATCH_UP).await;
+        }
+        Ok(())
+    }
+
+    fn metadata(&self, uid: &str) -> Metadata {
+        Metadata::new(uid, Actor::System, Metadata::new_correlation_id())
+    }
+
+    /// The pause before the attempt after attempt `number`, with jitter.
+    fn pause_before(&self, number: u32) -> TimeDelta {
+        let schedule = &self.settings.retry_schedule;
+        let index = (number as usize)
+            .saturating_sub(1)
+            .min(schedule.len().saturating_sub(1));
+        let base = schedule
+            .get(index)
+            .copied()
+            .unwrap_or(Duration::from_secs(60));
+        let mut random = [0u8; 2];
+        let jitter = match getrandom::fill(&mut random) {
+            Ok(()) => f64::from(u16::from_le_bytes(random)) / f64::from(u16::MAX) / 5.0,
+            Err(_) => 0.0,
+        };
+        TimeDelta::from_std(base.mul_f64(1.0 + jitter)).unwrap_or(TimeDelta::hours(1))
+    }
+
+    /// Takes the claim on `id` for `length`, unless another process holds an unexpired one.
+    async fn claim(&self, id: &str, length: Duration) -> anyhow::Result<bool> {
+        let now = Utc::now();
+        let until = now + TimeDelta::from_std(length).unwrap_or(TimeDelta::minutes(5));
+        let database = &self.state.database;
+        let (now, until) = (micros(&now), micros(&until));
+        Ok(leases::claim(database, LEASES, id, &self.holder, now, until).await?)
+    }
+
+    async fn release(&self, id: &str) -> anyhow::Result<()> {
+        Ok(leases::release(&self.state.database, LEASES, id, &self.holder).await?)
+    }
+}
+
+/// The timeout of one attempt (spec §5.4: 15 s for live transcripts and audio, 30 s otherwise).
+fn timeout_of(payload_kind: &str) -> Duration {
+    match payload_kind {
+        "realtime_transcript" | "audio_bytes" => Duration::from_secs(15),
+        _ => Duration::from_secs(30),
+    }
+}
+
+fn failing_for(give_up_after: Duration) -> String {
+    format!(
+        "the endpoint kept failing for {} hours",
+        give_up_after.as_secs_f64() / 3600.0
+    )
+}
