@@ -24,6 +24,10 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::goals::GoalProgressProjection),
         Arc::new(crate::users::UsersProjection),
         Arc::new(crate::people::PeopleProjection),
+        Arc::new(crate::apps::AppsProjection),
+        Arc::new(crate::apps::AppLogosProjection),
+        Arc::new(crate::apps::AppInstallationsProjection),
+        Arc::new(crate::apps::AppReviewsProjection),
     ]
 }
 
