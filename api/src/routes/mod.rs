@@ -1,6 +1,10 @@
 //! The HTTP routes, one module per Omi router, assembled with the cross-cutting layers.
 
 pub(crate) mod action_items;
+mod apps;
+mod apps_admin;
+mod apps_catalog;
+mod apps_form;
 mod changes;
 pub(crate) mod conversations;
 mod daily_summaries;
@@ -38,6 +42,9 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(daily_summaries::router())
             .merge(folders::router())
             .merge(goals::router())
+            .merge(apps::router())
+            .merge(apps_catalog::router())
+            .merge(apps_admin::router())
             .merge(trends::router())
             .merge(users::router())
             .merge(people::router())

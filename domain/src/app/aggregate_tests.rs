@@ -13,8 +13,8 @@ fn at(seconds: i64) -> Timestamp {
     Utc.timestamp_opt(1_700_000_000 + seconds, 0).unwrap()
 }
 
-fn definition(name: &str) -> AppDefinition {
-    AppDefinition {
+fn definition(name: &str) -> Box<AppDefinition> {
+    Box::new(AppDefinition {
         name: name.into(),
         description: "Summarizes".into(),
         category: "other".into(),
@@ -33,7 +33,7 @@ fn definition(name: &str) -> AppDefinition {
         username: None,
         source_code_url: None,
         thumbnails: vec![],
-    }
+    })
 }
 
 fn created() -> AppEvent {

@@ -12,13 +12,13 @@ pub enum AppCommand {
     /// Creates the app, under review.
     CreateApp {
         uid: String,
-        definition: AppDefinition,
+        definition: Box<AppDefinition>,
         at: Timestamp,
     },
     /// Replaces what the owner wrote.
     UpdateApp {
         uid: String,
-        definition: AppDefinition,
+        definition: Box<AppDefinition>,
         at: Timestamp,
     },
     /// Stores a new logo (the image bytes, base64) and makes it the app's image.

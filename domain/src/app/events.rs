@@ -18,13 +18,13 @@ pub enum AppEvent {
     #[serde(rename = "AppCreated")]
     AppCreated {
         uid: String,
-        definition: AppDefinition,
+        definition: Box<AppDefinition>,
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         created_at: Timestamp,
     },
     #[serde(rename = "AppUpdated")]
     AppUpdated {
-        definition: AppDefinition,
+        definition: Box<AppDefinition>,
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         updated_at: Timestamp,
     },

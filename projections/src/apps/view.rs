@@ -55,7 +55,7 @@ impl AppRecord {
             return Some(AppRecord {
                 id: id.to_string(),
                 uid: uid.clone(),
-                definition: definition.clone(),
+                definition: (**definition).clone(),
                 logo_id: None,
                 private: false,
                 approved: false,
@@ -73,7 +73,7 @@ impl AppRecord {
                 definition,
                 updated_at,
             } => {
-                app.definition = definition.clone();
+                app.definition = (**definition).clone();
                 app.updated_at = *updated_at;
             }
             AppEvent::AppLogoStored { logo_id, .. } => app.logo_id = Some(logo_id.clone()),

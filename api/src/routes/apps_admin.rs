@@ -1,0 +1,135 @@
+//! The admin's app routes (spec §7.1), behind the `secret-key: <ADMIN_KEY>` header: the public apps waiting
+//! for approval, approve, reject, and the popular flag. Without `ADMIN_KEY` set, every request is refused.
+
+use aide::axum::routing::{get_with, patch_with, post_with};
+use aide::axum::ApiRouter;
+use aide::generate::GenContext;
+use aide::openapi::Operation;
+use aide::OperationInput;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::Json;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::app::apps::{self, AdminDecision, AppView, Status};
+use crate::error::{error_response, ApiError, ApiResult};
+use crate::extract::{Params, Path};
+use crate::openapi::ensure_response;
+use crate::request_id::RequestId;
+use crate::state::AppState;
+
+/// The routes of this module.
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/apps/public/unapproved",
+            get_with(unapproved, |op| {
+                op.summary("Public apps waiting for approval (admin)")
+            }),
+        )
+        .api_route(
+            "/v1/apps/{app_id}/approve",
+            post_with(approve, |op| op.summary("Approve an app (admin)")),
+        )
+        .api_route(
+            "/v1/apps/{app_id}/reject",
+            post_with(reject, |op| op.summary("Reject an app (admin)")),
+        )
+        .api_route(
+            "/v1/apps/{app_id}/popular",
+            patch_with(popular, |op| {
+                op.summary("Flag an app popular or not (?value=, admin)")
+            }),
+        )
+        .with_path_items(|item| item.tag("apps"))
+}
+
+/// A request that carries the admin secret (`secret-key` header, compared in constant time).
+struct Admin {
+    request_id: String,
+}
+
+const REFUSED: &str = "You are not authorized to perform this action";
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let presented = parts
+            .headers
+            .get("secret-key")
+            .map(|value| value.as_bytes())
+            .unwrap_or_default();
+        let allowed = state.config.admin_key.as_deref().is_some_and(|key| {
+            !key.is_empty() && crate::auth::constant_time_eq(key.as_bytes(), presented)
+        });
+        if !allowed {
+            return Err(ApiError::Forbidden(REFUSED.into()));
+        }
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
+            .unwrap_or_default();
+        Ok(Admin { request_id })
+    }
+}
+
+/// 403 without the admin secret.
+impl OperationInput for Admin {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        ensure_response(operation, Some(403), || {
+            error_response(ctx, "The secret-key header is missing or not the admin key")
+        });
+    }
+}
+
+/// `?uid=` as the reference sends it (the owner; the server knows it already).
+#[derive(Debug, Deserialize, JsonSchema)]
+struct DecisionQuery {
+    #[allow(dead_code)]
+    uid: Option<String>,
+}
+
+/// `?value=`.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct PopularQuery {
+    value: bool,
+}
+
+async fn unapproved(State(state): State<AppState>, _admin: Admin) -> ApiResult<Json<Vec<AppView>>> {
+    Ok(Json(apps::unapproved(&state).await?))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(app_id): Path<String>,
+    Params(_query): Params<DecisionQuery>,
+) -> ApiResult<Json<Status>> {
+    let status = apps::decide(&state, &admin.request_id, &app_id, AdminDecision::Approve).await?;
+    Ok(Json(status))
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(app_id): Path<String>,
+    Params(_query): Params<DecisionQuery>,
+) -> ApiResult<Json<Status>> {
+    let status = apps::decide(&state, &admin.request_id, &app_id, AdminDecision::Reject).await?;
+    Ok(Json(status))
+}
+
+async fn popular(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(app_id): Path<String>,
+    Params(query): Params<PopularQuery>,
+) -> ApiResult<Json<Status>> {
+    let decision = AdminDecision::Popular(query.value);
+    Ok(Json(
+        apps::decide(&state, &admin.request_id, &app_id, decision).await?,
+    ))
+}
