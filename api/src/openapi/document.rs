@@ -98,6 +98,7 @@ fn finish(document: &mut Value, problems: &mut Vec<String>) {
         "userToken": {"type": "http", "scheme": "bearer", "description": "A local token (`omi-server token --uid U`) or a Firebase ID token"},
         "developerKey": {"type": "http", "scheme": "bearer", "description": "An `omi_dev_` key from POST /v1/dev/keys"},
         "mcpKey": {"type": "http", "scheme": "bearer", "description": "An `omi_mcp_` key from POST /v1/mcp/keys (the bare key works too)"},
+        "appKey": {"type": "http", "scheme": "bearer", "description": "An app's `sk_` key from POST /v1/apps/{app_id}/keys"},
     });
     if !document["paths"].is_object() {
         document["paths"] = json!({});

@@ -11,6 +11,7 @@ mod daily_summaries;
 mod folders;
 mod goals;
 mod health;
+mod integrations;
 mod keys;
 mod leaving;
 pub(crate) mod memories;
@@ -45,6 +46,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(apps::router())
             .merge(apps_catalog::router())
             .merge(apps_admin::router())
+            .merge(integrations::router())
             .merge(trends::router())
             .merge(users::router())
             .merge(people::router())

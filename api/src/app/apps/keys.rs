@@ -128,15 +128,3 @@ pub async fn revoke(
         message: "API key revoked".into(),
     })
 }
-
-/// Whether `raw` (`sk_…`) is a live key of `app_id`; the import API's first check.
-pub async fn is_key_of(state: &AppState, app_id: &str, raw: &str) -> ApiResult<bool> {
-    let Some(secret) = raw.strip_prefix(PREFIX).filter(|s| !s.is_empty()) else {
-        return Ok(false);
-    };
-    let hashed = hash_secret(secret);
-    let Ok(listed) = super::found(state, app_id).await else {
-        return Ok(false);
-    };
-    Ok(listed.app.keys.iter().any(|key| key.hashed_key == hashed))
-}

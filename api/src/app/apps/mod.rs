@@ -1,9 +1,10 @@
 //! Apps (spec §2.7, §7.1): what every door may ask of the marketplace — create and edit an app from the
 //! reference's `app_data` (checked in [`input`]) with its logo ([`logo`]), delete it, show or hide it, read it
 //! as a user may see it, the catalog ([`catalog`]), enabling with the setup check ([`installs`]), reviews
-//! ([`reviews`]), `sk_` keys ([`keys`]) and the admin's approval.
+//! ([`reviews`]), `sk_` keys ([`keys`]) with the import API's checks ([`import_access`]) and the admin's approval.
 
 pub mod catalog;
+pub mod import_access;
 pub mod input;
 pub mod installs;
 pub mod keys;
