@@ -134,6 +134,7 @@ both_stores!(with_store reviews_and_replies, |store| async move {
     let app_id = create_app(&server, &alice, &chat_app("Buddy")).await;
     let review = format!("/v1/apps/review?app_id={app_id}");
     server.post(&review, &bob, json!({"score": 4})).await.assert_status(404);
+    server.get(&format!("/v1/apps/{app_id}/reviews"), "").await.assert_status(404);
     approve(&server, &app_id).await;
     server.post(&review, &alice, json!({"score": 5, "review": "mine"})).await.assert_status(403);
     server.post(&review, &bob, json!({"score": 4, "review": "Fun", "username": "bobby"})).await.assert_status(200);

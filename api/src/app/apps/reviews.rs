@@ -165,3 +165,12 @@ pub async fn with_text(state: &AppState, app_id: &str) -> ApiResult<Vec<ReviewRe
         .filter(|review| !review.review.trim().is_empty())
         .collect())
 }
+
+/// The reviews of a public, approved app with text, for anyone (404 for other apps, as if they did not exist).
+pub async fn public(state: &AppState, app_id: &str) -> ApiResult<Vec<ReviewRecord>> {
+    let listed = super::found(state, app_id).await?;
+    if !listed.app.approved || listed.app.private {
+        return Err(ApiError::NotFound("App not found".into()));
+    }
+    with_text(state, app_id).await
+}
