@@ -25,6 +25,9 @@ pub struct Config {
     pub firebase_keys_url: Option<String>,
     /// `ADMIN_KEY`: enables `Bearer <ADMIN_KEY><uid>` impersonation.
     pub admin_key: Option<String>,
+    /// `OMI_WEBHOOK_ALLOW_PRIVATE=1`: lets requests made for apps (setup checks, webhooks) reach loopback and
+    /// private addresses (tests, a receiver on the same machine); off by default.
+    pub allow_private_outbound: bool,
     /// `OMI_MAX_BODY_BYTES`, default 2 MiB; larger bodies get 413.
     pub max_body_bytes: usize,
     /// `OMI_READ_YOUR_WRITES_TIMEOUT_MS`, default 10 000: how long a write waits for the read models.
@@ -157,6 +160,8 @@ impl Config {
             firebase_project_id: lookup("FIREBASE_PROJECT_ID"),
             firebase_keys_url: lookup("FIREBASE_KEYS_URL"),
             admin_key: lookup("ADMIN_KEY"),
+            allow_private_outbound: lookup("OMI_WEBHOOK_ALLOW_PRIVATE")
+                .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
             max_body_bytes: parse(&lookup, "OMI_MAX_BODY_BYTES", 2 * 1024 * 1024)?,
             read_your_writes_timeout: Duration::from_millis(parse(
                 &lookup,

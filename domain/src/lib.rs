@@ -3,6 +3,7 @@
 
 pub mod action_item;
 pub mod api_key;
+pub mod app;
 pub mod capture;
 pub mod contract;
 pub mod conversation;

@@ -17,6 +17,7 @@ use cqrs_es::persist::SerializedEvent;
 use cqrs_es::DomainEvent;
 use omi_domain::action_item::ActionItemEvent;
 use omi_domain::api_key::ApiKeyEvent;
+use omi_domain::app::{AppEvent, AppInstallationEvent, AppReviewEvent};
 use omi_domain::capture::CaptureEvent;
 use omi_domain::contract::{self, contract_of, StoredEvents, CONTRACTS};
 use omi_domain::conversation::ConversationEvent;
@@ -89,6 +90,9 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "Integration" => read_back_as::<IntegrationEvent>(fixture),
         "DeveloperWebhooks" => read_back_as::<DeveloperWebhooksEvent>(fixture),
         "WebhookDelivery" => read_back_as::<WebhookDeliveryEvent>(fixture),
+        "App" => read_back_as::<AppEvent>(fixture),
+        "AppInstallation" => read_back_as::<AppInstallationEvent>(fixture),
+        "AppReview" => read_back_as::<AppReviewEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

@@ -4,6 +4,9 @@ use crate::LogPosition;
 use cqrs_es::Aggregate;
 use omi_domain::action_item::{ActionItem, ActionItemEvent};
 use omi_domain::api_key::{ApiKey, ApiKeyEvent};
+use omi_domain::app::{
+    App, AppEvent, AppInstallation, AppInstallationEvent, AppReview, AppReviewEvent,
+};
 use omi_domain::capture::{Capture, CaptureEvent};
 use omi_domain::contract::{decode, ContractError};
 use omi_domain::conversation::{Conversation, ConversationEvent};
@@ -43,6 +46,9 @@ pub enum StoredEvent {
     Integration(IntegrationEvent),
     DeveloperWebhooks(DeveloperWebhooksEvent),
     WebhookDelivery(WebhookDeliveryEvent),
+    App(AppEvent),
+    AppInstallation(AppInstallationEvent),
+    AppReview(AppReviewEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -111,6 +117,9 @@ impl StoredEvent {
             StoredEvent::Integration(_) => Integration::TYPE,
             StoredEvent::DeveloperWebhooks(_) => DeveloperWebhooks::TYPE,
             StoredEvent::WebhookDelivery(_) => WebhookDelivery::TYPE,
+            StoredEvent::App(_) => App::TYPE,
+            StoredEvent::AppInstallation(_) => AppInstallation::TYPE,
+            StoredEvent::AppReview(_) => AppReview::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -172,6 +181,11 @@ impl StoredEvent {
             WebhookDelivery::TYPE => {
                 StoredEvent::WebhookDelivery(decode(event_type, event_version, payload)?)
             }
+            App::TYPE => StoredEvent::App(decode(event_type, event_version, payload)?),
+            AppInstallation::TYPE => {
+                StoredEvent::AppInstallation(decode(event_type, event_version, payload)?)
+            }
+            AppReview::TYPE => StoredEvent::AppReview(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

@@ -127,6 +127,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/shared/0023_webhooks.sql"),
     ),
     Migration::shared(
+        24,
+        "apps",
+        include_str!("../../migrations/shared/0024_apps.sql"),
+    ),
+    Migration::shared(
         25,
         "devices_and_notifications",
         include_str!("../../migrations/shared/0025_devices_and_notifications.sql"),

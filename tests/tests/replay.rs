@@ -1,16 +1,19 @@
 //! Replay equality over every read model of the registry, row by row: a full replay and a replay of each read
 //! model alone rebuild exactly the rows the live projector wrote, on both stores.
 
+mod apps_support;
+
 use std::time::{Duration, Instant};
 
 use omi_tests::*;
 
 /// The admin secret of the servers of these tests (operators' notifications need it).
-const REPLAY_ADMIN_KEY: &str = "replay-admin";
+const REPLAY_ADMIN_KEY: &str = apps_support::ADMIN_KEY;
 
 /// Memories, action items, conversations (processed into action items, memories and trends, edited, one deleted),
 /// keys (one revoked), a shared daily summary, changed daily summary settings, a generated wrapped, goals with
 /// progress, a profile and people, a developer webhook with its deliveries, for two users.
+/// progress, a profile and people, for two users; and apps with logos, installations, reviews and keys.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -163,6 +166,7 @@ async fn write_everything(server: &TestServer) {
         write_goals(server, &token).await;
         wait_for_a_delivery(server, &token).await;
     }
+    write_apps(server).await;
 }
 
 /// Waits until the user's delivery log holds a delivery with an attempt.
@@ -181,6 +185,90 @@ async fn wait_for_a_delivery(server: &TestServer, token: &str) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Alice's apps (one edited, approved, with a logo and keys, one revoked; one deleted); Bob enables, reviews
+/// and disables, and Alice answers his review.
+async fn write_apps(server: &TestServer) {
+    let alice = server.token("alice").await;
+    let bob = server.token("bob").await;
+    let app_id = apps_support::create_app(server, &alice, &apps_support::chat_app("Buddy")).await;
+    let gone = apps_support::create_app(server, &alice, &apps_support::chat_app("Gone")).await;
+    server
+        .delete(&format!("/v1/apps/{gone}"), &alice)
+        .await
+        .assert_status(200);
+    apps_support::send_form(
+        server,
+        Method::PATCH,
+        &format!("/v1/apps/{app_id}"),
+        &alice,
+        r#"{"name":"Pal"}"#,
+        None,
+    )
+    .await
+    .assert_status(200);
+    apps_support::approve(server, &app_id).await;
+    let keys = format!("/v1/apps/{app_id}/keys");
+    server
+        .post(&keys, &alice, json!({}))
+        .await
+        .assert_status(200);
+    let revoked = server.post(&keys, &alice, json!({})).await;
+    server
+        .delete(
+            &format!("{keys}/{}", revoked["id"].as_str().unwrap()),
+            &alice,
+        )
+        .await
+        .assert_status(200);
+    for token in [&alice, &bob] {
+        server
+            .post(
+                &format!("/v1/apps/enable?app_id={app_id}"),
+                token,
+                json!({}),
+            )
+            .await
+            .assert_status(200);
+    }
+    server
+        .post(&format!("/v1/apps/enable?app_id={gone}"), &bob, json!({}))
+        .await
+        .assert_status(404);
+    server
+        .post(
+            &format!("/v1/apps/review?app_id={app_id}"),
+            &bob,
+            json!({"score": 4, "review": "Fun"}),
+        )
+        .await
+        .assert_status(200);
+    server
+        .patch(
+            &format!("/v1/apps/{app_id}/review/reply"),
+            &alice,
+            json!({"reviewer_uid": "bob", "response": "Thanks"}),
+        )
+        .await
+        .assert_status(200);
+    let carol = server.token("carol").await;
+    server
+        .post(
+            &format!("/v1/apps/enable?app_id={app_id}"),
+            &carol,
+            json!({}),
+        )
+        .await
+        .assert_status(200);
+    server
+        .post(
+            &format!("/v1/apps/disable?app_id={app_id}"),
+            &carol,
+            json!({}),
+        )
+        .await
+        .assert_status(200);
 }
 
 /// Four goals (the fourth deactivates the first), one edited, progress on one, one deleted.
@@ -335,7 +423,7 @@ both_stores!(with_store every_read_model_replays_to_the_same_rows, |store| async
     write_everything(&server).await;
     let models = read_models(&server).await;
     let names: Vec<&str> = models.iter().map(|(name, _)| name.as_str()).collect();
-    for expected in ["memories", "action_items", "conversations", "api_keys"] {
+    for expected in ["memories", "action_items", "conversations", "api_keys", "apps", "app_logos", "app_installations", "app_reviews"] {
         assert!(names.contains(&expected), "{expected} is in the registry: {names:?}");
     }
     server.stop().await;

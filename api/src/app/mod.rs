@@ -7,6 +7,7 @@
 //! Rules of the domain itself (a memory's category when none is given, what an edit records) live in `domain`.
 
 pub mod action_items;
+pub mod apps;
 pub mod changes;
 pub mod conversations;
 pub mod daily_summaries;

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use super::{constant_time_eq, Authenticator};
 use crate::error::{error_response, ApiError};
 use crate::openapi::{ensure_response, ensure_security};
+use crate::request_id::RequestId;
 use crate::state::AppState;
 
 /// The refusal of a request without the admin secret.
@@ -26,8 +27,10 @@ impl Authenticator {
     }
 }
 
-/// A request that carries the admin secret.
-pub struct Admin;
+/// A request that carries the admin secret, with its request id (the correlation id of what it records).
+pub struct Admin {
+    pub request_id: String,
+}
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
@@ -37,11 +40,15 @@ impl FromRequestParts<AppState> for Admin {
             .headers
             .get("secret-key")
             .and_then(|value| value.to_str().ok());
-        if state.auth.is_admin_secret(secret) {
-            Ok(Admin)
-        } else {
-            Err(ApiError::Forbidden(NOT_AUTHORIZED.into()))
+        if !state.auth.is_admin_secret(secret) {
+            return Err(ApiError::Forbidden(NOT_AUTHORIZED.into()));
         }
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
+            .unwrap_or_default();
+        Ok(Admin { request_id })
     }
 }
 

@@ -235,7 +235,7 @@ fn bearer_token(header: &str) -> Result<&str, AuthError> {
 }
 
 /// Compares two equally long byte strings in time independent of where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -99,6 +99,7 @@ fn finish(document: &mut Value, problems: &mut Vec<String>) {
         "developerKey": {"type": "http", "scheme": "bearer", "description": "An `omi_dev_` key from POST /v1/dev/keys"},
         "mcpKey": {"type": "http", "scheme": "bearer", "description": "An `omi_mcp_` key from POST /v1/mcp/keys (the bare key works too)"},
         "adminSecret": {"type": "apiKey", "in": "header", "name": "secret-key", "description": "The server's ADMIN_KEY, for operators' routes"},
+        "appKey": {"type": "http", "scheme": "bearer", "description": "An app's `sk_` key from POST /v1/apps/{app_id}/keys"},
     });
     if !document["paths"].is_object() {
         document["paths"] = json!({});

@@ -1,6 +1,11 @@
 //! The HTTP routes, one module per Omi router, assembled with the cross-cutting layers.
 
 pub(crate) mod action_items;
+mod app_imports;
+mod apps;
+mod apps_admin;
+mod apps_catalog;
+mod apps_form;
 mod changes;
 pub(crate) mod conversations;
 mod daily_summaries;
@@ -41,6 +46,10 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(daily_summaries::router())
             .merge(folders::router())
             .merge(goals::router())
+            .merge(apps::router())
+            .merge(apps_catalog::router())
+            .merge(apps_admin::router())
+            .merge(app_imports::router())
             .merge(trends::router())
             .merge(users::router())
             .merge(integrations::router())

@@ -19,7 +19,6 @@ use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, CurrentUser, Params};
 use crate::replies::Status;
-use crate::request_id::RequestId;
 use crate::state::AppState;
 
 /// The routes of this module.
@@ -135,15 +134,11 @@ async fn register_token(
 
 async fn send(
     State(state): State<AppState>,
-    _admin: Admin,
-    request_id: Option<axum::Extension<RequestId>>,
+    admin: Admin,
     Body(input): Body<AdminNotification>,
 ) -> ApiResult<Json<Status>> {
     let (uid, content) = input.checked()?;
-    let correlation = request_id
-        .map(|axum::Extension(id)| id.0)
-        .unwrap_or_else(Metadata::new_correlation_id);
-    let metadata = Metadata::new(uid.clone(), Actor::System, correlation);
+    let metadata = Metadata::new(uid.clone(), Actor::System, admin.request_id);
     // An erased account takes no new data.
     crate::erasure::refuse_erased(&state.database, &uid)
         .await

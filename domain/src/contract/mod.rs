@@ -27,6 +27,7 @@ use serde_json::Value;
 
 use crate::action_item::ActionItemEvent;
 use crate::api_key::ApiKeyEvent;
+use crate::app::{AppEvent, AppInstallationEvent, AppReviewEvent};
 use crate::capture::CaptureEvent;
 use crate::conversation::ConversationEvent;
 use crate::daily_summary::DailySummaryEvent;
@@ -76,7 +77,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 17] = [
+pub static CONTRACTS: [&Contract; 20] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -94,6 +95,9 @@ pub static CONTRACTS: [&Contract; 17] = [
     &<IntegrationEvent as StoredEvents>::CONTRACT,
     &<DeveloperWebhooksEvent as StoredEvents>::CONTRACT,
     &<WebhookDeliveryEvent as StoredEvents>::CONTRACT,
+    &<AppEvent as StoredEvents>::CONTRACT,
+    &<AppInstallationEvent as StoredEvents>::CONTRACT,
+    &<AppReviewEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

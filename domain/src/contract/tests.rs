@@ -213,6 +213,9 @@ fn every_aggregate_of_the_domain_has_its_contract_under_its_type() {
         crate::integration::Integration::TYPE,
         crate::developer_webhook::DeveloperWebhooks::TYPE,
         crate::webhook_delivery::WebhookDelivery::TYPE,
+        crate::app::App::TYPE,
+        crate::app::AppInstallation::TYPE,
+        crate::app::AppReview::TYPE,
     ];
     for aggregate_type in types {
         let contract = contract_of(aggregate_type).expect(aggregate_type);

@@ -29,6 +29,10 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::integrations::IntegrationsProjection),
         Arc::new(crate::webhooks::DeveloperWebhooksProjection),
         Arc::new(crate::webhooks::WebhookDeliveriesProjection),
+        Arc::new(crate::apps::AppsProjection),
+        Arc::new(crate::apps::AppLogosProjection),
+        Arc::new(crate::apps::AppInstallationsProjection),
+        Arc::new(crate::apps::AppReviewsProjection),
     ]
 }
 

@@ -198,6 +198,33 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
                 scheduled_at: at,
             },
         ),
+        "App" => StoredEvent::App(omi_domain::app::AppEvent::AppCreated {
+            uid,
+            definition: serde_json::from_value(serde_json::json!({
+                "name": "Notes", "description": "d", "category": "other", "author": "Ada",
+                "capabilities": ["memories"], "memory_prompt": "Summarize"
+            }))
+            .unwrap(),
+            created_at: at,
+        }),
+        "AppInstallation" => {
+            StoredEvent::AppInstallation(omi_domain::app::AppInstallationEvent::AppEnabled {
+                app_id: "App-1".into(),
+                uid,
+                counts_install: true,
+                enabled_at: at,
+            })
+        }
+        "AppReview" => {
+            StoredEvent::AppReview(omi_domain::app::AppReviewEvent::AppReviewSubmitted {
+                app_id: "App-1".into(),
+                uid,
+                score: 4.0,
+                review: "good".into(),
+                username: None,
+                rated_at: at,
+            })
+        }
         other => panic!("no first event of {other} here: add one for the read model that reads it"),
     }
 }
