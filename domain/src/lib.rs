@@ -4,6 +4,7 @@
 pub mod action_item;
 pub mod api_key;
 pub mod capture;
+pub mod chat;
 pub mod contract;
 pub mod conversation;
 pub mod daily_summary;

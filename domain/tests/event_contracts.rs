@@ -18,6 +18,7 @@ use cqrs_es::DomainEvent;
 use omi_domain::action_item::ActionItemEvent;
 use omi_domain::api_key::ApiKeyEvent;
 use omi_domain::capture::CaptureEvent;
+use omi_domain::chat::ChatEvent;
 use omi_domain::contract::{self, contract_of, StoredEvents, CONTRACTS};
 use omi_domain::conversation::ConversationEvent;
 use omi_domain::daily_summary::DailySummaryEvent;
@@ -79,6 +80,7 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "Goals" => read_back_as::<GoalsEvent>(fixture),
         "User" => read_back_as::<UserEvent>(fixture),
         "Person" => read_back_as::<PersonEvent>(fixture),
+        "ChatThread" => read_back_as::<ChatEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod action_items;
 pub mod api_keys;
+pub mod chat;
 pub mod conversations;
 pub mod daily_summaries;
 mod documents;

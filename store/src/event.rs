@@ -5,6 +5,7 @@ use cqrs_es::Aggregate;
 use omi_domain::action_item::{ActionItem, ActionItemEvent};
 use omi_domain::api_key::{ApiKey, ApiKeyEvent};
 use omi_domain::capture::{Capture, CaptureEvent};
+use omi_domain::chat::{ChatEvent, ChatThread};
 use omi_domain::contract::{decode, ContractError};
 use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
@@ -33,6 +34,7 @@ pub enum StoredEvent {
     Goals(GoalsEvent),
     User(UserEvent),
     Person(PersonEvent),
+    Chat(ChatEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -96,6 +98,7 @@ impl StoredEvent {
             StoredEvent::Goals(_) => Goals::TYPE,
             StoredEvent::User(_) => User::TYPE,
             StoredEvent::Person(_) => Person::TYPE,
+            StoredEvent::Chat(_) => ChatThread::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -144,6 +147,7 @@ impl StoredEvent {
             Goals::TYPE => StoredEvent::Goals(decode(event_type, event_version, payload)?),
             User::TYPE => StoredEvent::User(decode(event_type, event_version, payload)?),
             Person::TYPE => StoredEvent::Person(decode(event_type, event_version, payload)?),
+            ChatThread::TYPE => StoredEvent::Chat(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

@@ -121,6 +121,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "SELECT 1",
         postgres: include_str!("../../migrations/postgres/0020_conversation_documents_lz4.sql"),
     },
+    Migration::shared(
+        22,
+        "chat_messages",
+        include_str!("../../migrations/shared/0022_chat_messages.sql"),
+    ),
 ];
 
 impl Migration {

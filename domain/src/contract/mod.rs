@@ -28,6 +28,7 @@ use serde_json::Value;
 use crate::action_item::ActionItemEvent;
 use crate::api_key::ApiKeyEvent;
 use crate::capture::CaptureEvent;
+use crate::chat::ChatEvent;
 use crate::conversation::ConversationEvent;
 use crate::daily_summary::DailySummaryEvent;
 use crate::daily_summary_settings::DailySummarySettingsEvent;
@@ -71,7 +72,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 12] = [
+pub static CONTRACTS: [&Contract; 13] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -84,6 +85,7 @@ pub static CONTRACTS: [&Contract; 12] = [
     &<GoalsEvent as StoredEvents>::CONTRACT,
     &<UserEvent as StoredEvents>::CONTRACT,
     &<PersonEvent as StoredEvents>::CONTRACT,
+    &<ChatEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

@@ -24,6 +24,7 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::goals::GoalProgressProjection),
         Arc::new(crate::users::UsersProjection),
         Arc::new(crate::people::PeopleProjection),
+        Arc::new(crate::chat::ChatMessagesProjection),
     ]
 }
 

@@ -142,6 +142,15 @@ fn first_event(aggregate_type: &str) -> StoredEvent {
             name: "Ada".into(),
             created_at: at,
         }),
+        "ChatThread" => StoredEvent::Chat(omi_domain::chat::ChatEvent::HumanMessageSent {
+            uid,
+            app_id: None,
+            message_id: "m1".into(),
+            text: "Hello".into(),
+            session: 0,
+            number: 0,
+            created_at: at,
+        }),
         other => panic!("no first event of {other} here: add one for the read model that reads it"),
     }
 }
