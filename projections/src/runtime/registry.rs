@@ -24,6 +24,8 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::goals::GoalProgressProjection),
         Arc::new(crate::users::UsersProjection),
         Arc::new(crate::people::PeopleProjection),
+        // After `memories` and `conversations`: it reads their rows of the batch.
+        Arc::new(crate::search::SearchProjection),
     ]
 }
 
