@@ -15,6 +15,7 @@ mod json;
 pub mod memories;
 pub mod people;
 mod runtime;
+pub mod search;
 mod sql;
 pub mod statistics;
 pub mod time;

@@ -17,6 +17,7 @@ pub mod leaving;
 pub mod memories;
 mod paging;
 pub mod people;
+pub mod search;
 pub mod trends;
 pub mod users;
 mod validation;

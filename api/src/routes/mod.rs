@@ -11,6 +11,7 @@ mod keys;
 mod leaving;
 pub(crate) mod memories;
 mod people;
+mod search;
 mod trends;
 mod users;
 mod wrapped;
@@ -41,6 +42,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(trends::router())
             .merge(users::router())
             .merge(people::router())
+            .merge(search::router())
             .merge(crate::listen::router())
             .merge(keys::router())
             .merge(leaving::router())

@@ -25,6 +25,8 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::users::UsersProjection),
         Arc::new(crate::people::PeopleProjection),
         Arc::new(crate::chat::ChatMessagesProjection),
+        // After `memories` and `conversations`: it reads their rows of the batch.
+        Arc::new(crate::search::SearchProjection),
     ]
 }
 
