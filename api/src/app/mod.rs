@@ -8,6 +8,7 @@
 
 pub mod action_items;
 pub mod changes;
+pub mod chat;
 pub mod conversations;
 pub mod daily_summaries;
 pub mod folders;

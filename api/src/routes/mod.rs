@@ -2,6 +2,7 @@
 
 pub(crate) mod action_items;
 mod changes;
+mod chat;
 pub(crate) mod conversations;
 mod daily_summaries;
 mod folders;
@@ -35,6 +36,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(memories::router())
             .merge(action_items::router())
             .merge(changes::router())
+            .merge(chat::router())
             .merge(conversations::router())
             .merge(daily_summaries::router())
             .merge(folders::router())

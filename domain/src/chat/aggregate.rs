@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{checked_text, ChatCommand, ChatEvent, MAX_CITED};
 use crate::{DomainError, Timestamp};
 
-/// The refusal of a report of a message the user wrote, or of a greeting.
+/// The refusal of a report of a message the user wrote.
 pub const NOT_AN_AI_MESSAGE: &str = "Only AI messages can be reported";
 /// The refusal of a second report of one message.
 pub const ALREADY_REPORTED: &str = "Message already reported";
@@ -17,8 +17,8 @@ pub const ALREADY_REPORTED: &str = "Message already reported";
 /// What the thread remembers of a message of the current session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct MessageState {
-    /// An answer of the AI (greetings are not: they answer nothing).
-    answer: bool,
+    /// Written by the AI (an answer or a greeting).
+    from_ai: bool,
     reported: bool,
 }
 
@@ -57,11 +57,11 @@ impl Aggregate for ChatThread {
         match event {
             ChatEvent::HumanMessageSent {
                 uid, message_id, ..
-            }
-            | ChatEvent::InitialMessageGiven {
-                uid, message_id, ..
             } => self.add(uid, message_id, false),
             ChatEvent::AiAnswerGiven {
+                uid, message_id, ..
+            }
+            | ChatEvent::InitialMessageGiven {
                 uid, message_id, ..
             } => self.add(uid, message_id, true),
             ChatEvent::ThreadCleared { .. } => {
@@ -79,13 +79,13 @@ impl Aggregate for ChatThread {
 }
 
 impl ChatThread {
-    fn add(&mut self, uid: String, message_id: String, answer: bool) {
+    fn add(&mut self, uid: String, message_id: String, from_ai: bool) {
         self.uid = uid;
         self.messages += 1;
         self.current.insert(
             message_id,
             MessageState {
-                answer,
+                from_ai,
                 reported: false,
             },
         );
@@ -194,7 +194,7 @@ impl ChatThread {
                 at,
             } => {
                 let message = self.message(&uid, &message_id)?;
-                if !message.answer {
+                if !message.from_ai {
                     return Err(DomainError::Conflict(NOT_AN_AI_MESSAGE.into()));
                 }
                 if message.reported {
