@@ -1,14 +1,17 @@
 //! Chat answered by a model speaking the OpenAI streaming wire format (a local test server), on both stores:
 //! a tool call runs through the application layer as the user (the action item it creates exists afterwards)
 //! before the model's streamed answer; a model that fails (an HTTP error, a stream cut before `[DONE]`) ends the
-//! stream with an error and stores no answer.
+//! stream with an error and stores no answer; the model's `[n]` markers cite the numbered conversations it was
+//! given or found with its search tool.
 
 mod chat_support;
+mod search_support;
 
 use std::sync::{Arc, Mutex};
 
 use chat_support::{messages, parse};
 use omi_tests::*;
+use search_support::{import, processed, CORPUS};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -223,5 +226,55 @@ both_stores!(
             .await;
         whole.assert_status(503);
         assert!(whole.json["detail"].as_str().unwrap().contains("language model"));
+    }
+);
+
+both_stores!(
+    with_store the_models_markers_cite_the_conversations_it_was_given_or_found,
+    |store| async move {
+        let model = StreamingModel::start(vec![
+            Round::Stream(vec![tool_piece(
+                Some("call_1"),
+                Some("search_conversations"),
+                "{\"query\": \"squeaking brakes\"}",
+            )]),
+            Round::Stream(vec![text("You fly to Lisbon in June [1] "), text("and the brakes get fixed [2].")]),
+        ])
+        .await;
+        // The conversations are processed offline first: the model here speaks only the chat's stream.
+        let mut offline = TestServer::start(store).await;
+        let token = offline.token("alice").await;
+        let lisbon = import(&offline, &token, CORPUS[6], "2026-01-07T09:00:00+00:00").await;
+        let brakes = import(&offline, &token, CORPUS[7], "2026-01-08T09:00:00+00:00").await;
+        for id in [&lisbon, &brakes] {
+            assert_eq!(processed(&offline, &token, id).await["status"], "completed");
+        }
+        offline.stop().await;
+        let server = TestServer::start_with(store, model.options().reuse_data(offline.data())).await;
+        let token = server.token("alice").await;
+        let sent = server
+            .post("/v2/messages", &token, json!({"text": "flights to Lisbon"}))
+            .await;
+        sent.assert_status(200);
+        let streamed = parse(&sent.text);
+        let answer = streamed.answer();
+        assert_eq!(answer["text"], "You fly to Lisbon in June and the brakes get fixed.");
+        assert_eq!(answer["memories_id"], json!([lisbon, brakes]));
+        assert_eq!(answer["memories"][1]["id"], brakes);
+
+        let requests = model.requests();
+        let system = requests[0]["messages"][0]["content"].as_str().unwrap();
+        assert!(system.contains("[1] "), "{system}");
+        assert!(system.contains("Lisbon"), "{system}");
+        assert!(!system.contains("[2] "), "only the conversation search found is numbered: {system}");
+        let result = requests[1]["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|message| message["role"] == "tool")
+            .unwrap();
+        let found: Value = serde_json::from_str(result["content"].as_str().unwrap()).unwrap();
+        assert_eq!(found["conversations"][0]["number"], 2, "{found}");
+        assert_eq!(messages(&server, &token, "").await[0]["id"], answer["id"]);
     }
 );
