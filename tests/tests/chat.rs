@@ -237,3 +237,16 @@ both_stores!(
         server.get("/v2/messages", "").await.assert_status(401);
     }
 );
+
+both_stores!(
+    concurrent_first_reads_greet_once,
+    |server| async move {
+        let token = server.token("alice").await;
+        let reads = (0..6).map(|_| messages(&server, &token, ""));
+        let answers = futures_util::future::join_all(reads).await;
+        for answer in &answers {
+            assert_eq!(answer.len(), 1, "{answer:?}");
+            assert_eq!(answer[0]["id"], answers[0][0]["id"]);
+        }
+    }
+);

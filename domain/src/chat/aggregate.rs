@@ -162,6 +162,27 @@ impl ChatThread {
                     at,
                 )])
             }
+            ChatCommand::GreetEmptyThread {
+                uid,
+                app_id,
+                message_id,
+                text,
+                at,
+            } => {
+                self.check_new(&uid, &message_id)?;
+                checked_text(&text)?;
+                if !self.current.is_empty() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![self.greeting(
+                    uid,
+                    app_id,
+                    message_id,
+                    text,
+                    self.session,
+                    at,
+                )])
+            }
             ChatCommand::ClearThread {
                 uid,
                 app_id,

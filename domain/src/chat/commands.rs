@@ -34,6 +34,15 @@ pub enum ChatCommand {
         text: String,
         at: Timestamp,
     },
+    /// Records the AI's greeting when the current session has no message yet; otherwise nothing (so that
+    /// concurrent first reads of a chat greet once).
+    GreetEmptyThread {
+        uid: String,
+        app_id: Option<String>,
+        message_id: String,
+        text: String,
+        at: Timestamp,
+    },
     /// Ends the current session and starts a new one with the AI's greeting.
     ClearThread {
         uid: String,

@@ -212,3 +212,31 @@ fn a_rating_is_one_minus_one_or_none() {
             rated_at: at(),
         }]);
 }
+
+#[test]
+fn an_empty_thread_is_greeted_once() {
+    let greet = |id: &str| ChatCommand::GreetEmptyThread {
+        uid: "u1".into(),
+        app_id: None,
+        message_id: id.into(),
+        text: "Hi".into(),
+        at: at(),
+    };
+    let greeted = ChatEvent::InitialMessageGiven {
+        uid: "u1".into(),
+        app_id: None,
+        message_id: "g1".into(),
+        text: "Hi".into(),
+        session: 0,
+        number: 0,
+        created_at: at(),
+    };
+    Framework::with(())
+        .given_no_previous_events()
+        .when(greet("g1"))
+        .then_expect_events(vec![greeted.clone()]);
+    Framework::with(())
+        .given(vec![greeted])
+        .when(greet("g2"))
+        .then_expect_events(vec![]);
+}

@@ -66,7 +66,23 @@ pub async fn list(
     let thread = thread_id(&caller.uid, app_id.as_deref());
     let mut views = chat::current(&state.database, &caller.uid, &thread, MAX_LISTED).await?;
     if views.is_empty() {
-        initial_message(state, caller, app_id).await?;
+        let command = ChatCommand::GreetEmptyThread {
+            uid: caller.uid.clone(),
+            text: greeting(app_id.as_deref()),
+            app_id: app_id.clone(),
+            message_id: Uuid::new_v4().to_string(),
+            at: state.clock.now(),
+        };
+        let greeted = state
+            .execute::<ChatThread>(&thread, command, &caller.metadata)
+            .await?;
+        if greeted.events.is_empty() {
+            // Another request greeted first: its event is in the log, perhaps not yet in the read model.
+            let head = omi_store::head_position(&state.database)
+                .await
+                .map_err(|error| ApiError::Internal(error.to_string()))?;
+            state.caught_up(Some(head)).await?;
+        }
         views = chat::current(&state.database, &caller.uid, &thread, MAX_LISTED).await?;
     }
     messages::shaped(state, &caller.uid, views).await
