@@ -60,6 +60,9 @@ pub struct Config {
     pub rate_per_key_per_minute: i64,
     /// `OMI_RATE_PER_USER_PER_DAY`, default 10 000: requests through all of a user's keys in a day.
     pub rate_per_user_per_day: i64,
+    /// `OMI_SEARCH_RATE_PER_HOUR`, default 60 (the reference's `conversations:search`): conversation searches one
+    /// user may make through the app's route in an hour; 0 lifts the limit (benchmarks, a private server).
+    pub search_rate_per_hour: i64,
     /// The language model: `OMI_LLM_BASE_URL` (an OpenAI-compatible `/v1` URL) selects it; unset, the
     /// embedded extractive pipeline runs.
     pub llm: Option<RemoteService>,
@@ -187,6 +190,7 @@ impl Config {
             changes_keepalive: seconds(&lookup, "OMI_CHANGES_KEEPALIVE_SECS", 15.0)?,
             rate_per_key_per_minute: parse(&lookup, "OMI_RATE_PER_KEY_PER_MINUTE", 100)?,
             rate_per_user_per_day: parse(&lookup, "OMI_RATE_PER_USER_PER_DAY", 10_000)?,
+            search_rate_per_hour: parse(&lookup, "OMI_SEARCH_RATE_PER_HOUR", 60)?,
             llm: lookup("OMI_LLM_BASE_URL").map(|base_url| RemoteService {
                 base_url,
                 api_key: lookup("OMI_LLM_API_KEY"),

@@ -16,6 +16,7 @@ use crate::routes;
 use crate::serve::{self, Connections, Limits};
 use crate::state::AppState;
 use crate::{listen, reactions};
+use omi_services::chat::{ChatModel, ExtractiveChat, OpenAiChat};
 use omi_services::llm::{Extractive, LanguageModel, OpenAiCompatible};
 use omi_services::push::{Fcm, PushSender};
 use omi_services::stt::{Deepgram, OpenAiTranscription, SpeechToText};
@@ -39,7 +40,9 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let auth = authenticator(&config)?;
     let stt = speech_to_text(&config);
     let model = language_model(&config)?;
+    let chat = chat_model(&config)?;
     Ok(AppState {
+        chat,
         commands: CommandBus::new(database.clone()),
         changes: ChangeHub::new(database.clone(), config.max_change_streams),
         model,
@@ -83,6 +86,23 @@ pub fn language_model(config: &Config) -> anyhow::Result<Arc<dyn LanguageModel>>
             .map_err(|e| anyhow::Error::msg(format!("OMI_LLM_BASE_URL: {e}")))?,
         ),
         None => Arc::new(Extractive),
+    })
+}
+
+/// The chat answerer the settings ask for: the OpenAI-compatible server of `OMI_LLM_BASE_URL`, streaming with
+/// tools, or the embedded extractive answerer.
+pub fn chat_model(config: &Config) -> anyhow::Result<Arc<dyn ChatModel>> {
+    Ok(match &config.llm {
+        Some(remote) => Arc::new(
+            OpenAiChat::new(
+                &remote.base_url,
+                remote.api_key.clone(),
+                &remote.model,
+                OpenAiCompatible::DEFAULT_TIMEOUT,
+            )
+            .map_err(|e| anyhow::Error::msg(format!("OMI_LLM_BASE_URL: {e}")))?,
+        ),
+        None => Arc::new(ExtractiveChat),
     })
 }
 

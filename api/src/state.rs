@@ -7,6 +7,7 @@ use omi_commands::{Appended, CommandBus, Metadata};
 
 use omi_domain::DomainError;
 use omi_projections::Projector;
+use omi_services::chat::ChatModel;
 use omi_services::llm::LanguageModel;
 use omi_services::stt::SpeechToText;
 use omi_store::{Database, LogPosition};
@@ -29,6 +30,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The language model of the requests that write with one (daily summaries on demand).
     pub model: Arc<dyn LanguageModel>,
+    /// The model that answers chat messages.
+    pub chat: Arc<dyn ChatModel>,
     /// Now, as daily summaries read it.
     pub clock: Clock,
     /// Server speech-to-text for `/v4/listen`, when configured.

@@ -5,6 +5,7 @@ pub mod action_item;
 pub mod api_key;
 pub mod app;
 pub mod capture;
+pub mod chat;
 pub mod contract;
 pub mod conversation;
 pub mod daily_summary;

@@ -19,6 +19,7 @@ use omi_domain::action_item::ActionItemEvent;
 use omi_domain::api_key::ApiKeyEvent;
 use omi_domain::app::{AppEvent, AppInstallationEvent, AppReviewEvent};
 use omi_domain::capture::CaptureEvent;
+use omi_domain::chat::ChatEvent;
 use omi_domain::contract::{self, contract_of, StoredEvents, CONTRACTS};
 use omi_domain::conversation::ConversationEvent;
 use omi_domain::daily_summary::DailySummaryEvent;
@@ -93,6 +94,7 @@ fn read_back(fixture: &Fixture) -> Result<(Value, String), String> {
         "App" => read_back_as::<AppEvent>(fixture),
         "AppInstallation" => read_back_as::<AppInstallationEvent>(fixture),
         "AppReview" => read_back_as::<AppReviewEvent>(fixture),
+        "ChatThread" => read_back_as::<ChatEvent>(fixture),
         other => Err(format!("this test decodes no aggregate type {other}")),
     }
 }

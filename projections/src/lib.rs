@@ -5,6 +5,7 @@
 pub mod action_items;
 pub mod api_keys;
 pub mod apps;
+pub mod chat;
 pub mod conversations;
 pub mod daily_summaries;
 pub mod devices;
@@ -18,6 +19,7 @@ pub mod memories;
 pub mod notifications;
 pub mod people;
 mod runtime;
+pub mod search;
 mod sql;
 pub mod statistics;
 pub mod time;

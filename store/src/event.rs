@@ -8,6 +8,7 @@ use omi_domain::app::{
     App, AppEvent, AppInstallation, AppInstallationEvent, AppReview, AppReviewEvent,
 };
 use omi_domain::capture::{Capture, CaptureEvent};
+use omi_domain::chat::{ChatEvent, ChatThread};
 use omi_domain::contract::{decode, ContractError};
 use omi_domain::conversation::{Conversation, ConversationEvent};
 use omi_domain::daily_summary::{DailySummary, DailySummaryEvent};
@@ -49,6 +50,7 @@ pub enum StoredEvent {
     App(AppEvent),
     AppInstallation(AppInstallationEvent),
     AppReview(AppReviewEvent),
+    Chat(ChatEvent),
     /// An aggregate no projection reads; kept so that positions still advance.
     Other,
     /// An event of a known aggregate whose stored form its contract refuses: an unknown stored name or version,
@@ -120,6 +122,7 @@ impl StoredEvent {
             StoredEvent::App(_) => App::TYPE,
             StoredEvent::AppInstallation(_) => AppInstallation::TYPE,
             StoredEvent::AppReview(_) => AppReview::TYPE,
+            StoredEvent::Chat(_) => ChatThread::TYPE,
             StoredEvent::Undecodable { aggregate_type, .. } => aggregate_type,
             StoredEvent::Other => return None,
         })
@@ -186,6 +189,7 @@ impl StoredEvent {
                 StoredEvent::AppInstallation(decode(event_type, event_version, payload)?)
             }
             AppReview::TYPE => StoredEvent::AppReview(decode(event_type, event_version, payload)?),
+            ChatThread::TYPE => StoredEvent::Chat(decode(event_type, event_version, payload)?),
             _ => StoredEvent::Other,
         })
     }

@@ -121,6 +121,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "SELECT 1",
         postgres: include_str!("../../migrations/postgres/0020_conversation_documents_lz4.sql"),
     },
+    Migration {
+        version: 21,
+        name: "search",
+        sqlite: include_str!("../../migrations/sqlite/0021_search.sql"),
+        postgres: include_str!("../../migrations/postgres/0021_search.sql"),
+    },
+    Migration::shared(
+        22,
+        "chat_messages",
+        include_str!("../../migrations/shared/0022_chat_messages.sql"),
+    ),
     Migration::shared(
         23,
         "webhooks",

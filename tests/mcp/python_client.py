@@ -33,6 +33,7 @@ TOOLS = {
     "get_goals",
     "get_user_profile",
     "get_people",
+    "get_chat_messages",
 }
 
 

@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 type Client = RunningService<RoleClient, ClientConfig>;
 
 const STARTED: &str = "2026-03-01T10:00:00+00:00";
-const TOOLS: [&str; 15] = [
+const TOOLS: [&str; 16] = [
     "get_memories",
     "create_memory",
     "edit_memory",
@@ -35,6 +35,7 @@ const TOOLS: [&str; 15] = [
     "get_goals",
     "get_user_profile",
     "get_people",
+    "get_chat_messages",
 ];
 
 /// Rate limits that a test calling every tool several times does not reach.

@@ -71,6 +71,7 @@ async fn write_everything(server: &TestServer) {
             )
             .await
             .assert_status(200);
+        write_chat(server, &token).await;
         let mut conversations = Vec::new();
         for text in [
             "I'll send the quarterly report to Ann tomorrow at 9am. I prefer working from home on Fridays.",
@@ -359,6 +360,43 @@ async fn write_devices_and_notifications(server: &TestServer, token: &str, uid: 
     )
     .await
     .assert_status(200);
+}
+
+/// A chat with an answer rated and reported, cleared, then an app's chat.
+async fn write_chat(server: &TestServer, token: &str) {
+    let sent = server
+        .post(
+            "/v1/messages",
+            token,
+            json!({"text": "What about the quarterly report?"}),
+        )
+        .await;
+    sent.assert_status(200);
+    let id = sent["id"].as_str().unwrap().to_string();
+    server
+        .post(
+            &format!("/v1/users/analytics/chat_message?message_id={id}&value=1&reason=other"),
+            token,
+            json!({}),
+        )
+        .await
+        .assert_status(200);
+    server
+        .post(&format!("/v2/messages/{id}/report"), token, json!({}))
+        .await
+        .assert_status(200);
+    server
+        .delete("/v2/messages", token)
+        .await
+        .assert_status(200);
+    server
+        .post(
+            "/v1/messages?app_id=notes",
+            token,
+            json!({"text": "Lisbon flights?"}),
+        )
+        .await
+        .assert_status(200);
 }
 
 /// A profile with a time zone, a geolocation, and people (one renamed, one deleted).

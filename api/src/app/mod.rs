@@ -9,6 +9,7 @@
 pub mod action_items;
 pub mod apps;
 pub mod changes;
+pub mod chat;
 pub mod conversations;
 pub mod daily_summaries;
 pub mod folders;
@@ -20,6 +21,7 @@ pub mod memories;
 pub mod notifications;
 mod paging;
 pub mod people;
+pub mod search;
 pub mod trends;
 pub mod users;
 mod validation;

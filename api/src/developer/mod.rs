@@ -5,12 +5,14 @@
 //! The change feed (`/v1/dev/user/changes`, `…/changes/stream`) is offered with the scope `changes:read`.
 //!
 //! Goals (`/v1/dev/user/goals*`) are offered with the scopes `goals:read` and `goals:write`, and folders
-//! (`/v1/dev/user/folders`, newer) with the scope `conversations:read`. The newer endpoint ask is not.
+//! (`/v1/dev/user/folders`, newer) and ask (`/v1/dev/user/ask`, newer: an answer from the user's conversations
+//! with its sources, as chat gives it) with the scope `conversations:read`.
 //!
 //! The scope is checked before the body or the query is looked at (both are taken as `Result`s), so a key
 //! without the scope gets 403 whatever it sent.
 
 mod action_items;
+mod ask;
 mod changes;
 mod conversations;
 mod daily_summaries;
@@ -29,6 +31,7 @@ pub fn router(state: AppState) -> ApiRouter<AppState> {
     let routes = ApiRouter::new()
         .merge(memories::router())
         .merge(action_items::router())
+        .merge(ask::router())
         .merge(conversations::router())
         .merge(changes::router())
         .merge(daily_summaries::router())

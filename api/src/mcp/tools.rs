@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::shapes;
 use crate::app::action_items::{self, ActionItemInput, ListQuery};
+use crate::app::chat;
 use crate::app::conversations::{self, Completed, DayRange};
 use crate::app::daily_summaries;
 use crate::app::folders;
@@ -167,6 +168,16 @@ struct GetFolders {
 }
 
 #[derive(Deserialize, JsonSchema)]
+struct GetChatMessages {
+    /// The app whose chat to read; absent, `null` or empty: the main chat.
+    #[serde(default)]
+    app_id: Option<String>,
+    /// How many messages to return (1-100), newest first.
+    #[serde(default = "ten")]
+    limit: i64,
+}
+
+#[derive(Deserialize, JsonSchema)]
 struct GetGoals {
     /// Also the goals that are no longer active (a user has at most 3 active goals).
     #[serde(default)]
@@ -299,6 +310,12 @@ pub fn tools() -> &'static [Tool] {
                 schema::<NoArguments>(),
             ),
             Tool::new(
+                "get_chat_messages",
+                "List the newest messages of the user's chat with Omi (or with one app), newest first: who wrote \
+                 each (human or ai), its text, and the conversations an answer cites.",
+                schema::<GetChatMessages>(),
+            ),
+            Tool::new(
                 "get_people",
                 "List the people the user talks with (id and name), oldest first; transcript segments name \
                  them by person_id.",
@@ -397,6 +414,7 @@ pub async fn call(
         "get_goals" => get_goals(state, key, arguments(args)?).await?,
         "get_user_profile" => get_user_profile(state, key, arguments(args)?).await?,
         "get_people" => get_people(state, key, arguments(args)?).await?,
+        "get_chat_messages" => get_chat_messages(state, key, arguments(args)?).await?,
         other => {
             return Err(ErrorData::invalid_params(
                 format!("Unknown tool: {other}"),
@@ -624,6 +642,24 @@ async fn get_people(
 ) -> Result<Value, ErrorData> {
     let found = people::list(state, &key.uid).await.map_err(tool_error)?;
     Ok(json!({ "people": found }))
+}
+
+async fn get_chat_messages(
+    state: &AppState,
+    key: &KeyHolder,
+    args: GetChatMessages,
+) -> Result<Value, ErrorData> {
+    if !(1..=100).contains(&args.limit) {
+        return Err(ErrorData::invalid_params(
+            "limit must be between 1 and 100",
+            None,
+        ));
+    }
+    let app_id = chat::context(args.app_id.as_deref(), None).map_err(tool_error)?;
+    let found = chat::recent(state, &key.uid, app_id, args.limit as usize)
+        .await
+        .map_err(tool_error)?;
+    Ok(json!({ "messages": found }))
 }
 
 async fn create_action_item(

@@ -7,6 +7,7 @@ mod apps_admin;
 mod apps_catalog;
 mod apps_form;
 mod changes;
+mod chat;
 pub(crate) mod conversations;
 mod daily_summaries;
 mod folders;
@@ -18,6 +19,7 @@ mod leaving;
 pub(crate) mod memories;
 mod notifications;
 mod people;
+mod search;
 mod trends;
 mod users;
 mod webhooks;
@@ -42,6 +44,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(memories::router())
             .merge(action_items::router())
             .merge(changes::router())
+            .merge(chat::router())
             .merge(conversations::router())
             .merge(daily_summaries::router())
             .merge(folders::router())
@@ -56,6 +59,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(notifications::router())
             .merge(webhooks::router())
             .merge(people::router())
+            .merge(search::router())
             .merge(crate::listen::router())
             .merge(keys::router())
             .merge(leaving::router())

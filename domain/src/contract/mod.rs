@@ -29,6 +29,7 @@ use crate::action_item::ActionItemEvent;
 use crate::api_key::ApiKeyEvent;
 use crate::app::{AppEvent, AppInstallationEvent, AppReviewEvent};
 use crate::capture::CaptureEvent;
+use crate::chat::ChatEvent;
 use crate::conversation::ConversationEvent;
 use crate::daily_summary::DailySummaryEvent;
 use crate::daily_summary_settings::DailySummarySettingsEvent;
@@ -77,7 +78,7 @@ pub trait StoredEvents: Serialize + DeserializeOwned {
 }
 
 /// The contract of every aggregate type the log holds.
-pub static CONTRACTS: [&Contract; 20] = [
+pub static CONTRACTS: [&Contract; 21] = [
     &<MemoryEvent as StoredEvents>::CONTRACT,
     &<ActionItemEvent as StoredEvents>::CONTRACT,
     &<ConversationEvent as StoredEvents>::CONTRACT,
@@ -98,6 +99,7 @@ pub static CONTRACTS: [&Contract; 20] = [
     &<AppEvent as StoredEvents>::CONTRACT,
     &<AppInstallationEvent as StoredEvents>::CONTRACT,
     &<AppReviewEvent as StoredEvents>::CONTRACT,
+    &<ChatEvent as StoredEvents>::CONTRACT,
 ];
 
 /// The contract of the streams stored under `aggregate_type`, if the domain has that aggregate.

@@ -216,6 +216,7 @@ fn every_aggregate_of_the_domain_has_its_contract_under_its_type() {
         crate::app::App::TYPE,
         crate::app::AppInstallation::TYPE,
         crate::app::AppReview::TYPE,
+        crate::chat::ChatThread::TYPE,
     ];
     for aggregate_type in types {
         let contract = contract_of(aggregate_type).expect(aggregate_type);

@@ -33,6 +33,9 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::apps::AppLogosProjection),
         Arc::new(crate::apps::AppInstallationsProjection),
         Arc::new(crate::apps::AppReviewsProjection),
+        Arc::new(crate::chat::ChatMessagesProjection),
+        // After `memories` and `conversations`: it reads their rows of the batch.
+        Arc::new(crate::search::SearchProjection),
     ]
 }
 

@@ -1,0 +1,62 @@
+//! Search over a user's history (spec §6.1 `POST /v1/conversations/search`, MCP's `search_conversations` and
+//! `search_memories`, the developer API's searches, and chat's retrieval): one code path for every door, over
+//! the search index read model (`omi_projections::search`).
+//!
+//! A query's words are matched by any word (see `omi_projections::search::Terms`), ranked by relevance with the
+//! newest first among equals; a query without words lists newest first.
+
+mod conversations;
+mod memories;
+
+pub use conversations::{search_conversations, SearchPage, SearchRequest};
+pub use memories::{search_memories, ScoredMemory};
+pub use omi_projections::search::Hit;
+
+use omi_projections::search::{self, SearchFilter, Terms};
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// The most hits one call of [`conversation_hits`] or [`memory_hits`] returns, whatever `limit` asks.
+pub const MAX_HITS: usize = 100;
+
+/// The user's completed, non-discarded conversations matching `query`, best first (at most `limit`).
+pub async fn conversation_hits(
+    state: &AppState,
+    uid: &str,
+    query: &str,
+    limit: usize,
+) -> ApiResult<Vec<Hit>> {
+    let filter = SearchFilter {
+        include_discarded: false,
+        ..SearchFilter::default()
+    };
+    let found = search::conversations(
+        &state.database,
+        uid,
+        &Terms::of(query),
+        &filter,
+        limit.min(MAX_HITS) as i64,
+        0,
+    )
+    .await?;
+    Ok(found.hits)
+}
+
+/// The user's memories matching `query`, best first (at most `limit`).
+pub async fn memory_hits(
+    state: &AppState,
+    uid: &str,
+    query: &str,
+    limit: usize,
+) -> ApiResult<Vec<Hit>> {
+    let found = search::memories(
+        &state.database,
+        uid,
+        &Terms::of(query),
+        limit.min(MAX_HITS) as i64,
+        0,
+    )
+    .await?;
+    Ok(found.hits)
+}

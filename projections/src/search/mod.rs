@@ -1,0 +1,16 @@
+//! The search index: the searchable text of each user's completed conversations (title, overview, transcript)
+//! and of their memories, with the columns search filters on, indexed by the store itself (PostgreSQL full-text
+//! search, SQLite FTS5; see migration 21) and ranked by relevance, newest first among equals.
+//!
+//! The rows are derived from the `conversations` and `memories` read models, which the projector applies earlier
+//! in the same transaction (see the registry's order), so a row always says what the conversation or memory says
+//! now; a replay folds the log with those read models' own rules and writes the same rows.
+
+mod projection;
+mod queries;
+mod rows;
+mod terms;
+
+pub use projection::SearchProjection;
+pub use queries::{conversations, memories, raw_conversations_sql, Found, Hit, SearchFilter};
+pub use terms::Terms;

@@ -1,0 +1,221 @@
+//! Keeps the search index in step with the log.
+
+use std::collections::{HashMap, HashSet};
+
+use omi_store::Envelope;
+use sqlx::{AnyConnection, Row};
+
+use super::rows::{ConversationText, MemoryText, CONVERSATION_COLUMNS, MEMORY_COLUMNS};
+use crate::conversations::{ConversationRow, ConversationView};
+use crate::memories::MemoryView;
+use crate::runtime::{
+    ApplyFuture, CopySink, InMemoryRebuild, Projection, ProjectionError, Rebuild, RecordedEvent,
+    StoredEvent,
+};
+use crate::sql::{delete_ids, in_list, placeholders, ROWS_PER_STATEMENT};
+
+/// The projection behind [`super::conversations`] and [`super::memories`]. It comes after the `conversations`
+/// and `memories` read models in the registry: it reads their rows of the conversations and memories a batch
+/// touched, in the batch's own transaction.
+pub struct SearchProjection;
+
+impl Projection for SearchProjection {
+    fn name(&self) -> &'static str {
+        "search"
+    }
+
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["Conversation", "Memory"]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["search_conversations", "search_memories"]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        events: &'a [RecordedEvent],
+    ) -> ApplyFuture<'a> {
+        Box::pin(apply(conn, events))
+    }
+
+    fn in_memory(&self) -> InMemoryRebuild {
+        InMemoryRebuild::new(SearchRebuild::default())
+    }
+}
+
+/// The conversations and memories whose streams the batch touched, each once.
+fn touched(events: &[RecordedEvent]) -> (Vec<&str>, Vec<&str>) {
+    let (mut conversations, mut memories) = (Vec::new(), Vec::new());
+    let mut seen = HashSet::new();
+    for recorded in events {
+        let list = match recorded.event {
+            StoredEvent::Conversation(_) => &mut conversations,
+            StoredEvent::Memory(_) => &mut memories,
+            _ => continue,
+        };
+        let id = recorded.aggregate_id.as_str();
+        if seen.insert(id) {
+            list.push(id);
+        }
+    }
+    (conversations, memories)
+}
+
+async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
+    let (conversations, memories) = touched(events);
+    for chunk in conversations.chunks(ROWS_PER_STATEMENT) {
+        // Only completed conversations are searchable; the documents of the others are not read.
+        let sql = format!(
+            "SELECT id, uid, doc FROM conversations WHERE id IN ({}) AND status = 'completed'",
+            in_list(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        let mut rows = Vec::new();
+        for row in query.fetch_all(&mut *conn).await? {
+            let uid: String = row.try_get(1)?;
+            let view: ConversationView = serde_json::from_str(&row.try_get::<String, _>(2)?)?;
+            rows.extend(ConversationText::of(&uid, &view));
+        }
+        let kept: HashSet<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+        let gone: Vec<&str> = chunk
+            .iter()
+            .copied()
+            .filter(|id| !kept.contains(id))
+            .collect();
+        delete_ids(conn, "search_conversations", &gone).await?;
+        upsert(
+            conn,
+            "search_conversations",
+            CONVERSATION_COLUMNS,
+            &rows,
+            |query, row| row.bind(query),
+        )
+        .await?;
+    }
+    for chunk in memories.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT doc FROM memories WHERE id IN ({})",
+            in_list(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        let mut rows = Vec::new();
+        for row in query.fetch_all(&mut *conn).await? {
+            let view: MemoryView = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
+            rows.push(MemoryText::of(&view));
+        }
+        let kept: HashSet<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+        let gone: Vec<&str> = chunk
+            .iter()
+            .copied()
+            .filter(|id| !kept.contains(id))
+            .collect();
+        delete_ids(conn, "search_memories", &gone).await?;
+        upsert(
+            conn,
+            "search_memories",
+            MEMORY_COLUMNS,
+            &rows,
+            |query, row| row.bind(query),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Inserts or replaces `rows` (keyed by their first column, `id`).
+async fn upsert<T>(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &[T],
+    bind: for<'q> fn(crate::sql::AnyQuery<'q>, &T) -> crate::sql::AnyQuery<'q>,
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let updates = columns[1..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES {} ON CONFLICT (id) DO UPDATE SET {updates}",
+        columns.join(", "),
+        placeholders(rows.len(), columns.len()),
+    );
+    let mut query = sqlx::query(&sql);
+    for row in rows {
+        query = bind(query, row);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The rebuild: conversations and memories folded from the log with their own read models' rules, then each
+/// searchable one written as its row.
+#[derive(Default)]
+struct SearchRebuild {
+    conversations: HashMap<String, (String, ConversationRow)>,
+    memories: HashMap<String, MemoryView>,
+}
+
+impl Rebuild for SearchRebuild {
+    fn envelope(&self) -> Envelope {
+        // The rows hold nothing of the recording time (a conversation's `updated_at`) nor of the metadata.
+        Envelope::Omitted
+    }
+
+    fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
+        for recorded in events {
+            let id = recorded.aggregate_id.as_str();
+            match &recorded.event {
+                StoredEvent::Conversation(event) => {
+                    let current = self.conversations.remove(id);
+                    if let Some(next) =
+                        ConversationRow::evolve(id, current, event, recorded.recorded_at)
+                    {
+                        self.conversations.insert(id.to_string(), next);
+                    }
+                }
+                StoredEvent::Memory(event) => {
+                    let current = self.memories.remove(id);
+                    if let Some(next) = MemoryView::evolve(id, current, event) {
+                        self.memories.insert(id.to_string(), next);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, sink: &mut CopySink, rows: usize) -> Result<bool, ProjectionError> {
+        let mut left = rows;
+        let conversation_columns = CONVERSATION_COLUMNS.join(", ");
+        let ids: Vec<String> = self.conversations.keys().take(left).cloned().collect();
+        for id in ids {
+            if let Some((uid, row)) = self.conversations.remove(&id) {
+                if let Some(text) = ConversationText::of(&uid, &row.view) {
+                    text.copy(sink.table("search_conversations", &conversation_columns));
+                }
+            }
+            left -= 1;
+        }
+        let memory_columns = MEMORY_COLUMNS.join(", ");
+        let ids: Vec<String> = self.memories.keys().take(left).cloned().collect();
+        for id in ids {
+            if let Some(view) = self.memories.remove(&id) {
+                MemoryText::of(&view).copy(sink.table("search_memories", &memory_columns));
+            }
+        }
+        Ok(!(self.conversations.is_empty() && self.memories.is_empty()))
+    }
+}

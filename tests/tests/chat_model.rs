@@ -1,0 +1,280 @@
+//! Chat answered by a model speaking the OpenAI streaming wire format (a local test server), on both stores:
+//! a tool call runs through the application layer as the user (the action item it creates exists afterwards)
+//! before the model's streamed answer; a model that fails (an HTTP error, a stream cut before `[DONE]`) ends the
+//! stream with an error and stores no answer; the model's `[n]` markers cite the numbered conversations it was
+//! given or found with its search tool.
+
+mod chat_support;
+mod search_support;
+
+use std::sync::{Arc, Mutex};
+
+use chat_support::{messages, parse};
+use omi_tests::*;
+use search_support::{import, processed, CORPUS};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the model does for one request.
+#[derive(Clone)]
+enum Round {
+    /// Streams these `data:` payloads, then `data: [DONE]`.
+    Stream(Vec<Value>),
+    /// Streams these payloads and closes without `[DONE]`.
+    Cut(Vec<Value>),
+    /// Answers this status.
+    Fail(u16),
+}
+
+/// A chat-completions server that plays its rounds in order (then fails with 500), keeping every request body.
+struct StreamingModel {
+    url: String,
+    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+impl StreamingModel {
+    async fn start(rounds: Vec<Round>) -> StreamingModel {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(rounds.into_iter()));
+        let kept = requests.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let (kept, script) = (kept.clone(), script.clone());
+                tokio::spawn(async move { serve(socket, kept, script).await });
+            }
+        });
+        StreamingModel { url, requests }
+    }
+
+    fn options(&self) -> StartOptions {
+        StartOptions::new()
+            .env("OMI_LLM_BASE_URL", self.url.clone())
+            .env("OMI_LLM_MODEL", "test-model")
+    }
+
+    fn requests(&self) -> Vec<Value> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+async fn serve(
+    mut socket: TcpStream,
+    kept: Arc<Mutex<Vec<Value>>>,
+    script: Arc<Mutex<std::vec::IntoIter<Round>>>,
+) {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let body = loop {
+        let n = socket.read(&mut chunk).await.unwrap_or(0);
+        if n == 0 {
+            return;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&buffer[..end]).to_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if buffer.len() >= end + 4 + length {
+            break serde_json::from_slice(&buffer[end + 4..end + 4 + length])
+                .unwrap_or(Value::Null);
+        }
+    };
+    kept.lock().unwrap().push(body);
+    let round = script.lock().unwrap().next().unwrap_or(Round::Fail(500));
+    let (status, payloads, done) = match round {
+        Round::Stream(payloads) => (200, payloads, true),
+        Round::Cut(payloads) => (200, payloads, false),
+        Round::Fail(status) => (status, vec![], false),
+    };
+    if status != 200 {
+        let body = json!({"error": {"message": "model overloaded"}}).to_string();
+        let response = format!(
+            "HTTP/1.1 {status} Failed\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = socket.write_all(response.as_bytes()).await;
+        return;
+    }
+    let mut response =
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
+            .to_string();
+    for payload in payloads {
+        response.push_str(&format!("data: {payload}\n\n"));
+    }
+    if done {
+        response.push_str("data: [DONE]\n\n");
+    }
+    let _ = socket.write_all(response.as_bytes()).await;
+}
+
+fn text(piece: &str) -> Value {
+    json!({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}]})
+}
+
+fn tool_piece(id: Option<&str>, name: Option<&str>, arguments: &str) -> Value {
+    let mut function = json!({"arguments": arguments});
+    if let Some(name) = name {
+        function["name"] = json!(name);
+    }
+    let mut call = json!({"index": 0, "function": function});
+    if let Some(id) = id {
+        call["id"] = json!(id);
+        call["type"] = json!("function");
+    }
+    json!({"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": null}]})
+}
+
+both_stores!(
+    with_store a_tool_call_creates_the_action_item_before_the_answer,
+    |store| async move {
+        let model = StreamingModel::start(vec![
+            Round::Stream(vec![
+                tool_piece(Some("call_1"), Some("create_action_item"), "{\"description\": \"Send Anna"),
+                tool_piece(None, None, " the budget slides\"}"),
+            ]),
+            Round::Stream(vec![text("Done: I added "), text("the task.\nAnything else?")]),
+        ])
+        .await;
+        let server = TestServer::start_with(store, model.options()).await;
+        let token = server.token("alice").await;
+        let sent = server
+            .post("/v2/messages", &token, json!({"text": "Remind me to send Anna the budget slides"}))
+            .await;
+        sent.assert_status(200);
+        let streamed = parse(&sent.text);
+        assert_eq!(streamed.text(), "Done: I added the task.\nAnything else?");
+        assert_eq!(streamed.answer()["text"], "Done: I added the task.\nAnything else?");
+
+        let items = server.get("/v1/action-items", &token).await;
+        items.assert_status(200);
+        let descriptions: Vec<&str> = items.json["action_items"]
+            .as_array()
+            .expect("a list of action items")
+            .iter()
+            .filter_map(|item| item["description"].as_str())
+            .collect();
+        assert_eq!(descriptions, vec!["Send Anna the budget slides"]);
+
+        let requests = model.requests();
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0]["stream"], true);
+        let tools: Vec<&str> = requests[0]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|tool| tool["function"]["name"].as_str())
+            .collect();
+        assert_eq!(
+            tools,
+            vec!["search_conversations", "search_memories", "list_action_items", "create_action_item"]
+        );
+        let fed_back = requests[1]["messages"].as_array().unwrap();
+        let result = fed_back
+            .iter()
+            .find(|message| message["role"] == "tool")
+            .expect("the tool's result is sent back");
+        assert_eq!(result["tool_call_id"], "call_1");
+        assert!(result["content"].as_str().unwrap().contains("Send Anna the budget slides"));
+        assert_eq!(
+            fed_back.last().unwrap()["role"],
+            "tool",
+            "the model goes on from the tool's result"
+        );
+
+        let bob = server.token("bob").await;
+        let bobs = server.get("/v1/action-items", &bob).await;
+        assert_eq!(bobs.json["action_items"], json!([]), "the item is the caller's");
+    }
+);
+
+both_stores!(
+    with_store a_failing_model_ends_the_stream_with_an_error_and_stores_no_answer,
+    |store| async move {
+        let model = StreamingModel::start(vec![
+            Round::Fail(500),
+            Round::Cut(vec![text("Half an ans")]),
+        ])
+        .await;
+        let server = TestServer::start_with(store, model.options()).await;
+        let token = server.token("alice").await;
+        for question in ["first question", "second question"] {
+            let sent = server
+                .post("/v2/messages", &token, json!({"text": question}))
+                .await;
+            sent.assert_status(200);
+            let streamed = parse(&sent.text);
+            assert!(streamed.done.is_none(), "{streamed:?}");
+            assert_eq!(streamed.other.len(), 1, "{streamed:?}");
+            assert!(
+                streamed.other[0].starts_with("error: The language model failed"),
+                "{streamed:?}"
+            );
+        }
+        let listed = messages(&server, &token, "").await;
+        let senders: Vec<&str> = listed.iter().map(|m| m["sender"].as_str().unwrap()).collect();
+        assert_eq!(senders, vec!["human", "human"], "no half answer is stored");
+
+        let whole = server
+            .post("/v1/messages", &token, json!({"text": "third"}))
+            .await;
+        whole.assert_status(503);
+        assert!(whole.json["detail"].as_str().unwrap().contains("language model"));
+    }
+);
+
+both_stores!(
+    with_store the_models_markers_cite_the_conversations_it_was_given_or_found,
+    |store| async move {
+        let model = StreamingModel::start(vec![
+            Round::Stream(vec![tool_piece(
+                Some("call_1"),
+                Some("search_conversations"),
+                "{\"query\": \"squeaking brakes\"}",
+            )]),
+            Round::Stream(vec![text("You fly to Lisbon in June [1] "), text("and the brakes get fixed [2].")]),
+        ])
+        .await;
+        // The conversations are processed offline first: the model here speaks only the chat's stream.
+        let mut offline = TestServer::start(store).await;
+        let token = offline.token("alice").await;
+        let lisbon = import(&offline, &token, CORPUS[6], "2026-01-07T09:00:00+00:00").await;
+        let brakes = import(&offline, &token, CORPUS[7], "2026-01-08T09:00:00+00:00").await;
+        for id in [&lisbon, &brakes] {
+            assert_eq!(processed(&offline, &token, id).await["status"], "completed");
+        }
+        offline.stop().await;
+        let server = TestServer::start_with(store, model.options().reuse_data(offline.data())).await;
+        let token = server.token("alice").await;
+        let sent = server
+            .post("/v2/messages", &token, json!({"text": "flights to Lisbon"}))
+            .await;
+        sent.assert_status(200);
+        let streamed = parse(&sent.text);
+        let answer = streamed.answer();
+        assert_eq!(answer["text"], "You fly to Lisbon in June and the brakes get fixed.");
+        assert_eq!(answer["memories_id"], json!([lisbon, brakes]));
+        assert_eq!(answer["memories"][1]["id"], brakes);
+
+        let requests = model.requests();
+        let system = requests[0]["messages"][0]["content"].as_str().unwrap();
+        assert!(system.contains("[1] "), "{system}");
+        assert!(system.contains("Lisbon"), "{system}");
+        assert!(!system.contains("[2] "), "only the conversation search found is numbered: {system}");
+        let result = requests[1]["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|message| message["role"] == "tool")
+            .unwrap();
+        let found: Value = serde_json::from_str(result["content"].as_str().unwrap()).unwrap();
+        assert_eq!(found["conversations"][0]["number"], 2, "{found}");
+        assert_eq!(messages(&server, &token, "").await[0]["id"], answer["id"]);
+    }
+);
