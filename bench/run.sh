@@ -15,7 +15,7 @@
 # and prints a results table. Logs and raw `name=value` results stay in the work directory it prints.
 #
 # Settings (environment): P1_CLIENTS (64), P1_SECONDS (20), P1_WARMUP (5), P2_EVENTS (1000000), P2_USERS (3000),
-# PG_PORT (54500), ONLY (p1 or p2 to run one benchmark), NO_BUILD (1: use the binaries already in target/release),
+# PG_PORT (54500), ONLY (p1 or p2 to run one benchmark; p8 runs bench/run-p8.sh, conversation search), NO_BUILD (1: use the binaries already in target/release),
 # QUIET_WAIT (300: before each measurement, wait up to this many seconds for the machine to be idle, so that a
 # shared machine's other work does not land in the numbers; the `other` CPU in the results shows what did),
 # P1_NOTIFY_DIAGNOSTIC (1: also run pgbench against a table with the events table's NOTIFY trigger, and ours
@@ -42,6 +42,8 @@ P2_KEEP=${P2_KEEP:-}
 P2_TAMPER=${P2_TAMPER:-}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# P8 (conversation search) has a script of its own, with its own settings.
+if [[ "$ONLY" == p8 ]]; then exec bash "$ROOT/bench/run-p8.sh"; fi
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 SERVER="$ROOT/target/release/omi-server"

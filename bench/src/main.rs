@@ -14,6 +14,8 @@
 //!               [--warmup 50] [--as-of-runs 5] [--label p6]
 //! omi-bench p7  --url URL --token TOKEN --uid UID --database-url URL [--other-token TOKEN] [--events 100000]
 //!               [--clients 4] [--runs 3] [--subscribers 1000] [--appends 20] [--open-rate 200] [--label p7]
+//! omi-bench p8  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--segments 7]
+//!               [--queries 50] [--requests 500] [--warmup 50] [--label p8]
 //! omi-bench p10 --url URL --token TOKEN [--conversations 200] [--concurrency 8] [--label p10]
 //! omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS…]
 //! omi-bench quiet [--max-wait 300]
@@ -35,6 +37,7 @@ mod p4;
 mod p5;
 mod p6;
 mod p7;
+mod p8;
 mod raw_db;
 mod rng;
 mod text;
@@ -54,6 +57,7 @@ const USAGE: &str = "usage:
   omi-bench p6  --url URL --server BIN [--conversations 5000] [--year 2025] [--concurrency 8] [--requests 1000] [--warmup 50] [--as-of-runs 5] [--label p6]
   omi-bench p7  --url URL --token TOKEN --uid UID --database-url URL [--other-token TOKEN] [--events 100000] [--clients 4] [--runs 3] [--subscribers 1000] [--appends 20] [--open-rate 200] [--label p7]
   omi-bench p10 --url URL --token TOKEN [--conversations 200] [--concurrency 8] [--label p10]
+  omi-bench p8  --url URL --token TOKEN --uid UID --database-url URL [--conversations 10000] [--segments 7] [--queries 50] [--requests 500] [--warmup 50] [--label p8]
   omi-bench cpu [--pg-pid PID] [--pid PID] [--label NAME] -- COMMAND [ARGS...]
   omi-bench quiet [--max-wait 300]";
 
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
         "p6" => Args::parse(raw).and_then(|args| runtime.block_on(p6::run(args))),
         "p7" => Args::parse(raw).and_then(|args| runtime.block_on(p7::run(args))),
         "p10" => Args::parse(raw).and_then(|args| runtime.block_on(p10::run(args))),
+        "p8" => Args::parse(raw).and_then(|args| runtime.block_on(p8::run(args))),
         "cpu" => cpu::run_command(raw),
         "quiet" => Args::parse(raw).and_then(|mut args| {
             let seconds: u64 = args.or("max-wait", 300)?;

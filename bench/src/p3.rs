@@ -96,7 +96,7 @@ fn import_body(rng: &mut Rng, segments: usize, now_s: i64) -> String {
 }
 
 /// Imports `count` conversations with `concurrency` keep-alive clients.
-async fn import(
+pub(crate) async fn import(
     base: &str,
     token: &str,
     count: usize,

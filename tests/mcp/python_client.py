@@ -23,6 +23,7 @@ TOOLS = {
     "edit_memory",
     "delete_memory",
     "search_memories",
+    "search_conversations",
     "get_conversations",
     "get_conversation_by_id",
     "get_action_items",

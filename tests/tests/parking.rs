@@ -115,8 +115,9 @@ both_stores!(with_store an_event_that_cannot_be_applied_is_parked_and_everything
     let health = server.get("/health", "").await;
     health.assert_status(200);
     assert_eq!(health["status"], "degraded", "{}", health.text);
-    // Both events, in the one read model of memories (the memory statistics count its rows).
-    assert_eq!(health["parked_events"], 2, "{}", health.text);
+    // Both events, in the read model of memories and in the search index, which reads the memories' rows (the
+    // memory statistics count those rows and read no event).
+    assert_eq!(health["parked_events"], 4, "{}", health.text);
     let memories = health["read_models"]
         .as_array()
         .unwrap()
@@ -147,7 +148,7 @@ both_stores!(with_store an_event_that_cannot_be_applied_is_parked_and_everything
 
     let listed = server.cli(&["parked", "list"]).await;
     listed.assert_success();
-    assert_eq!(parked_positions(&listed.stdout).len(), 2, "{}", listed.stdout);
+    assert_eq!(parked_positions(&listed.stdout).len(), 4, "{}", listed.stdout);
     assert!(listed.stdout.contains("does not decode"), "{}", listed.stdout);
     assert!(listed.stdout.contains("held behind"), "{}", listed.stdout);
 
@@ -160,18 +161,21 @@ both_stores!(with_store an_event_that_cannot_be_applied_is_parked_and_everything
     // A retry before the fix fails again and keeps both parked.
     let early = server.cli(&["parked", "retry"]).await;
     assert!(!early.success(), "{}", early.stderr);
-    assert_eq!(parked_positions(&server.cli(&["parked", "list"]).await.stdout).len(), 2);
+    assert_eq!(parked_positions(&server.cli(&["parked", "list"]).await.stdout).len(), 4);
 
     repair(&data, "poisoned", 1, &memory_created_payload("alice", "repaired")).await;
     let retried = server.cli(&["parked", "retry"]).await;
     retried.assert_success();
-    assert!(retried.stderr.contains("applied 2 parked events"), "{}", retried.stderr);
+    assert!(retried.stderr.contains("applied 4 parked events"), "{}", retried.stderr);
     let after = server.cli(&["parked", "list"]).await;
     assert!(parked_positions(&after.stdout).is_empty(), "{}", after.stdout);
 
     server.restart().await;
     let token = server.token("alice").await;
     assert!(contents(&server, &token).await.contains(&"repaired and edited".to_string()));
+    // The retry reached the search index too.
+    let found = server.get("/v3/memories/search?query=repaired", &token).await;
+    assert_eq!(found[0]["content"], "repaired and edited", "{}", found.text);
     assert_eq!(server.get("/health", "").await["status"], "ok");
     server.stop().await;
     let live = read_model_rows(&data, &models).await;
@@ -196,10 +200,12 @@ both_stores!(with_store a_parked_event_is_skipped_with_a_recorded_decision, |sto
         .cli(&["parked", "skip", "--projection", "memories", "--position", "999999", "--reason", "x"])
         .await;
     assert!(!unknown.success(), "skipping an event that is not parked is an error");
-    server
-        .cli(&["parked", "skip", "--projection", "memories", "--position", &position, "--reason", "corrupt import"])
-        .await
-        .assert_success();
+    for projection in ["memories", "search"] {
+        server
+            .cli(&["parked", "skip", "--projection", projection, "--position", &position, "--reason", "corrupt import"])
+            .await
+            .assert_success();
+    }
     let listed = server.cli(&["parked", "list"]).await;
     assert!(listed.stdout.contains("skipped"), "{}", listed.stdout);
     assert!(listed.stdout.contains("corrupt import"), "{}", listed.stdout);

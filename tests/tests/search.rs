@@ -244,9 +244,10 @@ both_stores!(
         assert_eq!(list.len(), 2, "{}", tennis.text);
         for memory in list {
             let score = memory["relevance_score"].as_f64().unwrap();
-            assert!(score > 0.0 && score < 1.0, "{memory}");
+            assert!(score > 0.0 && score <= 1.0, "{memory}");
             assert!(memory["content"].as_str().unwrap().contains("tennis"));
         }
+        assert_eq!(list[0]["relevance_score"], 1.0, "the best match scores 1");
         assert!(list[0]["relevance_score"].as_f64() >= list[1]["relevance_score"].as_f64());
         // An empty query lists newest first; another user finds nothing.
         let all = server.get("/v3/memories/search?limit=100", &token).await;

@@ -66,7 +66,7 @@ const PAGE: PageRule = PageRule::new(25, 1_000);
 
 /// The developer API's conversation shape (spec §7.4).
 #[derive(Serialize, JsonSchema)]
-struct DeveloperConversation {
+pub(super) struct DeveloperConversation {
     #[serde(flatten)]
     head: ConversationHead,
     structured: StructuredView,
@@ -108,9 +108,9 @@ impl From<&TranscriptSegment> for DeveloperSegment {
 }
 
 /// The user's folder names by folder id.
-type FolderNames = HashMap<String, String>;
+pub(super) type FolderNames = HashMap<String, String>;
 
-async fn folder_names(state: &AppState, uid: &str) -> ApiResult<FolderNames> {
+pub(super) async fn folder_names(state: &AppState, uid: &str) -> ApiResult<FolderNames> {
     Ok(folders::existing(state, uid)
         .await?
         .into_iter()
@@ -119,7 +119,7 @@ async fn folder_names(state: &AppState, uid: &str) -> ApiResult<FolderNames> {
 }
 
 /// The developer API's shape of `view`; `segments` only when the transcript was asked for.
-fn shape(
+pub(super) fn shape(
     view: &ConversationView,
     segments: Option<&[TranscriptSegment]>,
     names: &FolderNames,

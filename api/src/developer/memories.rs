@@ -57,7 +57,7 @@ struct ListQuery {
 
 /// The developer API's memory shape (spec §7.4); a memory just created has no review fields.
 #[derive(Serialize, JsonSchema)]
-struct DeveloperMemory {
+pub(super) struct DeveloperMemory {
     #[serde(flatten)]
     summary: MemorySummary,
     #[serde(with = "omi_projections::time::iso")]
@@ -80,7 +80,7 @@ struct Review {
 }
 
 impl DeveloperMemory {
-    fn of(memory: MemoryView, with_review: bool) -> Self {
+    pub(super) fn of(memory: MemoryView, with_review: bool) -> Self {
         let review = with_review.then_some(Review {
             reviewed: memory.reviewed,
             user_review: memory.user_review,

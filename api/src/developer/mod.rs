@@ -19,6 +19,7 @@ mod daily_summaries;
 mod folders;
 mod goals;
 mod memories;
+mod search;
 
 use aide::axum::ApiRouter;
 use omi_domain::api_key::KeyFamily;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> ApiRouter<AppState> {
         .merge(daily_summaries::router())
         .merge(folders::router())
         .merge(goals::router())
+        .merge(search::router())
         .with_path_items(|item| item.tag("developer"));
     behind_key(routes, state, KeyFamily::Developer)
 }

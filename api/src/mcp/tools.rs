@@ -2,11 +2,10 @@
 //! HTTP, the legacy HTTP+SSE transport, stdio) calls [`call`]; writes go through the aggregates with the MCP
 //! key as the actor, reads through the read models.
 
-use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use omi_domain::storable::{unstorable_at, NUL_REFUSED};
-use omi_projections::memories::MemoryView;
+use omi_projections::search::Terms;
 use rmcp::model::{CallToolResult, ContentBlock, ErrorCode, ErrorData, JsonObject, Tool};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -21,6 +20,7 @@ use crate::app::daily_summaries;
 use crate::app::folders;
 use crate::app::goals;
 use crate::app::memories::{self, MemoryInput};
+use crate::app::search::{self, SearchRequest};
 use crate::app::{people, users};
 use crate::app::{PageQuery, PageRule};
 use crate::error::{ApiError, Problem};
@@ -33,10 +33,6 @@ pub const NOT_FOUND: ErrorCode = ErrorCode(-32001);
 /// JSON-RPC error code of any other tool failure (spec §7.5).
 pub const TOOL_FAILED: ErrorCode = ErrorCode(-32000);
 
-/// The most memories `search_memories` looks at.
-const SEARCH_SCAN: i64 = 10_000;
-/// `search_memories`' answer: 10 by default, at most 100.
-const SEARCH_PAGE: PageRule = PageRule::new(10, 100);
 /// `get_conversations`' list.
 const CONVERSATION_PAGE: PageRule = PageRule::new(20, 1_000);
 
@@ -84,6 +80,23 @@ struct SearchMemories {
     /// Words to look for in the user's memories.
     query: String,
     /// How many memories to return (1-100), most relevant first.
+    #[serde(default = "ten")]
+    limit: i64,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct SearchConversations {
+    /// Words to look for in the titles, overviews and transcripts of the user's conversations; empty lists
+    /// the newest.
+    #[serde(default)]
+    query: String,
+    /// Only conversations created on or after this day (YYYY-MM-DD, UTC; an ISO-8601 time also works).
+    #[serde(default)]
+    start_date: Option<String>,
+    /// Only conversations created on or before this day (YYYY-MM-DD, inclusive, UTC).
+    #[serde(default)]
+    end_date: Option<String>,
+    /// How many conversations to return (1-100), most relevant first.
     #[serde(default = "ten")]
     limit: i64,
 }
@@ -257,6 +270,13 @@ pub fn tools() -> &'static [Tool] {
                 schema::<SearchMemories>(),
             ),
             Tool::new(
+                "search_conversations",
+                "Find the user's completed conversations whose title, overview or transcript share words with \
+                 a query, most relevant first, optionally within dates. Transcripts are left out: use \
+                 get_conversation_by_id.",
+                schema::<SearchConversations>(),
+            ),
+            Tool::new(
                 "get_conversations",
                 "List the user's completed conversations (title, overview, category, action items, events), \
                  newest first, optionally within dates and categories. Transcripts are left out: use \
@@ -404,6 +424,7 @@ pub async fn call(
         "edit_memory" => edit_memory(state, key, arguments(args)?).await?,
         "delete_memory" => delete_memory(state, key, arguments(args)?).await?,
         "search_memories" => search_memories(state, key, arguments(args)?).await?,
+        "search_conversations" => search_conversations(state, key, arguments(args)?).await?,
         "get_conversations" => get_conversations(state, key, arguments(args)?).await?,
         "get_conversation_by_id" => get_conversation_by_id(state, key, arguments(args)?).await?,
         "get_action_items" => get_action_items(state, key, arguments(args)?).await?,
@@ -473,75 +494,47 @@ async fn delete_memory(
     Ok(json!({ "success": true }))
 }
 
-/// The lowercase words of `text` that carry meaning (short function words dropped, a plural `s` trimmed).
-fn terms(text: &str) -> BTreeSet<String> {
-    const STOP: [&str; 40] = [
-        "a", "an", "and", "are", "as", "at", "be", "by", "do", "does", "for", "from", "has",
-        "have", "how", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "there",
-        "this", "to", "was", "what", "when", "where", "which", "who", "why", "with", "about",
-        "did", "were", "any",
-    ];
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(|word| word.to_lowercase())
-        .filter(|word| !STOP.contains(&word.as_str()))
-        .map(|word| {
-            if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
-                word[..word.len() - 1].to_string()
-            } else {
-                word
-            }
-        })
-        .collect()
-}
-
-/// The share of the query's terms that `content` contains (0..1).
-fn relevance(query: &BTreeSet<String>, content: &str) -> f64 {
-    if query.is_empty() {
-        return 0.0;
-    }
-    let content = terms(content);
-    let shared = query.iter().filter(|term| content.contains(*term)).count();
-    shared as f64 / query.len() as f64
-}
-
 async fn search_memories(
     state: &AppState,
     key: &KeyHolder,
     args: SearchMemories,
 ) -> Result<Value, ErrorData> {
-    let wanted = page(SEARCH_PAGE, args.limit, 0)?;
-    let query = terms(&args.query);
-    if query.is_empty() {
+    if Terms::of(&args.query).is_empty() {
         return Err(ErrorData::invalid_params(
             "query must contain at least one word",
             None,
         ));
     }
-    let everything = crate::app::Page {
-        limit: SEARCH_SCAN,
-        offset: 0,
-    };
-    let all = memories::list(state, &key.uid, &[], everything)
+    let found = search::search_memories(state, &key.uid, &args.query, args.limit)
         .await
         .map_err(tool_error)?;
-    // `all` is in list order (scoring, newest); a stable sort by score keeps that order among equals.
-    let mut scored: Vec<(f64, MemoryView)> = all
-        .into_iter()
-        .map(|memory| (relevance(&query, &memory.content), memory))
-        .filter(|(score, _)| *score > 0.0)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let found: Vec<Value> = scored
-        .into_iter()
-        .take(wanted.limit as usize)
-        .map(|(score, memory): (f64, MemoryView)| {
-            let mut value = serde_json::to_value(memory).unwrap_or_default();
-            value["relevance_score"] = json!((score * 1000.0).round() / 1000.0);
-            value
-        })
-        .collect();
     Ok(json!({ "memories": found }))
+}
+
+async fn search_conversations(
+    state: &AppState,
+    key: &KeyHolder,
+    args: SearchConversations,
+) -> Result<Value, ErrorData> {
+    if !(1..=search::MAX_HITS as i64).contains(&args.limit) {
+        return Err(ErrorData::invalid_params(
+            format!("limit: must be between 1 and {}", search::MAX_HITS),
+            None,
+        ));
+    }
+    let request = SearchRequest {
+        query: args.query,
+        per_page: args.limit,
+        include_discarded: false,
+        start_date: args.start_date,
+        end_date: args.end_date,
+        ..SearchRequest::default()
+    };
+    let found = search::search_conversations(state, &key.uid, &request)
+        .await
+        .map_err(tool_error)?;
+    let conversations: Vec<Value> = found.items.iter().map(shapes::tool_summary).collect();
+    Ok(json!({ "conversations": conversations }))
 }
 
 async fn get_conversations(
@@ -711,7 +704,7 @@ mod tests {
 
     #[test]
     fn every_tool_has_an_object_schema_with_described_properties() {
-        assert_eq!(tools().len(), 15);
+        assert_eq!(tools().len(), 16);
         for tool in tools() {
             assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
             // A tool without arguments (get_user_profile) has an empty object of properties.
@@ -728,13 +721,5 @@ mod tests {
         }
         let create = tools().iter().find(|t| t.name == "create_memory").unwrap();
         assert_eq!(create.input_schema["required"], json!(["content"]));
-    }
-
-    #[test]
-    fn relevance_is_the_share_of_query_terms_found() {
-        let query = terms("What does the user like to drink? coffee");
-        assert_eq!(relevance(&query, "User likes coffee and tea"), 0.75);
-        assert_eq!(relevance(&query, "Nothing related"), 0.0);
-        assert!(terms("the of and").is_empty());
     }
 }

@@ -3,7 +3,8 @@
 //! Relevance: on SQLite, FTS5's `bm25()` with column weights (title 10, overview 4, transcript 1); on PostgreSQL,
 //! `ts_rank_cd` (cover density) with weights A 1.0, B 0.4, C 0.2 and normalization 1 (divided by 1 + the log of
 //! the document's length, so a long transcript does not win by length alone, as BM25's length normalization
-//! does). Either score is mapped to 0..1 as s / (1 + s). Among equal scores the newest comes first, then the id.
+//! does). A hit's score is its raw score divided by the best of all the matches (not only the page's), so the
+//! best match scores 1. Among equal scores the newest comes first, then the id.
 
 use chrono::{DateTime, Utc};
 use omi_store::{Backend, Database};
@@ -14,7 +15,7 @@ use crate::runtime::ProjectionError;
 use crate::time::micros;
 
 /// One match, best first. `score` is relative relevance in 0..1 (higher is better, comparable only within one
-/// answer); 0 when the search lists without words.
+/// search: the best match of the search scores 1); 0 when the search lists without words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub id: String,
@@ -43,7 +44,7 @@ pub struct SearchFilter {
 
 /// The SQL of a conversation search with words and no filter on `backend`: parameters are the query text
 /// (`Terms::fts5` or `Terms::tsquery`), the uid, the limit and the offset; columns id, created_at (µs), score,
-/// total. The benchmark runs it directly to compare with the server.
+/// total, best score. The benchmark runs it directly to compare with the server.
 pub fn raw_conversations_sql(backend: Backend) -> String {
     conversation_sql(backend, true, "")
 }
@@ -63,16 +64,17 @@ fn conversation_sql(backend: Backend, words: bool, filters: &str) -> String {
                  FROM search_conversations_words
                  JOIN search_conversations c ON c.rowid = search_conversations_words.rowid
                  WHERE search_conversations_words MATCH $1 AND c.uid = $2 {filters})
-             SELECT id, created_at, score, count(*) OVER () FROM hits
+             SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
              ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
         ),
         (true, Backend::Postgres) => format!(
-            "SELECT c.id, c.created_at,
-                    CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', c.words, q, 1) AS DOUBLE PRECISION) AS score,
-                    count(*) OVER ()
-             FROM search_conversations c, to_tsquery('english', $1) q
-             WHERE c.words @@ q AND c.uid = $2 {filters}
-             ORDER BY score DESC, c.created_at DESC, c.id LIMIT $3 OFFSET $4"
+            "WITH hits AS (
+                 SELECT c.id, c.created_at,
+                        CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', c.words, q, 1) AS DOUBLE PRECISION) AS score
+                 FROM search_conversations c, to_tsquery('english', $1) q
+                 WHERE c.words @@ q AND c.uid = $2 {filters})
+             SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
+             ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
         ),
     }
 }
@@ -157,16 +159,17 @@ pub async fn memories(
                  FROM search_memories_words
                  JOIN search_memories m ON m.rowid = search_memories_words.rowid
                  WHERE search_memories_words MATCH $1 AND m.uid = $2)
-             SELECT id, created_at, score, count(*) OVER () FROM hits
+             SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
              ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
         }
         (true, Backend::Postgres) => {
-            "SELECT m.id, m.created_at,
-                    CAST(ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.words, q, 1) AS DOUBLE PRECISION) AS score,
-                    count(*) OVER ()
-             FROM search_memories m, to_tsquery('english', $1) q
-             WHERE m.words @@ q AND m.uid = $2
-             ORDER BY score DESC, m.created_at DESC, m.id LIMIT $3 OFFSET $4"
+            "WITH hits AS (
+                 SELECT m.id, m.created_at,
+                        CAST(ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.words, q, 1) AS DOUBLE PRECISION) AS score
+                 FROM search_memories m, to_tsquery('english', $1) q
+                 WHERE m.words @@ q AND m.uid = $2)
+             SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
+             ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
         }
     };
     let mut query = sqlx::query(sql);
@@ -198,8 +201,8 @@ fn read_found(rows: &[sqlx::any::AnyRow], words: bool) -> Result<Found, Projecti
     for row in rows {
         let created_at: i64 = row.try_get(1)?;
         let (score, total) = if words {
-            let raw: f64 = row.try_get(2)?;
-            (relevance(raw), row.try_get::<i64, _>(3)?)
+            let (raw, best): (f64, f64) = (row.try_get(2)?, row.try_get(4)?);
+            (relevance(raw, best), row.try_get::<i64, _>(3)?)
         } else {
             (0.0, row.try_get::<i64, _>(2)?)
         };
@@ -213,8 +216,23 @@ fn read_found(rows: &[sqlx::any::AnyRow], words: bool) -> Result<Found, Projecti
     Ok(found)
 }
 
-/// A raw score (≥ 0, unbounded) as relevance in 0..1.
-fn relevance(raw: f64) -> f64 {
-    let raw = if raw.is_finite() { raw.max(0.0) } else { 0.0 };
-    raw / (1.0 + raw)
+/// A raw score as relevance in 0..1, relative to the best raw score of the search.
+fn relevance(raw: f64, best: f64) -> f64 {
+    if !(raw.is_finite() && best.is_finite()) || best <= 0.0 {
+        return 0.0;
+    }
+    (raw / best).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relevance;
+
+    #[test]
+    fn relevance_is_relative_to_the_best_match() {
+        assert_eq!(relevance(2.0, 4.0), 0.5);
+        assert_eq!(relevance(4.0, 4.0), 1.0);
+        assert_eq!(relevance(1.0, 0.0), 0.0);
+        assert_eq!(relevance(f64::NAN, 1.0), 0.0);
+    }
 }

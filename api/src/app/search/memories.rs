@@ -16,7 +16,8 @@ pub const MAX_LIMIT: i64 = 100;
 pub struct ScoredMemory {
     #[serde(flatten)]
     pub memory: MemoryView,
-    /// Relevance in 0..1 (higher is better; comparable within one answer); 0 when the query had no words.
+    /// Relevance in 0..1, relative to the best match of the search (which scores 1); 0 when the query had no
+    /// words.
     pub relevance_score: f64,
 }
 
