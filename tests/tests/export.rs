@@ -16,6 +16,11 @@ both_stores!(
             .post("/v1/memories", &bob, json!({"content": "bob-export only"}))
             .await
             .assert_status(200);
+        // A chat question (the non-streamed door) and its answer.
+        server
+            .post("/v1/messages", &ann, json!({"text": "What did ann-export plan?"}))
+            .await
+            .assert_status(200);
 
         let export = server.get("/v1/users/export", &ann).await;
         export.assert_status(200);
@@ -33,7 +38,11 @@ both_stores!(
         let people = server.get("/v1/users/people", &ann).await;
         assert_eq!(export["people"], people.json);
         assert_eq!(export["people"][0]["name"], "ann-export Friend");
-        assert_eq!(export["chat_messages"], json!([]));
+        let messages = export["chat_messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 2, "the question and its answer: {messages:?}");
+        assert_eq!(messages[0]["sender"], "human");
+        assert_eq!(messages[0]["text"], "What did ann-export plan?");
+        assert_eq!(messages[1]["sender"], "ai");
 
         let memories = server.get("/v1/memories?limit=1000", &ann).await;
         assert_eq!(export["memories"], memories.json, "every memory, as listed");

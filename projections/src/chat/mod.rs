@@ -7,5 +7,5 @@ mod queries;
 mod view;
 
 pub use projection::ChatMessagesProjection;
-pub use queries::{current, message};
+pub use queries::{current, message, of_user};
 pub use view::{ChatMessageView, Sender};

@@ -46,3 +46,24 @@ pub async fn message(
     row.map(|(doc,)| Ok(serde_json::from_str(&doc)?))
         .transpose()
 }
+
+/// A page of every message of the user, of every thread and session (cleared ones too), oldest first.
+pub async fn of_user(
+    database: &Database,
+    uid: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ChatMessageView>, ProjectionError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT doc FROM chat_messages WHERE uid = $1
+         ORDER BY created_at, thread_id, number LIMIT $2 OFFSET $3",
+    )
+    .bind(uid)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(database.pool())
+    .await?;
+    rows.into_iter()
+        .map(|(doc,)| Ok(serde_json::from_str(&doc)?))
+        .collect()
+}

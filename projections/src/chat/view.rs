@@ -16,11 +16,12 @@ pub enum Sender {
 }
 
 /// One message (spec §2.8 Message, without the cited conversations, which the API joins in).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChatMessageView {
     pub id: String,
     pub text: String,
     #[serde(with = "iso")]
+    #[schemars(with = "DateTime<Utc>")]
     pub created_at: DateTime<Utc>,
     pub sender: Sender,
     /// The app context; `None` for the main chat.

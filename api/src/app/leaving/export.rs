@@ -5,12 +5,13 @@
 //!   chat_messages}`: every conversation with its transcript (discarded ones too), every memory and action item
 //!   in full (locked content is not cut to a preview: it is the user's own), newest first as the lists show them;
 //!   the profile (`GET /v1/users/profile`) and the people (`GET /v1/users/people`) as those routes answer them.
-//!   `chat_messages` is an empty list: this server has no chat yet.
+//!   `chat_messages` holds every message of every chat thread, cleared sessions too, oldest first.
 //! - `format=events`: the caller's whole event log in commit order as NDJSON, one event a line in the form of
 //!   `omi-server events` ([`crate::app::changes::write_line`]); `omi-server import` loads it into another server.
 
 use axum::body::Body;
 use omi_projections::action_items::{self, ActionItemFilter, ActionItemView};
+use omi_projections::chat;
 use omi_projections::conversations::{self, ConversationFilter, ConversationView};
 use omi_projections::memories::{self, MemoryView};
 use omi_projections::people::PersonView;
@@ -68,14 +69,8 @@ pub struct ExportDocument {
     pub people: Vec<PersonView>,
     /// Every action item; newest first.
     pub action_items: Vec<ActionItemView>,
-    /// Chat messages: none, this server has no chat yet.
-    #[schemars(schema_with = "always_empty")]
-    pub chat_messages: Vec<serde_json::Value>,
-}
-
-/// The schema of a list this server always leaves empty.
-fn always_empty(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"type": "array", "maxItems": 0})
+    /// Every chat message of every thread (cleared sessions too), oldest first.
+    pub chat_messages: Vec<chat::ChatMessageView>,
 }
 
 /// The body of `uid`'s export in `format`.
@@ -187,7 +182,20 @@ async fn document(state: &AppState, uid: &str, chunks: &Chunks) -> Result<(), St
         }
         offset += PAGE;
     }
-    chunks.send(br#"],"chat_messages":[]}"#.to_vec()).await?;
+    chunks.send(br#"],"chat_messages":["#.to_vec()).await?;
+    let mut list = List::default();
+    let mut offset = 0;
+    loop {
+        let page = chat::of_user(database, uid, PAGE, offset)
+            .await
+            .map_err(failed)?;
+        chunks.send(list.items(&page).map_err(failed)?).await?;
+        if (page.len() as i64) < PAGE {
+            break;
+        }
+        offset += PAGE;
+    }
+    chunks.send(b"]}".to_vec()).await?;
     Ok(())
 }
 
