@@ -97,7 +97,10 @@ impl Outbound {
 }
 
 /// Whether `ip` is a public unicast address: not loopback, private, link-local, shared (CGNAT), unspecified,
-/// broadcast, multicast, documentation or otherwise reserved.
+/// broadcast, multicast, documentation or otherwise reserved, in IPv4, IPv6 and IPv4 mapped into IPv6. Every
+/// outbound request made for a user or an app (setup checks here, webhook deliveries in [`crate::webhooks`]) is
+/// checked with it on the addresses its host resolves to, so that a URL cannot make the server call into its own
+/// network.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
@@ -119,6 +122,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || ip.is_documentation()
         || a == 0
         || a >= 240
+        // Shared address space (RFC 6598), the benchmarking range (RFC 2544), IETF protocol assignments.
         || (a == 100 && (64..128).contains(&b))
         || (a == 198 && (b == 18 || b == 19))
         || (a == 192 && b == 0 && ip.octets()[2] == 0))
@@ -129,8 +133,11 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
+        // Unique local (fc00::/7), link-local (fe80::/10) and the old site-local range (fec0::/10).
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
+        || (first & 0xffc0) == 0xfec0
+        // Documentation (2001:db8::/32).
         || (first == 0x2001 && ip.segments()[1] == 0x0db8))
 }
 
@@ -148,10 +155,14 @@ mod tests {
             "169.254.169.254",
             "100.64.0.1",
             "0.0.0.0",
+            "192.0.0.8",
             "::1",
+            "::",
             "fd00::1",
             "fe80::1",
+            "fec0::1",
             "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
         ] {
             assert!(!is_public(address.parse().unwrap()), "{address}");
         }

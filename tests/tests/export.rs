@@ -18,7 +18,11 @@ both_stores!(
             .assert_status(200);
         // A chat question (the non-streamed door) and its answer.
         server
-            .post("/v1/messages", &ann, json!({"text": "What did ann-export plan?"}))
+            .post(
+                "/v1/messages",
+                &ann,
+                json!({"text": "What did ann-export plan?"}),
+            )
             .await
             .assert_status(200);
 
@@ -39,7 +43,11 @@ both_stores!(
         assert_eq!(export["people"], people.json);
         assert_eq!(export["people"][0]["name"], "ann-export Friend");
         let messages = export["chat_messages"].as_array().unwrap();
-        assert_eq!(messages.len(), 2, "the question and its answer: {messages:?}");
+        assert_eq!(
+            messages.len(),
+            2,
+            "the question and its answer: {messages:?}"
+        );
         assert_eq!(messages[0]["sender"], "human");
         assert_eq!(messages[0]["text"], "What did ann-export plan?");
         assert_eq!(messages[1]["sender"], "ai");

@@ -1,8 +1,6 @@
-//! Outbound webhook requests: the Standard Webhooks signature ([`signature`]), the guard that keeps requests off
-//! loopback, private, link-local and unspecified addresses ([`address`]), and the sender that posts one attempt
-//! and reports its outcome ([`sender`]).
+//! Outbound webhook requests: the Standard Webhooks signature ([`signature`]) and the sender that posts one attempt
+//! and reports its outcome ([`sender`]), reaching only the public addresses [`crate::outbound::is_public`] allows.
 
-pub mod address;
 pub mod sender;
 pub mod signature;
 

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use super::address::is_public;
 use super::signature::sign;
+use crate::outbound::is_public;
 
 /// How much of a response is read (for its `message`).
 const RESPONSE_LIMIT: usize = 64 * 1024;
