@@ -121,7 +121,7 @@ pub(crate) async fn acquire(
     database: &Database,
     name: &str,
 ) -> Result<Option<PoolConnection<Postgres>>, sqlx::Error> {
-    let Some(pool) = database.postgres() else {
+    let Some(pool) = database.held() else {
         return Ok(None);
     };
     let mut conn = pool.acquire().await?;
@@ -142,7 +142,7 @@ async fn follow(
     let mut saved = at;
     let mut saved_at = Instant::now();
     let mut appends = database.appends();
-    let mut listener = match database.postgres() {
+    let mut listener = match database.held() {
         Some(pool) => {
             let mut listener = PgListener::connect_with(pool).await?;
             listener.listen(EVENTS_CHANNEL).await?;

@@ -46,6 +46,11 @@ struct Inner {
     backend: Backend,
     any: AnyPool,
     postgres: Option<PgPool>,
+    /// PostgreSQL connections held for as long as their task runs: the session locks of reactions and schedules
+    /// and the `LISTEN` connections of the projector, the reactions and the change feed. They come from a pool
+    /// of their own, so that however many of them a process holds, the pools the work uses keep their
+    /// `OMI_DB_MAX_CONNECTIONS`.
+    held: Option<PgPool>,
     appended: watch::Sender<u64>,
     /// The PostgreSQL backends (process ids) of this process's pooled connections: a notification they sent is
     /// this process's own (see [`Database::is_own_backend`]).
@@ -151,10 +156,28 @@ impl Database {
             })
             .connect(url)
             .await?;
+        let held_backends = own_backends.clone();
+        let held = PgPoolOptions::new()
+            .max_connections(HELD_CONNECTIONS)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
+            .after_connect(move |conn, _meta| {
+                let own = held_backends.clone();
+                Box::pin(async move {
+                    own.add(
+                        sqlx::query_scalar("SELECT pg_backend_pid()")
+                            .fetch_one(&mut *conn)
+                            .await?,
+                    );
+                    Ok(())
+                })
+            })
+            .connect_lazy(url)?;
         Ok(Self::new(
             Backend::Postgres,
             any,
-            Some(postgres),
+            Some((postgres, held)),
             own_backends,
         ))
     }
@@ -196,9 +219,10 @@ impl Database {
     fn new(
         backend: Backend,
         any: AnyPool,
-        postgres: Option<PgPool>,
+        postgres: Option<(PgPool, PgPool)>,
         own_backends: OwnBackends,
     ) -> Self {
+        let (postgres, held) = postgres.unzip();
         let (appended, _) = watch::channel(0);
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Self {
@@ -206,6 +230,7 @@ impl Database {
                 backend,
                 any,
                 postgres,
+                held,
                 appended,
                 own_backends,
                 writer,
@@ -226,6 +251,11 @@ impl Database {
     /// The native PostgreSQL pool, when PostgreSQL is the engine.
     pub fn postgres(&self) -> Option<&PgPool> {
         self.inner.postgres.as_ref()
+    }
+
+    /// On PostgreSQL, the pool of connections held for as long as their task runs (session locks, `LISTEN`).
+    pub fn held(&self) -> Option<&PgPool> {
+        self.inner.held.as_ref()
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a
@@ -299,6 +329,9 @@ impl Database {
         if let Some(pool) = &self.inner.postgres {
             pool.close().await;
         }
+        if let Some(pool) = &self.inner.held {
+            pool.close().await;
+        }
     }
 }
 
@@ -335,3 +368,6 @@ fn with_statement_cache(url: &str) -> String {
 
 /// Prepared statements kept per PostgreSQL connection.
 const STATEMENT_CACHE: usize = 2_000;
+/// The most connections a process holds at once for session locks and `LISTEN` (two per reaction and schedule,
+/// one each for the projector and the change feed, with room to spare).
+const HELD_CONNECTIONS: u32 = 64;

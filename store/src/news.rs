@@ -20,7 +20,7 @@ impl LogNews {
     /// Listens on `database` (a `LISTEN` connection of its own on PostgreSQL; without one it polls) and wakes
     /// at least every `poll`.
     pub async fn listen(database: &Database, poll: Duration) -> LogNews {
-        let listener = match database.postgres() {
+        let listener = match database.held() {
             Some(pool) => match PgListener::connect_with(pool).await {
                 Ok(mut listener) => match listener.listen(EVENTS_CHANNEL).await {
                     Ok(()) => Some(listener),

@@ -704,7 +704,7 @@ mod tests {
 
     #[test]
     fn every_tool_has_an_object_schema_with_described_properties() {
-        assert_eq!(tools().len(), 16);
+        assert_eq!(tools().len(), 17);
         for tool in tools() {
             assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
             // A tool without arguments (get_user_profile) has an empty object of properties.

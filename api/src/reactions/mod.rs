@@ -10,6 +10,7 @@ mod notifications;
 mod processing;
 mod registry;
 mod sync;
+mod webhook_messages;
 mod webhooks;
 mod wrapped;
 
@@ -24,6 +25,7 @@ pub use notifications::NotificationPush;
 pub use processing::Processing;
 pub use registry::{registry, schedules, spawn_all, spawn_schedules};
 pub use sync::{ConversationSync, Publisher};
+pub use webhook_messages::WebhookMessages;
 pub use webhooks::DeveloperWebhookScheduling;
 pub use wrapped::WrappedGeneration;
 

@@ -13,7 +13,7 @@ use omi_store::Database;
 
 use super::{
     ConversationSync, DailySummarySchedule, DeveloperWebhookScheduling, FolderCleanup,
-    NotificationPush, Processing, Publisher, WrappedGeneration,
+    NotificationPush, Processing, Publisher, WebhookMessages, WrappedGeneration,
 };
 use crate::state::AppState;
 
@@ -57,6 +57,11 @@ pub fn registry(
             push,
         )),
         Arc::new(DeveloperWebhookScheduling::new(
+            database.clone(),
+            commands.clone(),
+            Arc::clone(projector),
+        )),
+        Arc::new(WebhookMessages::new(
             database.clone(),
             commands.clone(),
             Arc::clone(projector),

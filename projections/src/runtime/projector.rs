@@ -152,7 +152,7 @@ impl Projector {
     }
 
     async fn listen(&self) -> Option<PgListener> {
-        let pool = self.database.postgres()?;
+        let pool = self.database.held()?;
         let mut listener = match PgListener::connect_with(pool).await {
             Ok(listener) => listener,
             Err(error) => {
