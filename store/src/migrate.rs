@@ -152,6 +152,11 @@ const MIGRATIONS: &[Migration] = &[
         "integrations",
         include_str!("../../migrations/shared/0026_integrations.sql"),
     ),
+    Migration::shared(
+        27,
+        "app_webhook_deliveries",
+        include_str!("../../migrations/shared/0027_app_webhook_deliveries.sql"),
+    ),
 ];
 
 impl Migration {

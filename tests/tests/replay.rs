@@ -12,8 +12,8 @@ const REPLAY_ADMIN_KEY: &str = apps_support::ADMIN_KEY;
 
 /// Memories, action items, conversations (processed into action items, memories and trends, edited, one deleted),
 /// keys (one revoked), a shared daily summary, changed daily summary settings, a generated wrapped, goals with
-/// progress, a profile and people, a developer webhook with its deliveries, for two users.
-/// progress, a profile and people, for two users; and apps with logos, installations, reviews and keys.
+/// progress, a profile and people, a developer webhook with its deliveries, for two users; and apps with logos,
+/// installations, reviews, keys and a rotated webhook secret.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -210,6 +210,12 @@ async fn write_apps(server: &TestServer) {
     .await
     .assert_status(200);
     apps_support::approve(server, &app_id).await;
+    let secret = format!("/v1/apps/{app_id}/webhook-secret");
+    server.get(&secret, &alice).await.assert_status(200);
+    server
+        .post(&secret, &alice, json!({}))
+        .await
+        .assert_status(200);
     let keys = format!("/v1/apps/{app_id}/keys");
     server
         .post(&keys, &alice, json!({}))

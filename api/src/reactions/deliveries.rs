@@ -7,18 +7,22 @@
 //!
 //! A failed attempt is retried after the pauses of `OMI_WEBHOOK_RETRY_SECS` (the last one repeating), each
 //! lengthened by up to a fifth at random. A delivery still failing `OMI_WEBHOOK_GIVE_UP_SECS` (72 h) after it
-//! became pending is abandoned, and a developer webhook to which nothing was delivered in that time is turned
-//! off. A delivery to a developer webhook that was turned off or cleared meanwhile is abandoned.
+//! became pending is abandoned, and the endpoint to which nothing was delivered in that time is turned off: the
+//! user's developer webhook, or the app (for all its users, until its owner enables it again). A delivery to a
+//! developer webhook turned off or cleared meanwhile is abandoned, and so is one to an app that was deleted,
+//! turned off, disabled by the user or left without a webhook URL.
 
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use futures::StreamExt;
 use omi_commands::{Actor, Metadata};
+use omi_domain::app::{App, AppCommand};
 use omi_domain::developer_webhook::{DeveloperWebhooks, DeveloperWebhooksCommand, WebhookType};
 use omi_domain::webhook_delivery::{
     AttemptOutcome, DeliveryState, EndpointKind, WebhookDelivery, WebhookDeliveryCommand,
 };
+use omi_projections::apps;
 use omi_projections::time::micros;
 use omi_projections::webhooks::{self, developer_webhooks, DeliveryRow};
 use omi_services::webhooks::{Request, Sender};
@@ -161,8 +165,8 @@ impl Worker {
     /// Why the endpoint no longer takes deliveries, if it does not.
     async fn gone_endpoint(&self, uid: &str, row: &DeliveryRow) -> anyhow::Result<Option<String>> {
         let endpoint = &row.view.endpoint;
-        if endpoint.kind != EndpointKind::Developer {
-            return Ok(None);
+        if endpoint.kind == EndpointKind::App {
+            return self.gone_app(uid, &endpoint.id).await;
         }
         let Some(wtype) = WebhookType::parse(&endpoint.id) else {
             return Ok(Some("the endpoint is not a developer webhook type".into()));
@@ -174,34 +178,81 @@ impl Worker {
             .then(|| "the developer webhook was turned off or its URL cleared".to_string()))
     }
 
-    /// Turns off a developer webhook to which nothing was delivered since `row` became pending.
+    /// Why the app `app_id` no longer takes deliveries about `uid`, if it does not.
+    async fn gone_app(&self, uid: &str, app_id: &str) -> anyhow::Result<Option<String>> {
+        let database = &self.state.database;
+        let Some(listed) = apps::app(database, app_id).await? else {
+            return Ok(Some("the app was deleted".into()));
+        };
+        if listed.app.auto_disabled.is_some() {
+            return Ok(Some("the app was turned off after failing".into()));
+        }
+        if apps::installation(database, app_id, uid).await?.is_none() {
+            return Ok(Some("the user disabled the app".into()));
+        }
+        let has_url = listed
+            .app
+            .definition
+            .external_integration
+            .as_ref()
+            .is_some_and(|integration| integration.webhook_url.is_some());
+        Ok((!has_url).then(|| "the app no longer has a webhook URL".to_string()))
+    }
+
+    /// Turns off the endpoint of `row` when nothing was delivered to it since `row` became pending: a developer
+    /// webhook of the user, or an app's webhook (for all its users).
     async fn disable_if_failing(&self, uid: &str, row: &DeliveryRow) -> anyhow::Result<()> {
         let endpoint = &row.view.endpoint;
         let database = &self.state.database;
-        let Some(wtype) = WebhookType::parse(&endpoint.id) else {
-            return Ok(());
-        };
-        if endpoint.kind != EndpointKind::Developer
-            || webhooks::endpoint_delivered_since(database, uid, endpoint, row.pending_since)
-                .await?
-        {
-            return Ok(());
-        }
-        let command = DeveloperWebhooksCommand::DisableDeveloperWebhook {
-            uid: uid.to_string(),
-            wtype,
-            reason: Some(failing_for(self.settings.give_up_after)),
-            at: Utc::now(),
-        };
+        let reason = failing_for(self.settings.give_up_after);
         let metadata = self.metadata(uid);
-        self.state
-            .commands
-            .execute::<DeveloperWebhooks>(uid, command, &metadata)
-            .await?;
-        tracing::info!(
-            webhook = wtype.as_str(),
-            "developer webhook turned off after failing"
-        );
+        match endpoint.kind {
+            EndpointKind::Developer => {
+                let Some(wtype) = WebhookType::parse(&endpoint.id) else {
+                    return Ok(());
+                };
+                if webhooks::endpoint_delivered_since(database, uid, endpoint, row.pending_since)
+                    .await?
+                {
+                    return Ok(());
+                }
+                let command = DeveloperWebhooksCommand::DisableDeveloperWebhook {
+                    uid: uid.to_string(),
+                    wtype,
+                    reason: Some(reason),
+                    at: Utc::now(),
+                };
+                self.state
+                    .commands
+                    .execute::<DeveloperWebhooks>(uid, command, &metadata)
+                    .await?;
+                tracing::info!(
+                    webhook = wtype.as_str(),
+                    "developer webhook turned off after failing"
+                );
+            }
+            EndpointKind::App => {
+                if webhooks::delivered_to_endpoint_since(database, endpoint, row.pending_since)
+                    .await?
+                {
+                    return Ok(());
+                }
+                let Some(listed) = apps::app(database, &endpoint.id).await? else {
+                    return Ok(());
+                };
+                let command = AppCommand::AutoDisable {
+                    reason,
+                    at: Utc::now(),
+                };
+                // The app's stream is its owner's.
+                let metadata = self.metadata(&listed.app.uid);
+                self.state
+                    .commands
+                    .execute::<App>(&endpoint.id, command, &metadata)
+                    .await?;
+                tracing::info!(app = %endpoint.id, "app turned off after its webhook kept failing");
+            }
+        }
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! and memory lists, both listed once in [`registry()`]; and the scheduled ones (the daily summaries), listed in
 //! [`schedules()`]. The runtime that runs them is `omi_commands::reactions`.
 
+mod app_webhooks;
 mod daily_summaries;
 pub mod deliveries;
 mod folders;
@@ -19,6 +20,7 @@ use omi_commands::CommandError;
 use omi_domain::DomainError;
 use omi_store::RecordedEvent;
 
+pub use app_webhooks::AppWebhookScheduling;
 pub use daily_summaries::DailySummarySchedule;
 pub use folders::FolderCleanup;
 pub use notifications::NotificationPush;

@@ -12,8 +12,8 @@ use omi_services::push::PushSender;
 use omi_store::Database;
 
 use super::{
-    ConversationSync, DailySummarySchedule, DeveloperWebhookScheduling, FolderCleanup,
-    NotificationPush, Processing, Publisher, WebhookMessages, WrappedGeneration,
+    AppWebhookScheduling, ConversationSync, DailySummarySchedule, DeveloperWebhookScheduling,
+    FolderCleanup, NotificationPush, Processing, Publisher, WebhookMessages, WrappedGeneration,
 };
 use crate::state::AppState;
 
@@ -57,6 +57,11 @@ pub fn registry(
             push,
         )),
         Arc::new(DeveloperWebhookScheduling::new(
+            database.clone(),
+            commands.clone(),
+            Arc::clone(projector),
+        )),
+        Arc::new(AppWebhookScheduling::new(
             database.clone(),
             commands.clone(),
             Arc::clone(projector),

@@ -6,6 +6,7 @@ mod apps;
 mod apps_admin;
 mod apps_catalog;
 mod apps_form;
+mod apps_webhooks;
 mod changes;
 mod chat;
 pub(crate) mod conversations;
@@ -52,6 +53,7 @@ pub fn documented(state: AppState) -> Assembled {
             .merge(apps::router())
             .merge(apps_catalog::router())
             .merge(apps_admin::router())
+            .merge(apps_webhooks::router())
             .merge(app_imports::router())
             .merge(trends::router())
             .merge(users::router())

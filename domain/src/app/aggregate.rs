@@ -15,6 +15,12 @@ pub struct App {
     private: bool,
     /// The ids of its live keys.
     keys: Vec<String>,
+    /// Whether it has a webhook secret.
+    #[serde(default)]
+    has_webhook_secret: bool,
+    /// Whether its webhook was turned off after failing.
+    #[serde(default)]
+    auto_disabled: bool,
 }
 
 impl App {
@@ -137,6 +143,40 @@ impl App {
                 self.owned_by(&uid)?;
                 E::AppDeleted { deleted_at: at }
             }
+            C::EnsureWebhookSecret { secret, at } => {
+                self.live()?;
+                if self.has_webhook_secret {
+                    return Ok(None);
+                }
+                E::AppWebhookSecretRotated {
+                    secret,
+                    rotated_at: at,
+                }
+            }
+            C::RotateWebhookSecret { uid, secret, at } => {
+                self.owned_by(&uid)?;
+                E::AppWebhookSecretRotated {
+                    secret,
+                    rotated_at: at,
+                }
+            }
+            C::AutoDisable { reason, at } => {
+                self.live()?;
+                if self.auto_disabled {
+                    return Ok(None);
+                }
+                E::AppAutoDisabled {
+                    reason,
+                    disabled_at: at,
+                }
+            }
+            C::ReEnable { uid, at } => {
+                self.owned_by(&uid)?;
+                if !self.auto_disabled {
+                    return Ok(None);
+                }
+                E::AppReEnabled { enabled_at: at }
+            }
         }))
     }
 }
@@ -167,6 +207,9 @@ impl Aggregate for App {
             AppEvent::AppKeyCreated { key_id, .. } => self.keys.push(key_id),
             AppEvent::AppKeyRevoked { key_id, .. } => self.keys.retain(|k| *k != key_id),
             AppEvent::AppDeleted { .. } => self.deleted = true,
+            AppEvent::AppWebhookSecretRotated { .. } => self.has_webhook_secret = true,
+            AppEvent::AppAutoDisabled { .. } => self.auto_disabled = true,
+            AppEvent::AppReEnabled { .. } => self.auto_disabled = false,
             AppEvent::AppUpdated { .. }
             | AppEvent::AppLogoStored { .. }
             | AppEvent::AppApproved { .. }

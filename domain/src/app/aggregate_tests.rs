@@ -163,3 +163,78 @@ fn an_admin_approves_a_live_app_of_any_owner() {
         .when(AppCommand::ApproveApp { at: at(3) })
         .then_expect_events(vec![AppEvent::AppApproved { approved_at: at(3) }]);
 }
+
+#[test]
+fn the_first_webhook_secret_is_kept_and_only_the_owner_rotates_it() {
+    let first = AppEvent::AppWebhookSecretRotated {
+        secret: "whsec_one".into(),
+        rotated_at: at(5),
+    };
+    TestFramework::<App>::with(())
+        .given(vec![created()])
+        .when(AppCommand::EnsureWebhookSecret {
+            secret: "whsec_one".into(),
+            at: at(5),
+        })
+        .then_expect_events(vec![first.clone()]);
+    TestFramework::<App>::with(())
+        .given(vec![created(), first.clone()])
+        .when(AppCommand::EnsureWebhookSecret {
+            secret: "whsec_two".into(),
+            at: at(6),
+        })
+        .then_expect_events(vec![]);
+    TestFramework::<App>::with(())
+        .given(vec![created(), first.clone()])
+        .when(AppCommand::RotateWebhookSecret {
+            uid: "mallory".into(),
+            secret: "whsec_two".into(),
+            at: at(6),
+        })
+        .then_expect_error(DomainError::NotFound("App"));
+    TestFramework::<App>::with(())
+        .given(vec![created(), first])
+        .when(AppCommand::RotateWebhookSecret {
+            uid: "owner".into(),
+            secret: "whsec_two".into(),
+            at: at(6),
+        })
+        .then_expect_events(vec![AppEvent::AppWebhookSecretRotated {
+            secret: "whsec_two".into(),
+            rotated_at: at(6),
+        }]);
+}
+
+#[test]
+fn an_app_is_auto_disabled_once_and_enabled_again_by_its_owner() {
+    let off = AppEvent::AppAutoDisabled {
+        reason: "failing".into(),
+        disabled_at: at(5),
+    };
+    let disable = || AppCommand::AutoDisable {
+        reason: "failing".into(),
+        at: at(5),
+    };
+    TestFramework::<App>::with(())
+        .given(vec![created()])
+        .when(disable())
+        .then_expect_events(vec![off.clone()]);
+    TestFramework::<App>::with(())
+        .given(vec![created(), off.clone()])
+        .when(disable())
+        .then_expect_events(vec![]);
+    TestFramework::<App>::with(())
+        .given(vec![created()])
+        .when(AppCommand::ReEnable {
+            uid: "owner".into(),
+            at: at(6),
+        })
+        .then_expect_events(vec![]);
+    TestFramework::<App>::with(())
+        .given(vec![created(), off])
+        .when(AppCommand::ReEnable {
+            uid: "owner".into(),
+            at: at(6),
+        })
+        .then_expect_events(vec![AppEvent::AppReEnabled { enabled_at: at(6) }]);
+}

@@ -79,6 +79,27 @@ pub enum AppEvent {
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         deleted_at: Timestamp,
     },
+    /// The `whsec_` secret that signs the app's webhook deliveries from now on (the first one, or a rotation).
+    #[serde(rename = "AppWebhookSecretRotated")]
+    AppWebhookSecretRotated {
+        secret: String,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        rotated_at: Timestamp,
+    },
+    /// The app's webhook kept failing (nothing delivered for the give-up time): no more deliveries are made
+    /// until the owner enables it again.
+    #[serde(rename = "AppAutoDisabled")]
+    AppAutoDisabled {
+        reason: String,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        disabled_at: Timestamp,
+    },
+    /// The owner enabled an auto-disabled app again.
+    #[serde(rename = "AppReEnabled")]
+    AppReEnabled {
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        enabled_at: Timestamp,
+    },
 }
 
 stored_events! {
@@ -95,6 +116,9 @@ stored_events! {
         AppKeyCreated => ("AppKeyCreated", "1.0"),
         AppKeyRevoked => ("AppKeyRevoked", "1.0"),
         AppDeleted => ("AppDeleted", "1.0"),
+        AppWebhookSecretRotated => ("AppWebhookSecretRotated", "1.0"),
+        AppAutoDisabled => ("AppAutoDisabled", "1.0"),
+        AppReEnabled => ("AppReEnabled", "1.0"),
     }
 }
 

@@ -13,4 +13,4 @@ pub use queries::{
     app, apps_where, enabled_app_ids, installation, logo, review, reviews, AppStats, AppsFilter,
     ListedApp,
 };
-pub use view::{AppKeyRecord, AppRecord, InstallationRecord, ReviewRecord};
+pub use view::{AppKeyRecord, AppRecord, AutoDisabledRecord, InstallationRecord, ReviewRecord};

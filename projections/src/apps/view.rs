@@ -27,6 +27,20 @@ pub struct AppRecord {
     pub updated_at: DateTime<Utc>,
     /// The live `sk_` keys, with their hashes.
     pub keys: Vec<AppKeyRecord>,
+    /// The `whsec_` secret that signs its webhook deliveries, once it has one. Only its owner reads it.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+    /// Why and when its webhook was turned off after failing; `None` while it delivers.
+    #[serde(default)]
+    pub auto_disabled: Option<AutoDisabledRecord>,
+}
+
+/// An app's webhook turned off after failing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoDisabledRecord {
+    pub reason: String,
+    #[serde(with = "iso")]
+    pub disabled_at: DateTime<Utc>,
 }
 
 /// One `sk_` key of an app.
@@ -64,6 +78,8 @@ impl AppRecord {
                 created_at: *created_at,
                 updated_at: *created_at,
                 keys: Vec::new(),
+                webhook_secret: None,
+                auto_disabled: None,
             });
         }
         let mut app = current?;
@@ -100,6 +116,19 @@ impl AppRecord {
             }),
             AppEvent::AppKeyRevoked { key_id, .. } => app.keys.retain(|key| key.id != *key_id),
             AppEvent::AppDeleted { .. } => return None,
+            AppEvent::AppWebhookSecretRotated { secret, .. } => {
+                app.webhook_secret = Some(secret.clone())
+            }
+            AppEvent::AppAutoDisabled {
+                reason,
+                disabled_at,
+            } => {
+                app.auto_disabled = Some(AutoDisabledRecord {
+                    reason: reason.clone(),
+                    disabled_at: *disabled_at,
+                })
+            }
+            AppEvent::AppReEnabled { .. } => app.auto_disabled = None,
         }
         Some(app)
     }

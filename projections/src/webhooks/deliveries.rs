@@ -254,7 +254,7 @@ fn rows(docs: Vec<(String,)>) -> Result<Vec<DeliveryRow>, ProjectionError> {
         .collect()
 }
 
-/// The user's deliveries, newest first.
+/// The deliveries to the user's developer webhooks, newest first (those to apps are the apps' owners' to read).
 pub async fn list_deliveries(
     database: &Database,
     uid: &str,
@@ -262,7 +262,7 @@ pub async fn list_deliveries(
     offset: i64,
 ) -> Result<Vec<DeliveryView>, ProjectionError> {
     let docs: Vec<(String,)> = sqlx::query_as(
-        "SELECT doc FROM webhook_deliveries WHERE uid = $1
+        "SELECT doc FROM webhook_deliveries WHERE uid = $1 AND endpoint LIKE 'developer:%'
          ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
     )
     .bind(uid)
@@ -320,6 +320,59 @@ pub async fn endpoint_delivered_since(
         "SELECT id FROM webhook_deliveries WHERE uid = $1 AND endpoint = $2 AND delivered_at > $3 LIMIT 1",
     )
     .bind(uid)
+    .bind(endpoint_key(endpoint))
+    .bind(micros(&since))
+    .fetch_optional(database.pool())
+    .await?;
+    Ok(found.is_some())
+}
+
+/// The deliveries to `endpoint` (an app's, across its users), newest first.
+pub async fn list_endpoint_deliveries(
+    database: &Database,
+    endpoint: &Endpoint,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<DeliveryView>, ProjectionError> {
+    let docs: Vec<(String,)> = sqlx::query_as(
+        "SELECT doc FROM webhook_deliveries WHERE endpoint = $1
+         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(endpoint_key(endpoint))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(database.pool())
+    .await?;
+    Ok(rows(docs)?.into_iter().map(|row| row.view).collect())
+}
+
+/// One delivery to `endpoint`, with the user it is about; `None` when it does not exist or went elsewhere.
+pub async fn endpoint_delivery(
+    database: &Database,
+    endpoint: &Endpoint,
+    id: &str,
+) -> Result<Option<(String, DeliveryRow)>, ProjectionError> {
+    let found: Option<(String, String)> =
+        sqlx::query_as("SELECT uid, doc FROM webhook_deliveries WHERE id = $1 AND endpoint = $2")
+            .bind(id)
+            .bind(endpoint_key(endpoint))
+            .fetch_optional(database.pool())
+            .await?;
+    found
+        .map(|(uid, doc)| Ok((uid, serde_json::from_str(&doc)?)))
+        .transpose()
+}
+
+/// Whether any delivery to `endpoint`, for any user, succeeded after `since`: an app's endpoint is failing
+/// continuously only when none did.
+pub async fn delivered_to_endpoint_since(
+    database: &Database,
+    endpoint: &Endpoint,
+    since: DateTime<Utc>,
+) -> Result<bool, ProjectionError> {
+    let found: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM webhook_deliveries WHERE endpoint = $1 AND delivered_at > $2 LIMIT 1",
+    )
     .bind(endpoint_key(endpoint))
     .bind(micros(&since))
     .fetch_optional(database.pool())

@@ -49,6 +49,8 @@ struct AppInput {
     source_code_url: Option<String>,
     #[serde(default)]
     thumbnails: Vec<String>,
+    /// `false` asks to enable an app whose webhook was turned off after failing (spec §5.4).
+    disabled: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,11 +86,13 @@ struct ProactiveInput {
     scopes: Vec<String>,
 }
 
-/// A checked app: what the owner wrote, and whether they want it private.
+/// A checked app: what the owner wrote, whether they want it private, and whether they ask to enable it again
+/// after its webhook was turned off.
 #[derive(Debug, Clone)]
 pub struct CheckedApp {
     pub definition: AppDefinition,
     pub private: bool,
+    pub enable_again: bool,
 }
 
 /// Parses `app_data`; `current` (the app as it is, for an update) supplies every field the JSON leaves out.
@@ -296,6 +300,7 @@ fn check(input: AppInput, author: &str) -> ApiResult<CheckedApp> {
             thumbnails: input.thumbnails,
         },
         private: input.private,
+        enable_again: input.disabled == Some(false),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod installs;
 pub mod keys;
 pub mod logo;
 pub mod reviews;
+pub mod webhooks;
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -74,7 +75,8 @@ pub struct AppView {
     pub thumbnails: Vec<String>,
     pub thumbnail_urls: Vec<String>,
     pub created_at: DateTime<Utc>,
-    /// Never true here: webhooks do not disable apps on this server yet.
+    /// Whether the app's webhook was turned off after failing for the give-up time (72 h); the owner enables
+    /// it again with `{"disabled": false}` in an edit's `app_data`.
     pub disabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reviews: Option<Vec<ReviewRecord>>,
@@ -120,7 +122,7 @@ impl AppView {
             thumbnail_urls: definition.thumbnails.clone(),
             thumbnails: definition.thumbnails,
             created_at: app.created_at,
-            disabled: false,
+            disabled: app.auto_disabled.is_some(),
             reviews: None,
             user_review: None,
         }
@@ -343,6 +345,9 @@ pub async fn update(
         logo::store(state, caller, app_id, file, content_type).await?;
     }
     change_visibility(state, caller, app_id, checked.private).await?;
+    if checked.enable_again {
+        webhooks::enable_again(state, caller, app_id).await?;
+    }
     Ok(Status::ok())
 }
 

@@ -1,12 +1,12 @@
 //! The user's developer webhooks: setting a URL (`""` or `","` turns it off; the first URL issues the `whsec_`
 //! secret), reading it with its secret, turning it on and off, the status of all four, rotating the secret.
 
+use super::fresh_secret;
 use omi_domain::developer_webhook::{
     clears, DeveloperWebhooks, DeveloperWebhooksCommand, WebhookType,
 };
 use omi_domain::storable::is_storable;
 use omi_projections::webhooks::developer_webhooks;
-use omi_services::webhooks::new_secret;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -152,13 +152,6 @@ async fn run(
         .execute::<DeveloperWebhooks>(&caller.uid, command, &caller.metadata)
         .await?;
     Ok(())
-}
-
-fn fresh_secret() -> ApiResult<String> {
-    let mut random = [0u8; 24];
-    getrandom::fill(&mut random)
-        .map_err(|e| ApiError::Internal(format!("no randomness for a secret: {e}")))?;
-    Ok(new_secret(random))
 }
 
 /// An absolute http(s) URL with a host, at most [`MAX_URL_CHARS`]; for `audio_bytes` optionally followed by

@@ -1,0 +1,215 @@
+//! Schedules the webhooks of the apps a user has enabled (spec §5.1, §5.2) from the events that cause them: a
+//! processed, not discarded conversation → each `memory_creation` app gets the full conversation; live transcript
+//! segments → each `transcript_processed` app gets `{"session_id": uid, "segments": [...]}`. Only apps with the
+//! `external_integration` capability, a `webhook_url`, and a webhook not turned off for failing are called. Each
+//! call is a delivery whose idempotency key is derived from the event and the app, signed with the app's
+//! `whsec_` secret (made here on the app's first delivery), and sent, retried and logged by the delivery worker
+//! (`deliveries`) like every webhook.
+//!
+//! `audio_bytes` apps are not called: the listen socket does not keep the audio it decodes, so no event carries it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use omi_commands::reactions::{ReactFuture, Reaction, ReactionError};
+use omi_commands::{CommandBus, Metadata};
+use omi_domain::app::{App, AppCommand, AppEvent, Capability, TriggerEvent};
+use omi_domain::conversation::ConversationEvent;
+use omi_domain::webhook_delivery::{Delivery, Endpoint, EndpointKind};
+use omi_projections::apps::{self as apps_read, AppRecord};
+use omi_projections::{conversations, Projector};
+use omi_store::{Database, RecordedEvent, StoredEvent};
+use serde_json::{json, Value};
+
+use super::{event_id, settle};
+use crate::app::webhooks::fresh_secret;
+use crate::app::webhooks::schedule::{schedule, with_uid};
+
+/// How long a payload waits for the read model it is read from.
+const CATCH_UP: Duration = Duration::from_secs(30);
+
+/// The reaction that schedules app webhooks.
+pub struct AppWebhookScheduling {
+    database: Database,
+    commands: CommandBus,
+    projector: Arc<Projector>,
+}
+
+impl AppWebhookScheduling {
+    pub fn new(database: Database, commands: CommandBus, projector: Arc<Projector>) -> Self {
+        Self {
+            database,
+            commands,
+            projector,
+        }
+    }
+
+    async fn handle(&self, event: &RecordedEvent) -> Result<(), ReactionError> {
+        let uid = event.metadata.uid.as_str();
+        let Some(trigger) = trigger_of(&event.event) else {
+            return Ok(());
+        };
+        if uid.is_empty() {
+            return Ok(());
+        }
+        let apps = self.apps_on(uid, trigger).await?;
+        if apps.is_empty() {
+            return Ok(());
+        }
+        let Some(body) = self.body(uid, event).await? else {
+            return Ok(());
+        };
+        let cause = event_id(event);
+        let metadata = Metadata::caused_by(uid, cause.clone(), &event.metadata.correlation_id);
+        for (app, url) in apps {
+            let secret = self
+                .secret_of(&app, &cause, &event.metadata.correlation_id)
+                .await?;
+            let delivery = Delivery {
+                uid: uid.to_string(),
+                endpoint: Endpoint {
+                    kind: EndpointKind::App,
+                    id: app.id.clone(),
+                },
+                url: with_uid(&url, uid),
+                secret,
+                payload_kind: trigger.id().to_string(),
+                content_type: "application/json".into(),
+                body: body.to_string(),
+                causing_event: cause.clone(),
+            };
+            settle(schedule(&self.commands, delivery, &metadata, chrono::Utc::now()).await)?;
+        }
+        Ok(())
+    }
+
+    /// The apps `uid` has enabled that are called on `trigger`, each with its webhook URL.
+    async fn apps_on(
+        &self,
+        uid: &str,
+        trigger: TriggerEvent,
+    ) -> Result<Vec<(AppRecord, String)>, ReactionError> {
+        let failed = |e: omi_projections::ProjectionError| ReactionError(e.to_string());
+        let mut called = Vec::new();
+        for app_id in apps_read::enabled_app_ids(&self.database, uid)
+            .await
+            .map_err(failed)?
+        {
+            let Some(listed) = apps_read::app(&self.database, &app_id)
+                .await
+                .map_err(failed)?
+            else {
+                continue;
+            };
+            let app = listed.app;
+            let definition = &app.definition;
+            let url = definition
+                .external_integration
+                .as_ref()
+                .filter(|integration| integration.triggers_on == Some(trigger))
+                .and_then(|integration| integration.webhook_url.clone())
+                .filter(|url| !url.trim().is_empty());
+            let capable = definition
+                .capabilities
+                .contains(&Capability::ExternalIntegration);
+            if let (Some(url), true, None) = (url, capable, &app.auto_disabled) {
+                called.push((app, url));
+            }
+        }
+        Ok(called)
+    }
+
+    /// The body every app called for `event` gets; `None` when what it is about is gone.
+    async fn body(&self, uid: &str, event: &RecordedEvent) -> Result<Option<Value>, ReactionError> {
+        if let StoredEvent::Conversation(ConversationEvent::SegmentsAppended { segments, .. }) =
+            &event.event
+        {
+            return Ok(Some(json!({"session_id": uid, "segments": segments})));
+        }
+        if !self.projector.wait_for(event.position, CATCH_UP).await {
+            return Err(ReactionError(
+                "the read models have not caught up with the event yet".into(),
+            ));
+        }
+        let view = conversations::get(&self.database, uid, &event.aggregate_id)
+            .await
+            .map_err(|e| ReactionError(e.to_string()))?;
+        Ok(view.map(|view| {
+            let mut body = json!(view);
+            // What a workflow sent stays with the user (spec §5.1).
+            if body["source"] == "workflow" {
+                body["external_data"] = Value::Null;
+            }
+            body
+        }))
+    }
+
+    /// The app's webhook secret: the one it has, or a first one recorded now (the first recording wins when
+    /// two processes race).
+    async fn secret_of(
+        &self,
+        app: &AppRecord,
+        cause: &str,
+        correlation_id: &str,
+    ) -> Result<String, ReactionError> {
+        if let Some(secret) = &app.webhook_secret {
+            return Ok(secret.clone());
+        }
+        let fresh = fresh_secret().map_err(|e| ReactionError(e.to_string()))?;
+        let command = AppCommand::EnsureWebhookSecret {
+            secret: fresh,
+            at: chrono::Utc::now(),
+        };
+        // The app's stream is its owner's.
+        let metadata = Metadata::caused_by(app.uid.clone(), cause, correlation_id);
+        let appended = settle(
+            self.commands
+                .execute::<App>(&app.id, command, &metadata)
+                .await,
+        )?;
+        let recorded = appended
+            .into_iter()
+            .flat_map(|a| a.events)
+            .find_map(|event| match event {
+                AppEvent::AppWebhookSecretRotated { secret, .. } => Some(secret),
+                _ => None,
+            });
+        match recorded {
+            Some(secret) => Ok(secret),
+            // Another process gave it one first: read it once the read model shows it (a retry).
+            None => Err(ReactionError(
+                "the app's webhook secret is not in the read model yet".into(),
+            )),
+        }
+    }
+}
+
+/// The app trigger an event causes, if any.
+fn trigger_of(event: &StoredEvent) -> Option<TriggerEvent> {
+    match event {
+        StoredEvent::Conversation(ConversationEvent::ConversationProcessed {
+            discarded: false,
+            ..
+        }) => Some(TriggerEvent::MemoryCreation),
+        StoredEvent::Conversation(ConversationEvent::SegmentsAppended { segments, .. })
+            if !segments.is_empty() =>
+        {
+            Some(TriggerEvent::TranscriptProcessed)
+        }
+        _ => None,
+    }
+}
+
+impl Reaction for AppWebhookScheduling {
+    fn name(&self) -> &'static str {
+        "app_webhooks"
+    }
+
+    fn reads(&self) -> &'static [&'static str] {
+        &["Conversation"]
+    }
+
+    fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a> {
+        Box::pin(self.handle(event))
+    }
+}
