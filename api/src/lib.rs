@@ -15,6 +15,7 @@ pub mod extract;
 pub mod import_events;
 pub mod key_auth;
 pub mod key_material;
+pub mod limited;
 pub mod listen;
 pub mod live_conversations;
 pub mod log_events;

@@ -46,6 +46,13 @@ pub const GOALS_EXTRACT: Policy = Policy {
     window: 3_600,
 };
 
+/// App notifications (spec §7.2): 10 an hour per app and user (counted under `<app_id>:<uid>`).
+pub const APP_NOTIFICATIONS: Policy = Policy {
+    name: "integration:notifications",
+    limit: 10,
+    window: 3_600,
+};
+
 /// Counts one request of `uid` under `policy` and decides.
 pub async fn count(
     database: &Database,

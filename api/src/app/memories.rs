@@ -1,6 +1,7 @@
 //! Memories (spec §2.5): what every door may ask of a memory, with the limits each door has in the spec.
 
 use chrono::{DateTime, Utc};
+use omi_commands::Actor;
 use omi_domain::conversation::ExtractedMemory;
 use omi_domain::memory::{Memory, MemoryCategory, MemoryCommand, Visibility};
 use omi_projections::history::{self, MemoryHistory};
@@ -217,21 +218,26 @@ fn clean_tags(tags: Vec<String>) -> Vec<String> {
 }
 
 /// The command that creates `memory` for the caller, and the memory's id: a new one every time, so that a
-/// memory written with the content of another (even one since edited) is a memory of its own.
-fn create_command(uid: &str, memory: NewMemory, rules: &Rules) -> (String, MemoryCommand) {
+/// memory written with the content of another (even one since edited) is a memory of its own. A memory an app
+/// writes (through the import API) is linked to the app.
+fn create_command(caller: &Caller, memory: NewMemory, rules: &Rules) -> (String, MemoryCommand) {
     let manually_added = match rules.manually_added {
         ManuallyAdded::Always => true,
         ManuallyAdded::WhenManualCategory => memory.category == MemoryCategory::Manual,
     };
+    let app_id = match &caller.metadata.actor {
+        Actor::App(app_id) => Some(app_id.clone()),
+        _ => None,
+    };
     let command = MemoryCommand::CreateMemory {
-        uid: uid.to_string(),
+        uid: caller.uid.clone(),
         content: memory.content,
         category: memory.category,
         visibility: memory.visibility,
         tags: memory.tags,
         manually_added,
         conversation_id: None,
-        app_id: None,
+        app_id,
         at: now(),
     };
     (Uuid::new_v4().to_string(), command)
@@ -278,7 +284,7 @@ pub async fn create(
     let memory = problems
         .or(memory)?
         .ok_or_else(|| ApiError::Internal("a memory without problems did not validate".into()))?;
-    let (id, command) = create_command(&caller.uid, memory, rules);
+    let (id, command) = create_command(caller, memory, rules);
     let appended = state
         .create::<Memory>(&id, command, &caller.metadata)
         .await?;
@@ -317,7 +323,7 @@ pub async fn create_batch(
     problems.finish()?;
     let commands = valid
         .into_iter()
-        .map(|memory| create_command(&caller.uid, memory, rules))
+        .map(|memory| create_command(caller, memory, rules))
         .collect();
     let ids = state
         .create_all::<Memory>(commands, &caller.metadata)

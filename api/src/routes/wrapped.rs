@@ -2,22 +2,17 @@
 
 use aide::axum::routing::{get_with, post_with};
 use aide::axum::ApiRouter;
-use aide::generate::GenContext;
-use aide::openapi::Operation;
-use aide::OperationOutput;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use omi_projections::wrapped::WrappedView;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::app::wrapped::{self, GenerateAnswer};
-use crate::error::{error_response, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{CurrentUser, Params, Path};
-use crate::openapi::ensure_response;
+use crate::limited::{Limited, Refused};
 use crate::policies::{self, WRAPPED_GENERATE};
-use crate::rate_limit::Decision;
 use crate::state::AppState;
 use crate::time_input::InputTime;
 
@@ -77,68 +72,5 @@ async fn generate(
     match wrapped::generate(&state, &user.caller(), year).await {
         Ok(answer) => Ok(Limited(decision, Json(answer))),
         Err(error) => Err(Refused(error, Some(decision))),
-    }
-}
-
-/// A failed request, with the `X-RateLimit-*` headers when it was counted.
-struct Refused(ApiError, Option<Decision>);
-
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        let mut response = self.0.into_response();
-        if let Some(decision) = self.1 {
-            response.headers_mut().extend(decision.headers());
-        }
-        response
-    }
-}
-
-impl OperationOutput for Refused {
-    type Inner = <ApiError as OperationOutput>::Inner;
-
-    fn operation_response(
-        ctx: &mut GenContext,
-        operation: &mut Operation,
-    ) -> Option<aide::openapi::Response> {
-        ApiError::operation_response(ctx, operation)
-    }
-
-    fn inferred_responses(
-        ctx: &mut GenContext,
-        operation: &mut Operation,
-    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
-        ApiError::inferred_responses(ctx, operation)
-    }
-}
-
-/// An answer with the `X-RateLimit-*` headers of the policy that counted its request.
-struct Limited<T>(Decision, Json<T>);
-
-impl<T: Serialize> IntoResponse for Limited<T> {
-    fn into_response(self) -> Response {
-        let mut response = self.1.into_response();
-        response.headers_mut().extend(self.0.headers());
-        response
-    }
-}
-
-impl<T: Serialize + JsonSchema> OperationOutput for Limited<T> {
-    type Inner = T;
-
-    fn operation_response(
-        ctx: &mut GenContext,
-        operation: &mut Operation,
-    ) -> Option<aide::openapi::Response> {
-        Json::<T>::operation_response(ctx, operation)
-    }
-
-    fn inferred_responses(
-        ctx: &mut GenContext,
-        operation: &mut Operation,
-    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
-        ensure_response(operation, Some(429), || {
-            error_response(ctx, "More than 2 generation requests today")
-        });
-        Json::<T>::inferred_responses(ctx, operation)
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod import_access;
+pub mod import_api;
 pub mod input;
 pub mod installs;
 pub mod keys;
