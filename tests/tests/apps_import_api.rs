@@ -16,10 +16,20 @@ async fn import_app(
     actions: &[&str],
 ) -> (String, String) {
     let actions: Vec<Value> = actions.iter().map(|a| json!({"action": a})).collect();
+    import_app_with(server, alice, bob, json!({ "actions": actions })).await
+}
+
+/// An approved import app with `integration`, enabled by bob, with an `sk_` key; its id and the key.
+async fn import_app_with(
+    server: &TestServer,
+    alice: &str,
+    bob: &str,
+    integration: Value,
+) -> (String, String) {
     let app_data = json!({
         "name": "Importer", "description": "Brings notes in", "category": "utilities-and-tools",
         "capabilities": ["external_integration"],
-        "external_integration": {"actions": actions},
+        "external_integration": integration,
     });
     let app = create_app(server, alice, &app_data).await;
     approve(server, &app).await;
@@ -196,4 +206,25 @@ both_stores!(with_store app_notifications_are_limited_to_ten_an_hour_per_user, |
     assert_eq!(notifications.len(), 10);
     assert!(notifications.iter().all(|n| n["title"] == "Importer" && n["app_id"] == app.as_str()));
     assert_eq!(notifications[0]["body"], "The tenth");
+});
+
+both_stores!(with_store an_apps_notification_is_also_its_chat_message_when_the_app_says_so, |store| async move {
+    let server = start(store).await;
+    let (alice, bob) = (server.token("alice").await, server.token("bob").await);
+    let actions = json!([{"action": "read_memories"}]);
+    let (to_main, main_key) = import_app_with(&server, &alice, &bob, json!({"actions": actions, "chat_messages_enabled": true, "chat_messages_target": "main"})).await;
+    let (to_own, own_key) = import_app_with(&server, &alice, &bob, json!({"actions": actions, "chat_messages_enabled": true})).await;
+    let (silent, silent_key) = import_app(&server, &alice, &bob, &["read_memories"]).await;
+    for (app, key, message) in [(&to_main, &main_key, "Your%20parcel%20arrived"), (&to_own, &own_key, "Workout%20logged"), (&silent, &silent_key, "Only%20a%20push")] {
+        with_key(&server, Method::POST, &format!("/v2/integrations/{app}/notification?uid=bob&message={message}"), Some(key), None).await.assert_status(200);
+    }
+    let main = server.get("/v2/messages", &bob).await;
+    let texts: Vec<&str> = main.json.as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert!(texts.contains(&"[Importer]: Your parcel arrived"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("Workout logged") || t.contains("Only a push")));
+    let own = server.get(&format!("/v2/messages?app_id={to_own}"), &bob).await;
+    assert!(own.json.to_string().contains("Workout logged"));
+    let quiet = server.get(&format!("/v2/messages?app_id={silent}"), &bob).await;
+    assert!(!quiet.json.to_string().contains("Only a push"));
+    assert_eq!(server.get("/v1/notifications", &bob).await.json.as_array().unwrap().len(), 3);
 });

@@ -401,7 +401,7 @@ async fn send_notification(
         ));
     }
     let caller = import_api::caller(app_id, uid);
-    match import_api::notify(state, &caller, app_id, &app.app.definition.name, message).await {
+    match import_api::notify(state, &caller, &app.app, message).await {
         Ok(()) => Ok(Limited(decision, Json(Status::ok_capitalized()))),
         Err(error) => Err(Refused(error, Some(decision))),
     }

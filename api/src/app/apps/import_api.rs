@@ -5,15 +5,18 @@
 
 use chrono::{DateTime, Utc};
 use omi_commands::{Actor, Metadata};
+use omi_domain::chat::{thread_id, ChatCommand, ChatThread, MessageType};
 use omi_domain::conversation::{
     ConversationSource, ConversationStatus, Geolocation, TranscriptSegment,
 };
 use omi_domain::notification::NotificationSource;
+use omi_projections::apps::AppRecord;
 use omi_projections::conversations::{self, ConversationFilter, ConversationView};
 use omi_services::llm::{ConversationInput, TextSource};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::app::conversations::{self as app_conversations, imports, DayRange, TextImportInput};
 use crate::app::memories::{self, CategoryRule, ManuallyAdded, MemoryInput, Rules};
@@ -355,17 +358,20 @@ pub fn checked_message(message: &str) -> ApiResult<&str> {
 }
 
 /// Sends the user a notification from the app (title: the app's name); 422 for a message
-/// [`checked_message`] refuses.
+/// [`checked_message`] refuses. When the app's integration turned chat messages on, the message is also the app's
+/// chat message: in its own chat (`chat_messages_target` `app`, the default) or in the main chat, prefixed with
+/// `[<App name>]: ` (`main`).
 pub async fn notify(
     state: &AppState,
     caller: &Caller,
-    app_id: &str,
-    app_name: &str,
+    app: &AppRecord,
     message: &str,
 ) -> ApiResult<()> {
     let message = checked_message(message)?;
+    let app_id = app.id.as_str();
+    let name = &app.definition.name;
     let content = NotificationContent {
-        title: app_name.to_string(),
+        title: name.clone(),
         body: message.to_string(),
         data: [
             ("type".to_string(), "app".to_string()),
@@ -383,5 +389,29 @@ pub async fn notify(
         Some(app_id.to_string()),
     )
     .await?;
+    let chat = app
+        .definition
+        .external_integration
+        .as_ref()
+        .filter(|integration| integration.chat_messages_enabled);
+    if let Some(integration) = chat {
+        let (context, text) = match integration.chat_messages_target.as_deref() {
+            Some("main") => (None, format!("[{name}]: {message}")),
+            _ => (Some(app_id.to_string()), message.to_string()),
+        };
+        let command = ChatCommand::GiveAiAnswer {
+            uid: caller.uid.clone(),
+            app_id: context.clone(),
+            message_id: Uuid::new_v4().to_string(),
+            text,
+            memories_id: Vec::new(),
+            kind: MessageType::Text,
+            at: now(),
+        };
+        let thread = thread_id(&caller.uid, context.as_deref());
+        state
+            .execute::<ChatThread>(&thread, command, &caller.metadata)
+            .await?;
+    }
     Ok(())
 }
