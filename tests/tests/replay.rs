@@ -13,7 +13,7 @@ const REPLAY_ADMIN_KEY: &str = apps_support::ADMIN_KEY;
 /// Memories, action items, conversations (processed into action items, memories and trends, edited, one deleted),
 /// keys (one revoked), a shared daily summary, changed daily summary settings, a generated wrapped, goals with
 /// progress, a profile and people, a developer webhook with its deliveries, for two users; and apps with logos,
-/// installations, reviews, keys and a rotated webhook secret.
+/// installations, reviews, keys, a rotated webhook secret and a summarization app's result.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -276,6 +276,42 @@ async fn write_apps(server: &TestServer) {
         )
         .await
         .assert_status(200);
+    // A summarization app: carol's processed conversation gets its result.
+    let notes = apps_support::create_app(
+        server,
+        &alice,
+        &apps_support::memories_app("Notes", "productivity-and-organization"),
+    )
+    .await;
+    apps_support::approve(server, &notes).await;
+    server
+        .post(
+            &format!("/v1/apps/enable?app_id={notes}"),
+            &carol,
+            json!({}),
+        )
+        .await
+        .assert_status(200);
+    let created = server
+        .post(
+            "/v1/conversations/from-segments",
+            &carol,
+            json!({"transcript_segments": [
+                {"text": "Summarize the plan: we will ship the conversation notes feature on Friday after the review.", "speaker": "SPEAKER_00", "is_user": true, "start": 0.0, "end": 5.0},
+                {"text": "The review of the notes feature needs three more conversation examples first.", "speaker": "SPEAKER_01", "start": 5.5, "end": 10.0},
+            ]}),
+        )
+        .await;
+    created.assert_status(200);
+    let path = format!("/v1/conversations/{}", created["id"].as_str().unwrap());
+    let started = Instant::now();
+    while server.get(&path, &carol).await["apps_results"] == json!([]) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the summarization app never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Four goals (the fourth deactivates the first), one edited, progress on one, one deleted.

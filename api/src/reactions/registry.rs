@@ -13,7 +13,8 @@ use omi_store::Database;
 
 use super::{
     AppWebhookScheduling, ConversationSync, DailySummarySchedule, DeveloperWebhookScheduling,
-    FolderCleanup, NotificationPush, Processing, Publisher, WebhookMessages, WrappedGeneration,
+    FolderCleanup, NotificationPush, Processing, Publisher, SummarizationApps, WebhookMessages,
+    WrappedGeneration,
 };
 use crate::state::AppState;
 
@@ -40,6 +41,12 @@ pub fn registry(
             Arc::clone(&publisher),
         )),
         Arc::new(ConversationSync::new(publisher)),
+        Arc::new(SummarizationApps::new(
+            database.clone(),
+            commands.clone(),
+            Arc::clone(projector),
+            Arc::clone(&model),
+        )),
         Arc::new(WrappedGeneration::new(
             database.clone(),
             commands.clone(),

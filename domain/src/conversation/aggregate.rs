@@ -86,6 +86,13 @@ impl Conversation {
                 at,
             ),
             C::FailProcessing { run, reason, at } => processing::fail(state, run, reason, at),
+            C::RecordAppResults {
+                uid,
+                run,
+                results,
+                suggested_apps,
+                at,
+            } => processing::app_results(state, uid, run, results, suggested_apps, at),
             C::EditTitle { uid, title, at } => edits::edit_title(state, uid, title, at),
             C::EditOverview { uid, overview, at } => edits::edit_overview(state, uid, overview, at),
             C::EditSegmentText {

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    ConversationSource, ConversationVisibility, ExtractedMemory, Geolocation, Structured,
-    TranscriptSegment,
+    AppResult, ConversationSource, ConversationVisibility, ExtractedMemory, Geolocation,
+    Structured, TranscriptSegment,
 };
 use crate::trend::TrendMention;
 use crate::Timestamp;
@@ -67,6 +67,15 @@ pub enum ConversationCommand {
         /// The folder a kept conversation that is in no folder yet goes to (the folder of its category); `None`
         /// leaves its folder alone (a reprocess, or a result recorded by an earlier version).
         folder_id: Option<String>,
+        at: Timestamp,
+    },
+    /// Records what the summarization apps made of processing run `run`; nothing is recorded for an older run
+    /// or a conversation that is no longer completed and kept.
+    RecordAppResults {
+        uid: String,
+        run: u32,
+        results: Vec<AppResult>,
+        suggested_apps: Vec<String>,
         at: Timestamp,
     },
     /// Records that processing run `run` failed.

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    Conversation, ConversationSource, ConversationVisibility, ExtractedMemory, Geolocation,
-    Structured, TranscriptSegment,
+    AppResult, Conversation, ConversationSource, ConversationVisibility, ExtractedMemory,
+    Geolocation, Structured, TranscriptSegment,
 };
 use crate::contract::stored_events;
 use crate::trend::TrendMention;
@@ -82,6 +82,16 @@ pub enum ConversationEvent {
         run: u32,
         mentions: Vec<TrendMention>,
         extracted_at: Timestamp,
+    },
+    /// The summarization apps of processing run `run` (spec §3.2 step 6): the results of the app that ran and
+    /// the apps suggested for the conversation; recorded after its `ConversationProcessed` when the user has a
+    /// summarization app enabled. A later run's record replaces them.
+    #[serde(rename = "AppResultsRecorded")]
+    AppResultsRecorded {
+        run: u32,
+        results: Vec<AppResult>,
+        suggested_apps: Vec<String>,
+        recorded_at: Timestamp,
     },
     /// Processing run `run` failed.
     #[serde(rename = "ConversationFailed")]
@@ -159,6 +169,7 @@ stored_events! {
         ProcessingRequested => ("ProcessingRequested", "1.0"),
         ConversationProcessed => ("ConversationProcessed", "1.0"),
         TrendsExtracted => ("TrendsExtracted", "1.0"),
+        AppResultsRecorded => ("AppResultsRecorded", "1.0"),
         ConversationFailed => ("ConversationFailed", "1.0"),
         TitleEdited => ("TitleEdited", "1.0"),
         OverviewEdited => ("OverviewEdited", "1.0"),

@@ -22,7 +22,7 @@ pub use events::ConversationEvent;
 pub use segment::{
     merge_segments, normalize_spacing, speaker_id_of, speaker_label, TranscriptSegment, Translation,
 };
-pub use structured::{CalendarEvent, EmbeddedActionItem, ExtractedMemory, Structured};
+pub use structured::{AppResult, CalendarEvent, EmbeddedActionItem, ExtractedMemory, Structured};
 pub use values::{
     coerce_category, ConversationSource, ConversationStatus, ConversationVisibility, Geolocation,
     CATEGORIES,

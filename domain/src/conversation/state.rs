@@ -136,6 +136,7 @@ impl State {
             E::ConversationStarted { .. }
             | E::ConversationImported { .. }
             | E::TrendsExtracted { .. }
+            | E::AppResultsRecorded { .. }
             | E::ConversationMerged { .. }
             | E::ConversationDeleted { .. } => {}
         }

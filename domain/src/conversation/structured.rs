@@ -61,3 +61,10 @@ pub struct ExtractedMemory {
     pub content: String,
     pub category: MemoryCategory,
 }
+
+/// What one summarization app's `memory_prompt` made of a processed conversation (spec §2.2 `apps_results`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppResult {
+    pub app_id: String,
+    pub content: String,
+}

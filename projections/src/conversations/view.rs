@@ -345,6 +345,31 @@ impl ConversationRow {
                 view.structured = StructuredView::from_domain(structured, id);
                 view.discarded = *discarded;
                 view.status = ConversationStatus::Completed;
+                // A new run's summarization apps start over.
+                view.apps_results.clear();
+                view.plugins_results.clear();
+                view.suggested_summarization_apps.clear();
+            }
+            E::AppResultsRecorded {
+                results,
+                suggested_apps,
+                ..
+            } => {
+                view.apps_results = results
+                    .iter()
+                    .map(|result| AppResult {
+                        app_id: Some(result.app_id.clone()),
+                        content: result.content.clone(),
+                    })
+                    .collect();
+                view.plugins_results = results
+                    .iter()
+                    .map(|result| PluginResult {
+                        plugin_id: Some(result.app_id.clone()),
+                        content: result.content.clone(),
+                    })
+                    .collect();
+                view.suggested_summarization_apps = suggested_apps.clone();
             }
             E::ConversationFailed { run, .. } => {
                 self.runs.finished = *run;

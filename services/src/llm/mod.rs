@@ -18,6 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use omi_domain::trend::TrendMention;
 
+pub mod apps;
 mod daily_summary;
 mod extractive;
 mod goals;
@@ -265,6 +266,12 @@ pub trait LanguageModel: Send + Sync {
         goal: &GoalInput,
         text: &str,
     ) -> Result<Option<ProgressReading>, LlmError>;
+    /// Runs a summarization app's `memory_prompt` on one conversation (spec §3.2 step 6); the result is checked
+    /// by [`apps::checked_result`], `None` when there is nothing to say.
+    async fn run_app_prompt(
+        &self,
+        input: &apps::AppPromptInput,
+    ) -> Result<Option<String>, LlmError>;
 }
 
 /// The 33 conversation categories and the coercion of model output onto them live with the conversation.

@@ -6,7 +6,7 @@
 use super::{conflict, owned, Decision};
 use crate::conversation::state::State;
 use crate::conversation::{
-    ConversationEvent as E, ConversationStatus, ExtractedMemory, Structured,
+    AppResult, ConversationEvent as E, ConversationStatus, ExtractedMemory, Structured,
 };
 use crate::trend::TrendMention;
 use crate::Timestamp;
@@ -113,6 +113,29 @@ pub(crate) fn complete(state: Option<&State>, result: RunResult, at: Timestamp) 
         });
     }
     Ok(events)
+}
+
+/// Records the summarization apps' results of run `run`, if it is the current run and the conversation is
+/// completed and kept.
+pub(crate) fn app_results(
+    state: Option<&State>,
+    uid: String,
+    run: u32,
+    results: Vec<AppResult>,
+    suggested_apps: Vec<String>,
+    at: Timestamp,
+) -> Decision {
+    let current = owned(state, &uid)?;
+    let kept = current.status == ConversationStatus::Completed && !current.discarded;
+    if !is_current_run(state, run) || !kept {
+        return Ok(vec![]);
+    }
+    Ok(vec![E::AppResultsRecorded {
+        run,
+        results,
+        suggested_apps,
+        recorded_at: at,
+    }])
 }
 
 /// Records that run `run` failed, if it is the current run.

@@ -8,6 +8,7 @@
 //! (`dates`).
 
 mod action_items;
+mod apps;
 mod category;
 mod dates;
 mod day;
@@ -129,5 +130,12 @@ impl LanguageModel for Extractive {
         text: &str,
     ) -> Result<Option<ProgressReading>, LlmError> {
         Ok(goals::extract_progress(goal, text).and_then(ProgressReading::checked))
+    }
+
+    async fn run_app_prompt(
+        &self,
+        input: &crate::llm::apps::AppPromptInput,
+    ) -> Result<Option<String>, LlmError> {
+        Ok(apps::run(input))
     }
 }

@@ -95,7 +95,7 @@ fn number(object: &Map<String, Value>, key: &str) -> Option<f64> {
     object.get(key).and_then(Value::as_f64)
 }
 
-fn text(object: &Map<String, Value>, key: &str) -> String {
+pub(super) fn text(object: &Map<String, Value>, key: &str) -> String {
     object
         .get(key)
         .and_then(Value::as_str)
@@ -110,7 +110,7 @@ fn unusable(what: &str, content: &str) -> LlmError {
 impl OpenAiCompatible {
     /// One request for the answer `name` with `schema`, falling back to a plain JSON object for servers that
     /// refuse `json_schema`; the answer's JSON object.
-    async fn ask(
+    pub(super) async fn ask(
         &self,
         name: &'static str,
         system: &str,

@@ -11,6 +11,7 @@
 //! 60 s) → [`LlmError::Timeout`], non-2xx → [`LlmError::Status`], an answer that is not a usable
 //! JSON object → [`LlmError::BadResponse`].
 
+mod apps;
 mod daily_summary;
 mod goals;
 mod prompt;
@@ -235,5 +236,12 @@ impl LanguageModel for OpenAiCompatible {
         text: &str,
     ) -> Result<Option<ProgressReading>, LlmError> {
         self.goal_progress(goal, text).await
+    }
+
+    async fn run_app_prompt(
+        &self,
+        input: &crate::llm::apps::AppPromptInput,
+    ) -> Result<Option<String>, LlmError> {
+        self.app_result(input).await
     }
 }
