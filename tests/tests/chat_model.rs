@@ -278,3 +278,58 @@ both_stores!(
         assert_eq!(messages(&server, &token, "").await[0]["id"], answer["id"]);
     }
 );
+
+both_stores!(
+    with_store an_apps_chat_speaks_with_the_apps_prompt,
+    |store| async move {
+        let model = StreamingModel::start(vec![
+            Round::Stream(vec![text("Hello from Buddy!")]),
+            Round::Stream(vec![text("Hello from Omi.")]),
+        ])
+        .await;
+        let server = TestServer::start_with(store, model.options()).await;
+        let token = server.token("alice").await;
+        let app_data = json!({
+            "name": "Buddy", "description": "Buddy talks with you", "category": "entertainment-and-fun",
+            "capabilities": ["chat"], "chat_prompt": "You are a cheerful companion who loves gardening.",
+        });
+        let (content_type, body) = multipart_app(&app_data.to_string());
+        let created = send(
+            Method::POST,
+            &server.url("/v1/apps"),
+            server
+                .client()
+                .builder(Method::POST, "/v1/apps", &token)
+                .header("content-type", content_type)
+                .body(body),
+        )
+        .await;
+        created.assert_status(200);
+        let app = created["app_id"].as_str().unwrap().to_string();
+        let sent = server
+            .post(&format!("/v2/messages?app_id={app}"), &token, json!({"text": "hello"}))
+            .await;
+        sent.assert_status(200);
+        assert_eq!(parse(&sent.text).text(), "Hello from Buddy!");
+        let main = server.post("/v2/messages", &token, json!({"text": "hello"})).await;
+        assert_eq!(parse(&main.text).text(), "Hello from Omi.");
+
+        let requests = model.requests();
+        let system = |n: usize| requests[n]["messages"][0]["content"].as_str().unwrap().to_string();
+        assert!(system(0).starts_with("You are Buddy, an app the user chats with. You are a cheerful companion who loves gardening."), "{}", system(0));
+        assert!(system(1).starts_with("You are Omi"), "{}", system(1));
+        assert!(!system(1).contains("gardening"));
+    }
+);
+
+/// A `multipart/form-data` body holding `app_data`, and its content type.
+fn multipart_app(app_data: &str) -> (String, Vec<u8>) {
+    let boundary = "omi-chat-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"app_data\"\r\n\r\n{app_data}\r\n--{boundary}--\r\n"
+    );
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}

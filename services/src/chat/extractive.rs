@@ -243,6 +243,7 @@ mod tests {
 
     fn ask(question: &str, context: ChatContext) -> String {
         ExtractiveChat::compose(&ChatRequest {
+            persona: None,
             history: vec![],
             question: question.into(),
             context,

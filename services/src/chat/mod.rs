@@ -61,6 +61,13 @@ pub struct ChatContext {
     pub action_items: Vec<RetrievedActionItem>,
 }
 
+/// The app the user chats with (spec §2.7): its name and its `chat_prompt` (or a persona's `persona_prompt`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Persona {
+    pub name: String,
+    pub prompt: String,
+}
+
 /// What a chat model is asked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRequest {
@@ -68,6 +75,9 @@ pub struct ChatRequest {
     pub history: Vec<Turn>,
     pub question: String,
     pub context: ChatContext,
+    /// The app whose chat this is; `None` in the main chat. A model speaks as the app; the offline answerer
+    /// answers from the user's history alike in every chat.
+    pub persona: Option<Persona>,
 }
 
 /// Where a model streams the chunks of its answer.

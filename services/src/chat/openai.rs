@@ -244,9 +244,19 @@ impl Stream {
 
 /// The system prompt with the retrieved context, the thread's last messages and the question.
 fn opening(request: &ChatRequest) -> Vec<Value> {
+    let system = match &request.persona {
+        None => SYSTEM.to_string(),
+        Some(persona) => format!(
+            "You are {}, an app the user chats with. {}\n\nAnswer from the user's own conversations, \
+             memories and action items, given below and available through your tools. Cite each conversation \
+             you use by its number in brackets, for example [1]. Create an action item only when the user asks \
+             for one.",
+            persona.name, persona.prompt
+        ),
+    };
     let mut messages = vec![json!({
         "role": "system",
-        "content": format!("{SYSTEM}\n\n{}", context_text(&request.context)),
+        "content": format!("{system}\n\n{}", context_text(&request.context)),
     })];
     for turn in &request.history {
         messages.push(json!({

@@ -44,6 +44,7 @@ pub async fn ask(state: &AppState, caller: &Caller, question: &str) -> ApiResult
         history: Vec::new(),
         question: question.to_string(),
         context,
+        persona: None,
     };
     let (chunks, mut received) = mpsc::channel::<String>(64);
     let answering = async {

@@ -5,7 +5,7 @@
 
 use omi_domain::chat::{checked_text, thread_id, ChatCommand, MessageType, MAX_CITED};
 use omi_projections::chat::{self, Sender};
-use omi_services::chat::{cited, ChatRequest, Turn};
+use omi_services::chat::{cited, ChatRequest, Persona, Turn};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -124,11 +124,18 @@ async fn respond(
     let context = retrieve(state, &caller.uid, &question.text)
         .await
         .map_err(|error| format!("Could not search your history: {error}"))?;
+    let persona = match question.app_id.as_deref() {
+        Some(app_id) => persona_of(state, app_id)
+            .await
+            .map_err(|error| format!("Could not read the app: {error}"))?,
+        None => None,
+    };
     let tools = AppTools::new(state.clone(), caller.clone(), &context.conversations);
     let request = ChatRequest {
         history: question.history,
         question: question.text,
         context,
+        persona,
     };
     let (chunks, mut received) = mpsc::channel::<String>(BUFFERED);
     let answering = async {
@@ -171,4 +178,22 @@ async fn respond(
     shaped_one(state, &caller.uid, view)
         .await
         .map_err(|error| format!("The answer could not be read back: {error}"))
+}
+
+/// The persona of the app `app_id`'s chat: its `persona_prompt` when it is a persona, else its `chat_prompt`;
+/// `None` for an app without either (or one that is gone).
+async fn persona_of(state: &AppState, app_id: &str) -> ApiResult<Option<Persona>> {
+    let Some(listed) = omi_projections::apps::app(&state.database, app_id).await? else {
+        return Ok(None);
+    };
+    let definition = listed.app.definition;
+    let prompt = [&definition.persona_prompt, &definition.chat_prompt]
+        .into_iter()
+        .flatten()
+        .map(|prompt| prompt.trim())
+        .find(|prompt| !prompt.is_empty());
+    Ok(prompt.map(|prompt| Persona {
+        name: definition.name.clone(),
+        prompt: prompt.to_string(),
+    }))
 }
