@@ -11,6 +11,7 @@
 pub mod audio;
 pub mod chat;
 pub mod llm;
+pub mod manifest;
 pub mod oauth;
 pub mod outbound;
 pub mod push;

@@ -96,6 +96,58 @@ impl Outbound {
     }
 }
 
+/// The most bytes of an answer read for its JSON.
+const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+impl Outbound {
+    /// Calls an app's tool within the guard: `GET` with `arguments` (an object) in the query, any other method
+    /// with them as a JSON body; the JSON of a 2xx answer (at most 1 MiB).
+    pub async fn call_json(
+        &self,
+        method: &str,
+        url: &str,
+        arguments: &Value,
+    ) -> Result<Value, OutboundError> {
+        let mut url = self.permitted(url).await?;
+        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| OutboundError::Failed(format!("unknown method {method}")))?;
+        let request = if method == reqwest::Method::GET {
+            if let Some(fields) = arguments.as_object() {
+                let mut query = url.query_pairs_mut();
+                for (name, value) in fields {
+                    let value = match value {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    };
+                    query.append_pair(name, &value);
+                }
+            }
+            self.client.get(url)
+        } else {
+            self.client.request(method, url).json(arguments)
+        };
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| OutboundError::Failed(e.without_url().to_string()))?;
+        if !response.status().is_success() {
+            return Err(OutboundError::Status(response.status().as_u16()));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| OutboundError::Failed(e.without_url().to_string()))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_ANSWER_BYTES {
+                return Err(OutboundError::Failed("the answer is too large".into()));
+            }
+        }
+        serde_json::from_slice(&body).map_err(|_| OutboundError::NotJson)
+    }
+}
+
 /// Whether `ip` is a public unicast address: not loopback, private, link-local, shared (CGNAT), unspecified,
 /// broadcast, multicast, documentation or otherwise reserved, in IPv4, IPv6 and IPv4 mapped into IPv6. Every
 /// outbound request made for a user or an app (setup checks here, webhook deliveries in [`crate::webhooks`]) is

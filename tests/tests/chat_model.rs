@@ -6,6 +6,7 @@
 
 mod chat_support;
 mod search_support;
+mod webhook_support;
 
 use std::sync::{Arc, Mutex};
 
@@ -333,3 +334,81 @@ fn multipart_app(app_data: &str) -> (String, Vec<u8>) {
         body.into_bytes(),
     )
 }
+
+both_stores!(
+    with_store an_apps_manifest_tool_is_called_by_the_model_at_its_endpoint,
+    |store| async move {
+        let tool_server = webhook_support::Receiver::start().await;
+        tool_server.answer(200, r#"{"result": "Sunny, 21 degrees in Oslo"}"#);
+        let manifest_server = webhook_support::Receiver::start().await;
+        let manifest = json!({"tools": [{
+            "name": "get_weather", "description": "Today's weather in a city",
+            "endpoint": tool_server.url("/tools/weather"),
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            "status_message": "Looking at the sky",
+        }]});
+        manifest_server.answer(200, &manifest.to_string());
+        let model = StreamingModel::start(vec![
+            Round::Stream(vec![tool_piece(Some("call_1"), Some("get_weather"), "{\"city\": \"Oslo\"}")]),
+            Round::Stream(vec![text("It is sunny in Oslo.")]),
+        ])
+        .await;
+        let server = TestServer::start_with(store, model.options().env("OMI_WEBHOOK_ALLOW_PRIVATE", "1")).await;
+        let token = server.token("alice").await;
+        let app_data = json!({
+            "name": "Weather", "description": "Weather in chat", "category": "utilities-and-tools",
+            "capabilities": ["chat", "external_integration"], "chat_prompt": "You know the weather.",
+            "external_integration": {"actions": [{"action": "read_memories"}], "chat_tools_manifest_url": manifest_server.url("/manifest.json")},
+        });
+        let (content_type, body) = multipart_app(&app_data.to_string());
+        let created = send(
+            Method::POST,
+            &server.url("/v1/apps"),
+            server.client().builder(Method::POST, "/v1/apps", &token).header("content-type", content_type).body(body),
+        )
+        .await;
+        created.assert_status(200);
+        let app = created["app_id"].as_str().unwrap().to_string();
+        let shown = server.get(&format!("/v1/apps/{app}"), &token).await;
+        assert_eq!(shown["chat_tools"][0]["name"], "get_weather");
+        assert_eq!(shown["chat_tools"][0]["method"], "POST");
+        assert_eq!(shown["chat_tools"][0]["status_message"], "Looking at the sky");
+        let refreshed = server.post(&format!("/v1/apps/{app}/refresh-manifest"), &token, json!({})).await;
+        refreshed.assert_status(200);
+        assert_eq!(refreshed.json, json!({"status": "ok", "tools_count": 1}));
+
+        let sent = server
+            .post(&format!("/v2/messages?app_id={app}"), &token, json!({"text": "How is the weather in Oslo?"}))
+            .await;
+        sent.assert_status(200);
+        assert_eq!(parse(&sent.text).text(), "It is sunny in Oslo.");
+        let called = tool_server.received();
+        assert_eq!(called.len(), 1);
+        assert_eq!(called[0].target, "/tools/weather");
+        assert_eq!(called[0].json(), json!({"city": "Oslo", "uid": "alice", "app_id": app, "tool_name": "get_weather"}));
+        let requests = model.requests();
+        let offered: Vec<&str> = requests[0]["tools"].as_array().unwrap().iter().map(|t| t["function"]["name"].as_str().unwrap()).collect();
+        assert!(offered.contains(&"get_weather") && offered.contains(&"search_conversations"), "{offered:?}");
+        let answered = requests[1]["messages"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(answered["role"], "tool");
+        assert_eq!(answered["content"], json!({"result": "Sunny, 21 degrees in Oslo"}).to_string());
+
+        // The owner's refresh: a broken manifest is a 502 and keeps the tools; an app without a manifest is a 400.
+        manifest_server.answer(200, r#"{"tools": [{"name": "bad name"}]}"#);
+        let broken = server.post(&format!("/v1/apps/{app}/refresh-manifest"), &token, json!({})).await;
+        broken.assert_status(502);
+        assert_eq!(server.get(&format!("/v1/apps/{app}"), &token).await["chat_tools"][0]["name"], "get_weather");
+        let other = server.token("bob").await;
+        server.post(&format!("/v1/apps/{app}/refresh-manifest"), &other, json!({})).await.assert_status(403);
+        let plain = json!({"name": "Plain", "description": "No tools", "category": "utilities-and-tools", "capabilities": ["chat"], "chat_prompt": "Hi."});
+        let (content_type, body) = multipart_app(&plain.to_string());
+        let created = send(
+            Method::POST,
+            &server.url("/v1/apps"),
+            server.client().builder(Method::POST, "/v1/apps", &token).header("content-type", content_type).body(body),
+        )
+        .await;
+        let plain_id = created["app_id"].as_str().unwrap().to_string();
+        server.post(&format!("/v1/apps/{plain_id}/refresh-manifest"), &token, json!({})).await.assert_status(400);
+    }
+);

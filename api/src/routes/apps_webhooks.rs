@@ -1,6 +1,7 @@
-//! An app's webhook, for its owner (issue 17, spec §5): the `whsec_` secret that signs its deliveries (read and
-//! rotated), and the delivery log across the app's users with redelivery. Enabling an app again after its
-//! webhook was turned off is an edit (`PATCH /v1/apps/{app_id}` with `{"disabled": false}` in `app_data`).
+//! An app's outside ends, for its owner (issue 17, spec §5): the `whsec_` secret that signs its webhook
+//! deliveries (read and rotated), the delivery log across the app's users with redelivery, and the refresh of
+//! its chat tools manifest. Enabling an app again after its webhook was turned off is an edit
+//! (`PATCH /v1/apps/{app_id}` with `{"disabled": false}` in `app_data`).
 
 use aide::axum::routing::{get_with, post_with};
 use aide::axum::ApiRouter;
@@ -8,6 +9,7 @@ use axum::extract::State;
 use axum::Json;
 use omi_projections::webhooks::DeliveryView;
 
+use crate::app::apps::manifest::{self, Refreshed};
 use crate::app::apps::webhooks;
 use crate::app::webhooks::deliveries::{Deliveries, PAGE};
 use crate::app::webhooks::developer::Secret;
@@ -26,6 +28,12 @@ pub fn router() -> ApiRouter<AppState> {
             })
             .post_with(rotate_secret, |op| {
                 op.summary("Replace your app's webhook secret; deliveries already scheduled keep theirs")
+            }),
+        )
+        .api_route(
+            "/v1/apps/{app_id}/refresh-manifest",
+            post_with(refresh_manifest, |op| {
+                op.summary("Fetch your app's chat tools manifest again (400 without a URL, 502 when it fails)")
             }),
         )
         .api_route(
@@ -82,5 +90,15 @@ async fn retry_delivery(
 ) -> ApiResult<Json<DeliveryView>> {
     Ok(Json(
         webhooks::retry(&state, &user.caller(), &app_id, &id).await?,
+    ))
+}
+
+async fn refresh_manifest(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(app_id): Path<String>,
+) -> ApiResult<Json<Refreshed>> {
+    Ok(Json(
+        manifest::refresh(&state, &user.caller(), &app_id).await?,
     ))
 }

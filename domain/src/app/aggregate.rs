@@ -170,6 +170,13 @@ impl App {
                     disabled_at: at,
                 }
             }
+            C::RecordChatTools { uid, tools, at } => {
+                self.owned_by(&uid)?;
+                E::AppChatToolsFetched {
+                    tools,
+                    fetched_at: at,
+                }
+            }
             C::ReEnable { uid, at } => {
                 self.owned_by(&uid)?;
                 if !self.auto_disabled {
@@ -214,7 +221,8 @@ impl Aggregate for App {
             | AppEvent::AppLogoStored { .. }
             | AppEvent::AppApproved { .. }
             | AppEvent::AppRejected { .. }
-            | AppEvent::AppPopularitySet { .. } => {}
+            | AppEvent::AppPopularitySet { .. }
+            | AppEvent::AppChatToolsFetched { .. } => {}
         }
     }
 }

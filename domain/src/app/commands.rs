@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::AppDefinition;
+use super::{AppDefinition, ChatTool};
 use crate::Timestamp;
 
 /// A command to one app; the stream id is the app id. `uid` is the caller: the aggregate refuses owner
@@ -68,6 +68,12 @@ pub enum AppCommand {
     },
     /// Turns the app's webhook off after it kept failing; an app already off records nothing.
     AutoDisable { reason: String, at: Timestamp },
+    /// Records the chat tools the app's manifest lists (fetched by the caller), replacing the earlier ones.
+    RecordChatTools {
+        uid: String,
+        tools: Vec<ChatTool>,
+        at: Timestamp,
+    },
     /// The owner turns an auto-disabled app on again; an app that is on records nothing.
     ReEnable { uid: String, at: Timestamp },
 }

@@ -8,7 +8,7 @@
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{App, AppDefinition, AppInstallation, AppReview};
+use super::{App, AppDefinition, AppInstallation, AppReview, ChatTool};
 use crate::contract::stored_events;
 use crate::Timestamp;
 
@@ -94,6 +94,14 @@ pub enum AppEvent {
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         disabled_at: Timestamp,
     },
+    /// The chat tools its manifest lists, fetched when the app was created, edited or refreshed; they replace the
+    /// earlier ones.
+    #[serde(rename = "AppChatToolsFetched")]
+    AppChatToolsFetched {
+        tools: Vec<ChatTool>,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        fetched_at: Timestamp,
+    },
     /// The owner enabled an auto-disabled app again.
     #[serde(rename = "AppReEnabled")]
     AppReEnabled {
@@ -119,6 +127,7 @@ stored_events! {
         AppWebhookSecretRotated => ("AppWebhookSecretRotated", "1.0"),
         AppAutoDisabled => ("AppAutoDisabled", "1.0"),
         AppReEnabled => ("AppReEnabled", "1.0"),
+        AppChatToolsFetched => ("AppChatToolsFetched", "1.0"),
     }
 }
 

@@ -18,6 +18,6 @@ pub use installation::AppInstallation;
 pub use review::AppReview;
 pub use values::{
     category_title, is_app_id, new_app_id, per_user_stream_id, Action, ActionType, AppDefinition,
-    AuthStep, Capability, ExternalIntegration, NotificationScope, ProactiveNotification,
+    AuthStep, Capability, ChatTool, ExternalIntegration, NotificationScope, ProactiveNotification,
     TriggerEvent, CATEGORIES, MONTHLY_RECURRING,
 };

@@ -241,6 +241,23 @@ impl ExternalIntegration {
     }
 }
 
+/// A tool an app offers to chat (spec §5.5), as its manifest at `chat_tools_manifest_url` describes it. The
+/// model may call it; the server then calls `endpoint` with the arguments, the user and the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ChatTool {
+    pub name: String,
+    pub description: String,
+    /// An absolute URL (relative paths of the manifest are resolved against `app_home_url`).
+    pub endpoint: String,
+    /// `GET` (arguments in the query) or `POST`, `PUT`, `PATCH`, `DELETE` (a JSON body).
+    pub method: String,
+    /// The JSON Schema object of the arguments.
+    pub parameters: Option<serde_json::Value>,
+    pub auth_required: bool,
+    /// What the user is shown while the tool runs.
+    pub status_message: Option<String>,
+}
+
 /// The scopes of a proactive-notification app.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProactiveNotification {

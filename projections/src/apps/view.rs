@@ -1,7 +1,7 @@
 //! The rows of the app read models and how each event changes them.
 
 use chrono::{DateTime, Utc};
-use omi_domain::app::{AppDefinition, AppEvent, AppInstallationEvent, AppReviewEvent};
+use omi_domain::app::{AppDefinition, AppEvent, AppInstallationEvent, AppReviewEvent, ChatTool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +33,9 @@ pub struct AppRecord {
     /// Why and when its webhook was turned off after failing; `None` while it delivers.
     #[serde(default)]
     pub auto_disabled: Option<AutoDisabledRecord>,
+    /// The chat tools its manifest listed when last fetched.
+    #[serde(default)]
+    pub chat_tools: Vec<ChatTool>,
 }
 
 /// An app's webhook turned off after failing.
@@ -80,6 +83,7 @@ impl AppRecord {
                 keys: Vec::new(),
                 webhook_secret: None,
                 auto_disabled: None,
+                chat_tools: Vec::new(),
             });
         }
         let mut app = current?;
@@ -129,6 +133,7 @@ impl AppRecord {
                 })
             }
             AppEvent::AppReEnabled { .. } => app.auto_disabled = None,
+            AppEvent::AppChatToolsFetched { tools, .. } => app.chat_tools = tools.clone(),
         }
         Some(app)
     }

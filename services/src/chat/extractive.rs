@@ -244,6 +244,7 @@ mod tests {
     fn ask(question: &str, context: ChatContext) -> String {
         ExtractiveChat::compose(&ChatRequest {
             persona: None,
+            app_tools: Vec::new(),
             history: vec![],
             question: question.into(),
             context,

@@ -68,6 +68,15 @@ pub struct Persona {
     pub prompt: String,
 }
 
+/// A tool of the app the user chats with, as the model is offered it (besides the server's own).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// The JSON Schema object of the arguments.
+    pub parameters: Value,
+}
+
 /// What a chat model is asked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRequest {
@@ -78,6 +87,8 @@ pub struct ChatRequest {
     /// The app whose chat this is; `None` in the main chat. A model speaks as the app; the offline answerer
     /// answers from the user's history alike in every chat.
     pub persona: Option<Persona>,
+    /// The app's own tools (spec §5.5), offered to a model after the server's; the offline answerer calls none.
+    pub app_tools: Vec<ToolSpec>,
 }
 
 /// Where a model streams the chunks of its answer.

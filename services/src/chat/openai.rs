@@ -65,12 +65,13 @@ impl OpenAiChat {
     async fn round(
         &self,
         messages: &[Value],
+        tools: &Value,
         chunks: &Chunks,
     ) -> Result<(String, Vec<ToolCall>), LlmError> {
         let body = json!({
             "model": self.model,
             "messages": messages,
-            "tools": tool_definitions(),
+            "tools": tools,
             "stream": true,
         });
         let mut request = self.client.post(&self.endpoint).json(&body);
@@ -113,9 +114,10 @@ impl OpenAiChat {
         chunks: &Chunks,
     ) -> Result<String, LlmError> {
         let mut messages = opening(request);
+        let offered = offered_tools(request);
         let mut answer = String::new();
         for _ in 0..MAX_ROUNDS {
-            let (text, calls) = self.round(&messages, chunks).await?;
+            let (text, calls) = self.round(&messages, &offered, chunks).await?;
             answer.push_str(&text);
             if calls.is_empty() {
                 return Ok(answer);
@@ -304,6 +306,19 @@ pub(crate) fn context_text(context: &ChatContext) -> String {
         text.push_str(&format!("\n- {}{due}{done}", item.description));
     }
     text
+}
+
+/// The server's tools, then the app's, in the chat-completions `tools` form.
+fn offered_tools(request: &ChatRequest) -> Value {
+    let mut tools = tool_definitions();
+    if let Some(list) = tools.as_array_mut() {
+        for tool in &request.app_tools {
+            list.push(json!({ "type": "function", "function": {
+                "name": tool.name, "description": tool.description, "parameters": tool.parameters,
+            }}));
+        }
+    }
+    tools
 }
 
 /// The tools offered to the model, in the chat-completions `tools` form.

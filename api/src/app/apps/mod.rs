@@ -10,6 +10,7 @@ pub mod input;
 pub mod installs;
 pub mod keys;
 pub mod logo;
+pub mod manifest;
 pub mod reviews;
 pub mod webhooks;
 
@@ -18,7 +19,8 @@ use std::collections::{BTreeSet, HashSet};
 use chrono::{DateTime, Utc};
 use omi_commands::{Actor, Metadata};
 use omi_domain::app::{
-    is_app_id, new_app_id, App, AppCommand, Capability, ExternalIntegration, ProactiveNotification,
+    is_app_id, new_app_id, App, AppCommand, Capability, ChatTool, ExternalIntegration,
+    ProactiveNotification,
 };
 use omi_projections::apps::{self as read, AppsFilter, ListedApp, ReviewRecord};
 use schemars::JsonSchema;
@@ -79,6 +81,11 @@ pub struct AppView {
     /// Whether the app's webhook was turned off after failing for the give-up time (72 h); the owner enables
     /// it again with `{"disabled": false}` in an edit's `app_data`.
     pub disabled: bool,
+    /// Why the app's webhook was turned off.
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// The chat tools its manifest lists (`chat_tools_manifest_url`), as last fetched.
+    pub chat_tools: Vec<ChatTool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reviews: Option<Vec<ReviewRecord>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,6 +131,9 @@ impl AppView {
             thumbnails: definition.thumbnails,
             created_at: app.created_at,
             disabled: app.auto_disabled.is_some(),
+            disabled_reason: app.auto_disabled.as_ref().map(|off| off.reason.clone()),
+            disabled_at: app.auto_disabled.as_ref().map(|off| off.disabled_at),
+            chat_tools: app.chat_tools,
             reviews: None,
             user_review: None,
         }
@@ -312,6 +322,7 @@ pub async fn create(
     if checked.private {
         change_visibility(state, caller, &app_id, true).await?;
     }
+    manifest::after_edit(state, caller, &app_id).await?;
     Ok(Created {
         status: "ok".into(),
         app_id,
@@ -346,6 +357,7 @@ pub async fn update(
         logo::store(state, caller, app_id, file, content_type).await?;
     }
     change_visibility(state, caller, app_id, checked.private).await?;
+    manifest::after_edit(state, caller, app_id).await?;
     if checked.enable_again {
         webhooks::enable_again(state, caller, app_id).await?;
     }

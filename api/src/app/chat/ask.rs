@@ -45,6 +45,7 @@ pub async fn ask(state: &AppState, caller: &Caller, question: &str) -> ApiResult
         question: question.to_string(),
         context,
         persona: None,
+        app_tools: Vec::new(),
     };
     let (chunks, mut received) = mpsc::channel::<String>(64);
     let answering = async {

@@ -3,9 +3,11 @@
 //! markers removed and the conversations they name as `memories_id`. A failing model ends the stream with
 //! [`StreamItem::Failed`] and stores nothing more.
 
+use omi_domain::app::ChatTool;
 use omi_domain::chat::{checked_text, thread_id, ChatCommand, MessageType, MAX_CITED};
+use omi_projections::apps::AppRecord;
 use omi_projections::chat::{self, Sender};
-use omi_services::chat::{cited, ChatRequest, Persona, Turn};
+use omi_services::chat::{cited, ChatRequest, Persona, ToolSpec, Turn};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -124,18 +126,25 @@ async fn respond(
     let context = retrieve(state, &caller.uid, &question.text)
         .await
         .map_err(|error| format!("Could not search your history: {error}"))?;
-    let persona = match question.app_id.as_deref() {
-        Some(app_id) => persona_of(state, app_id)
+    let app = match question.app_id.as_deref() {
+        Some(app_id) => omi_projections::apps::app(&state.database, app_id)
             .await
-            .map_err(|error| format!("Could not read the app: {error}"))?,
+            .map_err(|error| format!("Could not read the app: {error}"))?
+            .map(|listed| listed.app),
         None => None,
     };
-    let tools = AppTools::new(state.clone(), caller.clone(), &context.conversations);
+    let mut tools = AppTools::new(state.clone(), caller.clone(), &context.conversations);
+    let mut app_tools = Vec::new();
+    if let Some(app) = &app {
+        app_tools = app.chat_tools.iter().map(tool_spec).collect();
+        tools = tools.with_app_tools(&app.id, app.chat_tools.clone());
+    }
     let request = ChatRequest {
         history: question.history,
         question: question.text,
         context,
-        persona,
+        persona: app.as_ref().and_then(persona_of),
+        app_tools,
     };
     let (chunks, mut received) = mpsc::channel::<String>(BUFFERED);
     let answering = async {
@@ -180,20 +189,29 @@ async fn respond(
         .map_err(|error| format!("The answer could not be read back: {error}"))
 }
 
-/// The persona of the app `app_id`'s chat: its `persona_prompt` when it is a persona, else its `chat_prompt`;
-/// `None` for an app without either (or one that is gone).
-async fn persona_of(state: &AppState, app_id: &str) -> ApiResult<Option<Persona>> {
-    let Some(listed) = omi_projections::apps::app(&state.database, app_id).await? else {
-        return Ok(None);
-    };
-    let definition = listed.app.definition;
-    let prompt = [&definition.persona_prompt, &definition.chat_prompt]
+/// The persona of an app's chat: its `persona_prompt` when it is a persona, else its `chat_prompt`; `None` for
+/// an app without either.
+fn persona_of(app: &AppRecord) -> Option<Persona> {
+    let definition = &app.definition;
+    [&definition.persona_prompt, &definition.chat_prompt]
         .into_iter()
         .flatten()
         .map(|prompt| prompt.trim())
-        .find(|prompt| !prompt.is_empty());
-    Ok(prompt.map(|prompt| Persona {
-        name: definition.name.clone(),
-        prompt: prompt.to_string(),
-    }))
+        .find(|prompt| !prompt.is_empty())
+        .map(|prompt| Persona {
+            name: definition.name.clone(),
+            prompt: prompt.to_string(),
+        })
+}
+
+/// An app's tool as the model is offered it (an object schema without properties when it declares none).
+fn tool_spec(tool: &ChatTool) -> ToolSpec {
+    ToolSpec {
+        name: tool.name.clone(),
+        description: tool.description.clone(),
+        parameters: tool
+            .parameters
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({"type": "object", "properties": {}})),
+    }
 }

@@ -1,11 +1,15 @@
 //! The tools a chat model may call, each run through the application layer as the user who asks: the model
 //! sees only that user's data, and what it creates is recorded as that user's doing. Conversations found by a
-//! tool join the numbered list the answer cites from.
+//! tool join the numbered list the answer cites from. In an app's chat the app's own tools (spec §5.5) are
+//! called at their endpoints, within the outbound guard.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use omi_domain::app::ChatTool;
 use omi_services::chat::{ChatTools, RetrievedConversation};
+use omi_services::outbound::Outbound;
 use serde_json::{json, Value};
 
 use super::retrieval::{found_conversations, found_memories, newest_action_items};
@@ -19,6 +23,8 @@ use crate::time_input::{parse, InputTime};
 const MAX_RESULTS: usize = 10;
 /// The most action items the list tool answers.
 const MAX_ACTION_ITEMS: i64 = 50;
+/// How long an app's tool may take to answer.
+const APP_TOOL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The tools of one answer.
 pub struct AppTools {
@@ -28,6 +34,8 @@ pub struct AppTools {
     numbered: Mutex<Vec<String>>,
     /// Only the tools that read (for a caller allowed to read only).
     read_only: bool,
+    /// The tools of the app whose chat this is, with its id.
+    app_tools: Option<(String, Vec<ChatTool>)>,
 }
 
 impl AppTools {
@@ -38,6 +46,42 @@ impl AppTools {
             caller,
             numbered: Mutex::new(conversations.iter().map(|c| c.id.clone()).collect()),
             read_only: false,
+            app_tools: None,
+        }
+    }
+
+    /// The same tools and those of the app `app_id` (spec §5.5).
+    pub fn with_app_tools(mut self, app_id: &str, tools: Vec<ChatTool>) -> Self {
+        self.app_tools = Some((app_id.to_string(), tools));
+        self
+    }
+
+    /// Calls the app's tool at its endpoint with the arguments, the user, the app and the tool's name; the app's
+    /// `{"result": …}` or `{"error": …}`.
+    async fn call_app_tool(&self, app_id: &str, tool: &ChatTool, arguments: &Value) -> Value {
+        let mut body = match arguments {
+            Value::Object(fields) => fields.clone(),
+            _ => Default::default(),
+        };
+        body.insert("uid".into(), json!(self.caller.uid));
+        body.insert("app_id".into(), json!(app_id));
+        body.insert("tool_name".into(), json!(tool.name));
+        let outbound = Outbound::new(self.state.config.allow_private_outbound, APP_TOOL_TIMEOUT);
+        match outbound
+            .call_json(&tool.method, &tool.endpoint, &Value::Object(body))
+            .await
+        {
+            Ok(answer) => match (answer.get("result"), answer.get("error")) {
+                (Some(result), _) => json!({ "result": result }),
+                (None, Some(error)) => json!({ "error": error }),
+                (None, None) => {
+                    json!({ "error": "the app's tool answered neither result nor error" })
+                }
+            },
+            Err(error) => {
+                tracing::warn!(app = app_id, tool = %tool.name, %error, "an app's chat tool failed");
+                json!({ "error": format!("the app's tool failed: {error}") })
+            }
         }
     }
 
@@ -159,6 +203,11 @@ impl AppTools {
 #[async_trait]
 impl ChatTools for AppTools {
     async fn call(&self, name: &str, arguments: &Value) -> Value {
+        if let Some((app_id, tools)) = &self.app_tools {
+            if let Some(tool) = tools.iter().find(|tool| tool.name == name) {
+                return self.call_app_tool(app_id, tool, arguments).await;
+            }
+        }
         self.run(name, arguments)
             .await
             .unwrap_or_else(|error| json!({ "error": error }))
