@@ -1,14 +1,17 @@
-//! P10: developer webhook deliveries to a local receiver, on a server started with `OMI_WEBHOOK_ALLOW_PRIVATE=1`:
+//! P10: webhook deliveries to a local receiver, on a server started with `OMI_WEBHOOK_ALLOW_PRIVATE=1`:
 //!
 //! - the run starts a receiver on 127.0.0.1 (answers 200 at once) and points the user's `memory_created` webhook
-//!   at it;
+//!   at it, or, with `--apps N`, creates N `memory_creation` apps of the user whose webhooks all point at it and
+//!   enables them;
 //! - it imports `--conversations` (200) conversations with `--concurrency` (8) clients; each is processed by the
-//!   server's pipeline, whose `ConversationProcessed` event schedules one delivery;
-//! - **latency**: from the import's answer to the first attempt arriving at the receiver, p50 and p99 (an upper
-//!   bound of "causing event → first attempt", since it includes the processing; target p99 ≤ 1 s);
-//! - the same from the delivery log: from a delivery's scheduling to its first attempt, p50 and p99;
-//! - **throughput**: deliveries received per second between the first and the last arrival;
-//! - every conversation must arrive, and each `webhook-id` exactly once.
+//!   server's pipeline, whose `ConversationProcessed` event schedules one delivery per webhook;
+//! - **latency**: from the import's answer to each delivery's first attempt arriving at the receiver, p50 and
+//!   p99 (an upper bound of "causing event → first attempt", since it includes the processing; target p99 ≤ 1 s);
+//! - the same from the developer delivery log (developer webhook only): from scheduling to first attempt;
+//! - **throughput**: deliveries received per second between the first and the last arrival, against the
+//!   baseline of the same number of POSTs of the same body sent straight to the receiver by 16 clients (the
+//!   worker's concurrency) in the same run;
+//! - every delivery must arrive, and each `webhook-id` exactly once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,7 +34,10 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let count: usize = args.or("conversations", 200)?;
     let concurrency: usize = args.or("concurrency", 8)?;
     let label: String = args.or("label", "p10".to_string())?;
+    let apps: usize = args.or("apps", 0)?;
     args.finish()?;
+    let per_conversation = apps.max(1);
+    let expected = count * per_conversation;
 
     let arrivals: Arrivals = Arc::default();
     let listener = TcpListener::bind("127.0.0.1:0")
@@ -51,19 +57,13 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         .timeout(Duration::from_secs(60))
         .build()
         .map_err(|e| e.to_string())?;
-    let hook = format!("{base}/v1/users/developer/webhook/memory_created");
-    let set = http
-        .post(&hook)
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(json!({"url": format!("http://127.0.0.1:{port}/hook")}).to_string())
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !set.status().is_success() {
-        return Err(format!("setting the webhook answered {}", set.status()));
+    let receiver = format!("http://127.0.0.1:{port}/hook");
+    if apps == 0 {
+        set_developer_webhook(&http, &base, &token, &receiver).await?;
+    } else {
+        create_apps(&http, &base, &token, &receiver, apps).await?;
+        eprintln!("{label}: {apps} apps created and enabled");
     }
-
     let answered: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     futures_util::stream::iter(0..count)
         .for_each_concurrent(concurrency, |n| {
@@ -99,12 +99,14 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     if answered.len() != count {
         return Err(format!("{} of {count} imports answered", answered.len()));
     }
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while arrivals.lock().unwrap().len() < count {
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    let arrived =
+        |arrivals: &Arrivals| -> usize { arrivals.lock().unwrap().values().map(Vec::len).sum() };
+    while arrived(&arrivals) < expected {
         if Instant::now() > deadline {
             return Err(format!(
-                "{} of {count} deliveries arrived",
-                arrivals.lock().unwrap().len()
+                "{} of {expected} deliveries arrived",
+                arrived(&arrivals)
             ));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -118,16 +120,23 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         let got = arrivals
             .get(conversation)
             .ok_or_else(|| format!("conversation {conversation} was never delivered"))?;
-        let (arrived, _) = got
-            .iter()
-            .min_by_key(|(at, _)| *at)
-            .cloned()
-            .unwrap_or((*at_answer, String::new()));
-        latencies_us.push(arrived.saturating_duration_since(*at_answer).as_micros() as u64);
-        first = Some(first.map_or(arrived, |f| f.min(arrived)));
-        last = Some(last.map_or(arrived, |l| l.max(arrived)));
-        for (_, id) in got {
+        // The first arrival of each webhook-id is that delivery's first attempt.
+        let mut firsts: HashMap<&str, Instant> = HashMap::new();
+        for (at, id) in got {
+            let first_of = firsts.entry(id.as_str()).or_insert(*at);
+            *first_of = (*first_of).min(*at);
             *ids.entry(id.clone()).or_insert(0usize) += 1;
+        }
+        if firsts.len() != per_conversation {
+            return Err(format!(
+                "conversation {conversation} was delivered to {} webhooks, not {per_conversation}",
+                firsts.len()
+            ));
+        }
+        for arrived in firsts.into_values() {
+            latencies_us.push(arrived.saturating_duration_since(*at_answer).as_micros() as u64);
+            first = Some(first.map_or(arrived, |f| f.min(arrived)));
+            last = Some(last.map_or(arrived, |l| l.max(arrived)));
         }
     }
     let repeated = ids.values().filter(|&&n| n > 1).count();
@@ -139,16 +148,27 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         .max(0.001);
     let p50 = percentile_ms(&latencies_us, 50.0);
     let p99 = percentile_ms(&latencies_us, 99.0);
-    let rate = count as f64 / span;
+    let rate = expected as f64 / span;
     eprintln!(
-        "{label}: {count} deliveries, {rate:.1}/s; import answered → first attempt p50 {p50:.1} ms, p99 {p99:.1} ms; \
+        "{label}: {expected} deliveries, {rate:.1}/s; import answered → first attempt p50 {p50:.1} ms, p99 {p99:.1} ms; \
          webhook-ids received more than once: {repeated}"
     );
-    println!("{label}_deliveries={count}");
+    println!("{label}_apps={apps}");
+    println!("{label}_deliveries={expected}");
     println!("{label}_deliveries_per_second={rate:.1}");
     println!("{label}_first_attempt_p50_ms={p50:.1}");
     println!("{label}_first_attempt_p99_ms={p99:.1}");
     println!("{label}_repeated_ids={repeated}");
+    let baseline = baseline_rate(&http, &receiver, expected.min(20_000)).await?;
+    eprintln!(
+        "{label}: baseline, POSTs straight to the receiver by 16 clients: {baseline:.1}/s; ratio {:.3}",
+        rate / baseline
+    );
+    println!("{label}_baseline_posts_per_second={baseline:.1}");
+    println!("{label}_throughput_ratio={:.3}", rate / baseline);
+    if apps > 0 {
+        return Ok(());
+    }
     let scheduled = scheduled_to_first_attempt_us(&http, &base, &token, count).await?;
     let (s50, s99) = (
         percentile_ms(&scheduled, 50.0),
@@ -158,6 +178,108 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     println!("{label}_scheduled_to_first_attempt_p50_ms={s50:.1}");
     println!("{label}_scheduled_to_first_attempt_p99_ms={s99:.1}");
     Ok(())
+}
+
+/// Points the user's `memory_created` developer webhook at `receiver`.
+async fn set_developer_webhook(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    receiver: &str,
+) -> Result<(), String> {
+    let set = http
+        .post(format!("{base}/v1/users/developer/webhook/memory_created"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(json!({ "url": receiver }).to_string())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !set.status().is_success() {
+        return Err(format!("setting the webhook answered {}", set.status()));
+    }
+    Ok(())
+}
+
+/// Creates `count` `memory_creation` apps of the user calling `receiver`, and enables each.
+async fn create_apps(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    receiver: &str,
+    count: usize,
+) -> Result<(), String> {
+    let boundary = "omi-bench-p10";
+    let results: Vec<Result<(), String>> = futures_util::stream::iter(0..count)
+        .map(|n| async move {
+            let app_data = json!({
+                "name": format!("Bench hook {n}"), "description": "Hears about every conversation",
+                "category": "utilities-and-tools", "capabilities": ["external_integration"],
+                "external_integration": {"triggers_on": "memory_creation", "webhook_url": receiver},
+            });
+            let body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"app_data\"\r\n\r\n{app_data}\r\n--{boundary}--\r\n"
+            );
+            let created = http
+                .post(format!("{base}/v1/apps"))
+                .bearer_auth(token)
+                .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let created = created.bytes().await.map_err(|e| e.to_string())?;
+            let created: Value = serde_json::from_slice(&created).map_err(|e| e.to_string())?;
+            let app_id = created["app_id"]
+                .as_str()
+                .ok_or_else(|| format!("creating an app answered {created}"))?;
+            let enabled = http
+                .post(format!("{base}/v1/apps/enable?app_id={app_id}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !enabled.status().is_success() {
+                return Err(format!("enabling an app answered {}", enabled.status()));
+            }
+            Ok(())
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+/// POSTs per second straight to the receiver: `count` requests with a conversation-sized body from 16 clients.
+async fn baseline_rate(
+    http: &reqwest::Client,
+    receiver: &str,
+    count: usize,
+) -> Result<f64, String> {
+    let body = json!({"id": "baseline", "structured": {"title": "x".repeat(200), "overview": "y".repeat(800)}})
+        .to_string();
+    let started = Instant::now();
+    let failures: usize = futures_util::stream::iter(0..count)
+        .map(|n| {
+            let body = body.clone();
+            async move {
+                let sent = http
+                    .post(receiver)
+                    .header("content-type", "application/json")
+                    .header("webhook-id", format!("baseline_{n}"))
+                    .body(body)
+                    .send()
+                    .await;
+                usize::from(!sent.is_ok_and(|r| r.status().is_success()))
+            }
+        })
+        .buffer_unordered(16)
+        .fold(0, |sum, failed| async move { sum + failed })
+        .await;
+    if failures > 0 {
+        return Err(format!("{failures} baseline POSTs failed"));
+    }
+    Ok(count as f64 / started.elapsed().as_secs_f64())
 }
 
 /// From the delivery log: for each delivery, the time from its scheduling to its first attempt (sorted, µs).

@@ -89,19 +89,11 @@ impl AppWebhookScheduling {
         uid: &str,
         trigger: TriggerEvent,
     ) -> Result<Vec<(AppRecord, String)>, ReactionError> {
-        let failed = |e: omi_projections::ProjectionError| ReactionError(e.to_string());
-        let mut called = Vec::new();
-        for app_id in apps_read::enabled_app_ids(&self.database, uid)
+        let enabled = apps_read::enabled_apps(&self.database, uid)
             .await
-            .map_err(failed)?
-        {
-            let Some(listed) = apps_read::app(&self.database, &app_id)
-                .await
-                .map_err(failed)?
-            else {
-                continue;
-            };
-            let app = listed.app;
+            .map_err(|e| ReactionError(e.to_string()))?;
+        let mut called = Vec::new();
+        for app in enabled {
             let definition = &app.definition;
             let url = definition
                 .external_integration

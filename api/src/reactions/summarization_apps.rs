@@ -120,25 +120,17 @@ impl SummarizationApps {
 
     /// The user's enabled apps that summarize conversations, in the order they were enabled.
     async fn candidates(&self, uid: &str) -> Result<Vec<AppRecord>, ReactionError> {
-        let failed = |e: omi_projections::ProjectionError| ReactionError(e.to_string());
-        let mut found = Vec::new();
-        for app_id in apps_read::enabled_app_ids(&self.database, uid)
+        let enabled = apps_read::enabled_apps(&self.database, uid)
             .await
-            .map_err(failed)?
-        {
-            let Some(listed) = apps_read::app(&self.database, &app_id)
-                .await
-                .map_err(failed)?
-            else {
-                continue;
-            };
-            let definition = &listed.app.definition;
-            let prompt = definition.memory_prompt.as_deref().unwrap_or_default();
-            if definition.capabilities.contains(&Capability::Memories) && !prompt.trim().is_empty()
-            {
-                found.push(listed.app);
-            }
-        }
+            .map_err(|e| ReactionError(e.to_string()))?;
+        let found = enabled
+            .into_iter()
+            .filter(|app| {
+                let definition = &app.definition;
+                let prompt = definition.memory_prompt.as_deref().unwrap_or_default();
+                definition.capabilities.contains(&Capability::Memories) && !prompt.trim().is_empty()
+            })
+            .collect();
         Ok(found)
     }
 }

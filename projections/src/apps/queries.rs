@@ -114,6 +114,30 @@ pub async fn enabled_app_ids(
     Ok(enabled.into_iter().map(|(_, app_id)| app_id).collect())
 }
 
+/// The live apps `uid` has enabled, in the order they enabled them, in one statement (a user may have enabled
+/// many apps, and every conversation of theirs reads them).
+pub async fn enabled_apps(
+    database: &Database,
+    uid: &str,
+) -> Result<Vec<AppRecord>, ProjectionError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.doc, a.doc FROM app_installations i JOIN apps a ON a.id = i.app_id WHERE i.uid = $1",
+    )
+    .bind(uid)
+    .fetch_all(database.pool())
+    .await?;
+    let mut enabled = rows
+        .into_iter()
+        .map(|(installation, app)| {
+            let installation: InstallationRecord = serde_json::from_str(&installation)?;
+            let app: AppRecord = serde_json::from_str(&app)?;
+            Ok((installation.enabled_at, app.id.clone(), app))
+        })
+        .collect::<Result<Vec<_>, ProjectionError>>()?;
+    enabled.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    Ok(enabled.into_iter().map(|(_, _, app)| app).collect())
+}
+
 /// `uid`'s installation of `app_id`, if enabled.
 pub async fn installation(
     database: &Database,
