@@ -11,8 +11,11 @@
 # POST /v1/conversations/search, interleaved one for one with the search index's own statement run directly
 # (sqlx, pooled connection) on the same database: p50 and p99 of each and their ratio (target p99 <= 3x).
 #
+# P9 runs on the same data: P9_CHAT (200; 0 skips it) chat questions about the same queries to POST /v2/messages,
+# each timed to its first streamed chunk (target p99 <= 100 ms), interleaved with the raw search statement.
+#
 # Settings (environment): STORES ("sqlite postgres"), P8_CONVERSATIONS (10000), P8_QUERIES (50), P8_REQUESTS
-# (500), P8_WARMUP (50), PG_PORT (54800), NO_BUILD (1: use the binaries in target/release), BUILD_PROFILE
+# (500), P8_WARMUP (50), P9_CHAT (200), PG_PORT (54800), NO_BUILD (1: use the binaries in target/release), BUILD_PROFILE
 # (release; debug checks the benchmark itself at a small scale, e.g. BUILD_PROFILE=debug P8_CONVERSATIONS=300).
 set -euo pipefail
 
@@ -21,6 +24,7 @@ P8_CONVERSATIONS=${P8_CONVERSATIONS:-10000}
 P8_QUERIES=${P8_QUERIES:-50}
 P8_REQUESTS=${P8_REQUESTS:-500}
 P8_WARMUP=${P8_WARMUP:-50}
+P9_CHAT=${P9_CHAT:-200}
 PG_PORT=${PG_PORT:-54800}
 BUILD_PROFILE=${BUILD_PROFILE:-release}
 
@@ -149,7 +153,7 @@ run_p8() { # run_p8 STORE
   start_server "$store" omi_p8_"$store"
   local p8=("$BENCH" p8 --url "$SERVER_URL" --token "$(token bench-p8-user)" --uid bench-p8-user
     --database-url "$DB_URL" --conversations "$P8_CONVERSATIONS" --queries "$P8_QUERIES"
-    --requests "$P8_REQUESTS" --warmup "$P8_WARMUP" --label "$label")
+    --requests "$P8_REQUESTS" --warmup "$P8_WARMUP" --chat "$P9_CHAT" --label "$label")
   result "$label.command" "$(sed 's/--token [^ ]*/--token "$(omi-server token --uid bench-p8-user)"/' <<<"${p8[*]}")"
   "${p8[@]}" | tee "$WORK/$label.out"
   collect "$WORK/$label.out"
@@ -174,6 +178,13 @@ report() {
       "$(get "$label.raw_p50_ms")" "$(get "$label.raw_p99_ms")"
     printf '    %-44s %s   (target <= 3: %s)\n' "p99 ratio" "$(get "$label.ratio_p99")" \
       "$(awk -v r="$(get "$label.ratio_p99")" 'BEGIN {print (r <= 3) ? "met" : "MISSED"}')"
+    [[ -n "$(get "$label.chat_first_chunk_p99_ms")" ]] || continue
+    echo "P9 [$store]  $(get "$label.chat_requests") chat questions (offline answerer) on the same data"
+    printf '    %-44s p50 %8s ms   p99 %8s ms   (target p99 <= 100: %s)\n' "POST /v2/messages, first chunk" \
+      "$(get "$label.chat_first_chunk_p50_ms")" "$(get "$label.chat_first_chunk_p99_ms")" \
+      "$(awk -v r="$(get "$label.chat_first_chunk_p99_ms")" 'BEGIN {print (r <= 100) ? "met" : "MISSED"}')"
+    printf '    %-44s p50 %8s ms   p99 %8s ms   ratio %s\n' "baseline: the search statement" \
+      "$(get "$label.chat_raw_p50_ms")" "$(get "$label.chat_raw_p99_ms")" "$(get "$label.chat_ratio_p99")"
   done
   echo
   echo "raw results: $RESULTS"

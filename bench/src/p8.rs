@@ -7,6 +7,10 @@
 //! 100 words a conversation) and processing is waited for. The queries are one to three words of the corpus's
 //! vocabulary, drawn once; HTTP requests and raw statements are interleaved one for one (each sequential), warm-up
 //! first. The server must run without the search rate limit (`OMI_SEARCH_RATE_PER_HOUR=0`).
+//!
+//! P9 runs on the same data with `--chat N`: N questions about the same queries to `POST /v2/messages` (the
+//! offline answerer), each timed from the request to its first streamed `data:` chunk, interleaved one for one
+//! with the raw search statement (the baseline: the retrieval an answer starts with).
 
 use std::time::{Duration, Instant};
 
@@ -84,6 +88,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let query_count: usize = args.or("queries", 50)?;
     let seed: u64 = args.or("seed", 8)?;
     let label: String = args.or("label", "p8".to_string())?;
+    let chat: usize = args.or("chat", 0)?;
     let processing_timeout = Duration::from_secs(args.or("processing-timeout", 3600)?);
     args.finish()?;
     let base = url.trim_end_matches('/').to_string();
@@ -237,5 +242,89 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     println!("{label}.raw_p99_ms={r99:.3}");
     println!("{label}.ratio_p50={:.2}", h50 / r50.max(1e-9));
     println!("{label}.ratio_p99={:.2}", h99 / r99.max(1e-9));
+    if chat > 0 {
+        first_chunks(&db, &base, &token, &uid, &queries, chat, &label).await?;
+    }
+    Ok(())
+}
+
+/// P9: `count` chat questions (after a tenth as many for warm-up), each timed to its first streamed chunk,
+/// interleaved with the raw search statement.
+async fn first_chunks(
+    db: &Db,
+    base: &str,
+    token: &str,
+    uid: &str,
+    queries: &[String],
+    count: usize,
+    label: &str,
+) -> Result<(), String> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let endpoint = format!("{base}/v2/messages");
+    let warmup = (count / 10).max(1);
+    let mut chunk_us = Vec::with_capacity(count);
+    let mut raw_us = Vec::with_capacity(count);
+    for i in 0..warmup + count {
+        let query = &queries[i % queries.len()];
+        let body =
+            serde_json::json!({ "text": format!("What did we say about {query}?") }).to_string();
+        let t = Instant::now();
+        let mut response = http
+            .post(&endpoint)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("POST /v2/messages: {e}"))?;
+        if !response.status().is_success() {
+            return Err(format!("POST /v2/messages: HTTP {}", response.status()));
+        }
+        let mut seen = Vec::new();
+        let mut first = None;
+        while let Some(bytes) = response.chunk().await.map_err(|e| format!("stream: {e}"))? {
+            seen.extend_from_slice(&bytes);
+            if first.is_none() && seen.windows(6).any(|w| w == b"data: ") {
+                first = Some(t.elapsed().as_micros() as u64);
+            }
+        }
+        let first = first.ok_or_else(|| {
+            format!(
+                "the answer streamed no data: chunk: {}",
+                String::from_utf8_lossy(&seen)
+            )
+        })?;
+        let t = Instant::now();
+        db.search(uid, query).await?;
+        let r = t.elapsed().as_micros() as u64;
+        if i >= warmup {
+            chunk_us.push(first);
+            raw_us.push(r);
+        }
+    }
+    chunk_us.sort_unstable();
+    raw_us.sort_unstable();
+    let (c50, c99) = (
+        percentile_ms(&chunk_us, 50.0),
+        percentile_ms(&chunk_us, 99.0),
+    );
+    let (r50, r99) = (percentile_ms(&raw_us, 50.0), percentile_ms(&raw_us, 99.0));
+    eprintln!(
+        "P9 [{}]: POST /v2/messages first chunk: p50 {c50:.2} ms, p99 {c99:.2} ms (target p99 <= 100 ms); raw \
+         search statement p50 {r50:.2} ms, p99 {r99:.2} ms; p99 ratio {:.2}",
+        db.kind(),
+        c99 / r99.max(1e-9)
+    );
+    println!("{label}.chat_requests={count}");
+    println!("{label}.chat_first_chunk_p50_ms={c50:.3}");
+    println!("{label}.chat_first_chunk_p99_ms={c99:.3}");
+    println!("{label}.chat_raw_p50_ms={r50:.3}");
+    println!("{label}.chat_raw_p99_ms={r99:.3}");
+    println!("{label}.chat_ratio_p99={:.2}", c99 / r99.max(1e-9));
     Ok(())
 }
