@@ -5,8 +5,8 @@
 #
 # builds the release binaries, starts a throwaway PostgreSQL (port 54800 or the next free one, stopped and
 # removed on exit) and, for each store (SQLite, the embedded default, and PostgreSQL), starts a fresh server
-# (without the search rate limit) and runs `omi-bench p8`: a user with P8_CONVERSATIONS conversations (7 segments
-# of 6 to 22 words each, about 100 words, so 10,000 make about a million transcript words), imported and
+# (without the search and chat rate limits) and runs `omi-bench p8`: a user with P8_CONVERSATIONS conversations
+# (7 segments of 6 to 22 words each, about 100 words, so 10,000 make about a million transcript words), imported and
 # processed; then P8_REQUESTS searches (after P8_WARMUP) over P8_QUERIES queries of one to three words through
 # POST /v1/conversations/search, interleaved one for one with the search index's own statement run directly
 # (sqlx, pooled connection) on the same database: p50 and p99 of each and their ratio (target p99 <= 3x).
@@ -122,7 +122,7 @@ start_server() {
     DB_URL=""
   fi
   DATABASE_URL="$DB_URL" OMI_BIND=127.0.0.1:0 OMI_DATA_DIR="$DATA" OMI_AUTH_SECRET="$AUTH_SECRET" \
-    OMI_SEARCH_RATE_PER_HOUR=0 RUST_LOG=warn \
+    OMI_SEARCH_RATE_PER_HOUR=0 OMI_CHAT_RATE_PER_HOUR=0 RUST_LOG=warn \
     "$SERVER" >"$DATA/server.out" 2>"$DATA/server.err" &
   SERVER_PID=$!
   local waited=0

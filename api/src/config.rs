@@ -63,6 +63,12 @@ pub struct Config {
     /// `OMI_SEARCH_RATE_PER_HOUR`, default 60 (the reference's `conversations:search`): conversation searches one
     /// user may make through the app's route in an hour; 0 lifts the limit (benchmarks, a private server).
     pub search_rate_per_hour: i64,
+    /// `OMI_CHAT_RATE_PER_HOUR`, default 120 (the reference's `chat:send_message`): chat messages one user may
+    /// send in an hour; 0 lifts the limit.
+    pub chat_rate_per_hour: i64,
+    /// `OMI_CHAT_INITIAL_RATE_PER_HOUR`, default 60 (`chat:initial`): greetings one user may ask for in an hour;
+    /// 0 lifts the limit.
+    pub chat_initial_rate_per_hour: i64,
     /// The language model: `OMI_LLM_BASE_URL` (an OpenAI-compatible `/v1` URL) selects it; unset, the
     /// embedded extractive pipeline runs.
     pub llm: Option<RemoteService>,
@@ -191,6 +197,8 @@ impl Config {
             rate_per_key_per_minute: parse(&lookup, "OMI_RATE_PER_KEY_PER_MINUTE", 100)?,
             rate_per_user_per_day: parse(&lookup, "OMI_RATE_PER_USER_PER_DAY", 10_000)?,
             search_rate_per_hour: parse(&lookup, "OMI_SEARCH_RATE_PER_HOUR", 60)?,
+            chat_rate_per_hour: parse(&lookup, "OMI_CHAT_RATE_PER_HOUR", 120)?,
+            chat_initial_rate_per_hour: parse(&lookup, "OMI_CHAT_INITIAL_RATE_PER_HOUR", 60)?,
             llm: lookup("OMI_LLM_BASE_URL").map(|base_url| RemoteService {
                 base_url,
                 api_key: lookup("OMI_LLM_API_KEY"),

@@ -75,6 +75,32 @@ pub async fn count(
     })
 }
 
+/// Counts one request of `key` under a per-hour policy `name` of `limit` requests (0: no limit) and refuses it
+/// with 429 over the limit.
+pub async fn enforce_hourly(
+    database: &Database,
+    name: &'static str,
+    limit: i64,
+    key: &str,
+) -> Result<(), ApiError> {
+    if limit <= 0 {
+        return Ok(());
+    }
+    let policy = Policy {
+        name,
+        limit,
+        window: 3_600,
+    };
+    let decision = count(database, policy, key)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if decision.allowed {
+        Ok(())
+    } else {
+        Err(refusal(policy))
+    }
+}
+
 /// The refusal of a request over its policy's limit.
 pub fn refusal(policy: Policy) -> ApiError {
     ApiError::TooManyRequests(format!(

@@ -247,3 +247,36 @@ both_stores!(concurrent_first_reads_greet_once, |server| async move {
         assert_eq!(answer[0]["id"], answers[0][0]["id"]);
     }
 });
+
+both_stores!(
+    with_store messages_and_greetings_are_limited_per_user_and_hour,
+    |store| async move {
+        let options = StartOptions::new()
+            .env("OMI_CHAT_RATE_PER_HOUR", "2")
+            .env("OMI_CHAT_INITIAL_RATE_PER_HOUR", "1");
+        let server = TestServer::start_with(store, options).await;
+        let (alice, bob) = (server.token("alice").await, server.token("bob").await);
+        // A refused body is not counted.
+        server
+            .post("/v2/messages", &alice, json!({"text": "x", "file_ids": ["f"]}))
+            .await
+            .assert_status(422);
+        server.post("/v2/messages", &alice, json!({"text": "first"})).await.assert_status(200);
+        server.post("/v1/messages", &alice, json!({"text": "second"})).await.assert_status(200);
+        let over = server.post("/v2/messages", &alice, json!({"text": "third"})).await;
+        over.assert_status(429);
+        assert!(over["detail"].as_str().unwrap().contains("chat:send_message"));
+        server.post("/v1/messages", &alice, json!({"text": "third"})).await.assert_status(429);
+        // Another user has a window of their own; the refused messages were not recorded.
+        server.post("/v2/messages", &bob, json!({"text": "hello"})).await.assert_status(200);
+        let texts: Vec<String> = messages(&server, &alice, "")
+            .await
+            .iter()
+            .filter(|m| m["sender"] == "human")
+            .map(|m| m["text"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(texts, vec!["second", "first"]);
+        server.post("/v2/initial-message", &alice, json!({})).await.assert_status(200);
+        server.post("/v2/initial-message", &alice, json!({})).await.assert_status(429);
+    }
+);

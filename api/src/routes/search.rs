@@ -10,9 +10,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::app::search::{self, ScoredMemory, SearchPage, SearchRequest};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Body, CurrentUser, Params};
-use crate::policies::{self, Policy};
+use crate::policies;
 use crate::state::AppState;
 
 /// The routes of this module.
@@ -50,19 +50,7 @@ async fn search_conversations(
     Body(request): Body<SearchRequest>,
 ) -> ApiResult<Json<SearchPage<ConversationView>>> {
     let limit = state.config.search_rate_per_hour;
-    if limit > 0 {
-        let policy = Policy {
-            name: "conversations:search",
-            limit,
-            window: 3_600,
-        };
-        let decision = policies::count(&state.database, policy, &user.uid)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        if !decision.allowed {
-            return Err(policies::refusal(policy));
-        }
-    }
+    policies::enforce_hourly(&state.database, "conversations:search", limit, &user.uid).await?;
     Ok(Json(
         search::search_conversations(&state, &user.uid, &request).await?,
     ))

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::chat::{self, Message, ResponseMessage};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, CurrentUser, Params, Path};
+use crate::policies;
 use crate::replies::Status;
 use crate::state::AppState;
 use stream::AnswerStream;
@@ -110,6 +111,12 @@ struct Reported {
     message: &'static str,
 }
 
+/// `chat:send_message`: `OMI_CHAT_RATE_PER_HOUR` messages a user may send in an hour (120), through either version.
+async fn limit_messages(state: &AppState, uid: &str) -> ApiResult<()> {
+    let limit = state.config.chat_rate_per_hour;
+    policies::enforce_hourly(&state.database, "chat:send_message", limit, uid).await
+}
+
 async fn send_streamed(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -117,7 +124,9 @@ async fn send_streamed(
     Body(input): Body<MessageInput>,
 ) -> ApiResult<AnswerStream> {
     let app_id = query.context()?;
-    let answering = chat::send(&state, &user.caller(), app_id, input.text()?).await?;
+    let text = input.text()?;
+    limit_messages(&state, &user.uid).await?;
+    let answering = chat::send(&state, &user.caller(), app_id, text).await?;
     Ok(AnswerStream::new(answering))
 }
 
@@ -128,7 +137,9 @@ async fn send_whole(
     Body(input): Body<MessageInput>,
 ) -> ApiResult<Json<ResponseMessage>> {
     let app_id = query.context()?;
-    let answering = chat::send(&state, &user.caller(), app_id, input.text()?).await?;
+    let text = input.text()?;
+    limit_messages(&state, &user.uid).await?;
+    let answering = chat::send(&state, &user.caller(), app_id, text).await?;
     Ok(Json(chat::answer_whole(answering).await?))
 }
 
@@ -156,6 +167,8 @@ async fn initial_message(
     Params(query): Params<ChatQuery>,
 ) -> ApiResult<Json<Message>> {
     let app_id = query.context()?;
+    let limit = state.config.chat_initial_rate_per_hour;
+    policies::enforce_hourly(&state.database, "chat:initial", limit, &user.uid).await?;
     Ok(Json(
         chat::initial_message(&state, &user.caller(), app_id).await?,
     ))
