@@ -84,6 +84,14 @@ both_stores!(with_store the_app_a_conversation_is_about_summarizes_it_offline, |
     assert!(content.contains("- I will send the budget spreadsheet to finance tomorrow morning."), "{content}");
     assert!(!content.contains("weather"), "{content}");
     assert_eq!(read["plugins_results"], json!([{"plugin_id": budget, "content": content}]));
+    let suggested = server.get(&format!("/v1/conversations/{id}/suggested-apps"), &bob).await;
+    suggested.assert_status(200);
+    assert_eq!(suggested["conversation_id"], id.as_str());
+    let names: Vec<&str> = suggested["suggested_apps"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["Budget Notes", "Recipes"]);
+    assert_eq!(suggested["suggested_apps"][0]["enabled"], true);
+    // Someone else's conversation is not found.
+    server.get(&format!("/v1/conversations/{id}/suggested-apps"), &alice).await.assert_status(404);
 
     // Without summarization apps nothing is suggested or recorded.
     let carol = server.token("carol").await;

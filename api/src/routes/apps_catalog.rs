@@ -16,8 +16,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::app::apps::catalog::{
-    self, CapabilityCatalog, CapabilityInfo, Labeled, SearchQuery, SearchResults, V2Catalog,
-    V2Query,
+    self, CapabilityCatalog, CapabilityInfo, Labeled, SearchQuery, SearchResults, SuggestedApps,
+    V2Catalog, V2Query,
 };
 use crate::app::apps::{self, logo, AppView};
 use crate::error::ApiResult;
@@ -50,6 +50,13 @@ pub fn router() -> ApiRouter<AppState> {
             "/v1/approved-apps",
             get_with(approved, |op| {
                 op.summary("Approved public apps (no personas)")
+            }),
+        )
+        .api_route(
+            "/v1/conversations/{id}/suggested-apps",
+            get_with(suggested_apps, |op| {
+                op.summary("The summarization apps suggested for your conversation, best first")
+                    .tag("conversations")
             }),
         )
         .api_route(
@@ -215,4 +222,12 @@ async fn logo_image(
         content_type,
         bytes,
     })
+}
+
+async fn suggested_apps(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SuggestedApps>> {
+    Ok(Json(catalog::suggested_for(&state, &user.uid, &id).await?))
 }

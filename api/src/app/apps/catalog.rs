@@ -464,3 +464,33 @@ pub fn capabilities() -> Vec<CapabilityInfo> {
 pub fn plans() -> Vec<Labeled> {
     vec![labeled(MONTHLY_RECURRING, "Monthly Recurring")]
 }
+
+/// `GET /v1/conversations/{id}/suggested-apps`: the summarization apps suggested for the conversation, as the
+/// user may see them.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SuggestedApps {
+    pub suggested_apps: Vec<AppView>,
+    pub conversation_id: String,
+}
+
+/// The apps suggested for the user's conversation `conversation_id` (404 when it is not theirs), best first;
+/// an app deleted since, or no longer visible to the user, is left out.
+pub async fn suggested_for(
+    state: &AppState,
+    uid: &str,
+    conversation_id: &str,
+) -> ApiResult<SuggestedApps> {
+    let conversation = crate::app::conversations::read(state, uid, conversation_id).await?;
+    let mut suggested_apps = Vec::new();
+    for app_id in &conversation.suggested_summarization_apps {
+        match super::one(state, uid, app_id).await {
+            Ok(view) => suggested_apps.push(view),
+            Err(ApiError::NotFound(_) | ApiError::Forbidden(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(SuggestedApps {
+        suggested_apps,
+        conversation_id: conversation.id,
+    })
+}
