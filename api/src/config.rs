@@ -72,6 +72,11 @@ pub struct Config {
     /// The language model: `OMI_LLM_BASE_URL` (an OpenAI-compatible `/v1` URL) selects it; unset, the
     /// embedded extractive pipeline runs.
     pub llm: Option<RemoteService>,
+    /// Semantic search: `OMI_EMBEDDINGS_BASE_URL` (an OpenAI-compatible `/v1` URL with `/embeddings`) selects it,
+    /// with `OMI_EMBEDDINGS_API_KEY`, `OMI_EMBEDDINGS_MODEL` (default `text-embedding-3-small`) and
+    /// `OMI_EMBEDDINGS_MIN_SIMILARITY` (default 0.3: the least cosine similarity a semantic match needs); unset,
+    /// search is full-text only.
+    pub embeddings: Option<EmbeddingsService>,
     /// Server speech-to-text for `/v4/listen`: `OMI_STT` = `deepgram` (`DEEPGRAM_API_KEY`, `DEEPGRAM_URL`) or
     /// `openai` (`OMI_STT_BASE_URL`, `OMI_STT_API_KEY`, `OMI_STT_MODEL`); unset, clients send their own
     /// transcripts (`custom_stt=enabled`).
@@ -128,6 +133,13 @@ pub struct RemoteService {
     pub base_url: String,
     pub api_key: Option<String>,
     pub model: String,
+}
+
+/// The embeddings server of semantic search.
+#[derive(Debug, Clone)]
+pub struct EmbeddingsService {
+    pub remote: RemoteService,
+    pub min_similarity: f64,
 }
 
 /// Which server speech-to-text to use.
@@ -204,6 +216,18 @@ impl Config {
                 api_key: lookup("OMI_LLM_API_KEY"),
                 model: lookup("OMI_LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_string()),
             }),
+            embeddings: match lookup("OMI_EMBEDDINGS_BASE_URL") {
+                None => None,
+                Some(base_url) => Some(EmbeddingsService {
+                    remote: RemoteService {
+                        base_url,
+                        api_key: lookup("OMI_EMBEDDINGS_API_KEY"),
+                        model: lookup("OMI_EMBEDDINGS_MODEL")
+                            .unwrap_or_else(|| "text-embedding-3-small".to_string()),
+                    },
+                    min_similarity: similarity(&lookup, "OMI_EMBEDDINGS_MIN_SIMILARITY", 0.3)?,
+                }),
+            },
             stt: stt_service(&lookup)?,
             daily_summary_tick: seconds(&lookup, "OMI_DAILY_SUMMARY_TICK_SECS", 60.0)?,
             clock_start: instant(&lookup, "OMI_TEST_CLOCK_START")?,
@@ -336,6 +360,23 @@ fn seconds(
             value: value.to_string(),
             reason: "must be a positive number of seconds".into(),
         })
+}
+
+/// A cosine similarity setting: a number in -1..=1.
+fn similarity(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: f64,
+) -> Result<f64, ConfigError> {
+    let value: f64 = parse(lookup, name, default)?;
+    if !(-1.0..=1.0).contains(&value) {
+        return Err(ConfigError {
+            name,
+            reason: "must be a number from -1 to 1".into(),
+            value: value.to_string(),
+        });
+    }
+    Ok(value)
 }
 
 fn parse<T>(

@@ -17,6 +17,7 @@ use crate::serve::{self, Connections, Limits};
 use crate::state::AppState;
 use crate::{listen, reactions};
 use omi_services::chat::{ChatModel, ExtractiveChat, OpenAiChat};
+use omi_services::embeddings::{Embedder, OpenAiEmbeddings};
 use omi_services::llm::{Extractive, LanguageModel, OpenAiCompatible};
 use omi_services::push::{Fcm, PushSender};
 use omi_services::stt::{Deepgram, OpenAiTranscription, SpeechToText};
@@ -41,7 +42,9 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let stt = speech_to_text(&config);
     let model = language_model(&config)?;
     let chat = chat_model(&config)?;
+    let embedder = embedder(&config)?;
     Ok(AppState {
+        embedder,
         chat,
         commands: CommandBus::new(database.clone()),
         changes: ChangeHub::new(database.clone(), config.max_change_streams),
@@ -106,6 +109,17 @@ pub fn chat_model(config: &Config) -> anyhow::Result<Arc<dyn ChatModel>> {
     })
 }
 
+/// The embeddings server of semantic search, if the settings name one.
+pub fn embedder(config: &Config) -> anyhow::Result<Option<Arc<dyn Embedder>>> {
+    let Some(service) = &config.embeddings else {
+        return Ok(None);
+    };
+    let remote = &service.remote;
+    let embeddings = OpenAiEmbeddings::new(&remote.base_url, remote.api_key.clone(), &remote.model)
+        .map_err(|e| anyhow::Error::msg(format!("OMI_EMBEDDINGS_BASE_URL: {e}")))?;
+    Ok(Some(Arc::new(embeddings)))
+}
+
 /// The server speech-to-text the settings ask for, if any.
 pub fn speech_to_text(config: &Config) -> Option<Arc<dyn SpeechToText>> {
     match config.stt.as_ref()? {
@@ -144,6 +158,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         &state.commands,
         &state.projector,
         state.model.clone(),
+        state.embedder.clone(),
         push,
     )
     .await?;

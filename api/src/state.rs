@@ -8,6 +8,7 @@ use omi_commands::{Appended, CommandBus, Metadata};
 use omi_domain::DomainError;
 use omi_projections::Projector;
 use omi_services::chat::ChatModel;
+use omi_services::embeddings::Embedder;
 use omi_services::llm::LanguageModel;
 use omi_services::stt::SpeechToText;
 use omi_store::{Database, LogPosition};
@@ -32,6 +33,8 @@ pub struct AppState {
     pub model: Arc<dyn LanguageModel>,
     /// The model that answers chat messages.
     pub chat: Arc<dyn ChatModel>,
+    /// The embeddings server of semantic search, when configured (`OMI_EMBEDDINGS_BASE_URL`).
+    pub embedder: Option<Arc<dyn Embedder>>,
     /// Now, as daily summaries read it.
     pub clock: Clock,
     /// Server speech-to-text for `/v4/listen`, when configured.

@@ -481,7 +481,7 @@ pub fn conversation(
         | E::TrendsExtracted { .. }
         | E::ConversationDeleted { .. }
         | E::ConversationMerged { .. } => {}
-        // The generated logs have no summarization apps.
-        E::AppResultsRecorded { .. } => {}
+        // The generated logs have no summarization apps and no embeddings.
+        E::AppResultsRecorded { .. } | E::ConversationEmbedded { .. } => {}
     }
 }

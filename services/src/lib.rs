@@ -1,5 +1,7 @@
 //! Adapters to the outside world, each behind a trait with a working offline default:
 //! - `chat`: answering chat messages from retrieved history (extractive; OpenAI-compatible streaming with tools);
+//! - `embeddings`: vectors for semantic search (OpenAI-compatible `/v1/embeddings`; none offline: search is
+//!   full-text only);
 //! - `llm`: language models (OpenAI-compatible chat completions; the embedded extractive pipeline);
 //! - `stt`: speech-to-text (Deepgram-compatible streaming; OpenAI-compatible transcriptions);
 //! - `audio`: decoding what devices stream (PCM, Opus) into 16-bit PCM;
@@ -10,6 +12,7 @@
 
 pub mod audio;
 pub mod chat;
+pub mod embeddings;
 pub mod llm;
 pub mod manifest;
 pub mod oauth;

@@ -157,6 +157,11 @@ const MIGRATIONS: &[Migration] = &[
         "app_webhook_deliveries",
         include_str!("../../migrations/shared/0027_app_webhook_deliveries.sql"),
     ),
+    Migration::shared(
+        28,
+        "search_vectors",
+        include_str!("../../migrations/shared/0028_search_vectors.sql"),
+    ),
 ];
 
 impl Migration {

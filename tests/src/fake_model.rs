@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::local_http::{read_request, respond_json};
 use crate::StartOptions;
 
 /// The API key the server is given by [`FakeModel::env`]; requests carry it as `Bearer sk-test-key`.
@@ -140,36 +140,12 @@ fn answer_name(body: &Value) -> Option<&str> {
 
 /// Reads one request from `socket`, keeps it, and answers it.
 async fn serve(mut socket: TcpStream, state: &State) {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let request = loop {
-        let n = socket.read(&mut chunk).await.unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&buffer[..end]).to_string();
-        let header = |name: &str| {
-            head.lines().skip(1).find_map(|line| {
-                let (key, value) = line.split_once(':')?;
-                key.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then(|| value.trim().to_string())
-            })
-        };
-        let length: usize = header("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        if buffer.len() >= end + 4 + length {
-            break ModelRequest {
-                authorization: header("authorization").unwrap_or_default(),
-                body: serde_json::from_slice(&buffer[end + 4..end + 4 + length])
-                    .unwrap_or(Value::Null),
-            };
-        }
+    let Some(read) = read_request(&mut socket).await else {
+        return;
+    };
+    let request = ModelRequest {
+        authorization: read.authorization,
+        body: serde_json::from_slice(&read.body).unwrap_or(Value::Null),
     };
     state.calls.fetch_add(1, Ordering::SeqCst);
     let content = {
@@ -193,9 +169,5 @@ async fn serve(mut socket: TcpStream, state: &State) {
             json!({"error": {"message": "model overloaded", "type": "server_error"}}).to_string(),
         )
     };
-    let response = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = socket.write_all(response.as_bytes()).await;
+    respond_json(&mut socket, status, &body).await;
 }

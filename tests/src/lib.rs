@@ -30,7 +30,9 @@ use std::fmt;
 use std::future::Future;
 
 mod client;
+mod fake_embeddings;
 mod fake_model;
+pub mod local_http;
 mod log;
 pub mod openapi;
 mod postgres;
@@ -40,6 +42,7 @@ mod server;
 pub mod speech;
 
 pub use client::{new_reqwest_client, send, HttpClient, Response, REQUEST_TIMEOUT};
+pub use fake_embeddings::{FakeEmbeddings, FAKE_EMBEDDINGS_MODEL};
 pub use fake_model::{FakeModel, ModelRequest};
 pub use log::{
     append_raw_event, memory_created_payload, memory_edited_payload, sqlite_connection,

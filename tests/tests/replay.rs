@@ -13,7 +13,8 @@ const REPLAY_ADMIN_KEY: &str = apps_support::ADMIN_KEY;
 /// Memories, action items, conversations (processed into action items, memories and trends, edited, one deleted),
 /// keys (one revoked), a shared daily summary, changed daily summary settings, a generated wrapped, goals with
 /// progress, a profile and people, a developer webhook with its deliveries, for two users; and apps with logos,
-/// installations, reviews, keys, a rotated webhook secret and a summarization app's result.
+/// installations, reviews, keys, a rotated webhook secret and a summarization app's result; the conversations
+/// are embedded for semantic search.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -91,6 +92,7 @@ async fn write_everything(server: &TestServer) {
         for id in &conversations {
             wait_processed(server, &token, id).await;
         }
+        wait_embedded(server, &token, conversations.len()).await;
         server
             .patch(
                 &format!(
@@ -168,6 +170,27 @@ async fn write_everything(server: &TestServer) {
         wait_for_a_delivery(server, &token).await;
     }
     write_apps(server).await;
+}
+
+/// Waits until the change feed shows `count` `ConversationEmbedded` events of the token's user.
+async fn wait_embedded(server: &TestServer, token: &str, count: usize) {
+    let started = Instant::now();
+    loop {
+        let page = server.get("/v1/changes?limit=1000", token).await;
+        let events = page["events"].as_array().unwrap();
+        let embedded = events
+            .iter()
+            .filter(|event| event["event"] == "ConversationEmbedded")
+            .count();
+        if embedded >= count {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{embedded} of {count} conversations embedded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits until the user's delivery log holds a delivery with an attempt.
@@ -498,8 +521,10 @@ async fn wait_processed(server: &TestServer, token: &str, id: &str) {
 }
 
 both_stores!(with_store every_read_model_replays_to_the_same_rows, |store| async move {
-    let mut server =
-        TestServer::start_with(store, StartOptions::new().env("ADMIN_KEY", REPLAY_ADMIN_KEY)).await;
+    // Semantic search's vectors come from a local embeddings server.
+    let embeddings = FakeEmbeddings::start().await;
+    let options = embeddings.options(StartOptions::new().env("ADMIN_KEY", REPLAY_ADMIN_KEY));
+    let mut server = TestServer::start_with(store, options).await;
     write_everything(&server).await;
     let models = read_models(&server).await;
     let names: Vec<&str> = models.iter().map(|(name, _)| name.as_str()).collect();

@@ -24,11 +24,30 @@ both_stores!(
                     .map(|id| ids.iter().position(|i| i == id))
                     .collect::<Vec<_>>()
             );
-            // Items have the shape of GET /v1/conversations/{id}.
+            // Items have the shape of GET /v1/conversations/{id}, with the passages that hold the words.
             let one = server
                 .get(&format!("/v1/conversations/{}", ids[expected]), &token)
                 .await;
-            assert_eq!(answer["items"][0], one.json);
+            let mut item = answer["items"][0].clone();
+            let snippets = item
+                .as_object_mut()
+                .unwrap()
+                .remove("match_snippets")
+                .expect("match_snippets");
+            assert_eq!(item, one.json);
+            let snippets = snippets.as_array().unwrap();
+            assert!(
+                (1..=3).contains(&snippets.len()),
+                "{question:?}: {snippets:?}"
+            );
+            let lines = CORPUS[expected].join(" ");
+            for snippet in snippets {
+                let inner = snippet.as_str().unwrap().trim_matches('…');
+                assert!(
+                    lines.contains(inner),
+                    "{inner:?} is a passage of the transcript"
+                );
+            }
         }
         // A word in no conversation finds nothing.
         let none = search(&server, &token, json!({"query": "zeppelin"})).await;

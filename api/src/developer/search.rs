@@ -47,7 +47,9 @@ async fn search_conversations(
     let Body(request) = request?;
     let found = search::search_conversations(&state, &key.uid, &request).await?;
     let names = folder_names(&state, &key.uid).await?;
-    Ok(Json(found.map(|view| shape(&view, None, &names))))
+    Ok(Json(
+        found.map(|found| shape(&found.conversation, None, &names)),
+    ))
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -533,7 +533,17 @@ async fn search_conversations(
     let found = search::search_conversations(state, &key.uid, &request)
         .await
         .map_err(tool_error)?;
-    let conversations: Vec<Value> = found.items.iter().map(shapes::tool_summary).collect();
+    let conversations: Vec<Value> = found
+        .items
+        .iter()
+        .map(|found| {
+            let mut summary = shapes::tool_summary(&found.conversation);
+            if let Value::Object(fields) = &mut summary {
+                fields.insert("match_snippets".into(), json!(found.match_snippets));
+            }
+            summary
+        })
+        .collect();
     Ok(json!({ "conversations": conversations }))
 }
 

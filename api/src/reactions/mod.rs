@@ -6,6 +6,7 @@
 mod app_webhooks;
 mod daily_summaries;
 pub mod deliveries;
+mod embeddings;
 mod folders;
 mod notifications;
 mod processing;
@@ -23,6 +24,7 @@ use omi_store::RecordedEvent;
 
 pub use app_webhooks::AppWebhookScheduling;
 pub use daily_summaries::DailySummarySchedule;
+pub use embeddings::ConversationEmbeddings;
 pub use folders::FolderCleanup;
 pub use notifications::NotificationPush;
 pub use processing::Processing;

@@ -7,25 +7,27 @@ use omi_commands::reactions::{self, Reaction};
 use omi_commands::schedules::{self, Schedule};
 use omi_commands::CommandBus;
 use omi_projections::Projector;
+use omi_services::embeddings::Embedder;
 use omi_services::llm::LanguageModel;
 use omi_services::push::PushSender;
 use omi_store::Database;
 
 use super::{
-    AppWebhookScheduling, ConversationSync, DailySummarySchedule, DeveloperWebhookScheduling,
-    FolderCleanup, NotificationPush, Processing, Publisher, SummarizationApps, WebhookMessages,
-    WrappedGeneration,
+    AppWebhookScheduling, ConversationEmbeddings, ConversationSync, DailySummarySchedule,
+    DeveloperWebhookScheduling, FolderCleanup, NotificationPush, Processing, Publisher,
+    SummarizationApps, WebhookMessages, WrappedGeneration,
 };
 use crate::state::AppState;
 
 /// Every reaction of the server, built over the store, the bus, the read models it waits on and the language
-/// model: the processing pipeline and the sync of results written by earlier versions, sharing one publisher;
+/// model (and the embeddings server, when there is one): the processing pipeline and the sync of results written by earlier versions, sharing one publisher;
 /// and the push of notifications through `push` (none: notifications are only recorded).
 pub fn registry(
     database: &Database,
     commands: &CommandBus,
     projector: &Arc<Projector>,
     model: Arc<dyn LanguageModel>,
+    embedder: Option<Arc<dyn Embedder>>,
     push: Option<Arc<dyn PushSender>>,
 ) -> Vec<Arc<dyn Reaction>> {
     let publisher = Arc::new(Publisher::new(
@@ -46,6 +48,12 @@ pub fn registry(
             commands.clone(),
             Arc::clone(projector),
             Arc::clone(&model),
+        )),
+        Arc::new(ConversationEmbeddings::new(
+            database.clone(),
+            commands.clone(),
+            Arc::clone(projector),
+            embedder,
         )),
         Arc::new(WrappedGeneration::new(
             database.clone(),
@@ -89,10 +97,11 @@ pub async fn spawn_all(
     commands: &CommandBus,
     projector: &Arc<Projector>,
     model: Arc<dyn LanguageModel>,
+    embedder: Option<Arc<dyn Embedder>>,
     push: Option<Arc<dyn PushSender>>,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, omi_store::SqlError> {
     let mut running = Vec::new();
-    for reaction in registry(database, commands, projector, model, push) {
+    for reaction in registry(database, commands, projector, model, embedder, push) {
         running.push(reactions::spawn(database.clone(), reaction).await?);
     }
     Ok(running)
@@ -139,7 +148,14 @@ mod tests {
         let (database, dir) = database().await;
         let commands = CommandBus::new(database.clone());
         let projector = Projector::new(database.clone(), omi_projections::registry());
-        let registered = registry(&database, &commands, &projector, Arc::new(Extractive), None);
+        let registered = registry(
+            &database,
+            &commands,
+            &projector,
+            Arc::new(Extractive),
+            None,
+            None,
+        );
         let mut names = HashSet::new();
         for reaction in &registered {
             let name = reaction.name();
@@ -166,9 +182,16 @@ mod tests {
             .position
             .unwrap();
 
-        let running = spawn_all(&database, &commands, &projector, Arc::new(Extractive), None)
-            .await
-            .unwrap();
+        let running = spawn_all(
+            &database,
+            &commands,
+            &projector,
+            Arc::new(Extractive),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(running.len(), registered.len(), "every reaction runs");
         let mut conn = database.pool().acquire().await.unwrap();
         for name in &names {

@@ -277,7 +277,7 @@ async fn search_conversations(
     authorize(&state, key.0.as_deref(), &app_id, &query.uid, action).await?;
     let Body(request) = body?;
     let found = search::search_conversations(&state, &query.uid, &request).await?;
-    let found = found.map(|view| import_api::item(&view, shown));
+    let found = found.map(|found| import_api::item(&found.conversation, shown));
     Ok(Json(SearchAnswer {
         conversations: found.items,
         total_pages: found.total_pages,

@@ -5,11 +5,10 @@ use aide::axum::routing::{get_with, post_with};
 use aide::axum::ApiRouter;
 use axum::extract::State;
 use axum::Json;
-use omi_projections::conversations::ConversationView;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::app::search::{self, ScoredMemory, SearchPage, SearchRequest};
+use crate::app::search::{self, MatchedConversation, ScoredMemory, SearchPage, SearchRequest};
 use crate::error::ApiResult;
 use crate::extract::{Body, CurrentUser, Params};
 use crate::policies;
@@ -48,7 +47,7 @@ async fn search_conversations(
     State(state): State<AppState>,
     user: CurrentUser,
     Body(request): Body<SearchRequest>,
-) -> ApiResult<Json<SearchPage<ConversationView>>> {
+) -> ApiResult<Json<SearchPage<MatchedConversation>>> {
     let limit = state.config.search_rate_per_hour;
     policies::enforce_hourly(&state.database, "conversations:search", limit, &user.uid).await?;
     Ok(Json(

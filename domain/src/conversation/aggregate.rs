@@ -93,6 +93,13 @@ impl Conversation {
                 suggested_apps,
                 at,
             } => processing::app_results(state, uid, run, results, suggested_apps, at),
+            C::RecordEmbedding {
+                uid,
+                run,
+                model,
+                vector,
+                at,
+            } => processing::embedding(state, uid, run, model, vector, at),
             C::EditTitle { uid, title, at } => edits::edit_title(state, uid, title, at),
             C::EditOverview { uid, overview, at } => edits::edit_overview(state, uid, overview, at),
             C::EditSegmentText {

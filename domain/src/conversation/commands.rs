@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    AppResult, ConversationSource, ConversationVisibility, ExtractedMemory, Geolocation,
+    AppResult, ConversationSource, ConversationVisibility, Embedding, ExtractedMemory, Geolocation,
     Structured, TranscriptSegment,
 };
 use crate::trend::TrendMention;
@@ -76,6 +76,15 @@ pub enum ConversationCommand {
         run: u32,
         results: Vec<AppResult>,
         suggested_apps: Vec<String>,
+        at: Timestamp,
+    },
+    /// Records where the embeddings model `model` placed the text of processing run `run`; nothing is recorded
+    /// for an older run, a conversation that is not completed, or a run this model placed already.
+    RecordEmbedding {
+        uid: String,
+        run: u32,
+        model: String,
+        vector: Embedding,
         at: Timestamp,
     },
     /// Records that processing run `run` failed.

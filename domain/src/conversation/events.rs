@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    AppResult, Conversation, ConversationSource, ConversationVisibility, ExtractedMemory,
-    Geolocation, Structured, TranscriptSegment,
+    AppResult, Conversation, ConversationSource, ConversationVisibility, Embedding,
+    ExtractedMemory, Geolocation, Structured, TranscriptSegment,
 };
 use crate::contract::stored_events;
 use crate::trend::TrendMention;
@@ -93,6 +93,16 @@ pub enum ConversationEvent {
         suggested_apps: Vec<String>,
         recorded_at: Timestamp,
     },
+    /// The embeddings model `model` placed the text of processing run `run` (title, overview, transcript) at
+    /// `vector`, which semantic search compares queries with; recorded after its `ConversationProcessed` when an
+    /// embeddings server is configured (`OMI_EMBEDDINGS_BASE_URL`). A later run's vector replaces it.
+    #[serde(rename = "ConversationEmbedded")]
+    ConversationEmbedded {
+        run: u32,
+        model: String,
+        vector: Embedding,
+        embedded_at: Timestamp,
+    },
     /// Processing run `run` failed.
     #[serde(rename = "ConversationFailed")]
     ConversationFailed {
@@ -170,6 +180,7 @@ stored_events! {
         ConversationProcessed => ("ConversationProcessed", "1.0"),
         TrendsExtracted => ("TrendsExtracted", "1.0"),
         AppResultsRecorded => ("AppResultsRecorded", "1.0"),
+        ConversationEmbedded => ("ConversationEmbedded", "1.0"),
         ConversationFailed => ("ConversationFailed", "1.0"),
         TitleEdited => ("TitleEdited", "1.0"),
         OverviewEdited => ("OverviewEdited", "1.0"),

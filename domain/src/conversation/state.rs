@@ -21,6 +21,9 @@ pub(super) struct State {
     pub(super) visibility: ConversationVisibility,
     pub(super) starred: bool,
     pub(super) folder_id: Option<String>,
+    /// The run and model of the latest recorded embedding.
+    #[serde(default)]
+    pub(super) embedded: Option<(u32, String)>,
 }
 
 impl State {
@@ -41,6 +44,7 @@ impl State {
             visibility: ConversationVisibility::Private,
             starred: false,
             folder_id: None,
+            embedded: None,
         }
     }
 
@@ -133,6 +137,7 @@ impl State {
             E::MovedToFolder { folder_id, .. } => self.folder_id = folder_id,
             E::DiscardedChanged { discarded, .. } => self.discarded = discarded,
             E::MergeStarted { .. } => self.status = ConversationStatus::Merging,
+            E::ConversationEmbedded { run, model, .. } => self.embedded = Some((run, model)),
             E::ConversationStarted { .. }
             | E::ConversationImported { .. }
             | E::TrendsExtracted { .. }

@@ -1,6 +1,6 @@
 //! Keeps the `conversations` table in step with the log.
 
-use omi_domain::conversation::ConversationVisibility;
+use omi_domain::conversation::{ConversationEvent, ConversationVisibility};
 use sqlx::AnyConnection;
 
 use super::view::ConversationRow;
@@ -109,8 +109,14 @@ impl Document for ConversationRow {
     }
 }
 
+/// Every conversation event but the embedding, which the conversation's answer does not show (semantic search's
+/// `search_vectors` holds it): the rows stay untouched by it.
 fn select(recorded: &RecordedEvent) -> Option<&RecordedEvent> {
-    matches!(recorded.event, StoredEvent::Conversation(_)).then_some(recorded)
+    match &recorded.event {
+        StoredEvent::Conversation(ConversationEvent::ConversationEmbedded { .. }) => None,
+        StoredEvent::Conversation(_) => Some(recorded),
+        _ => None,
+    }
 }
 
 fn evolve(

@@ -375,6 +375,8 @@ impl ConversationRow {
                 self.runs.finished = *run;
                 view.status = ConversationStatus::Failed;
             }
+            // Semantic search's, not the conversation's answer's (the projection does not select it).
+            E::ConversationEmbedded { .. } => {}
             E::TitleEdited { title, .. } => view.structured.title = title.clone(),
             E::OverviewEdited { overview, .. } => view.structured.overview = overview.clone(),
             E::SegmentTextEdited {

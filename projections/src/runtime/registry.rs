@@ -36,6 +36,7 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::chat::ChatMessagesProjection),
         // After `memories` and `conversations`: it reads their rows of the batch.
         Arc::new(crate::search::SearchProjection),
+        Arc::new(crate::search::SearchVectorsProjection),
     ]
 }
 

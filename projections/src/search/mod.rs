@@ -5,12 +5,17 @@
 //! The rows are derived from the `conversations` and `memories` read models, which the projector applies earlier
 //! in the same transaction (see the registry's order), so a row always says what the conversation or memory says
 //! now; a replay folds the log with those read models' own rules and writes the same rows.
+//!
+//! Semantic search has a read model of its own, `search_vectors` (see `vectors`): the embedding recorded for each
+//! conversation, compared with a query's when an embeddings server is configured.
 
 mod projection;
 mod queries;
 mod rows;
 mod terms;
+mod vectors;
 
 pub use projection::SearchProjection;
 pub use queries::{conversations, memories, raw_conversations_sql, Found, Hit, SearchFilter};
 pub use terms::Terms;
+pub use vectors::{embedded_run, nearest, SearchVectorsProjection};

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use omi_domain::conversation::ConversationEvent;
 use omi_store::Envelope;
 use sqlx::{AnyConnection, Row};
 
@@ -51,6 +52,8 @@ fn touched(events: &[RecordedEvent]) -> (Vec<&str>, Vec<&str>) {
     let mut seen = HashSet::new();
     for recorded in events {
         let list = match recorded.event {
+            // The conversation's text is the same before and after its embedding.
+            StoredEvent::Conversation(ConversationEvent::ConversationEmbedded { .. }) => continue,
             StoredEvent::Conversation(_) => &mut conversations,
             StoredEvent::Memory(_) => &mut memories,
             _ => continue,

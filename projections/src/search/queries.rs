@@ -12,6 +12,7 @@ use sqlx::Row;
 
 use super::Terms;
 use crate::runtime::ProjectionError;
+use crate::sql::AnyQuery;
 use crate::time::micros;
 
 /// One match, best first. `score` is relative relevance in 0..1 (higher is better, comparable only within one
@@ -91,7 +92,30 @@ pub async fn conversations(
     let backend = database.backend();
     let words = !terms.is_empty();
     // Parameters: (query), uid, limit, offset, then the filters'.
-    let mut next = if words { 5 } else { 4 };
+    let filters = filter_clauses(backend, filter, if words { 5 } else { 4 });
+    let sql = conversation_sql(backend, words, &filters);
+    let mut query = sqlx::query(&sql);
+    if words {
+        query = query.bind(query_text(backend, terms));
+    }
+    let query = bind_filter(query.bind(uid).bind(limit).bind(offset), filter);
+    let rows = query.fetch_all(database.pool()).await?;
+    let found = read_found(&rows, words)?;
+    if found.hits.is_empty() && offset > 0 {
+        // A page past the end says nothing of the total: count without paging.
+        let all = Box::pin(conversations(database, uid, terms, filter, 1, 0)).await?;
+        return Ok(Found {
+            hits: Vec::new(),
+            total: all.total,
+        });
+    }
+    Ok(found)
+}
+
+/// The SQL conditions of `filter` on the conversations `c` of `search_conversations`, their parameters numbered
+/// from `first`; [`bind_filter`] binds them in the same order.
+pub(crate) fn filter_clauses(backend: Backend, filter: &SearchFilter, first: usize) -> String {
+    let mut next = first;
     let mut filters = String::new();
     if !filter.include_discarded {
         filters.push_str(" AND c.discarded = FALSE");
@@ -112,12 +136,11 @@ pub async fn conversations(
             Backend::Postgres => " AND strpos(c.speakers, ?) > 0",
         });
     }
-    let sql = conversation_sql(backend, words, &filters);
-    let mut query = sqlx::query(&sql);
-    if words {
-        query = query.bind(query_text(backend, terms));
-    }
-    query = query.bind(uid).bind(limit).bind(offset);
+    filters
+}
+
+/// Binds the parameters of [`filter_clauses`] to `query`.
+pub(crate) fn bind_filter<'q>(mut query: AnyQuery<'q>, filter: &SearchFilter) -> AnyQuery<'q> {
     if let Some(start) = &filter.start {
         query = query.bind(micros(start));
     }
@@ -127,17 +150,7 @@ pub async fn conversations(
     if let Some(speaker) = &filter.speaker {
         query = query.bind(format!(" {speaker} "));
     }
-    let rows = query.fetch_all(database.pool()).await?;
-    let found = read_found(&rows, words)?;
-    if found.hits.is_empty() && offset > 0 {
-        // A page past the end says nothing of the total: count without paging.
-        let all = Box::pin(conversations(database, uid, terms, filter, 1, 0)).await?;
-        return Ok(Found {
-            hits: Vec::new(),
-            total: all.total,
-        });
-    }
-    Ok(found)
+    query
 }
 
 /// The user's memories matching `terms` (any word), best first; with no words, newest first.

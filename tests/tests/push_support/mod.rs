@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+use omi_tests::local_http::{read_request, respond_json, LocalRequest};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const PROJECT: &str = "omi-test";
@@ -108,51 +108,6 @@ fn path(path: &Path) -> String {
     path.display().to_string()
 }
 
-struct Request {
-    path: String,
-    authorization: String,
-    body: Vec<u8>,
-}
-
-async fn read_request(socket: &mut TcpStream) -> Option<Request> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&buffer[..end]).to_string();
-        let header = |name: &str| {
-            head.lines().skip(1).find_map(|line| {
-                let (key, value) = line.split_once(':')?;
-                key.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then(|| value.trim().to_string())
-            })
-        };
-        let length: usize = header("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        if buffer.len() >= end + 4 + length {
-            let path = head
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_string();
-            return Some(Request {
-                path,
-                authorization: header("authorization").unwrap_or_default(),
-                body: buffer[end + 4..end + 4 + length].to_vec(),
-            });
-        }
-    }
-}
-
 fn form_value(body: &[u8], name: &str) -> Option<String> {
     String::from_utf8_lossy(body).split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=')?;
@@ -179,15 +134,11 @@ async fn serve(mut socket: TcpStream, state: &State, audience: &str) {
         return;
     };
     let (status, body) = answer(request, state, audience);
-    let response = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = socket.write_all(response.as_bytes()).await;
+    respond_json(&mut socket, status, &body).await;
 }
 
-fn answer(request: Request, state: &State, audience: &str) -> (&'static str, String) {
-    if request.path == "/token" {
+fn answer(request: LocalRequest, state: &State, audience: &str) -> (&'static str, String) {
+    if request.path() == "/token" {
         let grant = form_value(&request.body, "grant_type").unwrap_or_default();
         let assertion = form_value(&request.body, "assertion").unwrap_or_default();
         let checked = if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer" {
@@ -210,7 +161,7 @@ fn answer(request: Request, state: &State, audience: &str) -> (&'static str, Str
             }
         };
     }
-    if request.path != format!("/v1/projects/{PROJECT}/messages:send") {
+    if request.path() != format!("/v1/projects/{PROJECT}/messages:send") {
         return (
             "404 Not Found",
             json!({"error": {"code": 404, "status": "NOT_FOUND", "message": "no such path"}})

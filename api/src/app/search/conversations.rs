@@ -1,10 +1,12 @@
 //! `POST /v1/conversations/search` and the doors that share it: the request, its checks, the paged answer.
 
 use omi_projections::conversations::{self, ConversationView};
-use omi_projections::search::{self, SearchFilter, Terms};
+use omi_projections::search::{SearchFilter, Terms};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::ranking;
+use super::snippets::match_snippets;
 use crate::app::conversations::DayRange;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -82,13 +84,23 @@ impl<T> SearchPage<T> {
     }
 }
 
+/// A conversation a search found, with the passages where the query's words occur (none for a conversation
+/// found by meaning alone, or listed without words).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MatchedConversation {
+    #[serde(flatten)]
+    pub conversation: ConversationView,
+    /// Up to 3 passages of the transcript (or the overview) holding the query's words, in transcript order.
+    pub match_snippets: Vec<String>,
+}
+
 /// Searches the user's completed conversations: 422 for a page or page size out of range, 400 for bad dates,
 /// 404 for a speaker that is not `user` nor one of the user's people.
 pub async fn search_conversations(
     state: &AppState,
     uid: &str,
     request: &SearchRequest,
-) -> ApiResult<SearchPage<ConversationView>> {
+) -> ApiResult<SearchPage<MatchedConversation>> {
     if request.page < 1 {
         return Err(ApiError::invalid("page", "must be at least 1"));
     }
@@ -114,10 +126,10 @@ pub async fn search_conversations(
         speaker,
     };
     let offset = (request.page - 1).saturating_mul(request.per_page);
-    let found = search::conversations(
-        &state.database,
+    let found = ranking::ranked(
+        state,
         uid,
-        &Terms::of(&request.query),
+        &request.query,
         &filter,
         request.per_page,
         offset,
@@ -126,10 +138,15 @@ pub async fn search_conversations(
     let ids: Vec<String> = found.hits.iter().map(|hit| hit.id.clone()).collect();
     let mut views = conversations::get_many(&state.database, uid, &ids).await?;
     // In the order of the hits; one deleted since the search (between the two reads) is left out.
+    let terms = Terms::of(&request.query);
     let mut items = Vec::with_capacity(ids.len());
     for id in &ids {
         if let Some(at) = views.iter().position(|view| &view.id == id) {
-            items.push(views.swap_remove(at));
+            let conversation = views.swap_remove(at);
+            items.push(MatchedConversation {
+                match_snippets: match_snippets(&conversation, &terms),
+                conversation,
+            });
         }
     }
     let per_page = request.per_page as u64;

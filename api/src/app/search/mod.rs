@@ -3,14 +3,18 @@
 //! the search index read model (`omi_projections::search`).
 //!
 //! A query's words are matched by any word (see `omi_projections::search::Terms`), ranked by relevance with the
-//! newest first among equals; a query without words lists newest first.
+//! newest first among equals; a query without words lists newest first. Where an embeddings server is configured,
+//! conversations found by meaning are mixed in (see `ranking`).
 
 mod conversations;
 mod memories;
+mod ranking;
+mod snippets;
 
-pub use conversations::{search_conversations, SearchPage, SearchRequest};
+pub use conversations::{search_conversations, MatchedConversation, SearchPage, SearchRequest};
 pub use memories::{search_memories, ScoredMemory};
 pub use omi_projections::search::Hit;
+pub use snippets::match_snippets;
 
 use omi_projections::search::{self, SearchFilter, Terms};
 
@@ -31,15 +35,7 @@ pub async fn conversation_hits(
         include_discarded: false,
         ..SearchFilter::default()
     };
-    let found = search::conversations(
-        &state.database,
-        uid,
-        &Terms::of(query),
-        &filter,
-        limit.min(MAX_HITS) as i64,
-        0,
-    )
-    .await?;
+    let found = ranking::ranked(state, uid, query, &filter, limit.min(MAX_HITS) as i64, 0).await?;
     Ok(found.hits)
 }
 

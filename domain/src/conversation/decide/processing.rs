@@ -6,7 +6,7 @@
 use super::{conflict, owned, Decision};
 use crate::conversation::state::State;
 use crate::conversation::{
-    AppResult, ConversationEvent as E, ConversationStatus, ExtractedMemory, Structured,
+    AppResult, ConversationEvent as E, ConversationStatus, Embedding, ExtractedMemory, Structured,
 };
 use crate::trend::TrendMention;
 use crate::Timestamp;
@@ -135,6 +135,31 @@ pub(crate) fn app_results(
         results,
         suggested_apps,
         recorded_at: at,
+    }])
+}
+
+/// Records the embedding of run `run` by `model`, if it is the current run, the conversation is completed, and
+/// this run has no embedding by this model yet (a retried reaction records nothing twice).
+pub(crate) fn embedding(
+    state: Option<&State>,
+    uid: String,
+    run: u32,
+    model: String,
+    vector: Embedding,
+    at: Timestamp,
+) -> Decision {
+    let current = owned(state, &uid)?;
+    if !is_current_run(state, run) || current.status != ConversationStatus::Completed {
+        return Ok(vec![]);
+    }
+    if current.embedded.as_ref() == Some(&(run, model.clone())) {
+        return Ok(vec![]);
+    }
+    Ok(vec![E::ConversationEmbedded {
+        run,
+        model,
+        vector,
+        embedded_at: at,
     }])
 }
 

@@ -263,6 +263,12 @@ fn later_events(aggregate_type: &str) -> Vec<StoredEvent> {
                 }],
                 extracted_at: DateTime::<Utc>::UNIX_EPOCH,
             }),
+            StoredEvent::Conversation(ConversationEvent::ConversationEmbedded {
+                run: 1,
+                model: "m".into(),
+                vector: omi_domain::conversation::Embedding::new(vec![1.0, 0.5]).unwrap(),
+                embedded_at: DateTime::<Utc>::UNIX_EPOCH,
+            }),
         ],
         "Goals" => vec![StoredEvent::Goals(
             omi_domain::goal::GoalsEvent::GoalProgressRecorded {

@@ -1,0 +1,157 @@
+//! Semantic search's vectors: when a conversation is processed, its text (title, overview, transcript) goes to the
+//! embeddings server of `OMI_EMBEDDINGS_BASE_URL`, and the vector comes back into the log as
+//! `ConversationEmbedded`, so a replay restores it without asking the server again. Without a server the reaction
+//! does nothing (search is full-text only).
+//!
+//! A server that is down or busy is asked again (the reaction's retries); one that refuses the text for good is
+//! logged and the conversation stays findable by its words only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use omi_commands::reactions::{ReactFuture, Reaction, ReactionError};
+use omi_commands::{CommandBus, Metadata};
+use omi_domain::conversation::{Conversation, ConversationCommand, ConversationEvent};
+use omi_projections::conversations::{self, ConversationView};
+use omi_projections::{search, Projector};
+use omi_services::embeddings::Embedder;
+use omi_store::{Database, RecordedEvent, StoredEvent};
+
+use super::{event_id, settle};
+
+/// How long the reaction waits for the read models to show the processed conversation.
+const CATCH_UP: Duration = Duration::from_secs(30);
+
+/// The reaction.
+pub struct ConversationEmbeddings {
+    database: Database,
+    commands: CommandBus,
+    projector: Arc<Projector>,
+    embedder: Option<Arc<dyn Embedder>>,
+}
+
+impl ConversationEmbeddings {
+    pub fn new(
+        database: Database,
+        commands: CommandBus,
+        projector: Arc<Projector>,
+        embedder: Option<Arc<dyn Embedder>>,
+    ) -> Self {
+        Self {
+            database,
+            commands,
+            projector,
+            embedder,
+        }
+    }
+
+    async fn handle(
+        &self,
+        embedder: &dyn Embedder,
+        event: &RecordedEvent,
+        run: u32,
+    ) -> Result<(), ReactionError> {
+        let uid = event.metadata.uid.as_str();
+        if uid.is_empty() {
+            return Ok(());
+        }
+        if !self.projector.wait_for(event.position, CATCH_UP).await {
+            return Err(ReactionError(
+                "the read models have not caught up with the event yet".into(),
+            ));
+        }
+        let failed = |e: omi_projections::ProjectionError| ReactionError(e.to_string());
+        // Seen again after a restart (at least once): the server is not asked twice for one run.
+        let recorded = search::embedded_run(&self.database, &event.aggregate_id)
+            .await
+            .map_err(failed)?;
+        if recorded == Some((run, embedder.model().to_string())) {
+            return Ok(());
+        }
+        let Some(view) = conversations::get(&self.database, uid, &event.aggregate_id)
+            .await
+            .map_err(failed)?
+        else {
+            return Ok(());
+        };
+        let vector = match embedder.embed(&[text_of(&view)]).await {
+            Ok(mut vectors) => match vectors.pop() {
+                Some(vector) => vector,
+                None => return Ok(()),
+            },
+            Err(error) if error.is_transient() => {
+                return Err(ReactionError(format!("embedding failed: {error}")))
+            }
+            Err(error) => {
+                tracing::warn!(conversation = %event.aggregate_id, %error, "the embeddings server refused a conversation; it is found by its words only");
+                return Ok(());
+            }
+        };
+        let command = ConversationCommand::RecordEmbedding {
+            uid: uid.to_string(),
+            run,
+            model: embedder.model().to_string(),
+            vector,
+            at: chrono::Utc::now(),
+        };
+        let metadata = Metadata::caused_by(uid, event_id(event), &event.metadata.correlation_id);
+        settle(
+            self.commands
+                .execute::<Conversation>(&event.aggregate_id, command, &metadata)
+                .await,
+        )?;
+        Ok(())
+    }
+}
+
+/// What is embedded of a conversation: its title, overview and transcript (or imported text), one per paragraph;
+/// the embeddings client cuts it to the length a model reads.
+pub(crate) fn text_of(view: &ConversationView) -> String {
+    let mut text = format!(
+        "{}\n\n{}\n\n",
+        view.structured.title, view.structured.overview
+    );
+    let segments = view.transcript_segments.as_deref().unwrap_or_default();
+    if segments.is_empty() {
+        if let Some(imported) = view
+            .external_data
+            .as_ref()
+            .and_then(|data| data.get("text"))
+            .and_then(|text| text.as_str())
+        {
+            text.push_str(imported);
+        }
+    }
+    for segment in segments {
+        if text.len() > omi_services::embeddings::MAX_INPUT_CHARS * 4 {
+            break;
+        }
+        text.push_str(&segment.text);
+        text.push('\n');
+    }
+    text
+}
+
+impl Reaction for ConversationEmbeddings {
+    fn name(&self) -> &'static str {
+        "conversation_embeddings"
+    }
+
+    fn reads(&self) -> &'static [&'static str] {
+        &["Conversation"]
+    }
+
+    fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a> {
+        Box::pin(async move {
+            let Some(embedder) = self.embedder.as_deref() else {
+                return Ok(());
+            };
+            match &event.event {
+                StoredEvent::Conversation(ConversationEvent::ConversationProcessed {
+                    run, ..
+                }) => self.handle(embedder, event, *run).await,
+                _ => Ok(()),
+            }
+        })
+    }
+}

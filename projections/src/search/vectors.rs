@@ -1,0 +1,225 @@
+//! Semantic search's read model: the latest embedding of each conversation (`ConversationEmbedded`), one row per
+//! conversation in `search_vectors` with the model that made it, and the nearest conversations to a query's
+//! vector among those search may find.
+//!
+//! The vectors come from the log (the reaction that asked the embeddings server recorded them), so a replay
+//! restores them without asking the server again. A new processing run, a deletion or a merge drops the row
+//! until the run's own vector is recorded.
+
+use chrono::{DateTime, Utc};
+use omi_domain::conversation::{ConversationEvent, Embedding};
+use omi_store::Database;
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+
+use super::queries::{bind_filter, filter_clauses};
+use super::{Hit, SearchFilter};
+use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
+use crate::runtime::{
+    ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
+};
+use crate::sql::AnyQuery;
+
+/// The embedding of one conversation's latest processing run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ConversationVector {
+    /// The processing run embedded.
+    pub run: u32,
+    pub model: String,
+    pub vector: Embedding,
+}
+
+impl ConversationVector {
+    fn evolve(
+        current: Option<ConversationVector>,
+        event: &ConversationEvent,
+    ) -> Option<ConversationVector> {
+        match event {
+            ConversationEvent::ConversationEmbedded {
+                run, model, vector, ..
+            } => Some(ConversationVector {
+                run: *run,
+                model: model.clone(),
+                vector: vector.clone(),
+            }),
+            ConversationEvent::ConversationProcessed { .. }
+            | ConversationEvent::ConversationDeleted { .. }
+            | ConversationEvent::ConversationMerged { .. } => None,
+            _ => current,
+        }
+    }
+
+    fn reads(event: &ConversationEvent) -> bool {
+        matches!(
+            event,
+            ConversationEvent::ConversationEmbedded { .. }
+                | ConversationEvent::ConversationProcessed { .. }
+                | ConversationEvent::ConversationDeleted { .. }
+                | ConversationEvent::ConversationMerged { .. }
+        )
+    }
+}
+
+impl Document for ConversationVector {
+    const TABLE: &'static str = "search_vectors";
+    const COLUMNS: &'static [&'static str] = &["model"];
+
+    fn bind_columns<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query.bind(self.model.clone())
+    }
+
+    fn copy_columns(&self, row: &mut CopyRows) {
+        row.text(&self.model);
+    }
+}
+
+/// The projection behind [`nearest`].
+pub struct SearchVectorsProjection;
+
+impl Projection for SearchVectorsProjection {
+    fn name(&self) -> &'static str {
+        "search_vectors"
+    }
+
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["Conversation"]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["search_vectors"]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        events: &'a [RecordedEvent],
+    ) -> ApplyFuture<'a> {
+        Box::pin(apply(conn, events))
+    }
+
+    fn in_memory(&self) -> InMemoryRebuild {
+        // The owner comes from the log's uid column.
+        InMemoryRebuild::new(DocumentRebuild::with_owner(select, evolve))
+    }
+}
+
+fn select(recorded: &RecordedEvent) -> Option<&RecordedEvent> {
+    match &recorded.event {
+        StoredEvent::Conversation(event) => ConversationVector::reads(event).then_some(recorded),
+        _ => None,
+    }
+}
+
+fn evolve(
+    _id: &str,
+    current: Option<Owned<ConversationVector>>,
+    recorded: &RecordedEvent,
+) -> Option<Owned<ConversationVector>> {
+    let StoredEvent::Conversation(event) = &recorded.event else {
+        return current;
+    };
+    let uid = current
+        .as_ref()
+        .map_or_else(|| recorded.metadata.uid.clone(), |row| row.uid.clone());
+    ConversationVector::evolve(current.map(|row| row.doc), event).map(|doc| Owned { uid, doc })
+}
+
+async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
+    fold_into(conn, &changes_of(events, select), evolve).await
+}
+
+/// The processing run and model of conversation `id`'s recorded embedding, if it has one.
+pub async fn embedded_run(
+    database: &Database,
+    id: &str,
+) -> Result<Option<(u32, String)>, ProjectionError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT doc FROM search_vectors WHERE id = $1")
+        .bind(id)
+        .fetch_optional(database.pool())
+        .await?;
+    let Some((doc,)) = row else {
+        return Ok(None);
+    };
+    let stored: ConversationVector = serde_json::from_str(&doc)?;
+    Ok(Some((stored.run, stored.model)))
+}
+
+/// At most `limit` of the user's conversations that `filter` lets search find and whose vector by `model` is at
+/// least `min_similarity` (cosine) from `query`, the nearest first (then the newest, then by id). A hit's
+/// `score` is its cosine similarity.
+pub async fn nearest(
+    database: &Database,
+    uid: &str,
+    model: &str,
+    query: &Embedding,
+    filter: &SearchFilter,
+    min_similarity: f64,
+    limit: usize,
+) -> Result<Vec<Hit>, ProjectionError> {
+    let backend = database.backend();
+    let filters = filter_clauses(backend, filter, 3);
+    let sql = format!(
+        "SELECT v.id, v.doc, c.created_at FROM search_vectors v
+         JOIN search_conversations c ON c.id = v.id
+         WHERE v.uid = $1 AND v.model = $2 AND c.uid = $1 {filters}"
+    );
+    let rows = bind_filter(sqlx::query(&sql).bind(uid).bind(model), filter)
+        .fetch_all(database.pool())
+        .await?;
+    let mut hits = Vec::new();
+    for row in rows {
+        let doc: String = row.try_get(1)?;
+        let stored: ConversationVector = serde_json::from_str(&doc)?;
+        let score = query.cosine(&stored.vector);
+        if score < min_similarity {
+            continue;
+        }
+        let created_at: i64 = row.try_get(2)?;
+        hits.push(Hit {
+            id: row.try_get(0)?,
+            score,
+            created_at: DateTime::<Utc>::from_timestamp_micros(created_at).unwrap_or_default(),
+        });
+    }
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.created_at.cmp(&a.created_at))
+            .then(a.id.cmp(&b.id))
+    });
+    hits.truncate(limit);
+    Ok(hits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn embedded(values: Vec<f32>) -> ConversationEvent {
+        ConversationEvent::ConversationEmbedded {
+            run: 1,
+            model: "m".into(),
+            vector: Embedding::new(values).unwrap(),
+            embedded_at: Utc.timestamp_opt(1, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_new_vector_replaces_the_old_and_a_deletion_drops_it() {
+        let first = ConversationVector::evolve(None, &embedded(vec![1.0, 0.0])).unwrap();
+        let second = ConversationVector::evolve(Some(first), &embedded(vec![0.0, 1.0])).unwrap();
+        assert_eq!(second.vector.values(), &[0.0, 1.0]);
+        let deleted = ConversationEvent::ConversationDeleted {
+            reason: "user".into(),
+            at: Utc.timestamp_opt(2, 0).unwrap(),
+        };
+        assert!(ConversationVector::reads(&deleted));
+        assert_eq!(ConversationVector::evolve(Some(second), &deleted), None);
+        let renamed = ConversationEvent::TitleEdited {
+            title: "x".into(),
+            at: Utc.timestamp_opt(3, 0).unwrap(),
+        };
+        assert!(!ConversationVector::reads(&renamed));
+    }
+}

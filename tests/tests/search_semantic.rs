@@ -1,0 +1,137 @@
+//! Semantic search with an embeddings server (`OMI_EMBEDDINGS_BASE_URL`, a local server speaking OpenAI's
+//! `/v1/embeddings` wire format): processed conversations are embedded once and their vectors recorded in the log,
+//! a query finds conversations by meaning as well as by words, `match_snippets` show where the words occur, a
+//! failing embeddings server never fails a search, and a replay restores the vectors without asking the server.
+
+mod search_support;
+
+use std::time::{Duration, Instant};
+
+use omi_tests::*;
+use search_support::*;
+
+/// The conversation of the corpus about a car's brakes, and the one about a budget.
+const CAR: usize = 7;
+const BUDGET: usize = 11;
+
+/// Waits until the change feed shows `count` `ConversationEmbedded` events of the user; returns them.
+async fn embedded(server: &TestServer, token: &str, count: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let page = server.get("/v1/changes?limit=1000", token).await;
+        page.assert_status(200);
+        let found: Vec<Value> = page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|event| event["event"] == "ConversationEmbedded")
+            .cloned()
+            .collect();
+        if found.len() >= count || Instant::now() >= deadline {
+            assert_eq!(found.len(), count, "embedded conversations");
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+both_stores!(with_store conversations_are_found_by_meaning, |store| async move {
+    let embeddings = FakeEmbeddings::start().await;
+    let mut server = TestServer::start_with(store, embeddings.options(StartOptions::new())).await;
+    let token = server.token("alice").await;
+    let ids = import_corpus(&server, &token).await;
+    let events = embedded(&server, &token, CORPUS.len()).await;
+    for event in &events {
+        let payload = &event["payload"]["ConversationEmbedded"];
+        assert_eq!(payload["model"], FAKE_EMBEDDINGS_MODEL);
+        assert!(payload["vector"].as_str().is_some_and(|v| !v.is_empty()), "{event}");
+    }
+    // The history shows what the conversation shows: the embedding is not a version of it.
+    let history = server
+        .get(&format!("/v1/conversations/{}/history", ids[CAR]), &token)
+        .await;
+    history.assert_status(200);
+    let versions = history["versions"].as_array().unwrap();
+    assert!(!versions.is_empty());
+    assert!(versions.iter().all(|v| v["event"] != "ConversationEmbedded"), "{}", history.json);
+    // Each conversation was sent once, with the key and the model, its transcript in the text.
+    let sent = embeddings.requests();
+    assert_eq!(sent.len(), CORPUS.len());
+    for (authorization, body) in &sent {
+        assert_eq!(authorization, "Bearer sk-embeddings-key");
+        assert_eq!(body["model"], FAKE_EMBEDDINGS_MODEL);
+    }
+    assert!(sent
+        .iter()
+        .any(|(_, body)| body["input"][0].as_str().unwrap().contains("squeaking")));
+
+    // "automobile" and "money" are in no conversation: found by meaning alone, without snippets.
+    let car = search(&server, &token, json!({"query": "automobile"})).await;
+    assert_eq!(item_ids(&car).first(), Some(&ids[CAR]), "{car}");
+    assert_eq!(car["items"][0]["match_snippets"], json!([]));
+    assert_eq!(car["total_pages"], 1);
+    let money = search(&server, &token, json!({"query": "money"})).await;
+    assert_eq!(item_ids(&money).first(), Some(&ids[BUDGET]), "{money}");
+    // A nonsense word is near nothing.
+    let none = search(&server, &token, json!({"query": "zeppelin"})).await;
+    assert_eq!(none["items"], json!([]), "{none}");
+
+    // Words still rank first, with the passages that hold them.
+    let brakes = search(&server, &token, json!({"query": "squeaking brakes"})).await;
+    assert_eq!(item_ids(&brakes).first(), Some(&ids[CAR]));
+    let snippets = brakes["items"][0]["match_snippets"].as_array().unwrap();
+    assert!(!snippets.is_empty() && snippets.len() <= 3, "{brakes}");
+    assert!(snippets[0].as_str().unwrap().contains("squeaking"), "{brakes}");
+    // The filters hold for semantic matches too.
+    let before = search(
+        &server,
+        &token,
+        json!({"query": "automobile", "end_date": "2026-01-05"}),
+    )
+    .await;
+    assert!(!item_ids(&before).contains(&ids[CAR]), "{before}");
+    // Other users' conversations are never found by meaning.
+    let bob = server.token("bob").await;
+    let theirs = search(&server, &bob, json!({"query": "automobile"})).await;
+    assert_eq!(theirs["items"], json!([]));
+
+    // A failing embeddings server makes search full-text, never an error.
+    embeddings.set_healthy(false);
+    let words_only = search(&server, &token, json!({"query": "automobile"})).await;
+    assert_eq!(words_only["items"], json!([]));
+    let brakes_again = search(&server, &token, json!({"query": "brakes"})).await;
+    assert_eq!(item_ids(&brakes_again).first(), Some(&ids[CAR]));
+    embeddings.set_healthy(true);
+
+    // A replay restores the vectors from the log, without asking the server again.
+    let asked = embeddings.requests().len();
+    server.stop().await;
+    server.cli(&["replay"]).await.assert_success();
+    server.restart().await;
+    let token = server.token("alice").await;
+    let replayed = search(&server, &token, json!({"query": "automobile"})).await;
+    assert_eq!(item_ids(&replayed).first(), Some(&ids[CAR]));
+    let queries_only = embeddings.requests()[asked..]
+        .iter()
+        .all(|(_, body)| body["input"][0] == "automobile");
+    assert!(queries_only, "only the query was embedded after the replay");
+});
+
+both_stores!(with_store an_unreachable_server_embeds_later, |store| async move {
+    let embeddings = FakeEmbeddings::start().await;
+    embeddings.set_healthy(false);
+    let server = TestServer::start_with(store, embeddings.options(StartOptions::new())).await;
+    let token = server.token("alice").await;
+    let id = import(&server, &token, CORPUS[CAR], &started_at(CAR)).await;
+    assert_eq!(processed(&server, &token, &id).await["status"], "completed");
+    // While the server fails, the conversation is found by its words and nothing is recorded.
+    let found = search(&server, &token, json!({"query": "brakes"})).await;
+    assert_eq!(item_ids(&found), std::slice::from_ref(&id));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!embeddings.requests().is_empty(), "the reaction asked");
+    // Once it answers, the retried reaction records the vector, once.
+    embeddings.set_healthy(true);
+    embedded(&server, &token, 1).await;
+    let car = search(&server, &token, json!({"query": "automobile"})).await;
+    assert_eq!(item_ids(&car), [id]);
+});
