@@ -53,6 +53,20 @@ pub const APP_NOTIFICATIONS: Policy = Policy {
     window: 3_600,
 };
 
+/// Conversations written by an app (spec §1.4): 10 an hour per app and user (counted under `<app_id>:<uid>`).
+pub const APP_CONVERSATIONS: Policy = Policy {
+    name: "integration:conversations",
+    limit: 10,
+    window: 3_600,
+};
+
+/// Memory imports by an app (spec §1.4): 60 an hour per app and user (counted under `<app_id>:<uid>`).
+pub const APP_MEMORIES: Policy = Policy {
+    name: "integration:memories",
+    limit: 60,
+    window: 3_600,
+};
+
 /// Counts one request of `uid` under `policy` and decides.
 pub async fn count(
     database: &Database,

@@ -1,7 +1,8 @@
 //! The app import API's writes, reads and notifications (spec §7.2), on both stores: a conversation written from
 //! text runs through the pipeline; memories given and extracted from a text are linked to the app; conversations
 //! (with their transcript bounded), search and tasks are read; notifications are limited to 10 an hour per app
-//! and user with the `X-RateLimit-*` headers; bad input is refused with 4xx before anything is written.
+//! and user, conversations to 10 and memory imports to 60, with the `X-RateLimit-*` headers; bad input is
+//! refused with 4xx before anything is written or counted.
 
 mod apps_support;
 
@@ -227,4 +228,44 @@ both_stores!(with_store an_apps_notification_is_also_its_chat_message_when_the_a
     let quiet = server.get(&format!("/v2/messages?app_id={silent}"), &bob).await;
     assert!(!quiet.json.to_string().contains("Only a push"));
     assert_eq!(server.get("/v1/notifications", &bob).await.json.as_array().unwrap().len(), 3);
+});
+
+both_stores!(with_store app_writes_are_limited_per_app_and_user, |store| async move {
+    let server = start(store).await;
+    let (alice, bob) = (server.token("alice").await, server.token("bob").await);
+    let (app, key) = import_app(&server, &alice, &bob, &["create_conversation", "create_facts"]).await;
+    let conversations = format!("/v2/integrations/{app}/user/conversations?uid=bob");
+    // A body refused before writing is not counted.
+    with_key(&server, Method::POST, &conversations, Some(&key), Some(json!({"text": ""}))).await.assert_status(422);
+    for n in 0..10 {
+        let written = with_key(&server, Method::POST, &conversations, Some(&key), Some(json!({"text": format!("Note number {n} about the garden.")}))).await;
+        written.assert_status(200);
+        assert_eq!(written.header("x-ratelimit-limit"), Some("10"));
+        assert_eq!(written.header("x-ratelimit-remaining"), Some((9 - n).to_string().as_str()), "after {n}");
+    }
+    let over = with_key(&server, Method::POST, &conversations, Some(&key), Some(json!({"text": "One more note."}))).await;
+    over.assert_status(429);
+    assert!(over.header("retry-after").is_some());
+    assert!(over["detail"].as_str().unwrap().contains("integration:conversations"));
+    assert_eq!(server.get("/v1/conversations?limit=100", &bob).await.json.as_array().unwrap().len(), 10, "the refused one wrote nothing");
+
+    let memories = format!("/v2/integrations/{app}/user/memories?uid=bob");
+    with_key(&server, Method::POST, &memories, Some(&key), Some(json!({}))).await.assert_status(422);
+    for n in 0..60 {
+        let saved = with_key(&server, Method::POST, &memories, Some(&key), Some(json!({"memories": [{"content": format!("Bob fact {n}")}]}))).await;
+        saved.assert_status(200);
+        assert_eq!(saved.header("x-ratelimit-limit"), Some("60"));
+    }
+    let over = with_key(&server, Method::POST, &memories, Some(&key), Some(json!({"memories": [{"content": "Bob fact 60"}]}))).await;
+    over.assert_status(429);
+    assert_eq!(over.header("x-ratelimit-remaining"), Some("0"));
+    let listed = server.get("/v3/memories?limit=100", &bob).await;
+    assert_eq!(listed.json.as_array().unwrap().len(), 60);
+
+    // Each user's window is their own.
+    let carol = server.token("carol").await;
+    server.post(&format!("/v1/apps/enable?app_id={app}"), &carol, json!({})).await.assert_status(200);
+    let theirs = with_key(&server, Method::POST, &format!("/v2/integrations/{app}/user/conversations?uid=carol"), Some(&key), Some(json!({"text": "Carol's first note."}))).await;
+    theirs.assert_status(200);
+    assert_eq!(theirs.header("x-ratelimit-remaining"), Some("9"));
 });

@@ -29,7 +29,8 @@ use crate::error::{error_response, ApiError, ApiResult};
 use crate::extract::{Body, Params, Path};
 use crate::limited::{Limited, Refused};
 use crate::openapi::{ensure_response, ensure_security};
-use crate::policies::{self, APP_NOTIFICATIONS};
+use crate::policies::{self, APP_CONVERSATIONS, APP_MEMORIES, APP_NOTIFICATIONS};
+use crate::rate_limit::Decision;
 use crate::replies::Status;
 use crate::state::AppState;
 use crate::time_input::InputTime;
@@ -50,13 +51,13 @@ pub fn router() -> ApiRouter<AppState> {
         .api_route(
             "/v2/integrations/{app_id}/user/conversations",
             post_with(create_conversation, |op| {
-                op.summary("Write a conversation from text, run through the pipeline (needs create_conversation)")
+                op.summary("Write a conversation from text, run through the pipeline (needs create_conversation; 10 an hour per app and user)")
             }),
         )
         .api_route(
             "/v2/integrations/{app_id}/user/memories",
             post_with(create_memories, |op| {
-                op.summary("Write memories, given or extracted from a text (needs create_facts)")
+                op.summary("Write memories, given or extracted from a text (needs create_facts; 60 an hour per app and user)")
             }),
         )
         .api_route(
@@ -177,13 +178,37 @@ async fn create_conversation(
     Path(app_id): Path<String>,
     Params(query): Params<UserQuery>,
     body: Result<Body<TextImportInput>, ApiError>,
-) -> ApiResult<Json<Empty>> {
+) -> Result<Limited<Empty>, Refused> {
+    let refused = |error: ApiError| Refused(error, None);
     let action = Some(ActionType::CreateConversation);
-    authorize(&state, key.0.as_deref(), &app_id, &query.uid, action).await?;
-    let Body(input) = body?;
+    authorize(&state, key.0.as_deref(), &app_id, &query.uid, action)
+        .await
+        .map_err(refused)?;
+    let Body(input) = body.map_err(refused)?;
     let caller = import_api::caller(&app_id, &query.uid);
-    import_api::create_conversation(&state, &caller, input).await?;
-    Ok(Json(Empty {}))
+    let import = import_api::conversation_import(&caller, input).map_err(refused)?;
+    let decision = admit(&state, APP_CONVERSATIONS, &app_id, &query.uid).await?;
+    match import_api::write_conversation(&state, &caller, import).await {
+        Ok(()) => Ok(Limited(decision, Json(Empty {}))),
+        Err(error) => Err(Refused(error, Some(decision))),
+    }
+}
+
+/// Counts a request of the app `app_id` for `uid` under `policy` (a body refused before this is not counted);
+/// 429 with the headers over the limit.
+async fn admit(
+    state: &AppState,
+    policy: policies::Policy,
+    app_id: &str,
+    uid: &str,
+) -> Result<Decision, Refused> {
+    let decision = policies::count(&state.database, policy, &format!("{app_id}:{uid}"))
+        .await
+        .map_err(|e| Refused(ApiError::Internal(e.to_string()), None))?;
+    if !decision.allowed {
+        return Err(Refused(policies::refusal(policy), Some(decision)));
+    }
+    Ok(decision)
 }
 
 async fn create_memories(
@@ -192,13 +217,20 @@ async fn create_memories(
     Path(app_id): Path<String>,
     Params(query): Params<UserQuery>,
     body: Result<Body<MemoriesImport>, ApiError>,
-) -> ApiResult<Json<Empty>> {
+) -> Result<Limited<Empty>, Refused> {
+    let refused = |error: ApiError| Refused(error, None);
     let action = Some(ActionType::CreateFacts);
-    authorize(&state, key.0.as_deref(), &app_id, &query.uid, action).await?;
-    let Body(input) = body?;
+    authorize(&state, key.0.as_deref(), &app_id, &query.uid, action)
+        .await
+        .map_err(refused)?;
+    let Body(input) = body.map_err(refused)?;
+    import_api::check_memories_import(&input).map_err(refused)?;
+    let decision = admit(&state, APP_MEMORIES, &app_id, &query.uid).await?;
     let caller = import_api::caller(&app_id, &query.uid);
-    import_api::create_memories(&state, &caller, input).await?;
-    Ok(Json(Empty {}))
+    match import_api::create_memories(&state, &caller, input).await {
+        Ok(_) => Ok(Limited(decision, Json(Empty {}))),
+        Err(error) => Err(Refused(error, Some(decision))),
+    }
 }
 
 /// Conversations of the import API: 100 by default, at most 1,000.
@@ -387,19 +419,7 @@ async fn send_notification(
     let app = apps::found(state, app_id).await.map_err(refused)?;
     // A refused message is not counted.
     import_api::checked_message(message).map_err(refused)?;
-    let decision = policies::count(
-        &state.database,
-        APP_NOTIFICATIONS,
-        &format!("{app_id}:{uid}"),
-    )
-    .await
-    .map_err(|e| refused(ApiError::Internal(e.to_string())))?;
-    if !decision.allowed {
-        return Err(Refused(
-            policies::refusal(APP_NOTIFICATIONS),
-            Some(decision),
-        ));
-    }
+    let decision = admit(state, APP_NOTIFICATIONS, app_id, uid).await?;
     let caller = import_api::caller(app_id, uid);
     match import_api::notify(state, &caller, &app.app, message).await {
         Ok(()) => Ok(Limited(decision, Json(Status::ok_capitalized()))),

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::app::conversations::{self as app_conversations, imports, DayRange, TextImportInput};
+use crate::app::conversations::{
+    self as app_conversations, imports, DayRange, Import, TextImportInput,
+};
 use crate::app::memories::{self, CategoryRule, ManuallyAdded, MemoryInput, Rules};
 use crate::app::notifications::{self as sending, NotificationContent};
 use crate::app::{Caller, Page};
@@ -54,14 +56,19 @@ pub fn caller(app_id: &str, uid: &str) -> Caller {
     )
 }
 
-/// Creates a conversation from the app's text and waits for the pipeline (spec §7.2: `source` is
-/// `external_integration`; `started_at` now, `finished_at` five minutes later, language `en` by default).
-pub async fn create_conversation(
+/// The conversation an app's text makes (spec §7.2: `source` is `external_integration`; `started_at` now,
+/// `finished_at` five minutes later, language `en` by default); 422 for a text that cannot be one. Nothing is
+/// written: [`write_conversation`] does.
+pub fn conversation_import(caller: &Caller, input: TextImportInput) -> ApiResult<Import> {
+    input.into_import(&caller.uid, ConversationSource::ExternalIntegration, now())
+}
+
+/// Writes the conversation of [`conversation_import`] and waits for the pipeline.
+pub async fn write_conversation(
     state: &AppState,
     caller: &Caller,
-    input: TextImportInput,
+    import: Import,
 ) -> ApiResult<()> {
-    let import = input.into_import(&caller.uid, ConversationSource::ExternalIntegration, now())?;
     app_conversations::import_processed(state, caller, import).await?;
     Ok(())
 }
@@ -93,13 +100,9 @@ pub struct ExplicitMemory {
 /// The text sources of a memories import.
 const MEMORY_TEXT_SOURCES: [&str; 3] = ["email", "social_post", "other"];
 
-/// Saves the app's explicit memories and those the model extracts from its text, all linked to the app;
-/// 422 when both are empty, or for a bad memory or text source (nothing is saved then).
-pub async fn create_memories(
-    state: &AppState,
-    caller: &Caller,
-    input: MemoriesImport,
-) -> ApiResult<usize> {
+/// The checks of a memories import that need no store: text or memories given, a known `text_source`, a text
+/// within bounds and without NUL.
+pub fn check_memories_import(input: &MemoriesImport) -> ApiResult<()> {
     let text = input
         .text
         .as_deref()
@@ -133,6 +136,22 @@ pub async fn create_memories(
             ));
         }
     }
+    Ok(())
+}
+
+/// Saves the app's explicit memories and those the model extracts from its text, all linked to the app;
+/// 422 when both are empty, or for a bad memory or text source (nothing is saved then).
+pub async fn create_memories(
+    state: &AppState,
+    caller: &Caller,
+    input: MemoriesImport,
+) -> ApiResult<usize> {
+    check_memories_import(&input)?;
+    let text = input
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
     let mut inputs: Vec<MemoryInput> = input
         .memories
         .into_iter()
