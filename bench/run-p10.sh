@@ -5,15 +5,18 @@
 #
 # builds the release binaries, starts a throwaway PostgreSQL (port 55000 or the next free one, stopped and
 # removed on exit) and, for each store (SQLite, the embedded default, and PostgreSQL), starts a fresh server with
-# OMI_WEBHOOK_ALLOW_PRIVATE=1 and runs `omi-bench p10` twice: with P10_APPS `memory_creation` apps enabled by one
+# OMI_WEBHOOK_ALLOW_PRIVATE=1 and runs `omi-bench p10` three times: with P10_APPS `memory_creation` apps enabled by one
 # user and P10_CONVERSATIONS conversations (P10_APPS x P10_CONVERSATIONS deliveries), and with the user's
-# developer webhook and P10_DEV_CONVERSATIONS conversations. Each reports deliveries per second against POSTs
+# developer webhook and P10_DEV_CONVERSATIONS conversations; between them, paced: the P10_APPS apps and
+# P10_PACED_CONVERSATIONS conversations imported one every P10_INTERVAL_MS (a load the server keeps up with, so the
+# latency is not a queue's; 0 conversations skips it). Each reports deliveries per second against POSTs
 # sent straight to the same receiver in the same run, and p50/p99 from an import's answer to each delivery's
 # first attempt (target p99 <= 1 s).
 #
 # Settings (environment): STORES ("sqlite postgres"), P10_APPS (1000), P10_CONVERSATIONS (20),
-# P10_DEV_CONVERSATIONS (200), P10_CONCURRENCY (8), PG_PORT (55000), NO_BUILD (1: use the binaries in
-# target/release), BUILD_PROFILE (release; debug checks the benchmark itself at a small scale).
+# P10_DEV_CONVERSATIONS (200), P10_CONCURRENCY (8), P10_PACED_CONVERSATIONS (5), P10_INTERVAL_MS (5000),
+# PG_PORT (55000), NO_BUILD (1: use the binaries in target/release), BUILD_PROFILE (release; debug checks the
+# benchmark itself at a small scale).
 set -euo pipefail
 
 STORES=${STORES:-sqlite postgres}
@@ -21,6 +24,8 @@ P10_APPS=${P10_APPS:-1000}
 P10_CONVERSATIONS=${P10_CONVERSATIONS:-20}
 P10_DEV_CONVERSATIONS=${P10_DEV_CONVERSATIONS:-200}
 P10_CONCURRENCY=${P10_CONCURRENCY:-8}
+P10_PACED_CONVERSATIONS=${P10_PACED_CONVERSATIONS:-5}
+P10_INTERVAL_MS=${P10_INTERVAL_MS:-5000}
 PG_PORT=${PG_PORT:-55000}
 BUILD_PROFILE=${BUILD_PROFILE:-release}
 
@@ -151,6 +156,8 @@ run_p10() { # run_p10 STORE KIND (apps or developer)
     --label "$label")
   if [[ "$kind" == apps ]]; then
     p10+=(--apps "$P10_APPS" --conversations "$P10_CONVERSATIONS")
+  elif [[ "$kind" == paced ]]; then
+    p10+=(--apps "$P10_APPS" --conversations "$P10_PACED_CONVERSATIONS" --interval-ms "$P10_INTERVAL_MS")
   else
     p10+=(--conversations "$P10_DEV_CONVERSATIONS")
   fi
@@ -167,7 +174,7 @@ report() {
   echo "build:     $(get build.commit) ($BUILD_PROFILE), omi-server built $(get build.binary_time)"
   local store kind label
   for store in $STORES; do
-    for kind in apps developer; do
+    for kind in apps paced developer; do
       label="p10_${store}_$kind"
       [[ -n "$(get "${label}_deliveries")" ]] || continue
       echo
@@ -202,6 +209,7 @@ AUTH_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 for store in $STORES; do
   [[ "$store" != postgres || -n "$PG_DIR" ]] || start_postgres
   run_p10 "$store" apps
+  [[ "$P10_PACED_CONVERSATIONS" == 0 ]] || run_p10 "$store" paced
   run_p10 "$store" developer
 done
 report | tee "$WORK/report.txt"

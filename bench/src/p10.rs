@@ -3,14 +3,15 @@
 //! - the run starts a receiver on 127.0.0.1 (answers 200 at once) and points the user's `memory_created` webhook
 //!   at it, or, with `--apps N`, creates N `memory_creation` apps of the user whose webhooks all point at it and
 //!   enables them;
-//! - it imports `--conversations` (200) conversations with `--concurrency` (8) clients; each is processed by the
-//!   server's pipeline, whose `ConversationProcessed` event schedules one delivery per webhook;
+//! - it imports `--conversations` (200) conversations with `--concurrency` (8) clients, or, with
+//!   `--interval-ms M`, one every M milliseconds (paced: the latency of a load the server keeps up with); each is
+//!   processed by the server's pipeline, whose `ConversationProcessed` event schedules one delivery per webhook;
 //! - **latency**: from the import's answer to each delivery's first attempt arriving at the receiver, p50 and
 //!   p99 (an upper bound of "causing event → first attempt", since it includes the processing; target p99 ≤ 1 s);
 //! - the same from the developer delivery log (developer webhook only): from scheduling to first attempt;
 //! - **throughput**: deliveries received per second between the first and the last arrival, against the
-//!   baseline of the same number of POSTs of the same body sent straight to the receiver by 16 clients (the
-//!   worker's concurrency) in the same run;
+//!   baseline of the same number of POSTs of the same body sent straight to the receiver by
+//!   [`CLIENTS`] clients (the delivery worker's concurrency) in the same run;
 //! - every delivery must arrive, and each `webhook-id` exactly once.
 
 use std::collections::HashMap;
@@ -25,6 +26,9 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::args::Args;
 use crate::p3::percentile_ms;
 
+/// The clients of the baseline: as many as the server's delivery worker has attempts in flight.
+const CLIENTS: usize = 64;
+
 /// Arrivals by conversation id: when, and with which `webhook-id`.
 type Arrivals = Arc<Mutex<HashMap<String, Vec<(Instant, String)>>>>;
 
@@ -35,7 +39,14 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let concurrency: usize = args.or("concurrency", 8)?;
     let label: String = args.or("label", "p10".to_string())?;
     let apps: usize = args.or("apps", 0)?;
+    let interval_ms: u64 = args.or("interval-ms", 0)?;
     args.finish()?;
+    // Paced: one import at a time, started every `interval_ms`, so the latency is that of a load the server keeps
+    // up with rather than of a queue.
+    let (concurrency, interval) = match interval_ms {
+        0 => (concurrency, None),
+        ms => (1, Some(Duration::from_millis(ms))),
+    };
     let per_conversation = apps.max(1);
     let expected = count * per_conversation;
 
@@ -65,10 +76,14 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         eprintln!("{label}: {apps} apps created and enabled");
     }
     let answered: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let started = Instant::now();
     futures_util::stream::iter(0..count)
         .for_each_concurrent(concurrency, |n| {
             let (http, base, token, answered) = (&http, &base, &token, Arc::clone(&answered));
             async move {
+                if let Some(interval) = interval {
+                    tokio::time::sleep_until((started + interval * n as u32).into()).await;
+                }
                 let body = json!({"transcript_segments": [
                     {"text": format!("Meeting {n}: we ship the launch on Friday and I send Ann the budget."), "speaker": "SPEAKER_00", "is_user": true, "start": 0.0, "end": 5.0},
                     {"text": "Sounds good, let's review it on Monday at 10am.", "speaker": "SPEAKER_01", "start": 5.5, "end": 9.0},
@@ -161,7 +176,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     println!("{label}_repeated_ids={repeated}");
     let baseline = baseline_rate(&http, &receiver, expected.min(20_000)).await?;
     eprintln!(
-        "{label}: baseline, POSTs straight to the receiver by 16 clients: {baseline:.1}/s; ratio {:.3}",
+        "{label}: baseline, POSTs straight to the receiver by {CLIENTS} clients: {baseline:.1}/s; ratio {:.3}",
         rate / baseline
     );
     println!("{label}_baseline_posts_per_second={baseline:.1}");
@@ -250,7 +265,8 @@ async fn create_apps(
     results.into_iter().collect()
 }
 
-/// POSTs per second straight to the receiver: `count` requests with a conversation-sized body from 16 clients.
+/// POSTs per second straight to the receiver: `count` requests with a conversation-sized body from [`CLIENTS`]
+/// clients.
 async fn baseline_rate(
     http: &reqwest::Client,
     receiver: &str,
@@ -273,7 +289,7 @@ async fn baseline_rate(
                 usize::from(!sent.is_ok_and(|r| r.status().is_success()))
             }
         })
-        .buffer_unordered(16)
+        .buffer_unordered(CLIENTS)
         .fold(0, |sum, failed| async move { sum + failed })
         .await;
     if failures > 0 {

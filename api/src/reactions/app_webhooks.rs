@@ -11,6 +11,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
+
 use omi_commands::reactions::{ReactFuture, Reaction, ReactionError};
 use omi_commands::{CommandBus, Metadata};
 use omi_domain::app::{App, AppCommand, AppEvent, Capability, TriggerEvent};
@@ -27,6 +29,8 @@ use crate::app::webhooks::schedule::{schedule, with_uid};
 
 /// How long a payload waits for the read model it is read from.
 const CATCH_UP: Duration = Duration::from_secs(30);
+/// Deliveries of one event scheduled at once.
+const SCHEDULING_CONCURRENCY: usize = 64;
 
 /// The reaction that schedules app webhooks.
 pub struct AppWebhookScheduling {
@@ -61,26 +65,36 @@ impl AppWebhookScheduling {
         };
         let cause = event_id(event);
         let metadata = Metadata::caused_by(uid, cause.clone(), &event.metadata.correlation_id);
-        for (app, url) in apps {
-            let secret = self
-                .secret_of(&app, &cause, &event.metadata.correlation_id)
-                .await?;
-            let delivery = Delivery {
-                uid: uid.to_string(),
-                endpoint: Endpoint {
-                    kind: EndpointKind::App,
-                    id: app.id.clone(),
-                },
-                url: with_uid(&url, uid),
-                secret,
-                payload_kind: trigger.id().to_string(),
-                content_type: "application/json".into(),
-                body: body.to_string(),
-                causing_event: cause.clone(),
-            };
-            settle(schedule(&self.commands, delivery, &metadata, chrono::Utc::now()).await)?;
-        }
-        Ok(())
+        let body = body.to_string();
+        // Concurrently, so that the appends of many apps' deliveries share commits (the log's group commit).
+        let scheduled: Vec<Result<(), ReactionError>> = futures::stream::iter(apps)
+            .map(|(app, url)| {
+                let (cause, metadata, body) = (&cause, &metadata, &body);
+                async move {
+                    let secret = self
+                        .secret_of(&app, cause, &event.metadata.correlation_id)
+                        .await?;
+                    let delivery = Delivery {
+                        uid: uid.to_string(),
+                        endpoint: Endpoint {
+                            kind: EndpointKind::App,
+                            id: app.id.clone(),
+                        },
+                        url: with_uid(&url, uid),
+                        secret,
+                        payload_kind: trigger.id().to_string(),
+                        content_type: "application/json".into(),
+                        body: body.clone(),
+                        causing_event: cause.clone(),
+                    };
+                    settle(schedule(&self.commands, delivery, metadata, chrono::Utc::now()).await)?;
+                    Ok(())
+                }
+            })
+            .buffer_unordered(SCHEDULING_CONCURRENCY)
+            .collect()
+            .await;
+        scheduled.into_iter().collect()
     }
 
     /// The apps `uid` has enabled that are called on `trigger`, each with its webhook URL.

@@ -1,8 +1,9 @@
 //! The delivery worker: sends the webhook deliveries that are due, in every server process. What is due is read
 //! from the `webhook_deliveries` read model (so a restart, even after `kill -9`, finds every pending delivery
-//! again), and each attempt is first claimed in `webhook_delivery_leases`: a claim lasts the attempt's timeout
-//! plus a margin, so several processes on one PostgreSQL do not send the same attempt, and a process killed
-//! while sending hands the delivery over once its claim lapses. An attempt is recorded as an event naming its
+//! again), and each attempt is first claimed in `webhook_delivery_leases` (a batch of due deliveries in one
+//! statement): a claim lasts as long as its batch's attempts could take plus a margin, so several processes on one
+//! PostgreSQL do not send the same attempt, and a process killed while sending hands the delivery over once its
+//! claim lapses. An attempt is recorded as an event naming its
 //! number; a second recording of the same number is refused.
 //!
 //! A failed attempt is retried after the pauses of `OMI_WEBHOOK_RETRY_SECS` (the last one repeating), each
@@ -12,6 +13,7 @@
 //! developer webhook turned off or cleared meanwhile is abandoned, and so is one to an app that was deleted,
 //! turned off, disabled by the user or left without a webhook URL.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
@@ -33,10 +35,10 @@ use crate::state::AppState;
 
 /// How often the worker looks for due deliveries when nothing wakes it.
 const POLL: Duration = Duration::from_millis(200);
-/// Due deliveries read at once.
-const BATCH: i64 = 64;
+/// Due deliveries read (and claimed, in one statement) at once.
+const BATCH: i64 = 256;
 /// Attempts in flight at once per process.
-const CONCURRENCY: usize = 16;
+const CONCURRENCY: usize = 64;
 /// How much longer than its timeout an attempt's claim lasts.
 const CLAIM_MARGIN: Duration = Duration::from_secs(30);
 /// The table of the worker's claims.
@@ -79,13 +81,10 @@ impl Worker {
             appends.borrow_and_update();
             match webhooks::due(&self.state.database, Utc::now(), BATCH).await {
                 Ok(due) if !due.is_empty() => {
-                    futures::stream::iter(due)
-                        .for_each_concurrent(CONCURRENCY, |(uid, row)| async move {
-                            if let Err(error) = self.attempt(&uid, &row).await {
-                                tracing::warn!(delivery = %row.view.id, %error, "webhook attempt not recorded; it is tried again");
-                            }
-                        })
-                        .await;
+                    if let Err(error) = self.attempt_batch(due).await {
+                        tracing::warn!(%error, "cannot claim the due webhook deliveries");
+                        tokio::time::sleep(POLL).await;
+                    }
                     continue;
                 }
                 Ok(_) => {}
@@ -99,16 +98,31 @@ impl Worker {
         }
     }
 
-    /// Claims the delivery, makes its next attempt if it is still due, and releases the claim.
-    async fn attempt(&self, uid: &str, row: &DeliveryRow) -> anyhow::Result<()> {
-        let id = row.view.id.as_str();
-        let timeout = timeout_of(&row.view.payload_kind);
-        if !self.claim(id, timeout + CLAIM_MARGIN).await? {
-            return Ok(());
-        }
-        let result = self.attempt_claimed(uid, id).await;
-        self.release(id).await?;
-        result
+    /// Claims the due deliveries (one statement), makes the next attempt of each claimed one that is still due,
+    /// and releases the claims (one statement). The claims last as long as the batch could take if every attempt
+    /// ran to its timeout, plus a margin.
+    async fn attempt_batch(&self, due: Vec<(String, DeliveryRow)>) -> anyhow::Result<()> {
+        let longest = due
+            .iter()
+            .map(|(_, row)| timeout_of(&row.view.payload_kind))
+            .max()
+            .unwrap_or_default();
+        let rounds = due.len().div_ceil(CONCURRENCY) as u32;
+        let ids: Vec<&str> = due.iter().map(|(_, row)| row.view.id.as_str()).collect();
+        let claimed = self.claim(&ids, longest * rounds + CLAIM_MARGIN).await?;
+        let mine: Vec<&(String, DeliveryRow)> = due
+            .iter()
+            .filter(|(_, row)| claimed.contains(&row.view.id))
+            .collect();
+        futures::stream::iter(mine)
+            .for_each_concurrent(CONCURRENCY, |(uid, row)| async move {
+                if let Err(error) = self.attempt_claimed(uid, &row.view.id).await {
+                    tracing::warn!(delivery = %row.view.id, %error, "webhook attempt not recorded; it is tried again");
+                }
+            })
+            .await;
+        let claimed: Vec<&str> = claimed.iter().map(String::as_str).collect();
+        self.release(&claimed).await
     }
 
     async fn attempt_claimed(&self, uid: &str, id: &str) -> anyhow::Result<()> {
@@ -306,17 +320,19 @@ impl Worker {
         TimeDelta::from_std(base.mul_f64(1.0 + jitter)).unwrap_or(TimeDelta::hours(1))
     }
 
-    /// Takes the claim on `id` for `length`, unless another process holds an unexpired one.
-    async fn claim(&self, id: &str, length: Duration) -> anyhow::Result<bool> {
+    /// Takes the claims on `ids` for `length`, except those another process holds unexpired; answers the ids
+    /// claimed.
+    async fn claim(&self, ids: &[&str], length: Duration) -> anyhow::Result<HashSet<String>> {
         let now = Utc::now();
         let until = now + TimeDelta::from_std(length).unwrap_or(TimeDelta::minutes(5));
         let database = &self.state.database;
         let (now, until) = (micros(&now), micros(&until));
-        Ok(leases::claim(database, LEASES, id, &self.holder, now, until).await?)
+        let claimed = leases::claim_many(database, LEASES, ids, &self.holder, now, until).await?;
+        Ok(claimed.into_iter().collect())
     }
 
-    async fn release(&self, id: &str) -> anyhow::Result<()> {
-        Ok(leases::release(&self.state.database, LEASES, id, &self.holder).await?)
+    async fn release(&self, ids: &[&str]) -> anyhow::Result<()> {
+        Ok(leases::release_many(&self.state.database, LEASES, ids, &self.holder).await?)
     }
 }
 

@@ -7,7 +7,9 @@ use omi_domain::webhook_delivery::{
 };
 use omi_domain::{DomainError, Timestamp};
 
-/// Schedules `delivery`, due at once; answers its id.
+/// Schedules `delivery`, due at once; answers its id. The stream is taken to be new without reading it (the
+/// usual case); when it is not, the append conflicts and the command runs again on the stream as stored, which
+/// records nothing.
 pub async fn schedule(
     commands: &CommandBus,
     delivery: Delivery,
@@ -17,7 +19,7 @@ pub async fn schedule(
     let id = delivery_id(&delivery.causing_event, &delivery.endpoint);
     let command = WebhookDeliveryCommand::ScheduleDelivery { delivery, at };
     let appended = commands
-        .execute::<WebhookDelivery>(&id, command, metadata)
+        .create::<WebhookDelivery>(&id, command, metadata)
         .await?;
     Ok((id, appended))
 }
