@@ -58,12 +58,14 @@ fn conversation_sql(backend: Backend, words: bool, filters: &str) -> String {
              ORDER BY c.created_at DESC, c.id LIMIT $2 OFFSET $3"
         ),
         // FTS5 ranks only in a query of its own (not beside a window function): the matches are ranked first.
+        // `CROSS JOIN` keeps the full-text index as the outer loop: left to itself, SQLite walks the user's rows
+        // and runs the MATCH once per row (2.3 s instead of 19 ms at 10,000 conversations).
         (true, Backend::Sqlite) => format!(
             "WITH hits AS MATERIALIZED (
                  SELECT c.id, c.created_at,
                         -bm25(search_conversations_words, 10.0, 4.0, 1.0) AS score
                  FROM search_conversations_words
-                 JOIN search_conversations c ON c.rowid = search_conversations_words.rowid
+                 CROSS JOIN search_conversations c ON c.rowid = search_conversations_words.rowid
                  WHERE search_conversations_words MATCH $1 AND c.uid = $2 {filters})
              SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
              ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
@@ -170,7 +172,7 @@ pub async fn memories(
             "WITH hits AS MATERIALIZED (
                  SELECT m.id, m.created_at, -bm25(search_memories_words) AS score
                  FROM search_memories_words
-                 JOIN search_memories m ON m.rowid = search_memories_words.rowid
+                 CROSS JOIN search_memories m ON m.rowid = search_memories_words.rowid
                  WHERE search_memories_words MATCH $1 AND m.uid = $2)
              SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
              ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
