@@ -13,7 +13,7 @@
 //! developer webhook turned off or cleared meanwhile is abandoned, and so is one to an app that was deleted,
 //! turned off, disabled by the user or left without a webhook URL.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
@@ -24,11 +24,11 @@ use omi_domain::developer_webhook::{DeveloperWebhooks, DeveloperWebhooksCommand,
 use omi_domain::webhook_delivery::{
     AttemptOutcome, DeliveryState, EndpointKind, WebhookDelivery, WebhookDeliveryCommand,
 };
-use omi_projections::apps;
+use omi_projections::apps::{self, AppRecord};
 use omi_projections::time::micros;
 use omi_projections::webhooks::{self, developer_webhooks, DeliveryRow};
 use omi_services::webhooks::{Request, Sender};
-use omi_store::leases;
+use omi_store::{leases, Database};
 
 use crate::config::WebhookSettings;
 use crate::state::AppState;
@@ -110,40 +110,51 @@ impl Worker {
         let rounds = due.len().div_ceil(CONCURRENCY) as u32;
         let ids: Vec<&str> = due.iter().map(|(_, row)| row.view.id.as_str()).collect();
         let claimed = self.claim(&ids, longest * rounds + CLAIM_MARGIN).await?;
-        let mine: Vec<&(String, DeliveryRow)> = due
-            .iter()
-            .filter(|(_, row)| claimed.contains(&row.view.id))
-            .collect();
-        futures::stream::iter(mine)
+        let claimed: Vec<&str> = claimed.iter().map(String::as_str).collect();
+        let attempted = self.attempt_claimed_batch(&claimed).await;
+        self.release(&claimed).await?;
+        attempted
+    }
+
+    /// Reads the claimed deliveries again (another process may have just made their attempts) and what their
+    /// endpoints look like, once for the batch, then attempts each.
+    async fn attempt_claimed_batch(&self, claimed: &[&str]) -> anyhow::Result<()> {
+        if claimed.is_empty() {
+            return Ok(());
+        }
+        let rows = webhooks::deliveries_by_id(&self.state.database, claimed).await?;
+        let endpoints = Endpoints::read(&self.state.database, &rows).await?;
+        let endpoints = &endpoints;
+        futures::stream::iter(rows)
             .for_each_concurrent(CONCURRENCY, |(uid, row)| async move {
-                if let Err(error) = self.attempt_claimed(uid, &row.view.id).await {
+                if let Err(error) = self.attempt_claimed(&uid, &row, endpoints).await {
                     tracing::warn!(delivery = %row.view.id, %error, "webhook attempt not recorded; it is tried again");
                 }
             })
             .await;
-        let claimed: Vec<&str> = claimed.iter().map(String::as_str).collect();
-        self.release(&claimed).await
+        Ok(())
     }
 
-    async fn attempt_claimed(&self, uid: &str, id: &str) -> anyhow::Result<()> {
-        let database = &self.state.database;
-        // Read again under the claim: another process may have just made this attempt.
-        let Some(row) = webhooks::delivery(database, uid, id).await? else {
-            return Ok(());
-        };
+    async fn attempt_claimed(
+        &self,
+        uid: &str,
+        row: &DeliveryRow,
+        endpoints: &Endpoints,
+    ) -> anyhow::Result<()> {
+        let id = row.view.id.as_str();
         let now = Utc::now();
         let due = row.view.next_attempt_at.is_some_and(|at| at <= now);
         if row.view.state != DeliveryState::Pending || !due {
             return Ok(());
         }
-        if let Some(reason) = self.gone_endpoint(uid, &row).await? {
+        if let Some(reason) = self.gone_endpoint(uid, row, endpoints).await? {
             return self.abandon(uid, id, reason).await;
         }
         let give_up = TimeDelta::from_std(self.settings.give_up_after).unwrap_or(TimeDelta::MAX);
         if !row.view.attempts.is_empty() && now - row.pending_since >= give_up {
             self.abandon(uid, id, failing_for(self.settings.give_up_after))
                 .await?;
-            return self.disable_if_failing(uid, &row).await;
+            return self.disable_if_failing(uid, row).await;
         }
         let request = Request {
             id,
@@ -177,10 +188,15 @@ impl Worker {
     }
 
     /// Why the endpoint no longer takes deliveries, if it does not.
-    async fn gone_endpoint(&self, uid: &str, row: &DeliveryRow) -> anyhow::Result<Option<String>> {
+    async fn gone_endpoint(
+        &self,
+        uid: &str,
+        row: &DeliveryRow,
+        endpoints: &Endpoints,
+    ) -> anyhow::Result<Option<String>> {
         let endpoint = &row.view.endpoint;
         if endpoint.kind == EndpointKind::App {
-            return self.gone_app(uid, &endpoint.id).await;
+            return Ok(endpoints.gone_app(uid, &endpoint.id));
         }
         let Some(wtype) = WebhookType::parse(&endpoint.id) else {
             return Ok(Some("the endpoint is not a developer webhook type".into()));
@@ -190,27 +206,6 @@ impl Worker {
             .endpoint(wtype);
         Ok((!current.is_enabled())
             .then(|| "the developer webhook was turned off or its URL cleared".to_string()))
-    }
-
-    /// Why the app `app_id` no longer takes deliveries about `uid`, if it does not.
-    async fn gone_app(&self, uid: &str, app_id: &str) -> anyhow::Result<Option<String>> {
-        let database = &self.state.database;
-        let Some(listed) = apps::app(database, app_id).await? else {
-            return Ok(Some("the app was deleted".into()));
-        };
-        if listed.app.auto_disabled.is_some() {
-            return Ok(Some("the app was turned off after failing".into()));
-        }
-        if apps::installation(database, app_id, uid).await?.is_none() {
-            return Ok(Some("the user disabled the app".into()));
-        }
-        let has_url = listed
-            .app
-            .definition
-            .external_integration
-            .as_ref()
-            .is_some_and(|integration| integration.webhook_url.is_some());
-        Ok((!has_url).then(|| "the app no longer has a webhook URL".to_string()))
     }
 
     /// Turns off the endpoint of `row` when nothing was delivered to it since `row` became pending: a developer
@@ -333,6 +328,61 @@ impl Worker {
 
     async fn release(&self, ids: &[&str]) -> anyhow::Result<()> {
         Ok(leases::release_many(&self.state.database, LEASES, ids, &self.holder).await?)
+    }
+}
+
+/// The apps a batch of deliveries goes to, and which of them their users have enabled: read once per batch.
+struct Endpoints {
+    apps: HashMap<String, AppRecord>,
+    /// (app id, uid) of the enabled installations among the batch's.
+    installed: HashSet<(String, String)>,
+}
+
+impl Endpoints {
+    async fn read(
+        database: &Database,
+        rows: &[(String, DeliveryRow)],
+    ) -> anyhow::Result<Endpoints> {
+        let mut by_user: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (uid, row) in rows {
+            let endpoint = &row.view.endpoint;
+            if endpoint.kind == EndpointKind::App {
+                by_user.entry(uid).or_default().push(&endpoint.id);
+            }
+        }
+        let mut ids: Vec<&str> = by_user.values().flatten().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let apps = apps::records(database, &ids).await?;
+        let mut installed = HashSet::new();
+        for (uid, app_ids) in by_user {
+            for app_id in apps::installed_among(database, uid, &app_ids).await? {
+                installed.insert((app_id, uid.to_string()));
+            }
+        }
+        Ok(Endpoints { apps, installed })
+    }
+
+    /// Why the app `app_id` no longer takes deliveries about `uid`, if it does not.
+    fn gone_app(&self, uid: &str, app_id: &str) -> Option<String> {
+        let Some(app) = self.apps.get(app_id) else {
+            return Some("the app was deleted".into());
+        };
+        if app.auto_disabled.is_some() {
+            return Some("the app was turned off after failing".into());
+        }
+        if !self
+            .installed
+            .contains(&(app_id.to_string(), uid.to_string()))
+        {
+            return Some("the user disabled the app".into());
+        }
+        let has_url = app
+            .definition
+            .external_integration
+            .as_ref()
+            .is_some_and(|integration| integration.webhook_url.is_some());
+        (!has_url).then(|| "the app no longer has a webhook URL".to_string())
     }
 }
 

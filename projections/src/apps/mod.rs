@@ -10,7 +10,7 @@ mod view;
 pub use logos::{AppLogosProjection, Logo};
 pub use projection::{AppInstallationsProjection, AppReviewsProjection, AppsProjection};
 pub use queries::{
-    app, apps_where, enabled_app_ids, enabled_apps, installation, logo, review, reviews, AppStats,
-    AppsFilter, ListedApp,
+    app, apps_where, enabled_app_ids, enabled_apps, installation, installed_among, logo, records,
+    review, reviews, AppStats, AppsFilter, ListedApp,
 };
 pub use view::{AppKeyRecord, AppRecord, AutoDisabledRecord, InstallationRecord, ReviewRecord};

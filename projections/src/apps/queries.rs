@@ -1,10 +1,13 @@
 //! Reads of apps, installations, reviews and logos.
 
+use std::collections::{HashMap, HashSet};
+
 use omi_store::Database;
 
 use super::view::{AppRecord, InstallationRecord, ReviewRecord};
 use super::Logo;
 use crate::runtime::ProjectionError;
+use crate::sql::{in_list, ROWS_PER_STATEMENT};
 
 /// An app's installs and ratings, counted from the installations and reviews of users that still exist.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -199,4 +202,47 @@ pub async fn logo(database: &Database, logo_id: &str) -> Result<Option<Logo>, Pr
     row.map(|(doc,)| serde_json::from_str(&doc))
         .transpose()
         .map_err(Into::into)
+}
+
+/// The live apps among `ids`, by id, without their stats (the delivery worker's check of many apps at once).
+pub async fn records(
+    database: &Database,
+    ids: &[&str],
+) -> Result<HashMap<String, AppRecord>, ProjectionError> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, doc FROM apps WHERE id IN ({})",
+            in_list(1, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for (id, doc) in query.fetch_all(database.pool()).await? {
+            found.insert(id, serde_json::from_str(&doc)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Which of `app_ids` `uid` has enabled.
+pub async fn installed_among(
+    database: &Database,
+    uid: &str,
+    app_ids: &[&str],
+) -> Result<HashSet<String>, ProjectionError> {
+    let mut found = HashSet::with_capacity(app_ids.len());
+    for chunk in app_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT app_id FROM app_installations WHERE uid = $1 AND app_id IN ({})",
+            in_list(2, chunk.len())
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(uid);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        found.extend(query.fetch_all(database.pool()).await?);
+    }
+    Ok(found)
 }

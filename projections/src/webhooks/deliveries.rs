@@ -12,7 +12,7 @@ use crate::documents::{changes_of, fold_into, Document, DocumentRebuild, Owned};
 use crate::runtime::{
     ApplyFuture, CopyRows, InMemoryRebuild, Projection, ProjectionError, RecordedEvent, StoredEvent,
 };
-use crate::sql::AnyQuery;
+use crate::sql::{in_list, AnyQuery, ROWS_PER_STATEMENT};
 use crate::time::{iso, iso_option, micros};
 
 /// One attempt as the delivery log shows it.
@@ -286,6 +286,28 @@ pub async fn delivery(
             .fetch_optional(database.pool())
             .await?;
     Ok(rows(doc.into_iter().collect())?.pop())
+}
+
+/// The deliveries among `ids`, with their owners (the worker's fresh read of a batch it claimed).
+pub async fn deliveries_by_id(
+    database: &Database,
+    ids: &[&str],
+) -> Result<Vec<(String, DeliveryRow)>, ProjectionError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT uid, doc FROM webhook_deliveries WHERE id IN ({})",
+            in_list(1, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for (uid, doc) in query.fetch_all(database.pool()).await? {
+            found.push((uid, serde_json::from_str(&doc)?));
+        }
+    }
+    Ok(found)
 }
 
 /// Up to `limit` pending deliveries whose next attempt is due at `now`, with their owners, most overdue first.

@@ -5,8 +5,8 @@ mod deliveries;
 mod developer;
 
 pub use deliveries::{
-    delivered_to_endpoint_since, delivery, due, endpoint_delivered_since, endpoint_delivery,
-    list_deliveries, list_endpoint_deliveries, AttemptView, DeliveryRow, DeliveryView,
-    WebhookDeliveriesProjection,
+    delivered_to_endpoint_since, deliveries_by_id, delivery, due, endpoint_delivered_since,
+    endpoint_delivery, list_deliveries, list_endpoint_deliveries, AttemptView, DeliveryRow,
+    DeliveryView, WebhookDeliveriesProjection,
 };
 pub use developer::{developer_webhooks, DeveloperWebhooksProjection, DeveloperWebhooksRow};
