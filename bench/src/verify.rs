@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use futures_util::TryStreamExt;
+use omi_domain::conversation::ConversationStatus;
 use omi_projections::registry;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Serialize;
@@ -31,6 +32,9 @@ enum Cell {
     Bool(bool),
     /// A JSON document: its fields in declaration order.
     Doc(Vec<(String, Value)>),
+    /// A column PostgreSQL generates from the row's other columns, which are checked (the search index's
+    /// `tsvector`): it must hold a value; the value itself is PostgreSQL's to compute.
+    Generated,
 }
 
 fn text(value: &str) -> Cell {
@@ -165,6 +169,64 @@ fn conversation_row(id: &str, c: &ExpectedConversation) -> Vec<Cell> {
 
 /// The UTC day of `at`, numbered from 1970-01-01 (the statistics' day).
 /// The row of an entity of a table the data set writes nothing into (daily summaries and their settings are
+/// The search index's row of a conversation: its searchable text as `omi_projections::search` derives it (the
+/// transcript's segments one per line, at most 200,000 bytes; who speaks, each between spaces), derived here
+/// anew from the generator's conversation.
+fn search_conversation_row(id: &str, c: &ExpectedConversation) -> Vec<Cell> {
+    const MAX_TRANSCRIPT_BYTES: usize = 200_000;
+    let view = &c.view;
+    let mut transcript = String::new();
+    let mut speakers = String::from(" ");
+    for segment in view.transcript_segments.as_deref().unwrap_or_default() {
+        if transcript.len() < MAX_TRANSCRIPT_BYTES {
+            if !transcript.is_empty() {
+                transcript.push('\n');
+            }
+            transcript.push_str(&segment.text);
+        }
+        let speaker = if segment.is_user {
+            Some("user")
+        } else {
+            segment.person_id.as_deref()
+        };
+        if let Some(speaker) = speaker {
+            if !speakers.contains(&format!(" {speaker} ")) {
+                speakers.push_str(speaker);
+                speakers.push(' ');
+            }
+        }
+    }
+    let mut cut = MAX_TRANSCRIPT_BYTES.min(transcript.len());
+    while !transcript.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    transcript.truncate(cut);
+    vec![
+        text(id),
+        text(&c.uid),
+        micros(&view.created_at),
+        Cell::Bool(view.discarded),
+        text(&view.structured.category),
+        text(&speakers),
+        text(&view.structured.title),
+        text(&view.structured.overview),
+        text(&transcript),
+        Cell::Generated,
+    ]
+}
+
+/// The search index's row of a memory.
+fn search_memory_row(id: &str, m: &omi_projections::memories::MemoryView) -> Vec<Cell> {
+    vec![
+        text(id),
+        text(&m.uid),
+        micros(&m.created_at),
+        text(m.category.as_str()),
+        text(&m.content),
+        Cell::Generated,
+    ]
+}
+
 /// written on request or by the schedule, never by the generator): such a table must be empty, and a row found
 /// there is one more than expected.
 fn no_row(_id: &str, _nothing: &()) -> Vec<Cell> {
@@ -421,6 +483,13 @@ fn cell_difference(
             None => differs("a JSON document".into()),
             Some(found) => doc_difference(column, fields, found),
         },
+        Cell::Generated => found.is_none().then(|| {
+            (
+                column.to_string(),
+                "a generated value".into(),
+                "NULL".into(),
+            )
+        }),
     }
 }
 
@@ -708,6 +777,46 @@ async fn check_expected(
             };
             check_table(conn, &expectation, problems).await?
         }
+        "search_conversations" => {
+            // Completed conversations only are searchable.
+            let searchable: HashMap<String, Option<ExpectedConversation>> = set
+                .conversations
+                .iter()
+                .map(|(id, c)| {
+                    let kept = c.as_ref().filter(|c| {
+                        c.view.status == ConversationStatus::Completed && !c.view.deleted
+                    });
+                    (id.clone(), kept.cloned())
+                })
+                .collect();
+            let expectation = Expectation {
+                table,
+                columns: &[
+                    "id",
+                    "uid",
+                    "created_at",
+                    "discarded",
+                    "category",
+                    "speakers",
+                    "title",
+                    "overview",
+                    "transcript",
+                    "words",
+                ],
+                entities: &searchable,
+                row: search_conversation_row,
+            };
+            check_table(conn, &expectation, problems).await?
+        }
+        "search_memories" => {
+            let expectation = Expectation {
+                table,
+                columns: &["id", "uid", "created_at", "category", "content", "words"],
+                entities: &set.memories,
+                row: search_memory_row,
+            };
+            check_table(conn, &expectation, problems).await?
+        }
         "daily_summaries"
         | "daily_summary_settings"
         | "wrapped"
@@ -716,10 +825,22 @@ async fn check_expected(
         | "people"
         | "goals"
         | "goal_progress"
-        | "folders" => {
+        | "folders"
+        | "devices"
+        | "notifications"
+        | "integrations"
+        | "developer_webhooks"
+        | "webhook_deliveries"
+        | "apps"
+        | "app_logos"
+        | "app_installations"
+        | "app_reviews"
+        | "chat_messages"
+        | "search_vectors" => {
             // The generated log holds no daily summary, settings, wrapped, trend mention (its conversations'
             // processing results name no trends), profile, person, goal or folder (they name no folder
-            // either): the tables must be empty.
+            // either), device, notification, integration, webhook, delivery, app, chat message or embedding:
+            // the tables must be empty.
             let none = HashMap::new();
             let expectation = Expectation {
                 table,
@@ -732,6 +853,34 @@ async fn check_expected(
                     "people" => &["id", "uid", "normalized_name", "created_at", "doc"],
                     "goals" => &["id", "uid", "is_active", "created_at", "doc"],
                     "goal_progress" => &["id", "uid", "doc"],
+                    "devices" => &["id", "uid", "registered_at", "doc"],
+                    "notifications" => &["id", "uid", "created_at", "doc"],
+                    "integrations" => &["id", "uid", "app_key", "doc"],
+                    "developer_webhooks" => &["id", "uid", "doc"],
+                    "webhook_deliveries" => &[
+                        "id",
+                        "uid",
+                        "endpoint",
+                        "state",
+                        "due_at",
+                        "created_at",
+                        "delivered_at",
+                        "doc",
+                    ],
+                    "apps" => &["id", "uid", "private", "approved", "created_at", "doc"],
+                    "app_logos" => &["id", "uid", "logo_id", "doc"],
+                    "app_installations" => &["id", "uid", "app_id", "counts_install", "doc"],
+                    "app_reviews" => &["id", "uid", "app_id", "score_millis", "rated_at", "doc"],
+                    "chat_messages" => &[
+                        "id",
+                        "uid",
+                        "thread_id",
+                        "session",
+                        "number",
+                        "created_at",
+                        "doc",
+                    ],
+                    "search_vectors" => &["id", "uid", "model", "doc"],
                     _ => &["id", "uid", "year", "doc"],
                 },
                 entities: &none,
