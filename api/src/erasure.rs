@@ -102,18 +102,19 @@ pub async fn run(state: &AppState) -> anyhow::Result<()> {
         let tables = read_model_tables();
         let now = chrono::Utc::now().timestamp_micros();
         let pause = state.config.erasure_test_pause;
-        if let Some(erased) = erasure::erase(database, &uid, &tables, now, leftovers, pause).await?
-        {
-            // The uid is not logged: the log outlives the erasure.
+        let erased = erasure::erase(database, &uid, &tables, now, leftovers, pause).await?;
+        if !erasure::truncate_write_ahead_log(database, CHECKPOINT_ATTEMPTS).await? {
+            tracing::warn!(
+                "the write-ahead log could not be truncated after an erasure (readers held it)"
+            );
+        }
+        if let Some(erased) = erased {
+            // Said once the erasure is complete, the write-ahead log included. The uid is not logged: the log
+            // outlives the erasure.
             tracing::info!(
                 events = erased.events,
                 rows = erased.rows,
                 "erased an account"
-            );
-        }
-        if !erasure::truncate_write_ahead_log(database, CHECKPOINT_ATTEMPTS).await? {
-            tracing::warn!(
-                "the write-ahead log could not be truncated after an erasure (readers held it)"
             );
         }
     }
