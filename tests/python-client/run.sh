@@ -29,9 +29,11 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "openapi-python-client==$GENERATOR_VERSION"
 
 # The server and the token command share the data directory (the local signing secret lives there); nothing
-# is inherited from the caller's OMI_* or DATABASE_URL settings.
+# is inherited from the caller's OMI_* or DATABASE_URL settings. Only ever called in a subshell (in the
+# background, in a pipeline): `exec` makes the subshell the server itself, so the pid the cleanup kills is the
+# server's and none is left running.
 run() {
-    env -u DATABASE_URL $(env | sed -n 's/^\(OMI_[A-Z0-9_]*\)=.*/-u \1/p') \
+    exec env -u DATABASE_URL $(env | sed -n 's/^\(OMI_[A-Z0-9_]*\)=.*/-u \1/p') \
         OMI_DATA_DIR="$work/data" OMI_BIND=127.0.0.1:0 NO_COLOR=1 RUST_LOG=warn "$bin" "$@"
 }
 run serve > "$work/server.log" 2>&1 &
