@@ -92,6 +92,21 @@ pub(crate) struct Owned<D> {
     pub doc: D,
 }
 
+impl<D> Owned<D> {
+    /// The row after `recorded`, for a read model whose owner is the log's uid: the row keeps its owner, a new
+    /// row takes the event's; `next` turns the current document into the next (`None`: no row).
+    pub(crate) fn next_by_log(
+        current: Option<Owned<D>>,
+        recorded: &RecordedEvent,
+        next: impl FnOnce(Option<D>) -> Option<D>,
+    ) -> Option<Owned<D>> {
+        let uid = current
+            .as_ref()
+            .map_or_else(|| recorded.metadata.uid.clone(), |row| row.uid.clone());
+        next(current.map(|row| row.doc)).map(|doc| Owned { uid, doc })
+    }
+}
+
 /// The events of one read model in a batch (entity id and event, in log order), and which entities' streams
 /// start in the batch.
 pub(crate) struct Changes<'a, E> {

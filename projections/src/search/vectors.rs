@@ -118,10 +118,9 @@ fn evolve(
     let StoredEvent::Conversation(event) = &recorded.event else {
         return current;
     };
-    let uid = current
-        .as_ref()
-        .map_or_else(|| recorded.metadata.uid.clone(), |row| row.uid.clone());
-    ConversationVector::evolve(current.map(|row| row.doc), event).map(|doc| Owned { uid, doc })
+    Owned::next_by_log(current, recorded, |doc| {
+        ConversationVector::evolve(doc, event)
+    })
 }
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {

@@ -68,11 +68,9 @@ fn evolve(
     let StoredEvent::Conversation(event) = &recorded.event else {
         return current;
     };
-    let uid = current
-        .as_ref()
-        .map_or_else(|| recorded.metadata.uid.clone(), |row| row.uid.clone());
-    ConversationTrends::evolve(current.map(|row| row.doc), event, recorded.recorded_at)
-        .map(|doc| Owned { uid, doc })
+    Owned::next_by_log(current, recorded, |doc| {
+        ConversationTrends::evolve(doc, event, recorded.recorded_at)
+    })
 }
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
