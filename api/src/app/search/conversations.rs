@@ -126,10 +126,12 @@ pub async fn search_conversations(
         speaker,
     };
     let offset = (request.page - 1).saturating_mul(request.per_page);
+    let terms = Terms::of(&request.query);
     let found = ranking::ranked(
         state,
         uid,
         &request.query,
+        &terms,
         &filter,
         request.per_page,
         offset,
@@ -138,7 +140,6 @@ pub async fn search_conversations(
     let ids: Vec<String> = found.hits.iter().map(|hit| hit.id.clone()).collect();
     let mut views = conversations::get_many(&state.database, uid, &ids).await?;
     // In the order of the hits; one deleted since the search (between the two reads) is left out.
-    let terms = Terms::of(&request.query);
     let mut items = Vec::with_capacity(ids.len());
     for id in &ids {
         if let Some(at) = views.iter().position(|view| &view.id == id) {

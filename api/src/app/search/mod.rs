@@ -35,7 +35,16 @@ pub async fn conversation_hits(
         include_discarded: false,
         ..SearchFilter::default()
     };
-    let found = ranking::ranked(state, uid, query, &filter, limit.min(MAX_HITS) as i64, 0).await?;
+    let found = ranking::ranked(
+        state,
+        uid,
+        query,
+        &Terms::of(query),
+        &filter,
+        limit.min(MAX_HITS) as i64,
+        0,
+    )
+    .await?;
     Ok(found.hits)
 }
 

@@ -24,17 +24,17 @@ const RRF_K: f64 = 60.0;
 /// How long a search waits for its query's vector.
 const QUERY_EMBEDDING_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The user's conversations matching `query` and `filter`, best first, `limit` from `offset`, with how many
-/// there are in all.
+/// The user's conversations matching `query` (whose words are `terms`) and `filter`, best first, `limit` from
+/// `offset`, with how many there are in all.
 pub async fn ranked(
     state: &AppState,
     uid: &str,
     query: &str,
+    terms: &Terms,
     filter: &SearchFilter,
     limit: i64,
     offset: i64,
 ) -> ApiResult<Found> {
-    let terms = Terms::of(query);
     let database = &state.database;
     let semantic = match (&state.embedder, &state.config.embeddings) {
         (Some(embedder), Some(settings))
@@ -45,7 +45,7 @@ pub async fn ranked(
         _ => None,
     };
     let Some((embedder, min_similarity)) = semantic else {
-        return Ok(search::conversations(database, uid, &terms, filter, limit, offset).await?);
+        return Ok(search::conversations(database, uid, terms, filter, limit, offset).await?);
     };
     let asked = tokio::time::timeout(
         QUERY_EMBEDDING_TIMEOUT,
@@ -64,9 +64,9 @@ pub async fn ranked(
         }
     };
     let Some(vector) = vector else {
-        return Ok(search::conversations(database, uid, &terms, filter, limit, offset).await?);
+        return Ok(search::conversations(database, uid, terms, filter, limit, offset).await?);
     };
-    let words = search::conversations(database, uid, &terms, filter, FUSED_WINDOW, 0).await?;
+    let words = search::conversations(database, uid, terms, filter, FUSED_WINDOW, 0).await?;
     let meaning = search::nearest(
         database,
         uid,
