@@ -167,14 +167,14 @@ async fn follow(
         }
         // The checkpoint is saved at most once per CHECKPOINT_EVERY (and whenever the log goes quiet): a crash
         // hands the events since then over again, which idempotent handling allows.
-        if at > saved && (saved_at.elapsed() >= CHECKPOINT_EVERY || window.read == 0) {
+        if at > saved && (saved_at.elapsed() >= CHECKPOINT_EVERY || window.last.is_none()) {
             let _turn = database.writer_turn().await;
             let mut conn = database.pool().acquire().await?;
             save_checkpoint(&mut conn, name, at).await?;
             saved = at;
             saved_at = Instant::now();
         }
-        if window.read as i64 == BATCH {
+        if window.full {
             continue;
         }
         tokio::select! {

@@ -162,6 +162,13 @@ const MIGRATIONS: &[Migration] = &[
         "search_vectors",
         include_str!("../../migrations/shared/0028_search_vectors.sql"),
     ),
+    Migration {
+        version: 29,
+        name: "reactions_read_their_types",
+        // SQLite reads in rowid order and filters the types as it goes.
+        sqlite: "SELECT 1",
+        postgres: include_str!("../../migrations/postgres/0029_reactions_read_their_types.sql"),
+    },
 ];
 
 impl Migration {

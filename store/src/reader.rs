@@ -28,14 +28,13 @@ const POSTGRES: &str =
     FROM omi_events_after(CAST(CAST($1 AS TEXT) AS xid8), $2, $3)
     ORDER BY tx, global_position";
 
-/// [`POSTGRES`] with the payload and metadata only of the aggregate types in the JSON array `$4`.
-const POSTGRES_OF: &str = "SELECT tx, global_position, aggregate_type, aggregate_id, sequence,
-        CASE WHEN wanted THEN payload END AS payload,
-        CASE WHEN wanted THEN metadata END AS metadata,
+/// [`POSTGRES`] for the aggregate types in the JSON array `$4` only, then one row with a null payload: the last
+/// event of any type the read covered (`omi_events_of_after`, migration 29).
+const POSTGRES_OF: &str =
+    "SELECT tx, global_position, aggregate_type, aggregate_id, sequence, payload, metadata,
         recorded_at, event_type, event_version
-    FROM (SELECT *, aggregate_type IN (SELECT json_array_elements_text(CAST($4 AS JSON))) AS wanted
-          FROM omi_events_after(CAST(CAST($1 AS TEXT) AS xid8), $2, $3)) AS window_events
-    ORDER BY tx, global_position";
+    FROM omi_events_of_after(ARRAY(SELECT json_array_elements_text(CAST($4 AS JSON))),
+                             CAST(CAST($1 AS TEXT) AS xid8), $2, $3)";
 
 /// On SQLite writers are serialized, so the rowid order is commit order.
 const SQLITE: &str =
@@ -46,16 +45,21 @@ const SQLITE: &str =
     ORDER BY global_position
     LIMIT $3";
 
-/// [`SQLITE`] with the payload and metadata only of the aggregate types in the JSON array `$4`.
-const SQLITE_OF: &str =
-    "SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence,
-        CASE WHEN aggregate_type IN (SELECT value FROM json_each($4)) THEN payload END AS payload,
-        CASE WHEN aggregate_type IN (SELECT value FROM json_each($4)) THEN metadata END AS metadata,
-        recorded_at, event_type, event_version
-    FROM events
-    WHERE global_position > $2
-    ORDER BY global_position
-    LIMIT $3";
+/// [`SQLITE`] for the aggregate types in the JSON array `$4` only, then one row with a null payload: the last
+/// event of any type. One statement reads one snapshot, so nothing can commit between the two parts.
+const SQLITE_OF: &str = "SELECT * FROM (
+        SELECT CAST(0 AS BIGINT) AS tx, global_position, aggregate_type, aggregate_id, sequence,
+            payload, metadata, recorded_at, event_type, event_version
+        FROM events
+        WHERE global_position > $2 AND aggregate_type IN (SELECT value FROM json_each($4))
+        ORDER BY global_position
+        LIMIT $3)
+    UNION ALL
+    SELECT * FROM (
+        SELECT CAST(0 AS BIGINT), MAX(global_position) AS last, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+        FROM events
+        WHERE global_position > $2)
+    WHERE last IS NOT NULL";
 
 /// Reads up to `limit` events after `after`.
 pub async fn read_after(
@@ -185,19 +189,20 @@ fn events_after(backend: Backend) -> &'static str {
     }
 }
 
-/// Events of some aggregate types read after a position, and how far the read went among all events.
+/// Events of some aggregate types read after a position, and how far the read covered the log.
 #[derive(Debug, Default)]
 pub struct Window {
     /// The events of the aggregate types asked for, in commit order.
     pub events: Vec<RecordedEvent>,
-    /// The position of the last event read, of any type; `None` when nothing followed.
+    /// The position up to which the log is covered: every event of the types asked for up to it is in
+    /// `events`; `None` when nothing followed.
     pub last: Option<LogPosition>,
-    /// How many events were read, of any type (at most the limit).
-    pub read: usize,
+    /// The limit was reached: more events of the types asked for may follow `last`.
+    pub full: bool,
 }
 
-/// Reads up to `limit` events after `after` and keeps those of `aggregate_types`: the others are neither
-/// transferred nor decoded, only counted.
+/// Reads up to `limit` events of `aggregate_types` after `after`. The others are neither transferred nor
+/// decoded; on PostgreSQL an index per type in commit order keeps them from being visited at all.
 pub async fn read_after_of(
     database: &Database,
     after: LogPosition,
@@ -217,20 +222,24 @@ pub async fn read_after_of(
         .bind(wanted)
         .fetch_all(database.pool())
         .await?;
-    let mut window = Window {
-        read: rows.len(),
-        ..Window::default()
-    };
+    let mut window = Window::default();
+    let mut covered = None;
     for row in &rows {
-        let position = LogPosition {
-            transaction: row.try_get("tx")?,
-            global: row.try_get("global_position")?,
-        };
-        window.last = Some(position);
         if row.try_get::<Option<String>, _>("payload")?.is_some() {
             window.events.push(decode(row)?);
+        } else {
+            covered = Some(LogPosition {
+                transaction: row.try_get("tx")?,
+                global: row.try_get("global_position")?,
+            });
         }
     }
+    window.full = window.events.len() as i64 >= limit;
+    window.last = if window.full {
+        window.events.last().map(|e| e.position)
+    } else {
+        covered
+    };
     Ok(window)
 }
 
@@ -466,7 +475,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_typed_read_decodes_only_its_types_and_counts_every_event() {
+    async fn a_typed_read_decodes_only_its_types_and_covers_every_event() {
         let dir = scratch_dir("typed-read");
         let database = Database::open(None, &dir, 2).await.unwrap();
         // "Memory" rows whose payload is not a memory event: decoding one would fail the read.
@@ -488,8 +497,12 @@ mod tests {
         let window = read_after_of(&database, LogPosition::START, 100, &["Elsewhere"])
             .await
             .unwrap();
-        assert_eq!(window.read, 5);
-        assert_eq!(window.last.map(|p| p.global), Some(5));
+        assert!(!window.full);
+        assert_eq!(
+            window.last.map(|p| p.global),
+            Some(5),
+            "it covers every event read"
+        );
         let read: Vec<(i64, &str)> = window
             .events
             .iter()
@@ -504,12 +517,44 @@ mod tests {
         let limited = read_after_of(&database, after, 2, &["Elsewhere"])
             .await
             .unwrap();
-        assert_eq!((limited.read, limited.last.map(|p| p.global)), (2, Some(4)));
+        assert_eq!(
+            (limited.full, limited.last.map(|p| p.global)),
+            (false, Some(5)),
+            "one event of the type follows 2: the read covers the log to its end"
+        );
         assert_eq!(limited.events.len(), 1);
-
-        let marked = read_after_of(&database, limited.last.unwrap_or(after), 100, &["Memory"])
+        let full = read_after_of(&database, LogPosition::START, 1, &["Elsewhere"])
             .await
             .unwrap();
+        assert_eq!(
+            (full.full, full.last.map(|p| p.global), full.events.len()),
+            (true, Some(2), 1),
+            "at the limit the read covers the log up to its last event, no further"
+        );
+        let none = read_after_of(
+            &database,
+            LogPosition {
+                transaction: 0,
+                global: 5,
+            },
+            10,
+            &["Elsewhere"],
+        )
+        .await
+        .unwrap();
+        assert_eq!((none.full, none.last, none.events.len()), (false, None, 0));
+
+        let marked = read_after_of(
+            &database,
+            LogPosition {
+                transaction: 0,
+                global: 4,
+            },
+            100,
+            &["Memory"],
+        )
+        .await
+        .unwrap();
         assert!(
             matches!(
                 &marked.events[..],

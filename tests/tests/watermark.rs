@@ -218,3 +218,89 @@ async fn an_append_after_other_writes_in_the_same_transaction_is_refused() {
     );
     conn.execute("ROLLBACK").await.unwrap();
 }
+
+/// What `omi_events_of_after` (the reactions' read) returns after the start of the log: (transaction, position,
+/// aggregate id) of each wanted event, and the position it says the read covered.
+async fn typed_read(
+    conn: &mut PgConnection,
+    wanted: &str,
+) -> (Vec<(i64, i64, String)>, Option<(i64, i64)>) {
+    let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT tx, global_position, aggregate_id
+         FROM omi_events_of_after(ARRAY[$1], CAST('0' AS xid8), 0, 100)",
+    )
+    .bind(wanted)
+    .fetch_all(conn)
+    .await
+    .unwrap();
+    let mut events = Vec::new();
+    let mut covered = None;
+    for (tx, position, id) in rows {
+        match id {
+            Some(id) => events.push((tx, position, id)),
+            None => covered = Some((tx, position)),
+        }
+    }
+    (events, covered)
+}
+
+/// The reactions read only their own aggregate types, and still never pass a log writer with a lower transaction
+/// id that commits late: neither its wanted events nor the position the read says it covered go past it, whether
+/// the events in flight are of the wanted type or of another.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_of_some_types_never_covers_a_log_writer_that_commits_late() {
+    if !store_available(Store::Postgres) {
+        return;
+    }
+    let server = TestServer::start(Store::Postgres).await;
+    let url = server.data().database_url().unwrap().to_string();
+    let mut reader = PgConnection::connect(&url).await.unwrap();
+    let mut held = PgConnection::connect(&url).await.unwrap();
+    let mut other = PgConnection::connect(&url).await.unwrap();
+    let mut before = PgConnection::connect(&url).await.unwrap();
+    before
+        .execute(insert("gus", "before-memory", "committed before"))
+        .await
+        .unwrap();
+    held.execute("BEGIN").await.unwrap();
+    other.execute("BEGIN").await.unwrap();
+    held.execute("SELECT omi_begin_append()").await.unwrap();
+    let held_id = transaction_id(&mut held).await;
+    other.execute("SELECT omi_begin_append()").await.unwrap();
+    held.execute(insert("gus", "held-memory", "held open"))
+        .await
+        .unwrap();
+    other
+        .execute(insert("gus", "other-memory", "committed first"))
+        .await
+        .unwrap();
+    other.execute("COMMIT").await.unwrap();
+
+    let (events, covered) = typed_read(&mut reader, "Memory").await;
+    let ids: Vec<&str> = events.iter().map(|(_, _, id)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["before-memory"],
+        "nothing past the held writer: {events:?}"
+    );
+    assert!(covered.is_some_and(|(tx, _)| tx < held_id), "{covered:?}");
+    let (none, covered_other) = typed_read(&mut reader, "Conversation").await;
+    assert!(none.is_empty());
+    // Its bound is the snapshot's xmin, which a transaction of another test may hold lower still: then it
+    // covers nothing yet.
+    assert!(
+        covered_other.is_none_or(|(tx, _)| tx < held_id),
+        "a read of another type covers nothing past the held writer either: {covered_other:?}"
+    );
+
+    held.execute("COMMIT").await.unwrap();
+    let (events, covered) = typed_read(&mut reader, "Memory").await;
+    let mut ids: Vec<&str> = events.iter().map(|(_, _, id)| id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["before-memory", "held-memory", "other-memory"]);
+    let last = events.iter().map(|(tx, p, _)| (*tx, *p)).max();
+    assert_eq!(covered, last, "the read covers the log to its last event");
+    let (none, covered_other) = typed_read(&mut reader, "Conversation").await;
+    assert!(none.is_empty());
+    assert!(covered_other.is_none_or(|at| at <= last.unwrap()));
+}
