@@ -481,7 +481,9 @@ pub fn conversation(
         | E::TrendsExtracted { .. }
         | E::ConversationDeleted { .. }
         | E::ConversationMerged { .. } => {}
-        // The generated logs have no summarization apps and no embeddings.
-        E::AppResultsRecorded { .. } | E::ConversationEmbedded { .. } => {}
+        // The generated logs have no summarization apps, no embeddings and no audio.
+        E::AppResultsRecorded { .. }
+        | E::ConversationEmbedded { .. }
+        | E::AudioChunkRecorded { .. } => {}
     }
 }

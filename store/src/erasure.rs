@@ -121,6 +121,7 @@ pub async fn erase(
             OR substr(bucket, length(bucket) - length($1)) = ':' || $1",
         "DELETE FROM parked_events
          WHERE global_position IN (SELECT global_position FROM events WHERE uid = $1)",
+        "DELETE FROM audio_spool WHERE uid = $1",
     ];
     for sql in statements {
         erased.rows += sqlx::query(sql)

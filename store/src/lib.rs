@@ -2,6 +2,7 @@
 //! migrations, and the event log as its consumers read it: in commit order, decoded, with checkpoints and the
 //! wake-up signal that tells readers the log grew.
 
+pub mod audio_spool;
 mod checkpoint;
 pub mod counters;
 mod database;

@@ -169,6 +169,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "SELECT 1",
         postgres: include_str!("../../migrations/postgres/0029_reactions_read_their_types.sql"),
     },
+    Migration {
+        version: 30,
+        name: "audio_spool",
+        sqlite: include_str!("../../migrations/sqlite/0030_audio_spool.sql"),
+        postgres: include_str!("../../migrations/postgres/0030_audio_spool.sql"),
+    },
 ];
 
 impl Migration {

@@ -1,14 +1,15 @@
 //! `DELETE /v1/users/delete-account`: the account is refused at once on every door (user tokens, developer and MCP
 //! keys, `/v4/listen`, and every server process on one PostgreSQL), and the erasure job leaves no byte of what
 //! the user wrote in the SQLite files or in a `pg_dump`, also when the server is killed in the middle of the job;
-//! the other users' data and a replay are untouched; bad bodies get 4xx and change nothing.
+//! the other users' data and a replay are untouched; bad bodies get 4xx and change nothing. The audio kept for the
+//! user's `audio_bytes` webhook goes too.
 
 mod leaving_support;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use leaving_support::*;
 use omi_tests::*;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -132,6 +133,49 @@ async fn assert_closed_as_deleted(socket: &mut Socket, within: Duration) {
     );
 }
 
+/// Turns on `token`'s `audio_bytes` webhook (at a closed port: its deliveries keep failing) and streams half a
+/// second of "audio" made of `marker`, which the audio spool keeps; waits until the chunk is recorded.
+async fn keep_audio(server: &TestServer, token: &str, marker: &str) {
+    server
+        .post(
+            "/v1/users/developer/webhook/audio_bytes",
+            token,
+            json!({"url": "http://127.0.0.1:9/audio,1"}),
+        )
+        .await
+        .assert_status(200);
+    let mut request = server
+        .ws_url("/v4/listen?custom_stt=enabled&codec=pcm16&sample_rate=16000")
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let mut socket = tokio_tungstenite::connect_async(request).await.unwrap().0;
+    let audio: Vec<u8> = marker.bytes().cycle().take(16_000).collect();
+    socket.send(Message::Binary(audio.into())).await.unwrap();
+    socket.close(None).await.unwrap();
+    while let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+    }
+    for _ in 0..100 {
+        let changes = server.get("/v1/changes?limit=1000", token).await;
+        if changes.json.to_string().contains("AudioChunkRecorded") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the audio chunk was never recorded");
+}
+
+/// How the audio spool's bytes holding `marker` look in [`stored_bytes`]: as they are in the SQLite file, in hex
+/// in a `pg_dump`.
+fn spooled(store: Store, marker: &str) -> String {
+    match store {
+        Store::Sqlite => marker.to_string(),
+        Store::Postgres => marker.bytes().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
 async fn wait_for_erasure(server: &TestServer) {
     assert!(
         server
@@ -162,6 +206,7 @@ both_stores!(
         let marker = "zq-erase-ann-7731";
         let written = write_everything(&server, &ann, marker).await;
         write_everything(&server, &bob, "bob-stays-4410").await;
+        keep_audio(&server, &ann, marker).await;
         let bob_before = answers(&server, &bob).await;
         let second = match store {
             Store::Postgres => Some(
@@ -170,7 +215,9 @@ both_stores!(
             ),
             Store::Sqlite => None,
         };
-        assert!(holds(&stored_bytes(&server.data()).await, marker), "the search finds what is there");
+        let before = stored_bytes(&server.data()).await;
+        assert!(holds(&before, marker), "the search finds what is there");
+        assert!(holds(&before, &spooled(store, marker)), "the search finds the spooled audio");
         let (_, ann_export) = event_export(&server, &ann).await;
         let files = tempfile::tempdir().unwrap();
         let ann_file = files.path().join("ann.ndjson");
@@ -190,6 +237,7 @@ both_stores!(
         wait_for_erasure(&server).await;
         let bytes = stored_bytes(&server.data()).await;
         assert!(!holds(&bytes, marker), "the erased user's words are still in the store");
+        assert!(!holds(&bytes, &spooled(store, marker)), "the erased user's audio is still in the spool");
         assert!(!holds(&bytes, "omi_dev_") || !holds(&bytes, &written.developer_key));
         assert!(holds(&bytes, "bob-stays-4410"), "the other user's data stays");
         assert_eq!(answers(&server, &bob).await, bob_before);

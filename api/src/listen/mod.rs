@@ -1,6 +1,7 @@
 //! `WS /v4/listen`: live capture (spec §4). Authentication and parameters are checked on the upgrade request;
 //! failures are reported as WebSocket close codes, as clients expect.
 
+mod audio_chunks;
 mod messages;
 mod params;
 mod session;

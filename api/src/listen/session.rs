@@ -20,10 +20,12 @@ use tokio::sync::mpsc;
 use tokio::time::{interval, sleep_until, Instant, MissedTickBehavior};
 use uuid::Uuid;
 
+use super::audio_chunks::AudioChunks;
 use super::messages::{self, ClientMessage, SuggestedSegment};
 use super::params::ListenParams;
 use crate::app::conversations::capture::{self, Current};
 use crate::app::people;
+use crate::app::webhooks::audio;
 use crate::state::AppState;
 
 /// Client frames read while segments wait for a merge before the merge goes first (so that a client flooding
@@ -63,6 +65,8 @@ pub struct Session {
     speakers: HashMap<u32, (bool, Option<String>)>,
     stt: Option<SttSession>,
     decoder: Option<Decoder>,
+    /// The audio kept for the user's `audio_bytes` webhooks, when one is on at the start of the session.
+    audio_chunks: Option<AudioChunks>,
     /// Conversations handed to processing report here when done; made with the first one (most sessions of a
     /// device that stays idle never hand one over).
     processed: Option<(mpsc::Sender<Value>, mpsc::Receiver<Value>)>,
@@ -85,6 +89,7 @@ impl Session {
             speakers: HashMap::new(),
             stt: None,
             decoder: None,
+            audio_chunks: None,
             processed: None,
         }
     }
@@ -200,6 +205,9 @@ impl Session {
             }
         }
         let _ = self.flush(&mut socket).await;
+        if let Some(rest) = self.audio_chunks.as_mut().and_then(AudioChunks::rest) {
+            self.keep_audio(&rest).await;
+        }
         if going_away {
             close(&mut socket, GOING_AWAY, "the server is shutting down").await;
         }
@@ -243,6 +251,17 @@ impl Session {
             self.params.channels,
         )
         .map_err(|e| (POLICY, e.to_string()))?;
+        // The audio is decoded for the user's `audio_bytes` webhooks too, with or without transcription.
+        match audio::audio_seconds(&self.state.database, &self.uid).await {
+            Ok(Some(seconds)) => {
+                self.audio_chunks = Some(AudioChunks::new(self.params.sample_rate, seconds));
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, "cannot tell whether an audio_bytes webhook is on; audio is not kept")
+            }
+        }
+        let mut decoder = Some(decoder);
         let mut status_text = None;
         if !self.params.custom_stt {
             match &self.state.stt {
@@ -251,7 +270,7 @@ impl Session {
                     match engine.open(config).await {
                         Ok(session) => {
                             self.stt = Some(session);
-                            self.decoder = Some(decoder);
+                            self.decoder = decoder.take();
                         }
                         Err(error) => {
                             tracing::error!(%error, "speech-to-text unavailable");
@@ -261,6 +280,9 @@ impl Session {
                 }
                 None => status_text = Some("no speech-to-text is configured; send suggested_transcript (custom_stt=enabled)"),
             }
+        }
+        if self.audio_chunks.is_some() {
+            self.decoder = self.decoder.take().or(decoder);
         }
         self.say(socket, messages::service_status("ready", status_text))
             .await
@@ -289,12 +311,15 @@ impl Session {
         true
     }
 
-    /// Hands one audio frame to speech-to-text. Without an engine (custom STT, or none configured) the audio has no
-    /// consumer and is not decoded at all.
+    /// Hands one audio frame to speech-to-text and to the `audio_bytes` chunks. Without either (custom STT, or no
+    /// engine configured, and no audio webhook) the audio has no consumer and is not decoded at all.
     async fn audio(&mut self, frame: &[u8]) {
-        let (Some(decoder), Some(_)) = (&mut self.decoder, &self.stt) else {
+        let Some(decoder) = &mut self.decoder else {
             return;
         };
+        if self.stt.is_none() && self.audio_chunks.is_none() {
+            return;
+        }
         let samples = match decoder.decode(frame) {
             Ok(samples) => samples,
             Err(error) => {
@@ -302,11 +327,40 @@ impl Session {
                 return;
             }
         };
+        let full = match &mut self.audio_chunks {
+            Some(chunks) => chunks.push(&samples),
+            None => Vec::new(),
+        };
+        for chunk in full {
+            self.keep_audio(&chunk).await;
+        }
         if let Some(stt) = &self.stt {
             if stt.send(samples).await.is_err() {
                 tracing::warn!("speech-to-text stopped taking audio");
                 self.stt = None;
             }
+        }
+    }
+
+    /// Keeps a chunk of audio for the `audio_bytes` webhooks, on the conversation the session writes into. A
+    /// failure loses that chunk only: the session goes on.
+    async fn keep_audio(&self, chunk: &[u8]) {
+        let Some(current) = &self.current else {
+            tracing::debug!("an audio chunk without a conversation to record it on is dropped");
+            return;
+        };
+        let kept = capture::record_audio_chunk(
+            &self.state,
+            &self.uid,
+            &current.id,
+            self.params.sample_rate,
+            chunk,
+            now(),
+            &self.metadata,
+        )
+        .await;
+        if let Err(error) = kept {
+            tracing::warn!(%error, conversation = %current.id, "an audio chunk for the audio_bytes webhooks was not kept");
         }
     }
 

@@ -6,7 +6,9 @@
 //! `whsec_` secret (made here on the app's first delivery), and sent, retried and logged by the delivery worker
 //! (`deliveries`) like every webhook.
 //!
-//! `audio_bytes` apps are not called: the listen socket does not keep the audio it decodes, so no event carries it.
+//! A chunk of live audio kept in the spool (`AudioChunkRecorded`) → each `audio_bytes` app gets the chunk as
+//! `application/octet-stream` at `?sample_rate=&uid=` (spec §5.4); the delivery names the chunk, and the worker
+//! reads its bytes from the spool when it sends.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,17 +17,18 @@ use futures::StreamExt;
 
 use omi_commands::reactions::{ReactFuture, Reaction, ReactionError};
 use omi_commands::{CommandBus, Metadata};
-use omi_domain::app::{App, AppCommand, AppEvent, Capability, TriggerEvent};
+use omi_domain::app::{App, AppCommand, AppEvent, TriggerEvent};
 use omi_domain::conversation::ConversationEvent;
 use omi_domain::webhook_delivery::{Delivery, Endpoint, EndpointKind};
-use omi_projections::apps::{self as apps_read, AppRecord};
+use omi_projections::apps::AppRecord;
 use omi_projections::{conversations, Projector};
 use omi_store::{Database, RecordedEvent, StoredEvent};
 use serde_json::{json, Value};
 
 use super::{event_id, settle};
-use crate::app::webhooks::fresh_secret;
+use crate::app::webhooks::audio::{audio_url, AUDIO_CONTENT_TYPE};
 use crate::app::webhooks::schedule::{schedule, with_uid};
+use crate::app::webhooks::{apps_called_on, fresh_secret};
 
 /// How long a payload waits for the read model it is read from.
 const CATCH_UP: Duration = Duration::from_secs(30);
@@ -56,16 +59,25 @@ impl AppWebhookScheduling {
         if uid.is_empty() {
             return Ok(());
         }
-        let apps = self.apps_on(uid, trigger).await?;
+        let apps = apps_called_on(&self.database, uid, trigger)
+            .await
+            .map_err(|e| ReactionError(e.to_string()))?;
         if apps.is_empty() {
             return Ok(());
         }
-        let Some(body) = self.body(uid, event).await? else {
-            return Ok(());
+        let (body, content_type, audio_rate) = match &event.event {
+            StoredEvent::Conversation(ConversationEvent::AudioChunkRecorded {
+                chunk_id,
+                sample_rate,
+                ..
+            }) => (chunk_id.clone(), AUDIO_CONTENT_TYPE, Some(*sample_rate)),
+            _ => match self.body(uid, event).await? {
+                Some(body) => (body.to_string(), "application/json", None),
+                None => return Ok(()),
+            },
         };
         let cause = event_id(event);
         let metadata = Metadata::caused_by(uid, cause.clone(), &event.metadata.correlation_id);
-        let body = body.to_string();
         // Concurrently, so that the appends of many apps' deliveries share commits (the log's group commit).
         let scheduled: Vec<Result<(), ReactionError>> = futures::stream::iter(apps)
             .map(|(app, url)| {
@@ -80,10 +92,13 @@ impl AppWebhookScheduling {
                             kind: EndpointKind::App,
                             id: app.id.clone(),
                         },
-                        url: with_uid(&url, uid),
+                        url: match audio_rate {
+                            Some(rate) => audio_url(&url, uid, rate),
+                            None => with_uid(&url, uid),
+                        },
                         secret,
                         payload_kind: trigger.id().to_string(),
-                        content_type: "application/json".into(),
+                        content_type: content_type.into(),
                         body: body.clone(),
                         causing_event: cause.clone(),
                     };
@@ -95,34 +110,6 @@ impl AppWebhookScheduling {
             .collect()
             .await;
         scheduled.into_iter().collect()
-    }
-
-    /// The apps `uid` has enabled that are called on `trigger`, each with its webhook URL.
-    async fn apps_on(
-        &self,
-        uid: &str,
-        trigger: TriggerEvent,
-    ) -> Result<Vec<(AppRecord, String)>, ReactionError> {
-        let enabled = apps_read::enabled_apps(&self.database, uid)
-            .await
-            .map_err(|e| ReactionError(e.to_string()))?;
-        let mut called = Vec::new();
-        for app in enabled {
-            let definition = &app.definition;
-            let url = definition
-                .external_integration
-                .as_ref()
-                .filter(|integration| integration.triggers_on == Some(trigger))
-                .and_then(|integration| integration.webhook_url.clone())
-                .filter(|url| !url.trim().is_empty());
-            let capable = definition
-                .capabilities
-                .contains(&Capability::ExternalIntegration);
-            if let (Some(url), true, None) = (url, capable, &app.auto_disabled) {
-                called.push((app, url));
-            }
-        }
-        Ok(called)
     }
 
     /// The body every app called for `event` gets; `None` when what it is about is gone.
@@ -201,6 +188,9 @@ fn trigger_of(event: &StoredEvent) -> Option<TriggerEvent> {
             if !segments.is_empty() =>
         {
             Some(TriggerEvent::TranscriptProcessed)
+        }
+        StoredEvent::Conversation(ConversationEvent::AudioChunkRecorded { .. }) => {
+            Some(TriggerEvent::AudioBytes)
         }
         _ => None,
     }

@@ -12,6 +12,10 @@
 //! user's developer webhook, or the app (for all its users, until its owner enables it again). A delivery to a
 //! developer webhook turned off or cleared meanwhile is abandoned, and so is one to an app that was deleted,
 //! turned off, disabled by the user or left without a webhook URL.
+//!
+//! An `audio_bytes` delivery names a chunk of the audio spool; its bytes are read when it is sent. Chunks older than
+//! the give-up time plus a day are removed (no delivery can need them); a delivery whose chunk is gone (expired, or
+//! its user erased) is abandoned.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -28,7 +32,7 @@ use omi_projections::apps::{self, AppRecord};
 use omi_projections::time::micros;
 use omi_projections::webhooks::{self, developer_webhooks, DeliveryRow};
 use omi_services::webhooks::{Request, Sender};
-use omi_store::{leases, Database};
+use omi_store::{audio_spool, leases, Database};
 
 use crate::config::WebhookSettings;
 use crate::state::AppState;
@@ -45,6 +49,8 @@ const CLAIM_MARGIN: Duration = Duration::from_secs(30);
 const LEASES: &str = "webhook_delivery_leases";
 /// How long the worker waits for the read models to show an attempt it recorded.
 const CATCH_UP: Duration = Duration::from_secs(10);
+/// How often the worker removes the spooled audio no delivery can need any more.
+const SPOOL_SWEEP: Duration = Duration::from_secs(600);
 
 /// Starts the worker of this process.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
@@ -77,7 +83,12 @@ struct Worker {
 impl Worker {
     async fn run(&self) {
         let mut appends = self.state.database.appends();
+        let mut swept: Option<std::time::Instant> = None;
         loop {
+            if swept.is_none_or(|at| at.elapsed() >= SPOOL_SWEEP) {
+                swept = Some(std::time::Instant::now());
+                self.sweep_spool().await;
+            }
             appends.borrow_and_update();
             match webhooks::due(&self.state.database, Utc::now(), BATCH).await {
                 Ok(due) if !due.is_empty() => {
@@ -156,12 +167,27 @@ impl Worker {
                 .await?;
             return self.disable_if_failing(uid, row).await;
         }
+        let spooled;
+        let body = if row.view.payload_kind == WebhookType::AudioBytes.as_str() {
+            match audio_spool::get(&self.state.database, &row.body).await? {
+                Some(chunk) => {
+                    spooled = chunk.audio;
+                    spooled.as_slice()
+                }
+                None => {
+                    let reason = "the audio chunk is no longer kept".to_string();
+                    return self.abandon(uid, id, reason).await;
+                }
+            }
+        } else {
+            row.body.as_bytes()
+        };
         let request = Request {
             id,
             url: &row.view.url,
             secret: &row.secret,
             content_type: &row.content_type,
-            body: row.body.as_bytes(),
+            body,
             timeout: timeout_of(&row.view.payload_kind),
         };
         let sent = self.sender.send(&request, now.timestamp()).await;
@@ -185,6 +211,22 @@ impl Worker {
             at: now,
         };
         self.record(uid, id, command).await
+    }
+
+    /// Removes the spooled audio recorded longer ago than retrying lasts, plus a day.
+    async fn sweep_spool(&self) {
+        let kept = TimeDelta::from_std(self.settings.give_up_after).unwrap_or(TimeDelta::MAX);
+        let Some(before) = Utc::now()
+            .checked_sub_signed(kept)
+            .and_then(|at| at.checked_sub_signed(TimeDelta::days(1)))
+        else {
+            return;
+        };
+        match audio_spool::expire(&self.state.database, micros(&before)).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "expired spooled audio removed"),
+            Err(error) => tracing::warn!(%error, "cannot remove expired spooled audio"),
+        }
     }
 
     /// Why the endpoint no longer takes deliveries, if it does not.

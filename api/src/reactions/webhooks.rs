@@ -4,7 +4,8 @@
 //! Each becomes a delivery whose idempotency key is derived from the event and the endpoint, so handling an
 //! event again (at least once) schedules nothing new; the delivery worker (`deliveries`) sends them.
 //!
-//! `audio_bytes` is not scheduled: the listen socket does not keep the audio it decodes, so no event carries it.
+//! A chunk of live audio kept in the spool (`AudioChunkRecorded`) → `audio_bytes`: the chunk as
+//! `application/octet-stream` at `<url>?sample_rate=&uid=`; the worker reads its bytes from the spool when it sends.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use omi_store::{Database, RecordedEvent, StoredEvent};
 use serde_json::{json, Value};
 
 use super::{event_id, settle};
+use crate::app::webhooks::audio::{audio_url, AUDIO_CONTENT_TYPE};
 use crate::app::webhooks::schedule::{schedule, with_uid};
 
 /// How long a payload waits for the read model it is read from.
@@ -57,8 +59,24 @@ impl DeveloperWebhookScheduling {
         let Some(secret) = endpoint.secret.clone().filter(|_| endpoint.is_enabled()) else {
             return Ok(());
         };
-        let Some(body) = self.body(wtype, uid, event).await? else {
-            return Ok(());
+        let (body, content_type, url) = match &event.event {
+            StoredEvent::Conversation(ConversationEvent::AudioChunkRecorded {
+                chunk_id,
+                sample_rate,
+                ..
+            }) => (
+                chunk_id.clone(),
+                AUDIO_CONTENT_TYPE,
+                audio_url(endpoint.audio_batches().0, uid, *sample_rate),
+            ),
+            _ => match self.body(wtype, uid, event).await? {
+                Some(body) => (
+                    body.to_string(),
+                    "application/json",
+                    with_uid(&endpoint.url, uid),
+                ),
+                None => return Ok(()),
+            },
         };
         let cause = event_id(event);
         let delivery = Delivery {
@@ -67,11 +85,11 @@ impl DeveloperWebhookScheduling {
                 kind: EndpointKind::Developer,
                 id: wtype.as_str().to_string(),
             },
-            url: with_uid(&endpoint.url, uid),
+            url,
             secret,
             payload_kind: wtype.as_str().to_string(),
-            content_type: "application/json".into(),
-            body: body.to_string(),
+            content_type: content_type.into(),
+            body,
             causing_event: cause.clone(),
         };
         let metadata = Metadata::caused_by(uid, cause, &event.metadata.correlation_id);
@@ -142,6 +160,9 @@ fn webhook_of(event: &StoredEvent) -> Option<WebhookType> {
         }
         StoredEvent::DailySummary(DailySummaryEvent::DailySummaryGenerated { .. }) => {
             Some(WebhookType::DaySummary)
+        }
+        StoredEvent::Conversation(ConversationEvent::AudioChunkRecorded { .. }) => {
+            Some(WebhookType::AudioBytes)
         }
         _ => None,
     }

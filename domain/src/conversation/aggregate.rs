@@ -57,6 +57,13 @@ impl Conversation {
                 speech_began,
                 at,
             } => lifecycle::append_segments(state, uid, segments, speech_began, at),
+            C::RecordAudioChunk {
+                uid,
+                chunk_id,
+                sample_rate,
+                duration_ms,
+                at,
+            } => lifecycle::record_audio_chunk(state, uid, chunk_id, sample_rate, duration_ms, at),
             C::SetDiscarded { uid, discarded, at } => {
                 lifecycle::set_discarded(state, uid, discarded, at)
             }

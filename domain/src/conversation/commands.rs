@@ -42,6 +42,15 @@ pub enum ConversationCommand {
         speech_began: Timestamp,
         at: Timestamp,
     },
+    /// Records that a chunk of the live capture's audio is in the audio spool (only while the conversation is
+    /// `in_progress`).
+    RecordAudioChunk {
+        uid: String,
+        chunk_id: String,
+        sample_rate: u32,
+        duration_ms: u64,
+        at: Timestamp,
+    },
     /// Closes an `in_progress` conversation and hands it to processing (an empty one is deleted instead).
     RequestProcessing {
         uid: String,

@@ -49,6 +49,16 @@ pub enum ConversationEvent {
         started_at: Option<Timestamp>,
         finished_at: Timestamp,
     },
+    /// The live capture kept `duration_ms` of the conversation's audio (16-bit little-endian mono PCM at
+    /// `sample_rate` Hz) in the audio spool under `chunk_id`, for the user's `audio_bytes` webhooks (spec §5.4).
+    /// Recorded only while such a webhook is on; the audio itself is never in the log.
+    #[serde(rename = "AudioChunkRecorded")]
+    AudioChunkRecorded {
+        chunk_id: String,
+        sample_rate: u32,
+        duration_ms: u64,
+        recorded_at: Timestamp,
+    },
     /// Processing run `run` was asked for.
     #[serde(rename = "ProcessingRequested")]
     ProcessingRequested {
@@ -176,6 +186,7 @@ stored_events! {
         ConversationStarted => ("ConversationStarted", "1.0"),
         ConversationImported => ("ConversationImported", "1.0"),
         SegmentsAppended => ("SegmentsAppended", "1.0"),
+        AudioChunkRecorded => ("AudioChunkRecorded", "1.0"),
         ProcessingRequested => ("ProcessingRequested", "1.0"),
         ConversationProcessed => ("ConversationProcessed", "1.0"),
         TrendsExtracted => ("TrendsExtracted", "1.0"),

@@ -142,6 +142,7 @@ impl State {
             | E::ConversationImported { .. }
             | E::TrendsExtracted { .. }
             | E::AppResultsRecorded { .. }
+            | E::AudioChunkRecorded { .. }
             | E::ConversationMerged { .. }
             | E::ConversationDeleted { .. } => {}
         }

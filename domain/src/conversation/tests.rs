@@ -1169,3 +1169,36 @@ fn leaving_a_deleted_folder_moves_only_a_conversation_still_in_it() {
         .when(leave)
         .then_expect_events(vec![]);
 }
+
+fn audio_chunk(uid: &str) -> ConversationCommand {
+    ConversationCommand::RecordAudioChunk {
+        uid: uid.into(),
+        chunk_id: "chunk-1".into(),
+        sample_rate: 16000,
+        duration_ms: 5000,
+        at: at(9),
+    }
+}
+
+#[test]
+fn an_audio_chunk_is_recorded_on_a_live_conversation_only() {
+    Given::with(())
+        .given(vec![started("u1")])
+        .when(audio_chunk("u1"))
+        .then_expect_events(vec![ConversationEvent::AudioChunkRecorded {
+            chunk_id: "chunk-1".into(),
+            sample_rate: 16000,
+            duration_ms: 5000,
+            recorded_at: at(9),
+        }]);
+    Given::with(())
+        .given(completed())
+        .when(audio_chunk("u1"))
+        .then_expect_error(DomainError::Conflict(
+            "Conversation is not in progress".into(),
+        ));
+    Given::with(())
+        .given(vec![started("u1")])
+        .when(audio_chunk("u2"))
+        .then_expect_error(DomainError::NotFound("Conversation"));
+}

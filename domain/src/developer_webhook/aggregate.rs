@@ -26,7 +26,22 @@ impl DeveloperWebhook {
     pub fn is_enabled(&self) -> bool {
         !self.url.is_empty() && self.toggled.unwrap_or(true)
     }
+
+    /// For `audio_bytes` (stored as `"<url>,<seconds>"`, spec §5.4): the URL posted to and the seconds of audio
+    /// per post, [`DEFAULT_AUDIO_SECONDS`] when the URL names none.
+    pub fn audio_batches(&self) -> (&str, u32) {
+        match self.url.rsplit_once(',') {
+            Some((address, seconds)) => match seconds.parse::<u32>() {
+                Ok(seconds) if seconds > 0 => (address, seconds),
+                _ => (address, DEFAULT_AUDIO_SECONDS),
+            },
+            None => (&self.url, DEFAULT_AUDIO_SECONDS),
+        }
+    }
 }
+
+/// Seconds of audio per `audio_bytes` post when the webhook's URL names none (spec §5.4).
+pub const DEFAULT_AUDIO_SECONDS: u32 = 5;
 
 /// A user's developer webhooks by type.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ mod aggregate;
 mod commands;
 mod events;
 
-pub use aggregate::{DeveloperWebhook, DeveloperWebhooks};
+pub use aggregate::{DeveloperWebhook, DeveloperWebhooks, DEFAULT_AUDIO_SECONDS};
 pub use commands::DeveloperWebhooksCommand;
 pub use events::DeveloperWebhooksEvent;
 

@@ -109,11 +109,14 @@ impl Document for ConversationRow {
     }
 }
 
-/// Every conversation event but the embedding, which the conversation's answer does not show (semantic search's
-/// `search_vectors` holds it): the rows stay untouched by it.
+/// Every conversation event but the embedding and the audio chunks, which the conversation's answer does not show
+/// (semantic search's `search_vectors` holds the one, the audio spool the other): the rows stay untouched by them.
 fn select(recorded: &RecordedEvent) -> Option<&RecordedEvent> {
     match &recorded.event {
-        StoredEvent::Conversation(ConversationEvent::ConversationEmbedded { .. }) => None,
+        StoredEvent::Conversation(
+            ConversationEvent::ConversationEmbedded { .. }
+            | ConversationEvent::AudioChunkRecorded { .. },
+        ) => None,
         StoredEvent::Conversation(_) => Some(recorded),
         _ => None,
     }

@@ -377,6 +377,8 @@ impl ConversationRow {
             }
             // Semantic search's, not the conversation's answer's (the projection does not select it).
             E::ConversationEmbedded { .. } => {}
+            // The audio webhooks', kept in the spool; the conversation's answer has no audio.
+            E::AudioChunkRecorded { .. } => {}
             E::TitleEdited { title, .. } => view.structured.title = title.clone(),
             E::OverviewEdited { overview, .. } => view.structured.overview = overview.clone(),
             E::SegmentTextEdited {

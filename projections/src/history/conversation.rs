@@ -42,11 +42,14 @@ impl Entity for Kind {
     /// The owner and the read model's row.
     type State = (String, ConversationRow);
 
-    /// Every event but the embedding, which changes nothing the conversation shows (a version would only
-    /// repeat the vector; its sequence number is left out of the versions).
+    /// Every event but the embedding and the audio chunks, which change nothing the conversation shows (a
+    /// version would only repeat the vector; their sequence numbers are left out of the versions).
     fn event(stored: &StoredEvent) -> Option<&ConversationEvent> {
         match stored {
-            StoredEvent::Conversation(ConversationEvent::ConversationEmbedded { .. }) => None,
+            StoredEvent::Conversation(
+                ConversationEvent::ConversationEmbedded { .. }
+                | ConversationEvent::AudioChunkRecorded { .. },
+            ) => None,
             StoredEvent::Conversation(event) => Some(event),
             _ => None,
         }

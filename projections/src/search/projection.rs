@@ -53,7 +53,10 @@ fn touched(events: &[RecordedEvent]) -> (Vec<&str>, Vec<&str>) {
     for recorded in events {
         let list = match recorded.event {
             // The conversation's text is the same before and after its embedding.
-            StoredEvent::Conversation(ConversationEvent::ConversationEmbedded { .. }) => continue,
+            StoredEvent::Conversation(
+                ConversationEvent::ConversationEmbedded { .. }
+                | ConversationEvent::AudioChunkRecorded { .. },
+            ) => continue,
             StoredEvent::Conversation(_) => &mut conversations,
             StoredEvent::Memory(_) => &mut memories,
             _ => continue,

@@ -171,6 +171,44 @@ pub async fn append_segments(
         .await
 }
 
+/// Keeps a chunk of the session's audio (16-bit little-endian mono PCM at `sample_rate` Hz) in the audio spool and
+/// records it on the session's conversation, for the user's `audio_bytes` webhooks. The spool is written first: an
+/// event never names a chunk that is not kept (a chunk whose event is refused stays unnamed until it expires).
+pub async fn record_audio_chunk(
+    state: &AppState,
+    uid: &str,
+    id: &str,
+    sample_rate: u32,
+    audio: &[u8],
+    at: DateTime<Utc>,
+    metadata: &Metadata,
+) -> Result<(), CommandError<DomainError>> {
+    let chunk_id = uuid::Uuid::new_v4().to_string();
+    omi_store::audio_spool::put(
+        &state.database,
+        &chunk_id,
+        uid,
+        sample_rate,
+        audio,
+        omi_projections::time::micros(&at),
+    )
+    .await
+    .map_err(|e| CommandError::Store(e.to_string()))?;
+    let samples = (audio.len() / 2) as u64;
+    let command = ConversationCommand::RecordAudioChunk {
+        uid: uid.to_string(),
+        chunk_id,
+        sample_rate,
+        duration_ms: samples * 1000 / u64::from(sample_rate.max(1)),
+        at,
+    };
+    state
+        .commands
+        .execute::<Conversation>(id, command, metadata)
+        .await
+        .map(|_| ())
+}
+
 /// Marks the segments as spoken by the user (`is_user`) or by a person (`person_id`), without waiting for the
 /// read models.
 pub async fn assign_segments(

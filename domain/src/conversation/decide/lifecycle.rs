@@ -104,6 +104,27 @@ pub(crate) fn append_segments(
     }])
 }
 
+/// Records a chunk of the live capture's audio kept in the spool.
+pub(crate) fn record_audio_chunk(
+    state: Option<&State>,
+    uid: String,
+    chunk_id: String,
+    sample_rate: u32,
+    duration_ms: u64,
+    at: Timestamp,
+) -> Decision {
+    let current = owned(state, &uid)?;
+    if current.status != ConversationStatus::InProgress {
+        return Err(conflict("Conversation is not in progress"));
+    }
+    Ok(vec![E::AudioChunkRecorded {
+        chunk_id,
+        sample_rate,
+        duration_ms,
+        recorded_at: at,
+    }])
+}
+
 /// Discards or restores a conversation; asking for the flag it has records nothing.
 pub(crate) fn set_discarded(
     state: Option<&State>,

@@ -28,6 +28,8 @@ const STORE_TABLES: &[&str] = &[
     "erasures",
     // The delivery worker's claims on deliveries being sent: operational state, not folded from the log.
     "webhook_delivery_leases",
+    // The audio the `audio_bytes` webhooks send: kept beside the log (which names each chunk), not folded from it.
+    "audio_spool",
 ];
 
 /// The first event of a stream of `aggregate_type`: one that gives its read models a row.
@@ -268,6 +270,12 @@ fn later_events(aggregate_type: &str) -> Vec<StoredEvent> {
                 model: "m".into(),
                 vector: omi_domain::conversation::Embedding::new(vec![1.0, 0.5]).unwrap(),
                 embedded_at: DateTime::<Utc>::UNIX_EPOCH,
+            }),
+            StoredEvent::Conversation(ConversationEvent::AudioChunkRecorded {
+                chunk_id: "chunk-1".into(),
+                sample_rate: 16000,
+                duration_ms: 5000,
+                recorded_at: DateTime::<Utc>::UNIX_EPOCH,
             }),
         ],
         "Goals" => vec![StoredEvent::Goals(
