@@ -32,6 +32,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `OMI_READ_YOUR_WRITES_TIMEOUT_MS`, default 10 000: how long a write waits for the read models.
     pub read_your_writes_timeout: Duration,
+    /// `OMI_CHAT_CANDIDATES`, default 1 000 (at least 1): how many of the newest word matches chat's retrieval
+    /// ranks.
+    pub chat_candidates: u32,
     /// `OMI_MIN_CONVERSATION_TIMEOUT` (seconds), default 120: the shortest silence split `/v4/listen` allows.
     pub min_conversation_timeout: Duration,
     /// `OMI_LISTEN_INACTIVITY_SECS`, default 90: a listen session with no input for this long is closed.
@@ -189,6 +192,7 @@ impl Config {
                 "OMI_READ_YOUR_WRITES_TIMEOUT_MS",
                 10_000,
             )?),
+            chat_candidates: parse(&lookup, "OMI_CHAT_CANDIDATES", 1_000u32)?.max(1),
             min_conversation_timeout: Duration::from_secs(parse(
                 &lookup,
                 "OMI_MIN_CONVERSATION_TIMEOUT",

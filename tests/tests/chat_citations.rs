@@ -9,7 +9,7 @@ mod search_support;
 use chat_support::{messages, send};
 use omi_tests::send as send_request;
 use omi_tests::*;
-use search_support::{import_corpus, QUESTIONS};
+use search_support::{import, import_corpus, processed, started_at, QUESTIONS};
 
 both_stores!(
     each_answer_cites_the_conversation_it_came_from,
@@ -153,3 +153,54 @@ both_stores!(mcp_reads_the_chat_messages, |server| async move {
     let refused = mcp(&server, &key, call(json!({"limit": 0}))).await;
     assert!(refused["error"].is_object(), "{}", refused.text);
 });
+
+both_stores!(
+    with_store chat_ranks_only_the_newest_matches_it_is_told_to,
+    |store| async move {
+        for (candidates, oldest_cited) in [(None, true), (Some("2"), false)] {
+            let mut options = StartOptions::new();
+            if let Some(candidates) = candidates {
+                options = options.env("OMI_CHAT_CANDIDATES", candidates);
+            }
+            let server = TestServer::start_with(store, options).await;
+            let token = server.token("cleo").await;
+            let oldest = import(
+                &server,
+                &token,
+                &[
+                    "The budget review: the budget, the whole budget and nothing but the budget.",
+                    "Budget numbers first, then the budget risks.",
+                    "The budget is final once the budget committee signs.",
+                ],
+                &started_at(0),
+            )
+            .await;
+            let mut newer = Vec::new();
+            for (n, topic) in ["the garden", "dinner plans"].iter().enumerate() {
+                let lines = [
+                    format!("We talked about {topic} for a long while today."),
+                    "Someone mentioned the budget once.".to_string(),
+                    format!("Then back to {topic} until the evening."),
+                ];
+                let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+                newer.push(import(&server, &token, &lines, &started_at(n + 1)).await);
+            }
+            for id in newer.iter().chain([&oldest]) {
+                assert_eq!(processed(&server, &token, id).await["status"], "completed");
+            }
+            let answer = send(&server, &token, "", "budget").await;
+            let cited: Vec<String> = answer.answer()["memories_id"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|id| id.as_str().unwrap().to_string())
+                .collect();
+            if oldest_cited {
+                assert_eq!(cited.first(), Some(&oldest), "the best match comes first: {cited:?}");
+            } else {
+                assert!(!cited.contains(&oldest), "only the 2 newest matches are ranked: {cited:?}");
+                assert!(!cited.is_empty() && cited.iter().all(|id| newer.contains(id)), "{cited:?}");
+            }
+        }
+    }
+);

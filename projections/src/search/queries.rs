@@ -41,16 +41,23 @@ pub struct SearchFilter {
     pub end: Option<DateTime<Utc>>,
     /// `user` or a person id that speaks in the transcript.
     pub speaker: Option<String>,
+    /// Rank only this many of the matches, the newest (all when `None`); `total` then counts those. Chat's
+    /// retrieval sets it: words common enough to match thousands of conversations tell little apart, and ranking
+    /// every match is what a search spends its time on.
+    pub newest_matches: Option<u32>,
 }
 
 /// The SQL of a conversation search with words and no filter on `backend`: parameters are the query text
 /// (`Terms::fts5` or `Terms::tsquery`), the uid, the limit and the offset; columns id, created_at (µs), score,
 /// total, best score. The benchmark runs it directly to compare with the server.
 pub fn raw_conversations_sql(backend: Backend) -> String {
-    conversation_sql(backend, true, "")
+    conversation_sql(backend, true, "", None)
 }
 
-fn conversation_sql(backend: Backend, words: bool, filters: &str) -> String {
+fn conversation_sql(backend: Backend, words: bool, filters: &str, newest: Option<u32>) -> String {
+    if let (true, Some(newest)) = (words, newest) {
+        return newest_matches_sql(backend, filters, newest);
+    }
     match (words, backend) {
         (false, _) => format!(
             "SELECT c.id, c.created_at, count(*) OVER () FROM search_conversations c
@@ -82,6 +89,37 @@ fn conversation_sql(backend: Backend, words: bool, filters: &str) -> String {
     }
 }
 
+/// [`conversation_sql`] with words, ranking only the `newest` matches: they are found by the index (or by the
+/// user's rows newest first, whichever the planner takes), and only they are ranked.
+fn newest_matches_sql(backend: Backend, filters: &str, newest: u32) -> String {
+    match backend {
+        Backend::Sqlite => format!(
+            "WITH hits AS MATERIALIZED (
+                 SELECT c.id, c.created_at,
+                        -bm25(search_conversations_words, 10.0, 4.0, 1.0) AS score
+                 FROM search_conversations_words
+                 CROSS JOIN search_conversations c ON c.rowid = search_conversations_words.rowid
+                 WHERE search_conversations_words MATCH $1 AND c.uid = $2 {filters}
+                 ORDER BY c.created_at DESC, c.id LIMIT {newest})
+             SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
+             ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
+        ),
+        Backend::Postgres => format!(
+            "WITH newest AS (
+                 SELECT c.id, c.created_at, c.words
+                 FROM search_conversations c, to_tsquery('english', $1) q
+                 WHERE c.words @@ q AND c.uid = $2 {filters}
+                 ORDER BY c.created_at DESC, c.id LIMIT {newest}),
+             hits AS (
+                 SELECT n.id, n.created_at,
+                        CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', n.words, q, 1) AS DOUBLE PRECISION) AS score
+                 FROM newest n, to_tsquery('english', $1) q)
+             SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
+             ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
+        ),
+    }
+}
+
 /// The user's conversations matching `terms` (any word) and `filter`, best first; with no words, newest first.
 pub async fn conversations(
     database: &Database,
@@ -95,7 +133,7 @@ pub async fn conversations(
     let words = !terms.is_empty();
     // Parameters: (query), uid, limit, offset, then the filters'.
     let filters = filter_clauses(backend, filter, if words { 5 } else { 4 });
-    let sql = conversation_sql(backend, words, &filters);
+    let sql = conversation_sql(backend, words, &filters, filter.newest_matches);
     let mut query = sqlx::query(&sql);
     if words {
         query = query.bind(query_text(backend, terms));

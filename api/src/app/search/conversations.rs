@@ -124,6 +124,7 @@ pub async fn search_conversations(
         start: range.start,
         end: range.end,
         speaker,
+        newest_matches: None,
     };
     let offset = (request.page - 1).saturating_mul(request.per_page);
     let terms = Terms::of(&request.query);

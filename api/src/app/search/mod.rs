@@ -24,7 +24,10 @@ use crate::state::AppState;
 /// The most hits one call of [`conversation_hits`] or [`memory_hits`] returns, whatever `limit` asks.
 pub const MAX_HITS: usize = 100;
 
-/// The user's completed, non-discarded conversations matching `query`, best first (at most `limit`).
+/// The user's completed, non-discarded conversations matching `query`, best first (at most `limit`), as chat
+/// retrieves them: the best of the newest `OMI_CHAT_CANDIDATES` (1,000) matches by words, with the semantic
+/// matches when an embeddings server is configured. Words so common that they match more conversations than that
+/// tell little apart, and ranking every match is what a search spends its time on.
 pub async fn conversation_hits(
     state: &AppState,
     uid: &str,
@@ -33,6 +36,7 @@ pub async fn conversation_hits(
 ) -> ApiResult<Vec<Hit>> {
     let filter = SearchFilter {
         include_discarded: false,
+        newest_matches: Some(state.config.chat_candidates),
         ..SearchFilter::default()
     };
     let found = ranking::ranked(
