@@ -6,14 +6,15 @@
 //! again; bad input is answered 4xx.
 
 mod apps_support;
+mod listen_support;
 mod webhook_support;
 
 use std::time::Duration;
 
 use apps_support::{approve, create_app, eventually, send_form};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
+use listen_support::open_ready;
 use omi_tests::*;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use webhook_support::Receiver;
 
@@ -210,27 +211,7 @@ both_stores!(
 
 /// Opens `/v4/listen` for `token`, waits until it is ready, and says `text`.
 async fn say_live(server: &TestServer, token: &str, text: &str) {
-    let mut request = server
-        .ws_url("/v4/listen?custom_stt=enabled&conversation_timeout=60")
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("the session answers")
-            .expect("the session stays open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            let value: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
-            if value["type"] == "service_status" && value["status"] == "ready" {
-                break;
-            }
-        }
-    }
+    let mut socket = open_ready(server, token, "custom_stt=enabled&conversation_timeout=60").await;
     let said = json!({"type": "suggested_transcript", "stt_provider": "on-device", "segments": [
         {"text": text, "speaker": "SPEAKER_00", "is_user": true, "start": 0.0, "end": 3.0},
     ]});

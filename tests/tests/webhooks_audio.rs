@@ -5,14 +5,15 @@
 //! The log records that a chunk exists; the audio itself is kept beside it, and erasing the account removes it.
 
 mod apps_support;
+mod listen_support;
 mod webhook_support;
 
 use std::time::Duration;
 
 use apps_support::{approve, create_app};
 use futures_util::{SinkExt, StreamExt};
+use listen_support::open_ready;
 use omi_tests::*;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use webhook_support::{Received, Receiver};
 
@@ -33,29 +34,12 @@ fn audio(seconds: f64) -> Vec<u8> {
 /// Opens `/v4/listen` for `token` (no transcription: custom STT), waits until it is ready, sends `pcm` in
 /// frames of 100 ms and closes the socket.
 async fn stream_audio(server: &TestServer, token: &str, pcm: &[u8]) {
-    let mut request = server
-        .ws_url(
-            "/v4/listen?custom_stt=enabled&codec=pcm16&sample_rate=16000&conversation_timeout=60",
-        )
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("the session answers")
-            .expect("the session stays open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            let value: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
-            if value["type"] == "service_status" && value["status"] == "ready" {
-                break;
-            }
-        }
-    }
+    let mut socket = open_ready(
+        server,
+        token,
+        "custom_stt=enabled&codec=pcm16&sample_rate=16000&conversation_timeout=60",
+    )
+    .await;
     for frame in pcm.chunks(SAMPLE_RATE / 10 * 2) {
         socket
             .send(Message::Binary(frame.to_vec().into()))

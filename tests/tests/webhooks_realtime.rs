@@ -1,13 +1,14 @@
 //! The `realtime_transcript` developer webhook (spec §5.4): live transcript segments from `/v4/listen` are
 //! delivered, signed, as `{"segments": [...], "session_id": uid}` to `<url>?uid=<uid>`, on both stores.
 
+mod listen_support;
 mod webhook_support;
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
+use listen_support::open_ready;
 use omi_tests::*;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use webhook_support::Receiver;
 
@@ -27,28 +28,12 @@ both_stores!(
             .assert_status(200);
         let secret = server.get(hook, &token).await["secret"].as_str().unwrap().to_string();
 
-        let mut request = server
-            .ws_url("/v4/listen?custom_stt=enabled&conversation_timeout=60")
-            .into_client_request()
-            .unwrap();
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().unwrap());
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-        // Wait until the session is ready, then speak.
-        loop {
-            let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-                .await
-                .expect("the session answers")
-                .expect("the session stays open")
-                .unwrap();
-            if let Message::Text(text) = message {
-                let value: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
-                if value["type"] == "service_status" && value["status"] == "ready" {
-                    break;
-                }
-            }
-        }
+        let mut socket = open_ready(
+            &server,
+            &token,
+            "custom_stt=enabled&conversation_timeout=60",
+        )
+        .await;
         let said = json!({"type": "suggested_transcript", "stt_provider": "on-device", "segments": [
             {"text": "Let's finalize the launch budget by Friday.", "speaker": "SPEAKER_00", "is_user": true, "start": 0.0, "end": 3.0},
         ]});
