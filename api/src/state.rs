@@ -108,16 +108,14 @@ impl AppState {
         Ok(commands.into_iter().map(|(id, _)| id).collect())
     }
 
-    /// Waits until the read models a write answers from (all but the search index, which follows them) have
-    /// applied the log up to `position` (nothing to wait for when `None`). Reads of the search index wait for it
-    /// themselves ([`AppState::search_index_caught_up`]).
+    /// Waits until the read models have applied the log up to `position` (nothing to wait for when `None`).
     pub async fn caught_up(&self, position: Option<LogPosition>) -> ApiResult<()> {
         let Some(position) = position else {
             return Ok(());
         };
         if self
             .projector
-            .wait_for_lead(position, self.config.read_your_writes_timeout)
+            .wait_for(position, self.config.read_your_writes_timeout)
             .await
         {
             Ok(())
@@ -127,22 +125,5 @@ impl AppState {
                 "The change was saved but is not visible yet; read it again shortly".into(),
             ))
         }
-    }
-
-    /// Waits until every read model, the search index included, has applied what the log held when it is called,
-    /// so that a search finds every write answered before it. A search index that lags longer than the
-    /// read-your-writes timeout is read as it is (logged): a search answers, if not with the newest writes.
-    pub async fn search_index_caught_up(&self) -> ApiResult<()> {
-        let head = omi_store::committed_head(&self.database)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        if !self
-            .projector
-            .wait_for(head, self.config.read_your_writes_timeout)
-            .await
-        {
-            tracing::warn!(%head, "the search index did not catch up in time; searching it as it is");
-        }
-        Ok(())
     }
 }

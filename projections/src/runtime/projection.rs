@@ -52,12 +52,6 @@ pub trait Projection: Send + Sync + 'static {
     /// A fresh rebuild of its tables from the whole log, folded in memory (the PostgreSQL replay; SQLite
     /// replays through [`Projection::apply`]).
     fn in_memory(&self) -> InMemoryRebuild;
-
-    /// The read models whose rows its `apply` reads (by name). One that reads others' rows runs in the
-    /// projector's followers' group, behind them: writes do not wait for it (see [`crate::Projector`]).
-    fn follows(&self) -> &'static [&'static str] {
-        &[]
-    }
 }
 
 /// A read model's rebuild from the whole log, folded in memory and written with `COPY`; only the rebuild

@@ -1,18 +1,11 @@
 //! Runs the projections: catch-up, then a live tail woken by appends, with read-your-writes waits.
-//!
-//! The read models run in two groups, each with its own transaction per batch, its own lock and its own tail: the
-//! lead group, which every write waits for, and the followers (the search index), whose rows are derived from the
-//! lead group's rows (`Projection::follows`). A follower never applies an event its lead read models have not
-//! committed, so it reads their rows as they stood after that event or later; it runs beside the lead group, so
-//! writes do not wait for it, and the reads of its read models wait for it instead
-//! ([`Projector::wait_for`] with the log's head).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use omi_store::{
     committed_head, park, read_after_on, read_batch, save_checkpoints, Backend, Batch, Database,
-    LogPosition, WriteTx, EVENTS_CHANNEL,
+    LogPosition, EVENTS_CHANNEL,
 };
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
@@ -20,13 +13,8 @@ use tokio::sync::watch;
 use super::parking::{apply_sorted, lies_with_the_events, Parking, CAREFUL_BATCH};
 use super::{Projection, ProjectionError};
 
-/// Only one process projects a batch of the lead group at a time: the batch's transaction holds this advisory lock.
+/// Only one process projects a batch at a time: the batch's transaction holds this advisory lock.
 pub(crate) const PROJECTOR_LOCK: i64 = 0x6f6d_6900_0002;
-/// The same for the followers' group.
-pub(crate) const FOLLOWERS_LOCK: i64 = 0x6f6d_6900_0003;
-/// Every group's lock, in the order a rebuild or a retry of parked events takes them (all of them, so that no
-/// group projects meanwhile).
-pub(crate) const PROJECTOR_LOCKS: [i64; 2] = [PROJECTOR_LOCK, FOLLOWERS_LOCK];
 /// Standby processes wake on this when the active one committed a batch.
 pub(crate) const CHECKPOINTS_CHANNEL: &str = "omi_checkpoints";
 /// How long start-up catch-up waits for older transactions that hold the commit-order watermark back.
@@ -37,160 +25,38 @@ const TAIL_BATCH: i64 = 2_000;
 /// PostgreSQL snapshot horizon back without appending.
 const POLL: Duration = Duration::from_millis(100);
 
-/// A transaction holding every group's lock (a retry of parked events): no group projects until it ends.
-pub(crate) async fn begin_with_every_lock(database: &Database) -> Result<WriteTx, sqlx::Error> {
-    let mut tx = database.begin_locked_derived(PROJECTOR_LOCK).await?;
-    if database.backend() == Backend::Postgres {
-        for lock in &PROJECTOR_LOCKS[1..] {
-            sqlx::query(&format!("SELECT pg_advisory_xact_lock({lock})"))
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    Ok(tx)
-}
-
-/// Keeps the read models up to date, in their groups, and tells waiters how far they are.
+/// Keeps a group of projections up to date and tells waiters how far they are.
 pub struct Projector {
-    lead: Arc<Group>,
-    /// When any read model follows others.
-    followers: Option<Arc<Group>>,
-}
-
-impl Projector {
-    /// A projector for `projections` over `database`: those that follow others (`Projection::follows`) in a group
-    /// of their own behind the rest.
-    pub fn new(database: Database, projections: Vec<Arc<dyn Projection>>) -> Arc<Self> {
-        let (followers, lead): (Vec<_>, Vec<_>) = projections
-            .into_iter()
-            .partition(|p| !p.follows().is_empty());
-        let lead = Group::new(database.clone(), lead, PROJECTOR_LOCK, Vec::new(), None);
-        let mut following = None;
-        if !followers.is_empty() {
-            let mut followed: Vec<&'static str> = followers
-                .iter()
-                .flat_map(|p| p.follows().iter().copied())
-                .collect();
-            followed.sort_unstable();
-            followed.dedup();
-            let upstream = lead.caught_up.subscribe();
-            following = Some(Group::new(
-                database,
-                followers,
-                FOLLOWERS_LOCK,
-                followed,
-                Some(upstream),
-            ));
-        }
-        Arc::new(Self {
-            lead,
-            followers: following,
-        })
-    }
-
-    /// The lead group, then the followers'.
-    fn groups(&self) -> impl Iterator<Item = &Arc<Group>> {
-        std::iter::once(&self.lead).chain(&self.followers)
-    }
-
-    /// The projections it runs, the lead group's first.
-    pub fn projections(&self) -> Vec<Arc<dyn Projection>> {
-        self.groups()
-            .flat_map(|group| group.projections.iter().cloned())
-            .collect()
-    }
-
-    /// How far every projection has applied the log.
-    pub fn position(&self) -> LogPosition {
-        self.groups()
-            .map(|group| group.position())
-            .min()
-            .unwrap_or(LogPosition::START)
-    }
-
-    /// Waits until every projection has applied the log up to `position`; false when `timeout` ran out.
-    pub async fn wait_for(&self, position: LogPosition, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        for group in self.groups() {
-            if !group.wait_until(position, deadline).await {
-                return false;
-            }
-        }
-        true
-    }
-
-    /// Waits until the lead group (every read model but those that follow others) has applied the log up to
-    /// `position`: what a write waits for before it answers; false when `timeout` ran out.
-    pub async fn wait_for_lead(&self, position: LogPosition, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        self.lead.wait_until(position, deadline).await
-    }
-
-    /// Applies everything committed to the log when it is called, group by group, and returns the position
-    /// reached (see [`Group::catch_up`]).
-    pub async fn catch_up(&self) -> Result<LogPosition, ProjectionError> {
-        let mut reached = None::<LogPosition>;
-        for group in self.groups() {
-            let at = group.catch_up().await?;
-            reached = Some(reached.map_or(at, |r| r.min(at)));
-        }
-        Ok(reached.unwrap_or(LogPosition::START))
-    }
-
-    /// Runs every group's live tail until the process ends (or the task is aborted).
-    pub fn spawn(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        let projector = Arc::clone(self);
-        tokio::spawn(async move {
-            match &projector.followers {
-                Some(followers) => {
-                    tokio::join!(projector.lead.tail(), followers.tail());
-                }
-                None => projector.lead.tail().await,
-            }
-        })
-    }
-}
-
-/// One group of projections, applied together in one transaction per batch.
-struct Group {
     database: Database,
     projections: Vec<Arc<dyn Projection>>,
     caught_up: watch::Sender<LogPosition>,
-    /// The lock its batches hold.
-    lock: i64,
-    /// The read models whose committed checkpoints bound what it applies (none for the lead group).
-    followed: Vec<&'static str>,
-    /// The lead group's progress in this process, which wakes a follower.
-    upstream: Option<watch::Receiver<LogPosition>>,
 }
 
-impl Group {
-    fn new(
-        database: Database,
-        projections: Vec<Arc<dyn Projection>>,
-        lock: i64,
-        followed: Vec<&'static str>,
-        upstream: Option<watch::Receiver<LogPosition>>,
-    ) -> Arc<Self> {
+impl Projector {
+    /// A projector for `projections` over `database`.
+    pub fn new(database: Database, projections: Vec<Arc<dyn Projection>>) -> Arc<Self> {
         let (caught_up, _) = watch::channel(LogPosition::START);
         Arc::new(Self {
             database,
             projections,
             caught_up,
-            lock,
-            followed,
-            upstream,
         })
     }
 
-    fn position(&self) -> LogPosition {
+    /// The projections it runs.
+    pub fn projections(&self) -> &[Arc<dyn Projection>] {
+        &self.projections
+    }
+
+    /// How far every projection has applied the log.
+    pub fn position(&self) -> LogPosition {
         *self.caught_up.borrow()
     }
 
-    /// Waits until the group has applied the log up to `position`; false when `deadline` passed.
-    async fn wait_until(&self, position: LogPosition, deadline: tokio::time::Instant) -> bool {
+    /// Waits until every projection has applied the log up to `position`; false when `timeout` ran out.
+    pub async fn wait_for(&self, position: LogPosition, timeout: Duration) -> bool {
         let mut receiver = self.caught_up.subscribe();
-        tokio::time::timeout_at(deadline, receiver.wait_for(|at| *at >= position))
+        tokio::time::timeout(timeout, receiver.wait_for(|at| *at >= position))
             .await
             .is_ok_and(|result| result.is_ok())
     }
@@ -228,9 +94,14 @@ impl Group {
         }
     }
 
+    /// Runs the live tail until the process ends.
+    pub fn spawn(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let projector = Arc::clone(self);
+        tokio::spawn(async move { projector.tail().await })
+    }
+
     async fn tail(&self) {
         let mut appends = self.database.appends();
-        let mut upstream = self.upstream.clone();
         let mut listener = self.listen().await;
         let mut failures = 0u32;
         let mut careful = false;
@@ -255,8 +126,7 @@ impl Group {
                     continue;
                 }
             }
-            self.wait_for_news(&mut appends, upstream.as_mut(), &mut listener)
-                .await;
+            self.wait_for_news(&mut appends, &mut listener).await;
         }
     }
 
@@ -266,21 +136,12 @@ impl Group {
     async fn wait_for_news(
         &self,
         appends: &mut watch::Receiver<u64>,
-        upstream: Option<&mut watch::Receiver<LogPosition>>,
         listener: &mut Option<PgListener>,
     ) {
         let deadline = tokio::time::Instant::now() + POLL;
-        let mut upstream = upstream;
         loop {
             tokio::select! {
-                // A follower moves when the lead group does, not when the log grows.
-                _ = async {
-                    match upstream.as_mut() {
-                        Some(lead) => { let _ = lead.changed().await; }
-                        None => std::future::pending::<()>().await,
-                    }
-                } => return,
-                _ = appends.changed(), if upstream.is_none() => return,
+                _ = appends.changed() => return,
                 from = wait_notification(listener) => match from {
                     Some(pid) if self.database.is_own_backend(pid) => continue,
                     _ => return,
@@ -322,7 +183,7 @@ impl Group {
         // One process projects at a time: the others wait here for its batch to commit, then find the log
         // applied that far. Read models are derived from the log and commit with their checkpoints, so a batch
         // lost in a crash is projected again at start-up: it need not wait for its own WAL flush.
-        let mut tx = self.database.begin_locked_derived(self.lock).await?;
+        let mut tx = self.database.begin_locked_derived(PROJECTOR_LOCK).await?;
         let names = self.names();
         let backend = self.database.backend();
         // The checkpoints are where this process left them unless another one projected meanwhile: read them
@@ -331,14 +192,11 @@ impl Group {
         if let Some(appends) = appends {
             appends.borrow_and_update();
         }
-        let read: Vec<&str> = names.iter().chain(&self.followed).copied().collect();
         let Batch {
             mut checkpoints,
             mut events,
             parked,
-        } = read_batch(&mut tx, backend, &read, expected, limit).await?;
-        // A follower applies only what the read models it follows have committed.
-        let bound = checkpoints.split_off(names.len()).into_iter().min();
+        } = read_batch(&mut tx, backend, &names, expected, limit).await?;
         let from = checkpoints
             .iter()
             .copied()
@@ -347,9 +205,6 @@ impl Group {
         if from < expected {
             // Behind where this process left them (a rebuild moved them back): read from there instead.
             events = read_after_on(&mut tx, backend, from, limit).await?;
-        }
-        if let Some(bound) = bound {
-            events.retain(|event| event.position <= bound);
         }
         let Some(last) = events.last().map(|e| e.position) else {
             tx.rollback().await?;

@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 
 use super::copy_rows::{CopyChunk, CopySink};
 use super::parking::{apply_carefully, apply_sorted, lies_with_the_events, Parking};
-use super::projector::PROJECTOR_LOCKS;
+use super::projector::PROJECTOR_LOCK;
 use super::staged_table::{staged_name, StagedTable};
 use super::{Projection, ProjectionError, Rebuild};
 
@@ -71,12 +71,10 @@ async fn rebuild_postgres(
     let mut tx = pool.begin().await?;
     // Waits for a running server's batch (or another rebuild) to finish; the server's projector then stands by
     // until we commit.
-    for lock in PROJECTOR_LOCKS {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(lock)
-            .execute(&mut *tx)
-            .await?;
-    }
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(PROJECTOR_LOCK)
+        .execute(&mut *tx)
+        .await?;
     let tables: Vec<&'static str> = projections
         .iter()
         .flat_map(|p| p.tables())

@@ -8,7 +8,7 @@ use omi_store::{
     ParkedStatus,
 };
 
-use super::projector::begin_with_every_lock;
+use super::projector::PROJECTOR_LOCK;
 use super::{Projection, ProjectionError};
 
 /// What a retry did.
@@ -27,7 +27,7 @@ pub async fn retry_parked(
     database: &Database,
     projections: &[Arc<dyn Projection>],
 ) -> Result<RetryReport, ProjectionError> {
-    let mut tx = begin_with_every_lock(database).await?;
+    let mut tx = database.begin_locked_derived(PROJECTOR_LOCK).await?;
     let mut streams: BTreeMap<(String, String, String), Vec<i64>> = BTreeMap::new();
     for parked in list_parked_on(&mut tx, None).await? {
         if parked.status == ParkedStatus::Parked {
@@ -98,7 +98,7 @@ pub async fn skip_parked_event(
     global_position: i64,
     reason: &str,
 ) -> Result<bool, ProjectionError> {
-    let mut tx = begin_with_every_lock(database).await?;
+    let mut tx = database.begin_locked_derived(PROJECTOR_LOCK).await?;
     let now = crate::time::format(&chrono::Utc::now());
     let skipped = skip_parked(&mut tx, projection, global_position, reason, &now).await?;
     tx.commit().await?;

@@ -15,9 +15,9 @@ use crate::runtime::{
 };
 use crate::sql::{delete_ids, in_list, placeholders, ROWS_PER_STATEMENT};
 
-/// The projection behind [`super::conversations`] and [`super::memories`]. It reads the `conversations` and
-/// `memories` rows of the conversations and memories a batch touched, so it follows those read models: it runs in
-/// the projector's followers' group and applies only events they have committed.
+/// The projection behind [`super::conversations`] and [`super::memories`]. It comes after the `conversations`
+/// and `memories` read models in the registry: it reads their rows of the conversations and memories a batch
+/// touched, in the batch's own transaction.
 pub struct SearchProjection;
 
 impl Projection for SearchProjection {
@@ -43,10 +43,6 @@ impl Projection for SearchProjection {
 
     fn in_memory(&self) -> InMemoryRebuild {
         InMemoryRebuild::new(SearchRebuild::default())
-    }
-
-    fn follows(&self) -> &'static [&'static str] {
-        &["conversations", "memories"]
     }
 }
 

@@ -34,7 +34,6 @@ pub async fn search_memories(
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    state.search_index_caught_up().await?;
     let found = search::memories(&state.database, uid, &Terms::of(query), limit, 0).await?;
     let mut out = Vec::with_capacity(found.hits.len());
     for hit in found.hits {

@@ -59,7 +59,6 @@ pub async fn memory_hits(
     query: &str,
     limit: usize,
 ) -> ApiResult<Vec<Hit>> {
-    state.search_index_caught_up().await?;
     let found = search::memories(
         &state.database,
         uid,

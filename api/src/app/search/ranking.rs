@@ -35,7 +35,6 @@ pub async fn ranked(
     limit: i64,
     offset: i64,
 ) -> ApiResult<Found> {
-    state.search_index_caught_up().await?;
     let database = &state.database;
     let semantic = match (&state.embedder, &state.config.embeddings) {
         (Some(embedder), Some(settings))
