@@ -54,10 +54,12 @@ pub fn raw_conversations_sql(backend: Backend) -> String {
     conversation_sql(backend, true, "", None)
 }
 
+/// `newest` ranks only that many of the matches, the newest: they are found by the index (or by the user's rows
+/// newest first, whichever the planner takes), and only they are ranked.
 fn conversation_sql(backend: Backend, words: bool, filters: &str, newest: Option<u32>) -> String {
-    if let (true, Some(newest)) = (words, newest) {
-        return newest_matches_sql(backend, filters, newest);
-    }
+    let newest_first = newest
+        .map(|n| format!("ORDER BY c.created_at DESC, c.id LIMIT {n}"))
+        .unwrap_or_default();
     match (words, backend) {
         (false, _) => format!(
             "SELECT c.id, c.created_at, count(*) OVER () FROM search_conversations c
@@ -73,11 +75,12 @@ fn conversation_sql(backend: Backend, words: bool, filters: &str, newest: Option
                         -bm25(search_conversations_words, 10.0, 4.0, 1.0) AS score
                  FROM search_conversations_words
                  CROSS JOIN search_conversations c ON c.rowid = search_conversations_words.rowid
-                 WHERE search_conversations_words MATCH $1 AND c.uid = $2 {filters})
+                 WHERE search_conversations_words MATCH $1 AND c.uid = $2 {filters}
+                 {newest_first})
              SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
              ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
         ),
-        (true, Backend::Postgres) => format!(
+        (true, Backend::Postgres) if newest.is_none() => format!(
             "WITH hits AS (
                  SELECT c.id, c.created_at,
                         CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', c.words, q, 1) AS DOUBLE PRECISION) AS score
@@ -86,30 +89,13 @@ fn conversation_sql(backend: Backend, words: bool, filters: &str, newest: Option
              SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
              ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
         ),
-    }
-}
-
-/// [`conversation_sql`] with words, ranking only the `newest` matches: they are found by the index (or by the
-/// user's rows newest first, whichever the planner takes), and only they are ranked.
-fn newest_matches_sql(backend: Backend, filters: &str, newest: u32) -> String {
-    match backend {
-        Backend::Sqlite => format!(
-            "WITH hits AS MATERIALIZED (
-                 SELECT c.id, c.created_at,
-                        -bm25(search_conversations_words, 10.0, 4.0, 1.0) AS score
-                 FROM search_conversations_words
-                 CROSS JOIN search_conversations c ON c.rowid = search_conversations_words.rowid
-                 WHERE search_conversations_words MATCH $1 AND c.uid = $2 {filters}
-                 ORDER BY c.created_at DESC, c.id LIMIT {newest})
-             SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
-             ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
-        ),
-        Backend::Postgres => format!(
+        // The newest matches first, ranked afterwards: ranking is what the statement spends its time on.
+        (true, Backend::Postgres) => format!(
             "WITH newest AS (
                  SELECT c.id, c.created_at, c.words
                  FROM search_conversations c, to_tsquery('english', $1) q
                  WHERE c.words @@ q AND c.uid = $2 {filters}
-                 ORDER BY c.created_at DESC, c.id LIMIT {newest}),
+                 {newest_first}),
              hits AS (
                  SELECT n.id, n.created_at,
                         CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', n.words, q, 1) AS DOUBLE PRECISION) AS score
