@@ -26,7 +26,7 @@ use omi_store::{Database, RecordedEvent, StoredEvent};
 use serde_json::{json, Value};
 
 use super::{event_id, settle};
-use crate::app::webhooks::audio::{audio_url, AUDIO_CONTENT_TYPE};
+use crate::app::webhooks::audio::{audio_url, recorded_chunk, AUDIO_CONTENT_TYPE};
 use crate::app::webhooks::schedule::{schedule, with_uid};
 use crate::app::webhooks::{apps_called_on, fresh_secret};
 
@@ -65,13 +65,11 @@ impl AppWebhookScheduling {
         if apps.is_empty() {
             return Ok(());
         }
-        let (body, content_type, audio_rate) = match &event.event {
-            StoredEvent::Conversation(ConversationEvent::AudioChunkRecorded {
-                chunk_id,
-                sample_rate,
-                ..
-            }) => (chunk_id.clone(), AUDIO_CONTENT_TYPE, Some(*sample_rate)),
-            _ => match self.body(uid, event).await? {
+        let (body, content_type, audio_rate) = match recorded_chunk(&event.event) {
+            Some((chunk_id, sample_rate)) => {
+                (chunk_id.to_string(), AUDIO_CONTENT_TYPE, Some(sample_rate))
+            }
+            None => match self.body(uid, event).await? {
                 Some(body) => (body.to_string(), "application/json", None),
                 None => return Ok(()),
             },

@@ -22,7 +22,7 @@ use omi_store::{Database, RecordedEvent, StoredEvent};
 use serde_json::{json, Value};
 
 use super::{event_id, settle};
-use crate::app::webhooks::audio::{audio_url, AUDIO_CONTENT_TYPE};
+use crate::app::webhooks::audio::{audio_url, recorded_chunk, AUDIO_CONTENT_TYPE};
 use crate::app::webhooks::schedule::{schedule, with_uid};
 
 /// How long a payload waits for the read model it is read from.
@@ -59,17 +59,13 @@ impl DeveloperWebhookScheduling {
         let Some(secret) = endpoint.secret.clone().filter(|_| endpoint.is_enabled()) else {
             return Ok(());
         };
-        let (body, content_type, url) = match &event.event {
-            StoredEvent::Conversation(ConversationEvent::AudioChunkRecorded {
-                chunk_id,
-                sample_rate,
-                ..
-            }) => (
-                chunk_id.clone(),
+        let (body, content_type, url) = match recorded_chunk(&event.event) {
+            Some((chunk_id, sample_rate)) => (
+                chunk_id.to_string(),
                 AUDIO_CONTENT_TYPE,
-                audio_url(endpoint.audio_batches().0, uid, *sample_rate),
+                audio_url(endpoint.audio_batches().0, uid, sample_rate),
             ),
-            _ => match self.body(wtype, uid, event).await? {
+            None => match self.body(wtype, uid, event).await? {
                 Some(body) => (
                     body.to_string(),
                     "application/json",

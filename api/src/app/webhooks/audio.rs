@@ -3,10 +3,11 @@
 //! webhook reactions → the delivery worker, which reads the chunk from the audio spool).
 
 use omi_domain::app::TriggerEvent;
+use omi_domain::conversation::ConversationEvent;
 use omi_domain::developer_webhook::{WebhookType, DEFAULT_AUDIO_SECONDS};
 use omi_projections::webhooks::developer_webhooks;
 use omi_projections::ProjectionError;
-use omi_store::Database;
+use omi_store::{Database, StoredEvent};
 
 use super::apps_called_on;
 use super::schedule::with_uid;
@@ -26,6 +27,19 @@ pub async fn audio_seconds(database: &Database, uid: &str) -> Result<Option<u32>
     }
     let apps = apps_called_on(database, uid, TriggerEvent::AudioBytes).await?;
     Ok((!apps.is_empty()).then_some(DEFAULT_AUDIO_SECONDS))
+}
+
+/// The chunk an event records for the `audio_bytes` webhooks: its id (what a delivery's body names) and the
+/// audio's sample rate; `None` for every other event.
+pub fn recorded_chunk(event: &StoredEvent) -> Option<(&str, u32)> {
+    match event {
+        StoredEvent::Conversation(ConversationEvent::AudioChunkRecorded {
+            chunk_id,
+            sample_rate,
+            ..
+        }) => Some((chunk_id, *sample_rate)),
+        _ => None,
+    }
 }
 
 /// `url` with the user and the audio's sample rate in its query (`?sample_rate=<hz>&uid=<uid>`).
