@@ -5,9 +5,9 @@
 //! notification "<App name> says"; an app whose webhook keeps failing is turned off until its owner enables it
 //! again; bad input is answered 4xx.
 
-mod apps_support;
-mod listen_support;
-mod webhook_support;
+use crate::apps_support;
+use crate::listen_support;
+use crate::webhook_support;
 
 use std::time::Duration;
 

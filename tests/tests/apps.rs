@@ -1,7 +1,7 @@
 //! Apps over the app's routes (spec §7.1, §2.7): create with the multipart app_data + logo, read, edit, hide and
 //! delete, with the 4xx of bad input and of other users' apps; the logo served back; the admin's approval.
 
-mod apps_support;
+use crate::apps_support;
 
 use apps_support::*;
 use omi_tests::*;

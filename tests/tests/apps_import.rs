@@ -1,7 +1,7 @@
 //! The app import API (spec §7.2) on its first endpoint, reading memories: the checks in the reference's order
 //! (key 401, key of the app 403, enabled for the user 403, capability 403), and a revoked key refused.
 
-mod apps_support;
+use crate::apps_support;
 
 use apps_support::*;
 use omi_tests::*;

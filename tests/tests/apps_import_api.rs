@@ -4,7 +4,7 @@
 //! and user, conversations to 10 and memory imports to 60, with the `X-RateLimit-*` headers; bad input is
 //! refused with 4xx before anything is written or counted.
 
-mod apps_support;
+use crate::apps_support;
 
 use apps_support::*;
 use omi_tests::*;

@@ -2,7 +2,7 @@
 //! sorts, the fixed lists), enabling and disabling with install counts and the setup check against a local
 //! endpoint, reviews and replies, and `sk_` keys.
 
-mod apps_support;
+use crate::apps_support;
 
 use apps_support::*;
 use omi_tests::*;

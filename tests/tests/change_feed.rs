@@ -1,7 +1,7 @@
 //! The change feed's pages (`GET /v1/changes`, `/v1/dev/user/changes`): the caller's own events, each once and in
 //! commit order, across pages, restarts and server processes; bad cursors and limits refused.
 
-mod feed_support;
+use crate::feed_support;
 
 use std::collections::HashSet;
 use std::time::Duration;

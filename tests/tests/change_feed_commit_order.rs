@@ -2,7 +2,7 @@
 //! written: a log writer held open (as a script appending inside a long transaction would) holds back the events
 //! after it, in pages and in the event stream, and once it commits both are shown once, in commit order.
 
-mod feed_support;
+use crate::feed_support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! appended, a reconnection with `Last-Event-ID` going on without gap or repeat, keep-alive comments, a bound on
 //! open streams, and a client that stops reading for a while losing nothing.
 
-mod feed_support;
+use crate::feed_support;
 
 use std::time::Duration;
 

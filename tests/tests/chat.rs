@@ -2,7 +2,7 @@
 //! (greeting, newest first, one thread per app context), clearing, reports, ratings, the v1 aliases, and the
 //! 4xx of bad input, which records nothing.
 
-mod chat_support;
+use crate::chat_support;
 
 use chat_support::{messages, send};
 use omi_tests::*;

@@ -3,8 +3,8 @@
 //! stream with the text and are gone from the stored answer); the developer API's ask and MCP's
 //! `get_chat_messages` share the same code.
 
-mod chat_support;
-mod search_support;
+use crate::chat_support;
+use crate::search_support;
 
 use chat_support::{messages, send};
 use omi_tests::send as send_request;

@@ -4,9 +4,9 @@
 //! stream with an error and stores no answer; the model's `[n]` markers cite the numbered conversations it was
 //! given or found with its search tool.
 
-mod chat_support;
-mod search_support;
-mod webhook_support;
+use crate::chat_support;
+use crate::search_support;
+use crate::webhook_support;
 
 use std::sync::{Arc, Mutex};
 

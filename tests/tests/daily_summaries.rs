@@ -5,7 +5,7 @@
 
 use omi_tests::*;
 
-mod daily;
+use crate::daily;
 
 use daily::{import_on, DAY};
 

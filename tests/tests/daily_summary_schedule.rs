@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use omi_tests::*;
 use sqlx::{Connection, Row};
 
-mod daily;
+use crate::daily;
 
 use daily::{import_on, DAY};
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use omi_tests::*;
 
-mod daily;
+use crate::daily;
 
 use daily::{import_on, write, BUDGET, DAY};
 

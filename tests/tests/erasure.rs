@@ -4,7 +4,7 @@
 //! the other users' data and a replay are untouched; bad bodies get 4xx and change nothing. The audio kept for the
 //! user's `audio_bytes` webhook goes too.
 
-mod leaving_support;
+use crate::leaving_support;
 
 use std::path::PathBuf;
 use std::time::Duration;

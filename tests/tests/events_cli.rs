@@ -1,7 +1,7 @@
 //! `omi-server events`: the log as NDJSON with the change feed's fields plus `uid`, filtered by user, stored name
 //! and cursor, and followed live with `--follow`; bad arguments fail with a message.
 
-mod feed_support;
+use crate::feed_support;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

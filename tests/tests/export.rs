@@ -1,7 +1,7 @@
 //! `GET /v1/users/export`: the JSON document of everything the caller has, and their event log as NDJSON, each an
 //! attachment streamed as it is read; nobody else's data in it; a format it does not know is 422.
 
-mod leaving_support;
+use crate::leaving_support;
 
 use leaving_support::*;
 use omi_tests::*;

@@ -5,7 +5,7 @@
 
 use omi_tests::*;
 
-mod folder_support;
+use crate::folder_support;
 
 use folder_support::{count, create, folder_id, folders, move_to, named, processed};
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use omi_tests::*;
 
-mod folder_support;
+use crate::folder_support;
 
 use folder_support::{create, folder_id, folders, move_to, named, processed};
 

@@ -2,7 +2,7 @@
 //! every list, item, `as_of` and history question as the source did; importing it again changes nothing; a
 //! conflicting or malformed file is refused with nothing written.
 
-mod leaving_support;
+use crate::leaving_support;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! (only), and pushes through a local Firebase Cloud Messaging that checks the server's signed assertions:
 //! delivered to every device, a token the service no longer knows dropped, a temporary refusal retried.
 
-mod push_support;
+use crate::push_support;
 
 use std::time::{Duration, Instant};
 

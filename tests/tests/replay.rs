@@ -1,7 +1,7 @@
 //! Replay equality over every read model of the registry, row by row: a full replay and a replay of each read
 //! model alone rebuild exactly the rows the live projector wrote, on both stores.
 
-mod apps_support;
+use crate::apps_support;
 
 use std::time::{Duration, Instant};
 

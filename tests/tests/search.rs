@@ -2,7 +2,7 @@
 //! answers each question ranks first, filters and paging, other users' data never found, bad input refused
 //! with 4xx, the rate limit.
 
-mod search_support;
+use crate::search_support;
 
 use omi_tests::*;
 use search_support::*;

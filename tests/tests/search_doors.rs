@@ -2,7 +2,7 @@
 //! conversation and memory searches (under `conversations:read` and `memories:read`), all answering what the
 //! app's route answers, on both stores.
 
-mod search_support;
+use crate::search_support;
 
 use omi_tests::*;
 use rmcp::model::{

@@ -2,7 +2,7 @@
 //! SQLite's FTS5 index (deleted with `secure-delete`, so no old segment keeps them) or in a `pg_dump`, while
 //! another user's words are still there and still found.
 
-mod search_support;
+use crate::search_support;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! a query finds conversations by meaning as well as by words, `match_snippets` show where the words occur, a
 //! failing embeddings server never fails a search, and a replay restores the vectors without asking the server.
 
-mod search_support;
+use crate::search_support;
 
 use std::time::{Duration, Instant};
 

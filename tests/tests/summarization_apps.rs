@@ -3,7 +3,7 @@
 //! app's result in `apps_results` (mirrored in `plugins_results`), offline from the passages its prompt picks and
 //! with a model from the model's answer to the app's prompt; a user without such apps gets none; replay keeps them.
 
-mod apps_support;
+use crate::apps_support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! A developer webhook's answer with a `message` (spec §5.4) becomes a notification "Webhook says" for the user,
 //! once per delivery attempt, on both stores; an answer without one, or with 5 characters or fewer, does not.
 
-mod webhook_support;
+use crate::webhook_support;
 
 use std::time::{Duration, Instant};
 

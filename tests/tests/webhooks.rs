@@ -3,7 +3,7 @@
 //! receiver that was down (also across a `kill -9` of the server), private addresses refused without
 //! `OMI_WEBHOOK_ALLOW_PRIVATE=1`, the delivery log and redelivery, and bad input answered 4xx.
 
-mod webhook_support;
+use crate::webhook_support;
 
 use std::time::Duration;
 

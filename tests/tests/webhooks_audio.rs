@@ -4,9 +4,9 @@
 //! session ends goes as a last, shorter chunk. An enabled `audio_bytes` app gets the same chunks at its webhook URL.
 //! The log records that a chunk exists; the audio itself is kept beside it, and erasing the account removes it.
 
-mod apps_support;
-mod listen_support;
-mod webhook_support;
+use crate::apps_support;
+use crate::listen_support;
+use crate::webhook_support;
 
 use std::time::Duration;
 

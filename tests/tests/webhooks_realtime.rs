@@ -1,8 +1,8 @@
 //! The `realtime_transcript` developer webhook (spec §5.4): live transcript segments from `/v4/listen` are
 //! delivered, signed, as `{"segments": [...], "session_id": uid}` to `<url>?uid=<uid>`, on both stores.
 
-mod listen_support;
-mod webhook_support;
+use crate::listen_support;
+use crate::webhook_support;
 
 use std::time::Duration;
 
