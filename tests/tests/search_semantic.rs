@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use omi_tests::*;
 use search_support::*;
+use sqlx::Connection;
 
 /// The conversation of the corpus about a car's brakes, and the one about a budget.
 const CAR: usize = 7;
@@ -134,4 +135,128 @@ both_stores!(with_store an_unreachable_server_embeds_later, |store| async move {
     embedded(&server, &token, 1).await;
     let car = search(&server, &token, json!({"query": "automobile"})).await;
     assert_eq!(item_ids(&car), [id]);
+});
+
+/// Waits until the checkpoint `name` stands at the last event of the log (10 s at most).
+async fn reaction_reaches_the_head(data: &TestData, name: &str) {
+    const SQL: &str = "SELECT CAST((SELECT COALESCE(MAX(global_position), 0) FROM events)
+                         - COALESCE((SELECT global_position FROM projection_checkpoints WHERE name = $1), 0) AS BIGINT)";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let behind: i64 = match data.database_url() {
+            Some(url) => {
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query_scalar(SQL)
+                    .bind(name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap()
+            }
+            None => {
+                let mut conn = sqlite_connection(data, true).await;
+                sqlx::query_scalar(SQL)
+                    .bind(name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap()
+            }
+        };
+        if behind <= 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} stays {behind} events behind"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+both_stores!(with_store an_edited_title_is_embedded_again, |store| async move {
+    let embeddings = FakeEmbeddings::start().await;
+    let server = TestServer::start_with(store, embeddings.options(StartOptions::new())).await;
+    let token = server.token("alice").await;
+    let id = import(&server, &token, CORPUS[CAR], &started_at(CAR)).await;
+    embedded(&server, &token, 1).await;
+    // "melody" is music, which the conversation is not about.
+    let before = search(&server, &token, json!({"query": "melody"})).await;
+    assert_eq!(before["items"], json!([]), "{before}");
+
+    let retitled = server
+        .patch(
+            &format!("/v1/conversations/{id}/title?title=Guitar%20song%20album%20concert"),
+            &token,
+            json!({}),
+        )
+        .await;
+    retitled.assert_status(200);
+    let events = embedded(&server, &token, 2).await;
+    assert_eq!(events[1]["aggregate_id"], id.as_str(), "{}", events[1]);
+    let sent = embeddings.requests();
+    assert!(
+        sent.last().unwrap().1["input"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Guitar song album concert"),
+        "the new title was sent"
+    );
+    let after = search(&server, &token, json!({"query": "melody"})).await;
+    assert_eq!(item_ids(&after), std::slice::from_ref(&id), "{after}");
+    // The conversation is still itself: its words still find it.
+    let brakes = search(&server, &token, json!({"query": "squeaking brakes"})).await;
+    assert_eq!(item_ids(&brakes), [id]);
+});
+
+both_stores!(with_store conversations_processed_before_a_server_was_configured_are_embedded, |store| async move {
+    let mut offline = TestServer::start(store).await;
+    let token = offline.token("alice").await;
+    let car = import(&offline, &token, CORPUS[CAR], &started_at(CAR)).await;
+    let budget = import(&offline, &token, CORPUS[BUDGET], &started_at(BUDGET)).await;
+    for id in [&car, &budget] {
+        assert_eq!(processed(&offline, &token, id).await["status"], "completed");
+    }
+    // The embeddings reaction (idle without a server) has passed the processing: the two are the backfill's.
+    reaction_reaches_the_head(&offline.data(), "reaction:conversation_embeddings").await;
+    offline.stop().await;
+
+    let embeddings = FakeEmbeddings::start().await;
+    let server = TestServer::start_with(
+        offline.store(),
+        embeddings.options(StartOptions::new().reuse_data(offline.data())),
+    )
+    .await;
+    let token = server.token("alice").await;
+    let events = embedded(&server, &token, 2).await;
+    let mut ids: Vec<&str> = events
+        .iter()
+        .map(|event| event["aggregate_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let mut expected = [car.as_str(), budget.as_str()];
+    expected.sort();
+    assert_eq!(ids, expected);
+    let automobile = search(&server, &token, json!({"query": "automobile"})).await;
+    assert_eq!(item_ids(&automobile).first(), Some(&car), "{automobile}");
+    let money = search(&server, &token, json!({"query": "money"})).await;
+    assert_eq!(item_ids(&money).first(), Some(&budget), "{money}");
+    // Each text was sent once, the two in one request; conversations processed from now on are the reaction's.
+    let texts: Vec<Value> = embeddings
+        .requests()
+        .iter()
+        .map(|(_, body)| body["input"].clone())
+        .filter(|input| input.as_array().unwrap().len() == 2)
+        .collect();
+    assert_eq!(texts.len(), 1, "one batch of two");
+    let later = import(&server, &token, CORPUS[BUDGET], &started_at(BUDGET)).await;
+    let events = embedded(&server, &token, 3).await;
+    assert_eq!(events[2]["aggregate_id"], later.as_str());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let all = server.get("/v1/changes?limit=1000", &token).await;
+    let count = all["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["event"] == "ConversationEmbedded")
+        .count();
+    assert_eq!(count, 3, "nothing embedded twice");
 });

@@ -1,7 +1,9 @@
 //! Semantic search's vectors: when a conversation is processed, its text (title, overview, transcript) goes to the
 //! embeddings server of `OMI_EMBEDDINGS_BASE_URL`, and the vector comes back into the log as
-//! `ConversationEmbedded`, so a replay restores it without asking the server again. Without a server the reaction
-//! does nothing (search is full-text only).
+//! `ConversationEmbedded`, so a replay restores it without asking the server again. An edit of the title, the
+//! overview or a segment's text embeds the conversation again. Without a server the reaction does nothing (search
+//! is full-text only); conversations processed before a server was configured are the backfill's
+//! (`embedding_backfill`).
 //!
 //! A server that is down or busy is asked again (the reaction's retries); one that refuses the text for good is
 //! logged and the conversation stays findable by its words only.
@@ -11,7 +13,9 @@ use std::time::Duration;
 
 use omi_commands::reactions::{ReactFuture, Reaction, ReactionError};
 use omi_commands::{CommandBus, Metadata};
-use omi_domain::conversation::{Conversation, ConversationCommand, ConversationEvent};
+use omi_domain::conversation::{
+    text_fingerprint, Conversation, ConversationCommand, ConversationEvent, ConversationStatus,
+};
 use omi_projections::conversations::{self, ConversationView};
 use omi_projections::{search, Projector};
 use omi_services::embeddings::Embedder;
@@ -45,11 +49,13 @@ impl ConversationEmbeddings {
         }
     }
 
+    /// Embeds the conversation of `event` as the read models show it once they include the event: for
+    /// processing run `run`, or (`None`) the text an edit changed.
     async fn handle(
         &self,
         embedder: &dyn Embedder,
         event: &RecordedEvent,
-        run: u32,
+        run: Option<u32>,
     ) -> Result<(), ReactionError> {
         let uid = event.metadata.uid.as_str();
         if uid.is_empty() {
@@ -61,12 +67,14 @@ impl ConversationEmbeddings {
             ));
         }
         let failed = |e: omi_projections::ProjectionError| ReactionError(e.to_string());
-        // Seen again after a restart (at least once): the server is not asked twice for one run.
-        let recorded = search::embedded_run(&self.database, &event.aggregate_id)
-            .await
-            .map_err(failed)?;
-        if recorded == Some((run, embedder.model().to_string())) {
-            return Ok(());
+        // A processing run seen again after a restart (at least once): the server is not asked twice for it.
+        if let Some(run) = run {
+            let recorded = search::embedded_run(&self.database, &event.aggregate_id)
+                .await
+                .map_err(failed)?;
+            if recorded == Some((run, embedder.model().to_string())) {
+                return Ok(());
+            }
         }
         let Some(view) = conversations::get(&self.database, uid, &event.aggregate_id)
             .await
@@ -74,6 +82,9 @@ impl ConversationEmbeddings {
         else {
             return Ok(());
         };
+        if view.status != ConversationStatus::Completed {
+            return Ok(());
+        }
         let vector = match embedder.embed(&[text_of(&view)]).await {
             Ok(mut vectors) => match vectors.pop() {
                 Some(vector) => vector,
@@ -90,6 +101,7 @@ impl ConversationEmbeddings {
         let command = ConversationCommand::RecordEmbedding {
             uid: uid.to_string(),
             run,
+            text: fingerprint_of(&view),
             model: embedder.model().to_string(),
             vector,
             at: chrono::Utc::now(),
@@ -132,6 +144,17 @@ pub(crate) fn text_of(view: &ConversationView) -> String {
     text
 }
 
+/// The [`text_fingerprint`] of the conversation's text as `view` shows it: what the conversation aggregate
+/// compares with its own text before it records a vector.
+pub(crate) fn fingerprint_of(view: &ConversationView) -> u64 {
+    let segments = view.transcript_segments.as_deref().unwrap_or_default();
+    text_fingerprint(
+        &view.structured.title,
+        &view.structured.overview,
+        segments.iter().map(|segment| segment.text.as_str()),
+    )
+}
+
 impl Reaction for ConversationEmbeddings {
     fn name(&self) -> &'static str {
         "conversation_embeddings"
@@ -149,7 +172,12 @@ impl Reaction for ConversationEmbeddings {
             match &event.event {
                 StoredEvent::Conversation(ConversationEvent::ConversationProcessed {
                     run, ..
-                }) => self.handle(embedder, event, *run).await,
+                }) => self.handle(embedder, event, Some(*run)).await,
+                StoredEvent::Conversation(
+                    ConversationEvent::TitleEdited { .. }
+                    | ConversationEvent::OverviewEdited { .. }
+                    | ConversationEvent::SegmentTextEdited { .. },
+                ) => self.handle(embedder, event, None).await,
                 _ => Ok(()),
             }
         })

@@ -6,6 +6,7 @@
 mod app_webhooks;
 mod daily_summaries;
 pub mod deliveries;
+mod embedding_backfill;
 mod embeddings;
 mod folders;
 mod notifications;
@@ -24,6 +25,7 @@ use omi_store::RecordedEvent;
 
 pub use app_webhooks::AppWebhookScheduling;
 pub use daily_summaries::DailySummarySchedule;
+pub use embedding_backfill::EmbeddingBackfill;
 pub use embeddings::ConversationEmbeddings;
 pub use folders::FolderCleanup;
 pub use notifications::NotificationPush;

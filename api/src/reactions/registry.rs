@@ -2,6 +2,7 @@
 //! module plus one line in [`registry()`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use omi_commands::reactions::{self, Reaction};
 use omi_commands::schedules::{self, Schedule};
@@ -14,8 +15,8 @@ use omi_store::Database;
 
 use super::{
     AppWebhookScheduling, ConversationEmbeddings, ConversationSync, DailySummarySchedule,
-    DeveloperWebhookScheduling, FolderCleanup, NotificationPush, Processing, Publisher,
-    SummarizationApps, WebhookMessages, WrappedGeneration,
+    DeveloperWebhookScheduling, EmbeddingBackfill, FolderCleanup, NotificationPush, Processing,
+    Publisher, SummarizationApps, WebhookMessages, WrappedGeneration,
 };
 use crate::state::AppState;
 
@@ -107,15 +108,28 @@ pub async fn spawn_all(
     Ok(running)
 }
 
-/// Every scheduled reaction of the server: the daily summaries, ticking every `OMI_DAILY_SUMMARY_TICK_SECS`.
+/// How often the embeddings backfill takes its next batches.
+const EMBEDDING_BACKFILL_TICK: Duration = Duration::from_secs(2);
+
+/// Every scheduled reaction of the server: the daily summaries, ticking every `OMI_DAILY_SUMMARY_TICK_SECS`, and
+/// with an embeddings server the embeddings backfill.
 pub fn schedules(state: &AppState) -> Vec<Arc<dyn Schedule>> {
-    vec![Arc::new(DailySummarySchedule::new(
+    let mut schedules: Vec<Arc<dyn Schedule>> = vec![Arc::new(DailySummarySchedule::new(
         state.database.clone(),
         state.commands.clone(),
         state.model.clone(),
         state.clock,
         state.config.daily_summary_tick,
-    ))]
+    ))];
+    if let Some(embedder) = &state.embedder {
+        schedules.push(Arc::new(EmbeddingBackfill::new(
+            state.database.clone(),
+            state.commands.clone(),
+            embedder.clone(),
+            EMBEDDING_BACKFILL_TICK,
+        )));
+    }
+    schedules
 }
 
 /// Starts every scheduled reaction of [`schedules()`]; each runs in one process at a time.

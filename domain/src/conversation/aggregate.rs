@@ -103,10 +103,11 @@ impl Conversation {
             C::RecordEmbedding {
                 uid,
                 run,
+                text,
                 model,
                 vector,
                 at,
-            } => processing::embedding(state, uid, run, model, vector, at),
+            } => processing::embedding(state, uid, run, text, model, vector, at),
             C::EditTitle { uid, title, at } => edits::edit_title(state, uid, title, at),
             C::EditOverview { uid, overview, at } => edits::edit_overview(state, uid, overview, at),
             C::EditSegmentText {

@@ -87,11 +87,14 @@ pub enum ConversationCommand {
         suggested_apps: Vec<String>,
         at: Timestamp,
     },
-    /// Records where the embeddings model `model` placed the text of processing run `run`; nothing is recorded
-    /// for an older run, a conversation that is not completed, or a run this model placed already.
+    /// Records where the embeddings model `model` placed the conversation's text, read when it was processing
+    /// run `run` (`None`: whatever run is current) and whose [`text_fingerprint`](super::text_fingerprint) is
+    /// `text`. Nothing is recorded for an older run, a conversation that is not completed, a text that has changed
+    /// since (the change's own embedding follows), or a text this model placed already.
     RecordEmbedding {
         uid: String,
-        run: u32,
+        run: Option<u32>,
+        text: u64,
         model: String,
         vector: Embedding,
         at: Timestamp,

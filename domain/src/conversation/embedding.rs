@@ -91,6 +91,31 @@ impl Embedding {
     }
 }
 
+/// What identifies the text an embedding was made of: a 64-bit FNV-1a hash of the title, the overview and each
+/// segment's text, each followed by a 0 byte. The same on every machine and in every release, because the log's
+/// fold recomputes it (see the conversation state's `embedded_text`).
+pub fn text_fingerprint<'a>(
+    title: &str,
+    overview: &str,
+    segments: impl IntoIterator<Item = &'a str>,
+) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET;
+    let mut feed = |text: &str| {
+        for byte in text.bytes().chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    };
+    feed(title);
+    feed(overview);
+    for segment in segments {
+        feed(segment);
+    }
+    hash
+}
+
 impl Serialize for Embedding {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.to_base64())
@@ -107,6 +132,20 @@ impl<'de> Deserialize<'de> for Embedding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fingerprint_tells_texts_apart_and_never_changes() {
+        let of = |title: &str, overview: &str, segments: &[&str]| {
+            text_fingerprint(title, overview, segments.iter().copied())
+        };
+        // The value is part of the log's meaning: a change would re-embed every conversation.
+        assert_eq!(of("", "", &[]), 0x0832_8807_b4eb_6fed);
+        assert_eq!(of("Brakes", "", &["a"]), 0x3531_3579_5a19_ebc0);
+        assert_eq!(of("Brakes", "", &["a"]), of("Brakes", "", &["a"]));
+        assert_ne!(of("Brakes", "", &["a"]), of("Brake", "s", &["a"]));
+        assert_ne!(of("Brakes", "", &["a", "b"]), of("Brakes", "", &["ab"]));
+        assert_ne!(of("Brakes", "", &[]), of("Brakes", "", &[""]));
+    }
 
     #[test]
     fn the_stored_form_reads_back_exactly() {

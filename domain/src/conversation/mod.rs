@@ -19,7 +19,7 @@ mod tests;
 pub use aggregate::Conversation;
 pub use commands::ConversationCommand;
 pub use content::ConversationContent;
-pub use embedding::{Embedding, MAX_DIMENSIONS};
+pub use embedding::{text_fingerprint, Embedding, MAX_DIMENSIONS};
 pub use events::ConversationEvent;
 pub use segment::{
     merge_segments, normalize_spacing, speaker_id_of, speaker_label, TranscriptSegment, Translation,

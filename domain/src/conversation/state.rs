@@ -24,6 +24,10 @@ pub(super) struct State {
     /// The run and model of the latest recorded embedding.
     #[serde(default)]
     pub(super) embedded: Option<(u32, String)>,
+    /// The [`text_fingerprint`](super::text_fingerprint) of the text the latest embedding placed: the
+    /// conversation's text when it was recorded (a decision records only an embedding of the current text).
+    #[serde(default)]
+    pub(super) embedded_text: Option<u64>,
 }
 
 impl State {
@@ -45,7 +49,17 @@ impl State {
             starred: false,
             folder_id: None,
             embedded: None,
+            embedded_text: None,
         }
+    }
+
+    /// The [`text_fingerprint`](super::text_fingerprint) of the conversation's text as it is now.
+    pub(super) fn text_fingerprint(&self) -> u64 {
+        super::text_fingerprint(
+            &self.structured.title,
+            &self.structured.overview,
+            self.segments.iter().map(|segment| segment.text.as_str()),
+        )
     }
 
     /// Applies an event of a conversation that exists; its creation and its end are `Conversation::apply`'s.
@@ -137,7 +151,10 @@ impl State {
             E::MovedToFolder { folder_id, .. } => self.folder_id = folder_id,
             E::DiscardedChanged { discarded, .. } => self.discarded = discarded,
             E::MergeStarted { .. } => self.status = ConversationStatus::Merging,
-            E::ConversationEmbedded { run, model, .. } => self.embedded = Some((run, model)),
+            E::ConversationEmbedded { run, model, .. } => {
+                self.embedded = Some((run, model));
+                self.embedded_text = Some(self.text_fingerprint());
+            }
             E::ConversationStarted { .. }
             | E::ConversationImported { .. }
             | E::TrendsExtracted { .. }

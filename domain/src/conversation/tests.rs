@@ -1202,3 +1202,104 @@ fn an_audio_chunk_is_recorded_on_a_live_conversation_only() {
         .when(audio_chunk("u2"))
         .then_expect_error(DomainError::NotFound("Conversation"));
 }
+
+/// The fingerprint of [`completed`]'s text, as a reaction reading its read model computes it.
+fn completed_text() -> u64 {
+    text_fingerprint(
+        "Dentist Appointment",
+        "Booking a cleaning.",
+        ["I should call the dentist.", "Do it tomorrow."],
+    )
+}
+
+fn embed(run: Option<u32>, text: u64, model: &str) -> ConversationCommand {
+    ConversationCommand::RecordEmbedding {
+        uid: "u1".into(),
+        run,
+        text,
+        model: model.into(),
+        vector: Embedding::new(vec![1.0, 0.0]).unwrap(),
+        at: at(70),
+    }
+}
+
+fn embedded(run: u32, model: &str) -> ConversationEvent {
+    ConversationEvent::ConversationEmbedded {
+        run,
+        model: model.into(),
+        vector: Embedding::new(vec![1.0, 0.0]).unwrap(),
+        embedded_at: at(70),
+    }
+}
+
+#[test]
+fn an_embedding_of_the_current_text_is_recorded_once_per_model() {
+    Given::with(())
+        .given(completed())
+        .when(embed(Some(1), completed_text(), "m"))
+        .then_expect_events(vec![embedded(1, "m")]);
+    let mut given = completed();
+    given.push(embedded(1, "m"));
+    Given::with(())
+        .given(given.clone())
+        .when(embed(None, completed_text(), "m"))
+        .then_expect_events(vec![]);
+    // Another model places the same text again.
+    Given::with(())
+        .given(given)
+        .when(embed(None, completed_text(), "other"))
+        .then_expect_events(vec![embedded(1, "other")]);
+}
+
+#[test]
+fn an_embedding_of_a_text_the_conversation_no_longer_has_is_not_recorded() {
+    let mut given = completed();
+    given.push(ConversationEvent::TitleEdited {
+        title: "Dentist, moved".into(),
+        at: at(65),
+    });
+    Given::with(())
+        .given(given)
+        .when(embed(Some(1), completed_text(), "m"))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn an_edited_text_is_embedded_again_for_the_same_run() {
+    let mut given = completed();
+    given.push(embedded(1, "m"));
+    given.push(ConversationEvent::TitleEdited {
+        title: "Dentist, moved".into(),
+        at: at(80),
+    });
+    let edited = text_fingerprint(
+        "Dentist, moved",
+        "Booking a cleaning.",
+        ["I should call the dentist.", "Do it tomorrow."],
+    );
+    Given::with(())
+        .given(given.clone())
+        .when(embed(None, edited, "m"))
+        .then_expect_events(vec![embedded(1, "m")]);
+    given.push(embedded(1, "m"));
+    Given::with(())
+        .given(given)
+        .when(embed(None, edited, "m"))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn an_embedding_of_an_older_run_or_an_unprocessed_conversation_is_not_recorded() {
+    let mut given = completed();
+    given.push(requested(2, true));
+    Given::with(())
+        .given(given)
+        .when(embed(Some(1), completed_text(), "m"))
+        .then_expect_events(vec![]);
+    let mut given = completed();
+    given.pop();
+    Given::with(())
+        .given(given)
+        .when(embed(None, completed_text(), "m"))
+        .then_expect_events(vec![]);
+}

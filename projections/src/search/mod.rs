@@ -18,4 +18,6 @@ mod vectors;
 pub use projection::SearchProjection;
 pub use queries::{conversations, memories, raw_conversations_sql, Found, Hit, SearchFilter};
 pub use terms::Terms;
-pub use vectors::{embedded_run, nearest, SearchVectorsProjection};
+pub use vectors::{
+    backfill_window, embedded_run, nearest, BackfillCandidate, SearchVectorsProjection,
+};

@@ -143,6 +143,54 @@ pub async fn embedded_run(
     Ok(Some((stored.run, stored.model)))
 }
 
+/// A completed conversation the embeddings backfill walked past: whether it still needs a vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackfillCandidate {
+    pub id: String,
+    pub uid: String,
+    /// It has no vector by the model, and its latest processing is not after the bound the backfill was given
+    /// (later ones are the embeddings reaction's).
+    pub needed: bool,
+}
+
+/// The next window of at most `window` completed conversations of any user after id `after`, in id order: what
+/// the embeddings backfill walks. A conversation processed at a log position after `reaction_passed` (where the
+/// embeddings reaction stood when the walk began) is the reaction's, not the backfill's.
+pub async fn backfill_window(
+    database: &Database,
+    model: &str,
+    after: &str,
+    window: i64,
+    reaction_passed: i64,
+) -> Result<Vec<BackfillCandidate>, ProjectionError> {
+    let rows = sqlx::query(
+        "SELECT w.id, w.uid,
+                CAST(CASE WHEN v.id IS NULL AND NOT EXISTS (
+                    SELECT 1 FROM events e
+                    WHERE e.aggregate_type = 'Conversation' AND e.aggregate_id = w.id
+                      AND e.event_type = 'ConversationProcessed' AND e.global_position > $4
+                ) THEN 1 ELSE 0 END AS BIGINT)
+         FROM (SELECT id, uid FROM conversations WHERE id > $2 AND status = 'completed' ORDER BY id LIMIT $3) w
+         LEFT JOIN search_vectors v ON v.id = w.id AND v.model = $1
+         ORDER BY w.id",
+    )
+    .bind(model)
+    .bind(after)
+    .bind(window)
+    .bind(reaction_passed)
+    .fetch_all(database.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(BackfillCandidate {
+                id: row.try_get(0)?,
+                uid: row.try_get(1)?,
+                needed: row.try_get::<i64, _>(2)? == 1,
+            })
+        })
+        .collect()
+}
+
 /// At most `limit` of the user's conversations that `filter` lets search find and whose vector by `model` is at
 /// least `min_similarity` (cosine) from `query`, the nearest first (then the newest, then by id). A hit's
 /// `score` is its cosine similarity.

@@ -143,16 +143,24 @@ pub(crate) fn app_results(
 pub(crate) fn embedding(
     state: Option<&State>,
     uid: String,
-    run: u32,
+    run: Option<u32>,
+    text: u64,
     model: String,
     vector: Embedding,
     at: Timestamp,
 ) -> Decision {
     let current = owned(state, &uid)?;
+    let run = run.unwrap_or(current.run);
     if !is_current_run(state, run) || current.status != ConversationStatus::Completed {
         return Ok(vec![]);
     }
-    if current.embedded.as_ref() == Some(&(run, model.clone())) {
+    // A vector of a text the conversation no longer has would mislead search; the edit's own embedding follows.
+    if text != current.text_fingerprint() {
+        return Ok(vec![]);
+    }
+    if current.embedded.as_ref() == Some(&(run, model.clone()))
+        && current.embedded_text == Some(text)
+    {
         return Ok(vec![]);
     }
     Ok(vec![E::ConversationEmbedded {
