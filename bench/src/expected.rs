@@ -118,6 +118,7 @@ pub fn memory(id: &str, state: &mut Option<MemoryView>, event: &MemoryEvent) {
             }
         }
         MemoryEvent::MemoryDeleted { .. } => *state = None,
+        MemoryEvent::MemoryEmbedded { .. } => {}
     }
 }
 

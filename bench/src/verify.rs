@@ -836,7 +836,8 @@ async fn check_expected(
         | "app_installations"
         | "app_reviews"
         | "chat_messages"
-        | "search_vectors" => {
+        | "search_vectors"
+        | "memory_vectors" => {
             // The generated log holds no daily summary, settings, wrapped, trend mention (its conversations'
             // processing results name no trends), profile, person, goal or folder (they name no folder
             // either), device, notification, integration, webhook, delivery, app, chat message or embedding:
@@ -880,7 +881,7 @@ async fn check_expected(
                         "created_at",
                         "doc",
                     ],
-                    "search_vectors" => &["id", "uid", "model", "doc"],
+                    "search_vectors" | "memory_vectors" => &["id", "uid", "model", "doc"],
                     _ => &["id", "uid", "year", "doc"],
                 },
                 entities: &none,

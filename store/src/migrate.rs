@@ -175,6 +175,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0030_audio_spool.sql"),
         postgres: include_str!("../../migrations/postgres/0030_audio_spool.sql"),
     },
+    Migration::shared(
+        31,
+        "memory_vectors",
+        include_str!("../../migrations/shared/0031_memory_vectors.sql"),
+    ),
 ];
 
 impl Migration {

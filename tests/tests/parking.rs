@@ -115,9 +115,9 @@ both_stores!(with_store an_event_that_cannot_be_applied_is_parked_and_everything
     let health = server.get("/health", "").await;
     health.assert_status(200);
     assert_eq!(health["status"], "degraded", "{}", health.text);
-    // Both events, in the read model of memories and in the search index, which reads the memories' rows (the
-    // memory statistics count those rows and read no event).
-    assert_eq!(health["parked_events"], 4, "{}", health.text);
+    // Both events, in the read model of memories, in the search index, which reads the memories' rows, and in
+    // the memories' vectors (the memory statistics count those rows and read no event).
+    assert_eq!(health["parked_events"], 6, "{}", health.text);
     let memories = health["read_models"]
         .as_array()
         .unwrap()
@@ -148,7 +148,7 @@ both_stores!(with_store an_event_that_cannot_be_applied_is_parked_and_everything
 
     let listed = server.cli(&["parked", "list"]).await;
     listed.assert_success();
-    assert_eq!(parked_positions(&listed.stdout).len(), 4, "{}", listed.stdout);
+    assert_eq!(parked_positions(&listed.stdout).len(), 6, "{}", listed.stdout);
     assert!(listed.stdout.contains("does not decode"), "{}", listed.stdout);
     assert!(listed.stdout.contains("held behind"), "{}", listed.stdout);
 
@@ -161,12 +161,12 @@ both_stores!(with_store an_event_that_cannot_be_applied_is_parked_and_everything
     // A retry before the fix fails again and keeps both parked.
     let early = server.cli(&["parked", "retry"]).await;
     assert!(!early.success(), "{}", early.stderr);
-    assert_eq!(parked_positions(&server.cli(&["parked", "list"]).await.stdout).len(), 4);
+    assert_eq!(parked_positions(&server.cli(&["parked", "list"]).await.stdout).len(), 6);
 
     repair(&data, "poisoned", 1, &memory_created_payload("alice", "repaired")).await;
     let retried = server.cli(&["parked", "retry"]).await;
     retried.assert_success();
-    assert!(retried.stderr.contains("applied 4 parked events"), "{}", retried.stderr);
+    assert!(retried.stderr.contains("applied 6 parked events"), "{}", retried.stderr);
     let after = server.cli(&["parked", "list"]).await;
     assert!(parked_positions(&after.stdout).is_empty(), "{}", after.stdout);
 
@@ -200,7 +200,7 @@ both_stores!(with_store a_parked_event_is_skipped_with_a_recorded_decision, |sto
         .cli(&["parked", "skip", "--projection", "memories", "--position", "999999", "--reason", "x"])
         .await;
     assert!(!unknown.success(), "skipping an event that is not parked is an error");
-    for projection in ["memories", "search"] {
+    for projection in ["memories", "search", "memory_vectors"] {
         server
             .cli(&["parked", "skip", "--projection", projection, "--position", &position, "--reason", "corrupt import"])
             .await

@@ -14,7 +14,7 @@ const REPLAY_ADMIN_KEY: &str = apps_support::ADMIN_KEY;
 /// keys (one revoked), a shared daily summary, changed daily summary settings, a generated wrapped, goals with
 /// progress, a profile and people, a developer webhook with its deliveries, for two users; and apps with logos,
 /// installations, reviews, keys, a rotated webhook secret and a summarization app's result; the conversations
-/// are embedded for semantic search.
+/// and memories are embedded for semantic search.
 async fn write_everything(server: &TestServer) {
     for uid in ["alice", "bob"] {
         let token = server.token(uid).await;
@@ -92,7 +92,9 @@ async fn write_everything(server: &TestServer) {
         for id in &conversations {
             wait_processed(server, &token, id).await;
         }
-        wait_embedded(server, &token, conversations.len()).await;
+        wait_embedded(server, &token, "ConversationEmbedded", conversations.len()).await;
+        // The three memories left of the four written above, at least.
+        wait_embedded(server, &token, "MemoryEmbedded", 3).await;
         server
             .patch(
                 &format!(
@@ -172,22 +174,23 @@ async fn write_everything(server: &TestServer) {
     write_apps(server).await;
 }
 
-/// Waits until the change feed shows `count` `ConversationEmbedded` events of the token's user.
-async fn wait_embedded(server: &TestServer, token: &str, count: usize) {
+/// Waits until the change feed shows `count` events named `event` (`ConversationEmbedded`, `MemoryEmbedded`) of
+/// the token's user.
+async fn wait_embedded(server: &TestServer, token: &str, event: &str, count: usize) {
     let started = Instant::now();
     loop {
         let page = server.get("/v1/changes?limit=1000", token).await;
         let events = page["events"].as_array().unwrap();
         let embedded = events
             .iter()
-            .filter(|event| event["event"] == "ConversationEmbedded")
+            .filter(|recorded| recorded["event"] == event)
             .count();
         if embedded >= count {
             return;
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "{embedded} of {count} conversations embedded"
+            "{embedded} of {count} {event} events"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -17,6 +17,11 @@ const BUDGET: usize = 11;
 
 /// Waits until the change feed shows `count` `ConversationEmbedded` events of the user; returns them.
 async fn embedded(server: &TestServer, token: &str, count: usize) -> Vec<Value> {
+    wait_for_events(server, token, "ConversationEmbedded", count).await
+}
+
+/// Waits until the change feed shows `count` events named `name` of the user (60 s at most); returns them.
+async fn wait_for_events(server: &TestServer, token: &str, name: &str, count: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let page = server.get("/v1/changes?limit=1000", token).await;
@@ -25,11 +30,11 @@ async fn embedded(server: &TestServer, token: &str, count: usize) -> Vec<Value> 
             .as_array()
             .unwrap()
             .iter()
-            .filter(|event| event["event"] == "ConversationEmbedded")
+            .filter(|event| event["event"] == name)
             .cloned()
             .collect();
         if found.len() >= count || Instant::now() >= deadline {
-            assert_eq!(found.len(), count, "embedded conversations");
+            assert_eq!(found.len(), count, "{name} events");
             return found;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -259,4 +264,116 @@ both_stores!(with_store conversations_processed_before_a_server_was_configured_a
         .filter(|event| event["event"] == "ConversationEmbedded")
         .count();
     assert_eq!(count, 3, "nothing embedded twice");
+});
+
+/// The ids of a `GET /v3/memories/search` answer, best first.
+fn memory_ids(found: &Response) -> Vec<String> {
+    found
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|memory| memory["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+both_stores!(with_store memories_are_found_by_meaning, |store| async move {
+    let embeddings = FakeEmbeddings::start().await;
+    let server = TestServer::start_with(store, embeddings.options(StartOptions::new())).await;
+    let token = server.token("alice").await;
+    let mut ids = Vec::new();
+    for content in [
+        "Alice drives an old Volvo and the brakes need a mechanic",
+        "Alice keeps her spending under a strict budget",
+        "Alice prefers green tea over coffee",
+    ] {
+        let created = server
+            .post("/v1/memories", &token, json!({"content": content}))
+            .await;
+        created.assert_status(200);
+        ids.push(created["id"].as_str().unwrap().to_string());
+    }
+    let events = wait_for_events(&server, &token, "MemoryEmbedded", 3).await;
+    assert!(events
+        .iter()
+        .all(|event| event["payload"]["MemoryEmbedded"]["model"] == FAKE_EMBEDDINGS_MODEL));
+    // The history shows what the memory shows: the embedding is not a version of it.
+    let history = server
+        .get(&format!("/v1/memories/{}/history", ids[0]), &token)
+        .await;
+    history.assert_status(200);
+    assert!(history["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|version| version["event"] != "MemoryEmbedded"));
+
+    // "automobile" and "money" are in no memory: found by meaning alone.
+    let car = server
+        .get("/v3/memories/search?query=automobile", &token)
+        .await;
+    car.assert_status(200);
+    assert_eq!(memory_ids(&car), [ids[0].clone()], "{}", car.text);
+    assert_eq!(car[0]["relevance_score"], 1.0);
+    let money = server.get("/v3/memories/search?query=money", &token).await;
+    assert_eq!(memory_ids(&money).first(), Some(&ids[1]), "{}", money.text);
+    let none = server.get("/v3/memories/search?query=zeppelin", &token).await;
+    assert_eq!(none.json, json!([]), "{}", none.text);
+    // Words and meaning together: "tea" by its word first.
+    let tea = server.get("/v3/memories/search?query=tea", &token).await;
+    assert_eq!(memory_ids(&tea).first(), Some(&ids[2]));
+    // Other users' memories are never found by meaning.
+    let bob = server.token("bob").await;
+    let theirs = server.get("/v3/memories/search?query=automobile", &bob).await;
+    assert_eq!(theirs.json, json!([]));
+
+    // An edit of the content is embedded again: the memory is now found by its new meaning, not its old one.
+    server
+        .put(
+            &format!("/v1/memories/{}", ids[2]),
+            &token,
+            json!({"content": "Alice plays guitar in a band"}),
+        )
+        .await
+        .assert_status(200);
+    wait_for_events(&server, &token, "MemoryEmbedded", 4).await;
+    let music = server.get("/v3/memories/search?query=melody", &token).await;
+    assert_eq!(memory_ids(&music), [ids[2].clone()], "{}", music.text);
+    // A deleted memory is found no more.
+    server
+        .delete(&format!("/v1/memories/{}", ids[0]), &token)
+        .await
+        .assert_status(200);
+    let gone = server
+        .get("/v3/memories/search?query=automobile", &token)
+        .await;
+    assert_eq!(gone.json, json!([]), "{}", gone.text);
+});
+
+both_stores!(with_store memories_written_before_a_server_was_configured_are_embedded, |store| async move {
+    let mut offline = TestServer::start(store).await;
+    let token = offline.token("alice").await;
+    let created = offline
+        .post(
+            "/v1/memories",
+            &token,
+            json!({"content": "Alice is saving money for a new garage"}),
+        )
+        .await;
+    created.assert_status(200);
+    let id = created["id"].as_str().unwrap().to_string();
+    reaction_reaches_the_head(&offline.data(), "reaction:memory_embeddings").await;
+    offline.stop().await;
+
+    let embeddings = FakeEmbeddings::start().await;
+    let server = TestServer::start_with(
+        offline.store(),
+        embeddings.options(StartOptions::new().reuse_data(offline.data())),
+    )
+    .await;
+    let token = server.token("alice").await;
+    let events = wait_for_events(&server, &token, "MemoryEmbedded", 1).await;
+    assert_eq!(events[0]["aggregate_id"], id.as_str());
+    let found = server.get("/v3/memories/search?query=vehicle", &token).await;
+    assert_eq!(memory_ids(&found), [id], "{}", found.text);
 });

@@ -92,12 +92,13 @@ both_stores!(with_store events_in_todays_stored_forms_are_read_and_decided_on, |
     assert_eq!(item["description"], "Send the quarterly report to Ann");
     let memories = server.get("/v1/memories", &token).await;
     assert_eq!(memories.json.as_array().map(Vec::len), Some(1), "{}", memories.text);
-    // Parked by the read model of memories and by the search index, which reads the memories' events too.
+    // Parked by the read model of memories, by the search index and by the memories' vectors, which read the
+    // memories' events too.
     let parked = wait_for(&server, "", "/health", |health| {
-        Some(health["parked_events"].clone()).filter(|parked| parked.as_u64() >= Some(2))
+        Some(health["parked_events"].clone()).filter(|parked| parked.as_u64() >= Some(3))
     })
     .await;
-    assert_eq!(parked, 2);
+    assert_eq!(parked, 3);
 
     // The write side folds the stream as stored and decides on it.
     server

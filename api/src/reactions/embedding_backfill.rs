@@ -1,12 +1,13 @@
-//! The embeddings backfill: conversations processed before an embeddings server was configured (or embedded by
-//! another model than the configured one) have no vector semantic search can compare, and the embeddings
-//! reaction only sees conversations processed from now on. Once per process start, the backfill walks the
-//! completed conversations of every user in id order and embeds those without a vector by the configured model,
-//! a few batches per tick, until it reaches the end.
+//! The embeddings backfill: conversations and memories written before an embeddings server was configured (or
+//! embedded by another model than the configured one) have no vector semantic search can compare, and the
+//! embeddings reactions only see what is written from now on. Once per process start, the backfill walks the
+//! completed conversations, then the memories, of every user in id order and embeds those without a vector by the
+//! configured model, a few batches per tick, until it reaches the end.
 //!
-//! The walk leaves to the reaction each conversation processed after the point the reaction had passed when the
-//! walk began, so no conversation is sent to the server by both. It runs in one process at a time
-//! (`omi_commands::schedules`); a process that takes over walks again from the start, skipping what has vectors.
+//! Each walk leaves to its reaction what was processed (a conversation) or created (a memory) after the point the
+//! reaction had passed when the walk began, so nothing is sent to the server by both. It runs in one process at a
+//! time (`omi_commands::schedules`); a process that takes over walks again from the start, skipping what has
+//! vectors.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,9 +15,10 @@ use std::time::Duration;
 use omi_commands::reactions::{ReactFuture, ReactionError};
 use omi_commands::schedules::Schedule;
 use omi_commands::{Actor, CommandBus, Metadata};
-use omi_domain::conversation::{Conversation, ConversationCommand, ConversationStatus};
-use omi_projections::conversations::{self, ConversationView};
-use omi_projections::search::{self, BackfillCandidate};
+use omi_domain::conversation::{Conversation, ConversationCommand, ConversationStatus, Embedding};
+use omi_domain::memory::{content_fingerprint, Memory, MemoryCommand};
+use omi_projections::search::{self, BackfillCandidate, BackfillKind};
+use omi_projections::{conversations, memories};
 use omi_services::embeddings::{Embedder, EmbeddingError};
 use omi_store::{load_checkpoint, Database};
 use tokio::sync::Mutex;
@@ -30,17 +32,37 @@ const WINDOW: i64 = 500;
 const BATCH: usize = 32;
 /// Conversations embedded per tick at most, so one tick does not hold the server for long.
 const PER_TICK: usize = 256;
-/// The embeddings reaction's checkpoint (`omi_commands::reactions`).
-const REACTION_CHECKPOINT: &str = "reaction:conversation_embeddings";
-
-/// Where the walk stands.
-#[derive(Default)]
+/// Where one walk stands.
 struct Walk {
-    /// The position of the log the reaction had passed when the walk began; read at the first tick.
+    kind: BackfillKind,
+    /// The checkpoint of the kind's embeddings reaction (`omi_commands::reactions`).
+    reaction: &'static str,
+    /// The position of the log the reaction had passed when the walk began; read at its first window.
     reaction_passed: Option<i64>,
-    /// The last conversation id looked at.
+    /// The last id looked at.
     after: String,
     done: bool,
+}
+
+impl Walk {
+    fn new(kind: BackfillKind, reaction: &'static str) -> Walk {
+        Walk {
+            kind,
+            reaction,
+            reaction_passed: None,
+            after: String::new(),
+            done: false,
+        }
+    }
+}
+
+/// A conversation's or memory's text, ready to be embedded.
+struct Text {
+    id: String,
+    uid: String,
+    text: String,
+    /// What the aggregate compares with its own text before it records the vector.
+    fingerprint: u64,
 }
 
 /// The schedule.
@@ -49,7 +71,7 @@ pub struct EmbeddingBackfill {
     commands: CommandBus,
     embedder: Arc<dyn Embedder>,
     every: Duration,
-    walk: Mutex<Walk>,
+    walks: Mutex<Vec<Walk>>,
 }
 
 impl EmbeddingBackfill {
@@ -64,20 +86,35 @@ impl EmbeddingBackfill {
             commands,
             embedder,
             every,
-            walk: Mutex::new(Walk::default()),
+            walks: Mutex::new(vec![
+                Walk::new(
+                    BackfillKind::Conversations,
+                    "reaction:conversation_embeddings",
+                ),
+                Walk::new(BackfillKind::Memories, "reaction:memory_embeddings"),
+            ]),
         }
     }
 
     async fn tick_once(&self) -> Result<(), ReactionError> {
-        let mut walk = self.walk.lock().await;
-        if walk.done {
-            return Ok(());
+        let mut walks = self.walks.lock().await;
+        let mut embedded = 0;
+        for walk in walks.iter_mut().filter(|walk| !walk.done) {
+            embedded += self.advance(walk, PER_TICK - embedded).await?;
+            if embedded >= PER_TICK {
+                break;
+            }
         }
+        Ok(())
+    }
+
+    /// Walks on until `budget` texts were embedded or the walk ends; answers how many were.
+    async fn advance(&self, walk: &mut Walk, budget: usize) -> Result<usize, ReactionError> {
         let reaction_passed = match walk.reaction_passed {
             Some(position) => position,
             None => {
                 let mut conn = self.database.pool().acquire().await.map_err(failed)?;
-                let checkpoint = load_checkpoint(&mut conn, REACTION_CHECKPOINT)
+                let checkpoint = load_checkpoint(&mut conn, walk.reaction)
                     .await
                     .map_err(failed)?;
                 walk.reaction_passed = Some(checkpoint.global);
@@ -85,9 +122,10 @@ impl EmbeddingBackfill {
             }
         };
         let mut embedded = 0;
-        while embedded < PER_TICK {
+        while embedded < budget {
             let window = search::backfill_window(
                 &self.database,
+                walk.kind,
                 self.embedder.model(),
                 &walk.after,
                 WINDOW,
@@ -97,57 +135,95 @@ impl EmbeddingBackfill {
             .map_err(failed)?;
             let Some(last) = window.last().map(|candidate| candidate.id.clone()) else {
                 walk.done = true;
-                tracing::info!(model = self.embedder.model(), "embeddings backfill done");
-                return Ok(());
+                tracing::info!(kind = ?walk.kind, model = self.embedder.model(), "embeddings backfill done");
+                break;
             };
             let needed: Vec<&BackfillCandidate> =
                 window.iter().filter(|candidate| candidate.needed).collect();
             for batch in needed.chunks(BATCH) {
                 // A failure leaves the cursor before the window: the next tick reads it again and skips what
                 // was recorded.
-                embedded += self.embed(batch).await?;
+                let texts = self.texts(walk.kind, batch).await?;
+                self.embed(walk.kind, &texts).await?;
+                embedded += batch.len();
             }
             walk.after = last;
+        }
+        Ok(embedded)
+    }
+
+    /// The texts of `batch` as the read models show them now (one deleted meanwhile is left out).
+    async fn texts(
+        &self,
+        kind: BackfillKind,
+        batch: &[&BackfillCandidate],
+    ) -> Result<Vec<Text>, ReactionError> {
+        let mut texts = Vec::with_capacity(batch.len());
+        for candidate in batch {
+            let (id, uid) = (candidate.id.clone(), candidate.uid.clone());
+            match kind {
+                BackfillKind::Conversations => {
+                    let view = conversations::get(&self.database, &uid, &id)
+                        .await
+                        .map_err(failed)?;
+                    if let Some(view) =
+                        view.filter(|view| view.status == ConversationStatus::Completed)
+                    {
+                        let (text, fingerprint) = (text_of(&view), fingerprint_of(&view));
+                        texts.push(Text {
+                            id,
+                            uid,
+                            text,
+                            fingerprint,
+                        });
+                    }
+                }
+                BackfillKind::Memories => {
+                    let memory = memories::get(&self.database, &uid, &id)
+                        .await
+                        .map_err(failed)?;
+                    if let Some(memory) = memory {
+                        texts.push(Text {
+                            id,
+                            uid,
+                            fingerprint: content_fingerprint(&memory.content),
+                            text: memory.content,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(texts)
+    }
+
+    /// Embeds and records `texts`.
+    async fn embed(&self, kind: BackfillKind, texts: &[Text]) -> Result<(), ReactionError> {
+        let inputs: Vec<String> = texts.iter().map(|text| text.text.clone()).collect();
+        let vectors = match self.embedder.embed(&inputs).await {
+            Ok(vectors) => vectors.into_iter().map(Some).collect(),
+            Err(error) if error.is_transient() => return Err(transient(error)),
+            // One text the server refuses must not keep the others of its batch out: each on its own.
+            Err(_) => self.embed_one_by_one(&inputs).await?,
+        };
+        for (text, vector) in texts.iter().zip(vectors) {
+            if let Some(vector) = vector {
+                self.record(kind, text, vector).await?;
+            }
         }
         Ok(())
     }
 
-    /// Embeds and records `batch`; answers how many were recorded or refused for good.
-    async fn embed(&self, batch: &[&BackfillCandidate]) -> Result<usize, ReactionError> {
-        let mut views = Vec::with_capacity(batch.len());
-        for candidate in batch {
-            let view = conversations::get(&self.database, &candidate.uid, &candidate.id)
-                .await
-                .map_err(failed)?;
-            if let Some(view) = view.filter(|view| view.status == ConversationStatus::Completed) {
-                views.push((candidate.uid.as_str(), view));
-            }
-        }
-        let texts: Vec<String> = views.iter().map(|(_, view)| text_of(view)).collect();
-        let vectors = match self.embedder.embed(&texts).await {
-            Ok(vectors) => vectors.into_iter().map(Some).collect(),
-            Err(error) if error.is_transient() => return Err(transient(error)),
-            // One text the server refuses must not keep the others of its batch out: each on its own.
-            Err(_) => self.embed_one_by_one(&texts).await?,
-        };
-        for ((uid, view), vector) in views.iter().zip(vectors) {
-            let Some(vector) = vector else { continue };
-            self.record(uid, view, vector).await?;
-        }
-        Ok(batch.len())
-    }
-
     async fn embed_one_by_one(
         &self,
-        texts: &[String],
-    ) -> Result<Vec<Option<omi_domain::conversation::Embedding>>, ReactionError> {
-        let mut vectors = Vec::with_capacity(texts.len());
-        for text in texts {
-            match self.embedder.embed(std::slice::from_ref(text)).await {
+        inputs: &[String],
+    ) -> Result<Vec<Option<Embedding>>, ReactionError> {
+        let mut vectors = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            match self.embedder.embed(std::slice::from_ref(input)).await {
                 Ok(mut one) => vectors.push(one.pop()),
                 Err(error) if error.is_transient() => return Err(transient(error)),
                 Err(error) => {
-                    tracing::warn!(%error, "the embeddings server refused a conversation; it is found by its words only");
+                    tracing::warn!(%error, "the embeddings server refused a text; it is found by its words only");
                     vectors.push(None);
                 }
             }
@@ -157,24 +233,47 @@ impl EmbeddingBackfill {
 
     async fn record(
         &self,
-        uid: &str,
-        view: &ConversationView,
-        vector: omi_domain::conversation::Embedding,
+        kind: BackfillKind,
+        text: &Text,
+        vector: Embedding,
     ) -> Result<(), ReactionError> {
-        let command = ConversationCommand::RecordEmbedding {
-            uid: uid.to_string(),
-            run: None,
-            text: fingerprint_of(view),
-            model: self.embedder.model().to_string(),
-            vector,
-            at: chrono::Utc::now(),
-        };
-        let metadata = Metadata::new(uid, Actor::System, "embeddings-backfill");
-        settle(
-            self.commands
-                .execute::<Conversation>(&view.id, command, &metadata)
-                .await,
-        )?;
+        let (uid, model, at) = (
+            text.uid.clone(),
+            self.embedder.model().to_string(),
+            chrono::Utc::now(),
+        );
+        let metadata = Metadata::new(&text.uid, Actor::System, "embeddings-backfill");
+        match kind {
+            BackfillKind::Conversations => {
+                let command = ConversationCommand::RecordEmbedding {
+                    uid,
+                    run: None,
+                    text: text.fingerprint,
+                    model,
+                    vector,
+                    at,
+                };
+                settle(
+                    self.commands
+                        .execute::<Conversation>(&text.id, command, &metadata)
+                        .await,
+                )?;
+            }
+            BackfillKind::Memories => {
+                let command = MemoryCommand::RecordEmbedding {
+                    uid,
+                    text: text.fingerprint,
+                    model,
+                    vector,
+                    at,
+                };
+                settle(
+                    self.commands
+                        .execute::<Memory>(&text.id, command, &metadata)
+                        .await,
+                )?;
+            }
+        }
         Ok(())
     }
 }

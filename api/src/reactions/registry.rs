@@ -15,8 +15,8 @@ use omi_store::Database;
 
 use super::{
     AppWebhookScheduling, ConversationEmbeddings, ConversationSync, DailySummarySchedule,
-    DeveloperWebhookScheduling, EmbeddingBackfill, FolderCleanup, NotificationPush, Processing,
-    Publisher, SummarizationApps, WebhookMessages, WrappedGeneration,
+    DeveloperWebhookScheduling, EmbeddingBackfill, FolderCleanup, MemoryEmbeddings,
+    NotificationPush, Processing, Publisher, SummarizationApps, WebhookMessages, WrappedGeneration,
 };
 use crate::state::AppState;
 
@@ -54,8 +54,9 @@ pub fn registry(
             database.clone(),
             commands.clone(),
             Arc::clone(projector),
-            embedder,
+            embedder.clone(),
         )),
+        Arc::new(MemoryEmbeddings::new(commands.clone(), embedder)),
         Arc::new(WrappedGeneration::new(
             database.clone(),
             commands.clone(),

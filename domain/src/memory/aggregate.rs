@@ -4,7 +4,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{MemoryCategory, MemoryCommand, MemoryEvent, Visibility};
+use super::{content_fingerprint, MemoryCategory, MemoryCommand, MemoryEvent, Visibility};
 use crate::DomainError;
 
 /// The state a memory needs to decide on commands. `None` before creation and after deletion.
@@ -20,6 +20,10 @@ struct Current {
     category: MemoryCategory,
     visibility: Visibility,
     tags: Vec<String>,
+    /// The model and [`content_fingerprint`] of the latest embedding: the content when it was recorded (a decision
+    /// records only an embedding of the current content).
+    #[serde(default)]
+    embedded: Option<(String, u64)>,
 }
 
 impl Memory {
@@ -128,6 +132,25 @@ impl Aggregate for Memory {
                 self.owned_by(&uid)?;
                 vec![MemoryEvent::MemoryDeleted { deleted_at: at }]
             }
+            MemoryCommand::RecordEmbedding {
+                uid,
+                text,
+                model,
+                vector,
+                at,
+            } => {
+                let current = self.owned_by(&uid)?;
+                let placed = current.embedded.as_ref() == Some(&(model.clone(), text));
+                if text != content_fingerprint(&current.content) || placed {
+                    vec![]
+                } else {
+                    vec![MemoryEvent::MemoryEmbedded {
+                        model,
+                        vector,
+                        embedded_at: at,
+                    }]
+                }
+            }
         };
         for event in events {
             sink.write(event, self).await;
@@ -151,6 +174,7 @@ impl Aggregate for Memory {
                     category,
                     visibility,
                     tags,
+                    embedded: None,
                 })
             }
             MemoryEvent::MemoryEdited {
@@ -174,6 +198,11 @@ impl Aggregate for Memory {
             MemoryEvent::MemoryVisibilityChanged { visibility, .. } => {
                 if let Some(current) = &mut self.current {
                     current.visibility = visibility;
+                }
+            }
+            MemoryEvent::MemoryEmbedded { model, .. } => {
+                if let Some(current) = &mut self.current {
+                    current.embedded = Some((model, content_fingerprint(&current.content)));
                 }
             }
             MemoryEvent::MemoryReviewed { .. } => {}
@@ -363,5 +392,74 @@ mod tests {
                 at: at(3),
             })
             .then_expect_events(vec![MemoryEvent::MemoryDeleted { deleted_at: at(3) }]);
+    }
+
+    fn embed(uid: &str, content: &str, model: &str) -> MemoryCommand {
+        MemoryCommand::RecordEmbedding {
+            uid: uid.into(),
+            text: content_fingerprint(content),
+            model: model.into(),
+            vector: crate::conversation::Embedding::new(vec![0.0, 1.0]).unwrap(),
+            at: at(4),
+        }
+    }
+
+    fn embedded(model: &str) -> MemoryEvent {
+        MemoryEvent::MemoryEmbedded {
+            model: model.into(),
+            vector: crate::conversation::Embedding::new(vec![0.0, 1.0]).unwrap(),
+            embedded_at: at(4),
+        }
+    }
+
+    #[test]
+    fn an_embedding_of_the_current_content_is_recorded_once_per_model() {
+        Given::with(())
+            .given(vec![created("u1", "likes tea")])
+            .when(embed("u1", "likes tea", "m"))
+            .then_expect_events(vec![embedded("m")]);
+        Given::with(())
+            .given(vec![created("u1", "likes tea"), embedded("m")])
+            .when(embed("u1", "likes tea", "m"))
+            .then_expect_events(vec![]);
+        Given::with(())
+            .given(vec![created("u1", "likes tea"), embedded("m")])
+            .when(embed("u1", "likes tea", "other"))
+            .then_expect_events(vec![embedded("other")]);
+    }
+
+    #[test]
+    fn an_embedding_follows_the_content_through_edits() {
+        let edited = MemoryEvent::MemoryEdited {
+            content: Some("likes green tea".into()),
+            category: None,
+            tags: None,
+            updated_at: at(2),
+        };
+        // Of the content before the edit: not recorded.
+        Given::with(())
+            .given(vec![created("u1", "likes tea"), edited.clone()])
+            .when(embed("u1", "likes tea", "m"))
+            .then_expect_events(vec![]);
+        // Of the edited content: recorded, though the model placed the memory before.
+        Given::with(())
+            .given(vec![created("u1", "likes tea"), embedded("m"), edited])
+            .when(embed("u1", "likes green tea", "m"))
+            .then_expect_events(vec![embedded("m")]);
+    }
+
+    #[test]
+    fn another_users_or_a_deleted_memory_gets_no_embedding() {
+        Given::with(())
+            .given(vec![created("u1", "likes tea")])
+            .when(embed("u2", "likes tea", "m"))
+            .then_expect_error(DomainError::NotFound("Memory"));
+        Given::with(())
+            .given(vec![
+                created("u1", "likes tea"),
+                MemoryEvent::MemoryDeleted { deleted_at: at(1) },
+            ])
+            .when(embed("u1", "likes tea", "m"))
+            .then_expect_error(DomainError::NotFound("Memory"));
     }
 }

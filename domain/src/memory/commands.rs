@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{MemoryCategory, Visibility};
+use crate::conversation::Embedding;
 use crate::Timestamp;
 
 /// A command to one memory. Every command names the user asking, so that a memory of another user answers as
@@ -38,4 +39,14 @@ pub enum MemoryCommand {
     },
     /// Deletes the memory; its history stays in the log.
     DeleteMemory { uid: String, at: Timestamp },
+    /// Records where the embeddings model `model` placed the memory's content, whose
+    /// [`content_fingerprint`](super::content_fingerprint) is `text`. Nothing is recorded for a content the memory
+    /// no longer has (the edit's own embedding follows) or one this model placed already.
+    RecordEmbedding {
+        uid: String,
+        text: u64,
+        model: String,
+        vector: Embedding,
+        at: Timestamp,
+    },
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Memory, MemoryCategory, Visibility};
 use crate::contract::stored_events;
+use crate::conversation::Embedding;
 use crate::Timestamp;
 
 /// An event on a memory's stream.
@@ -58,6 +59,15 @@ pub enum MemoryEvent {
         #[serde(deserialize_with = "crate::timestamp::deserialize")]
         updated_at: Timestamp,
     },
+    /// The embeddings model `model` placed the memory's content at `vector` (semantic search); not a change of
+    /// the memory, which reads the same.
+    #[serde(rename = "MemoryEmbedded")]
+    MemoryEmbedded {
+        model: String,
+        vector: Embedding,
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
+        embedded_at: Timestamp,
+    },
     /// The memory was deleted.
     #[serde(rename = "MemoryDeleted")]
     MemoryDeleted {
@@ -74,6 +84,7 @@ stored_events! {
         MemoryEdited => ("MemoryEdited", "1.0"),
         MemoryReviewed => ("MemoryReviewed", "1.0"),
         MemoryVisibilityChanged => ("MemoryVisibilityChanged", "1.0"),
+        MemoryEmbedded => ("MemoryEmbedded", "1.0"),
         MemoryDeleted => ("MemoryDeleted", "1.0"),
     }
 }

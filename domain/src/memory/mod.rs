@@ -8,4 +8,4 @@ mod values;
 pub use aggregate::Memory;
 pub use commands::MemoryCommand;
 pub use events::MemoryEvent;
-pub use values::{memory_id, scoring, MemoryCategory, Visibility};
+pub use values::{content_fingerprint, memory_id, scoring, MemoryCategory, Visibility};

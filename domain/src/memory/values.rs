@@ -164,6 +164,12 @@ pub fn scoring(manually_added: bool, category: MemoryCategory, created_at: Times
     format!("{manual:02}_{weight}_{seconds:010}")
 }
 
+/// What identifies the content an embedding was made of: the
+/// [`text_fingerprint`](crate::conversation::text_fingerprint) of the content alone.
+pub fn content_fingerprint(content: &str) -> u64 {
+    crate::conversation::text_fingerprint(content, "", std::iter::empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,8 +49,10 @@ impl Entity for Kind {
     type Event = MemoryEvent;
     type State = MemoryView;
 
+    /// Every event but the embedding, which changes nothing the memory shows.
     fn event(stored: &StoredEvent) -> Option<&MemoryEvent> {
         match stored {
+            StoredEvent::Memory(MemoryEvent::MemoryEmbedded { .. }) => None,
             StoredEvent::Memory(event) => Some(event),
             _ => None,
         }

@@ -76,6 +76,8 @@ impl MemoryView {
 
 fn select(recorded: &RecordedEvent) -> Option<&MemoryEvent> {
     match &recorded.event {
+        // The memory reads the same before and after its embedding.
+        StoredEvent::Memory(MemoryEvent::MemoryEmbedded { .. }) => None,
         StoredEvent::Memory(event) => Some(event),
         _ => None,
     }

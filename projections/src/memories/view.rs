@@ -109,6 +109,8 @@ impl MemoryView {
                 view
             }),
             MemoryEvent::MemoryDeleted { .. } => None,
+            // Semantic search's vector (the `memory_vectors` read model); the memory reads the same.
+            MemoryEvent::MemoryEmbedded { .. } => current,
         }
     }
 }

@@ -37,6 +37,7 @@ pub fn registry() -> Vec<Arc<dyn Projection>> {
         // After `memories` and `conversations`: it reads their rows of the batch.
         Arc::new(crate::search::SearchProjection),
         Arc::new(crate::search::SearchVectorsProjection),
+        Arc::new(crate::search::MemoryVectorsProjection),
     ]
 }
 

@@ -6,18 +6,22 @@
 //! in the same transaction (see the registry's order), so a row always says what the conversation or memory says
 //! now; a replay folds the log with those read models' own rules and writes the same rows.
 //!
-//! Semantic search has a read model of its own, `search_vectors` (see `vectors`): the embedding recorded for each
-//! conversation, compared with a query's when an embeddings server is configured.
+//! Semantic search has read models of its own, `search_vectors` (see `vectors`) and `memory_vectors` (see
+//! `memory_vectors`): the embedding recorded for each conversation and memory, compared with a query's when an
+//! embeddings server is configured.
 
+mod memory_vectors;
 mod projection;
 mod queries;
 mod rows;
 mod terms;
 mod vectors;
 
+pub use memory_vectors::{nearest_memories, MemoryVectorsProjection};
 pub use projection::SearchProjection;
 pub use queries::{conversations, memories, raw_conversations_sql, Found, Hit, SearchFilter};
 pub use terms::Terms;
 pub use vectors::{
-    backfill_window, embedded_run, nearest, BackfillCandidate, SearchVectorsProjection,
+    backfill_window, embedded_run, nearest, BackfillCandidate, BackfillKind,
+    SearchVectorsProjection,
 };

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use omi_domain::conversation::ConversationEvent;
+use omi_domain::memory::MemoryEvent;
 use omi_store::Envelope;
 use sqlx::{AnyConnection, Row};
 
@@ -56,7 +57,8 @@ fn touched(events: &[RecordedEvent]) -> (Vec<&str>, Vec<&str>) {
             StoredEvent::Conversation(
                 ConversationEvent::ConversationEmbedded { .. }
                 | ConversationEvent::AudioChunkRecorded { .. },
-            ) => continue,
+            )
+            | StoredEvent::Memory(MemoryEvent::MemoryEmbedded { .. }) => continue,
             StoredEvent::Conversation(_) => &mut conversations,
             StoredEvent::Memory(_) => &mut memories,
             _ => continue,

@@ -143,43 +143,73 @@ pub async fn embedded_run(
     Ok(Some((stored.run, stored.model)))
 }
 
-/// A completed conversation the embeddings backfill walked past: whether it still needs a vector.
+/// What the embeddings backfill walks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackfillKind {
+    /// Completed conversations; a processing after the bound is the conversation embeddings reaction's.
+    Conversations,
+    /// Memories; a creation after the bound is the memory embeddings reaction's.
+    Memories,
+}
+
+impl BackfillKind {
+    fn sql(self) -> &'static str {
+        match self {
+            BackfillKind::Conversations => {
+                "SELECT w.id, w.uid,
+                        CAST(CASE WHEN v.id IS NULL AND NOT EXISTS (
+                            SELECT 1 FROM events e
+                            WHERE e.aggregate_type = 'Conversation' AND e.aggregate_id = w.id
+                              AND e.event_type = 'ConversationProcessed' AND e.global_position > $4
+                        ) THEN 1 ELSE 0 END AS BIGINT)
+                 FROM (SELECT id, uid FROM conversations WHERE id > $2 AND status = 'completed'
+                       ORDER BY id LIMIT $3) w
+                 LEFT JOIN search_vectors v ON v.id = w.id AND v.model = $1
+                 ORDER BY w.id"
+            }
+            BackfillKind::Memories => {
+                "SELECT w.id, w.uid,
+                        CAST(CASE WHEN v.id IS NULL AND NOT EXISTS (
+                            SELECT 1 FROM events e
+                            WHERE e.aggregate_type = 'Memory' AND e.aggregate_id = w.id
+                              AND e.event_type = 'MemoryCreated' AND e.global_position > $4
+                        ) THEN 1 ELSE 0 END AS BIGINT)
+                 FROM (SELECT id, uid FROM memories WHERE id > $2 ORDER BY id LIMIT $3) w
+                 LEFT JOIN memory_vectors v ON v.id = w.id AND v.model = $1
+                 ORDER BY w.id"
+            }
+        }
+    }
+}
+
+/// A conversation or memory the embeddings backfill walked past: whether it still needs a vector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackfillCandidate {
     pub id: String,
     pub uid: String,
-    /// It has no vector by the model, and its latest processing is not after the bound the backfill was given
-    /// (later ones are the embeddings reaction's).
+    /// It has no vector by the model, and it was not processed (or created) after the bound the backfill was
+    /// given (those are the embeddings reactions').
     pub needed: bool,
 }
 
-/// The next window of at most `window` completed conversations of any user after id `after`, in id order: what
-/// the embeddings backfill walks. A conversation processed at a log position after `reaction_passed` (where the
-/// embeddings reaction stood when the walk began) is the reaction's, not the backfill's.
+/// The next window of at most `window` conversations or memories (`kind`) of any user after id `after`, in id
+/// order: what the embeddings backfill walks. One processed (or created) at a log position after
+/// `reaction_passed` (where the kind's embeddings reaction stood when the walk began) is the reaction's.
 pub async fn backfill_window(
     database: &Database,
+    kind: BackfillKind,
     model: &str,
     after: &str,
     window: i64,
     reaction_passed: i64,
 ) -> Result<Vec<BackfillCandidate>, ProjectionError> {
-    let rows = sqlx::query(
-        "SELECT w.id, w.uid,
-                CAST(CASE WHEN v.id IS NULL AND NOT EXISTS (
-                    SELECT 1 FROM events e
-                    WHERE e.aggregate_type = 'Conversation' AND e.aggregate_id = w.id
-                      AND e.event_type = 'ConversationProcessed' AND e.global_position > $4
-                ) THEN 1 ELSE 0 END AS BIGINT)
-         FROM (SELECT id, uid FROM conversations WHERE id > $2 AND status = 'completed' ORDER BY id LIMIT $3) w
-         LEFT JOIN search_vectors v ON v.id = w.id AND v.model = $1
-         ORDER BY w.id",
-    )
-    .bind(model)
-    .bind(after)
-    .bind(window)
-    .bind(reaction_passed)
-    .fetch_all(database.pool())
-    .await?;
+    let rows = sqlx::query(kind.sql())
+        .bind(model)
+        .bind(after)
+        .bind(window)
+        .bind(reaction_passed)
+        .fetch_all(database.pool())
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(BackfillCandidate {
@@ -213,11 +243,23 @@ pub async fn nearest(
     let rows = bind_filter(sqlx::query(&sql).bind(uid).bind(model), filter)
         .fetch_all(database.pool())
         .await?;
+    nearest_rows::<ConversationVector>(&rows, query, min_similarity, limit, |stored| &stored.vector)
+}
+
+/// The rows `(id, doc, created_at)` of a vector read model whose vector is at least `min_similarity` from
+/// `query`, the nearest first (then the newest, then by id), at most `limit`; a hit's score is its cosine.
+pub(super) fn nearest_rows<D: serde::de::DeserializeOwned>(
+    rows: &[sqlx::any::AnyRow],
+    query: &Embedding,
+    min_similarity: f64,
+    limit: usize,
+    vector: impl Fn(&D) -> &Embedding,
+) -> Result<Vec<Hit>, ProjectionError> {
     let mut hits = Vec::new();
     for row in rows {
         let doc: String = row.try_get(1)?;
-        let stored: ConversationVector = serde_json::from_str(&doc)?;
-        let score = query.cosine(&stored.vector);
+        let stored: D = serde_json::from_str(&doc)?;
+        let score = query.cosine(vector(&stored));
         if score < min_similarity {
             continue;
         }

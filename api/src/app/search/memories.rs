@@ -1,10 +1,11 @@
 //! Memory search: `GET /v3/memories/search`, MCP's `search_memories` and the developer API's memory search.
 
 use omi_projections::memories::{self, MemoryView};
-use omi_projections::search::{self, Terms};
+use omi_projections::search::Terms;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::ranking;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -17,7 +18,7 @@ pub struct ScoredMemory {
     #[serde(flatten)]
     pub memory: MemoryView,
     /// Relevance in 0..1, relative to the best match of the search (which scores 1); 0 when the query had no
-    /// words.
+    /// words. With an embeddings server, matches by words and by meaning are fused (see `ranking`).
     pub relevance_score: f64,
 }
 
@@ -34,7 +35,7 @@ pub async fn search_memories(
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let found = search::memories(&state.database, uid, &Terms::of(query), limit, 0).await?;
+    let found = ranking::ranked_memories(state, uid, query, &Terms::of(query), limit, 0).await?;
     let mut out = Vec::with_capacity(found.hits.len());
     for hit in found.hits {
         // One deleted between the two reads is left out.

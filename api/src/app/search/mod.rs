@@ -4,7 +4,7 @@
 //!
 //! A query's words are matched by any word (see `omi_projections::search::Terms`), ranked by relevance with the
 //! newest first among equals; a query without words lists newest first. Where an embeddings server is configured,
-//! conversations found by meaning are mixed in (see `ranking`).
+//! conversations and memories found by meaning are mixed in (see `ranking`).
 
 mod conversations;
 mod memories;
@@ -16,7 +16,7 @@ pub use memories::{search_memories, ScoredMemory};
 pub use omi_projections::search::Hit;
 pub use snippets::match_snippets;
 
-use omi_projections::search::{self, SearchFilter, Terms};
+use omi_projections::search::{SearchFilter, Terms};
 
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -52,16 +52,18 @@ pub async fn conversation_hits(
     Ok(found.hits)
 }
 
-/// The user's memories matching `query`, best first (at most `limit`).
+/// The user's memories matching `query`, best first (at most `limit`), with the semantic matches when an
+/// embeddings server is configured.
 pub async fn memory_hits(
     state: &AppState,
     uid: &str,
     query: &str,
     limit: usize,
 ) -> ApiResult<Vec<Hit>> {
-    let found = search::memories(
-        &state.database,
+    let found = ranking::ranked_memories(
+        state,
         uid,
+        query,
         &Terms::of(query),
         limit.min(MAX_HITS) as i64,
         0,

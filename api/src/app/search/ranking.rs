@@ -1,7 +1,7 @@
-//! The ranking of a conversation search: the full-text index's, mixed with semantic matches when an embeddings
-//! server is configured (`OMI_EMBEDDINGS_BASE_URL`).
+//! The ranking of a conversation or memory search: the full-text index's, mixed with semantic matches when an
+//! embeddings server is configured (`OMI_EMBEDDINGS_BASE_URL`).
 //!
-//! Mixing: the query is embedded, the user's conversations whose vectors lie at least
+//! Mixing: the query is embedded, the user's conversations (or memories) whose vectors lie at least
 //! `OMI_EMBEDDINGS_MIN_SIMILARITY` (cosine) from it are the semantic list, and both lists are fused by reciprocal
 //! rank (each conversation scores the sum of `1 / (60 + rank)` over the lists that hold it), so one found both by
 //! its words and by its meaning comes first, and one found by meaning alone can be found at all. Each list
@@ -12,6 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use omi_domain::conversation::Embedding;
 use omi_projections::search::{self, Found, Hit, SearchFilter, Terms};
 
 use crate::error::ApiResult;
@@ -36,17 +37,72 @@ pub async fn ranked(
     offset: i64,
 ) -> ApiResult<Found> {
     let database = &state.database;
-    let semantic = match (&state.embedder, &state.config.embeddings) {
-        (Some(embedder), Some(settings))
-            if !terms.is_empty() && offset.saturating_add(limit) <= FUSED_WINDOW =>
-        {
-            Some((embedder, settings.min_similarity))
-        }
-        _ => None,
-    };
-    let Some((embedder, min_similarity)) = semantic else {
+    let Some(meaning) = query_vector(state, query, terms, limit, offset).await else {
         return Ok(search::conversations(database, uid, terms, filter, limit, offset).await?);
     };
+    let words = search::conversations(database, uid, terms, filter, FUSED_WINDOW, 0).await?;
+    let near = search::nearest(
+        database,
+        uid,
+        &meaning.model,
+        &meaning.vector,
+        filter,
+        meaning.min_similarity,
+        FUSED_WINDOW as usize,
+    )
+    .await?;
+    Ok(page(words, &near, limit, offset))
+}
+
+/// The user's memories matching `query` (whose words are `terms`), best first, `limit` from `offset`, with how
+/// many there are in all: ranked as conversations are.
+pub async fn ranked_memories(
+    state: &AppState,
+    uid: &str,
+    query: &str,
+    terms: &Terms,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<Found> {
+    let database = &state.database;
+    let Some(meaning) = query_vector(state, query, terms, limit, offset).await else {
+        return Ok(search::memories(database, uid, terms, limit, offset).await?);
+    };
+    let words = search::memories(database, uid, terms, FUSED_WINDOW, 0).await?;
+    let near = search::nearest_memories(
+        database,
+        uid,
+        &meaning.model,
+        &meaning.vector,
+        meaning.min_similarity,
+        FUSED_WINDOW as usize,
+    )
+    .await?;
+    Ok(page(words, &near, limit, offset))
+}
+
+/// A query's place in the embeddings model's space, and how near a match must lie.
+struct Meaning {
+    model: String,
+    vector: Embedding,
+    min_similarity: f64,
+}
+
+/// The query's vector, when the search mixes in matches by meaning: an embeddings server is configured, the
+/// query has words, the page lies within the fused window, and the server answers in time.
+async fn query_vector(
+    state: &AppState,
+    query: &str,
+    terms: &Terms,
+    limit: i64,
+    offset: i64,
+) -> Option<Meaning> {
+    let (Some(embedder), Some(settings)) = (&state.embedder, &state.config.embeddings) else {
+        return None;
+    };
+    if terms.is_empty() || offset.saturating_add(limit) > FUSED_WINDOW {
+        return None;
+    }
     let asked = tokio::time::timeout(
         QUERY_EMBEDDING_TIMEOUT,
         embedder.embed(&[query.to_string()]),
@@ -62,35 +118,31 @@ pub async fn ranked(
             tracing::warn!("the embeddings server did not answer in time; searching by words only");
             None
         }
-    };
-    let Some(vector) = vector else {
-        return Ok(search::conversations(database, uid, terms, filter, limit, offset).await?);
-    };
-    let words = search::conversations(database, uid, terms, filter, FUSED_WINDOW, 0).await?;
-    let meaning = search::nearest(
-        database,
-        uid,
-        embedder.model(),
-        &vector,
-        filter,
-        min_similarity,
-        FUSED_WINDOW as usize,
-    )
-    .await?;
+    }?;
+    Some(Meaning {
+        model: embedder.model().to_string(),
+        vector,
+        min_similarity: settings.min_similarity,
+    })
+}
+
+/// The page `limit` from `offset` of the full-text and the semantic matches fused; the total counts those found
+/// by meaning alone too.
+fn page(words: Found, meaning: &[Hit], limit: i64, offset: i64) -> Found {
     let known: HashSet<&str> = words.hits.iter().map(|hit| hit.id.as_str()).collect();
     let only_by_meaning = meaning
         .iter()
         .filter(|hit| !known.contains(hit.id.as_str()))
         .count() as u64;
-    let fused = fuse(&words.hits, &meaning);
-    Ok(Found {
+    let fused = fuse(&words.hits, meaning);
+    Found {
         hits: fused
             .into_iter()
             .skip(offset.max(0) as usize)
             .take(limit.max(0) as usize)
             .collect(),
         total: words.total + only_by_meaning,
-    })
+    }
 }
 
 /// Both lists in one by reciprocal rank fusion, best first (then newest, then by id); scores relative to the best.

@@ -278,6 +278,12 @@ fn later_events(aggregate_type: &str) -> Vec<StoredEvent> {
                 recorded_at: DateTime::<Utc>::UNIX_EPOCH,
             }),
         ],
+        // Semantic search's vector.
+        "Memory" => vec![StoredEvent::Memory(MemoryEvent::MemoryEmbedded {
+            model: "m".into(),
+            vector: omi_domain::conversation::Embedding::new(vec![0.5, 1.0]).unwrap(),
+            embedded_at: DateTime::<Utc>::UNIX_EPOCH,
+        })],
         "Goals" => vec![StoredEvent::Goals(
             omi_domain::goal::GoalsEvent::GoalProgressRecorded {
                 goal_id: "goal_000000000001".into(),

@@ -1,0 +1,95 @@
+//! Semantic search of memories: when a memory is written or its content edited, the content goes to the
+//! embeddings server of `OMI_EMBEDDINGS_BASE_URL` and the vector comes back into the log as `MemoryEmbedded`, so
+//! a replay restores it without asking the server again. Without a server the reaction does nothing (memories are
+//! found by their words only); memories written before a server was configured are the backfill's
+//! (`embedding_backfill`).
+//!
+//! The memory aggregate records a vector only of the content the memory has when it is recorded: the vector of a
+//! content edited since is dropped, and the edit's own follows.
+
+use std::sync::Arc;
+
+use omi_commands::reactions::{ReactFuture, Reaction, ReactionError};
+use omi_commands::{CommandBus, Metadata};
+use omi_domain::memory::{content_fingerprint, Memory, MemoryCommand, MemoryEvent};
+use omi_services::embeddings::Embedder;
+use omi_store::{RecordedEvent, StoredEvent};
+
+use super::{event_id, settle};
+
+/// The reaction.
+pub struct MemoryEmbeddings {
+    commands: CommandBus,
+    embedder: Option<Arc<dyn Embedder>>,
+}
+
+impl MemoryEmbeddings {
+    pub fn new(commands: CommandBus, embedder: Option<Arc<dyn Embedder>>) -> Self {
+        Self { commands, embedder }
+    }
+
+    async fn handle(
+        &self,
+        embedder: &dyn Embedder,
+        event: &RecordedEvent,
+        content: &str,
+    ) -> Result<(), ReactionError> {
+        let uid = event.metadata.uid.as_str();
+        if uid.is_empty() {
+            return Ok(());
+        }
+        let vector = match embedder.embed(&[content.to_string()]).await {
+            Ok(mut vectors) => match vectors.pop() {
+                Some(vector) => vector,
+                None => return Ok(()),
+            },
+            Err(error) if error.is_transient() => {
+                return Err(ReactionError(format!("embedding failed: {error}")))
+            }
+            Err(error) => {
+                tracing::warn!(memory = %event.aggregate_id, %error, "the embeddings server refused a memory; it is found by its words only");
+                return Ok(());
+            }
+        };
+        let command = MemoryCommand::RecordEmbedding {
+            uid: uid.to_string(),
+            text: content_fingerprint(content),
+            model: embedder.model().to_string(),
+            vector,
+            at: chrono::Utc::now(),
+        };
+        let metadata = Metadata::caused_by(uid, event_id(event), &event.metadata.correlation_id);
+        settle(
+            self.commands
+                .execute::<Memory>(&event.aggregate_id, command, &metadata)
+                .await,
+        )?;
+        Ok(())
+    }
+}
+
+impl Reaction for MemoryEmbeddings {
+    fn name(&self) -> &'static str {
+        "memory_embeddings"
+    }
+
+    fn reads(&self) -> &'static [&'static str] {
+        &["Memory"]
+    }
+
+    fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a> {
+        Box::pin(async move {
+            let Some(embedder) = self.embedder.as_deref() else {
+                return Ok(());
+            };
+            match &event.event {
+                StoredEvent::Memory(MemoryEvent::MemoryCreated { content, .. })
+                | StoredEvent::Memory(MemoryEvent::MemoryEdited {
+                    content: Some(content),
+                    ..
+                }) => self.handle(embedder, event, content).await,
+                _ => Ok(()),
+            }
+        })
+    }
+}
