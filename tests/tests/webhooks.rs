@@ -388,3 +388,44 @@ both_stores!(
         assert_eq!(receiver.received().len(), 1);
     }
 );
+
+both_stores!(
+    with_store a_receiver_that_does_not_answer_holds_up_only_its_own_deliveries,
+    |store| async move {
+        let server = TestServer::start_with(store, quick_retries()).await;
+        // Ada's receiver takes each request and never answers: her attempt waits out its 30 s timeout.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_url = format!("http://{}/hook", silent.local_addr().unwrap());
+        let (taken, mut requests) = tokio::sync::mpsc::unbounded_channel();
+        let holding = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = silent.accept().await {
+                let _ = taken.send(());
+                held.push(stream);
+            }
+        });
+        let ada = server.token("ada").await;
+        set_hook(&server, &ada, &silent_url).await;
+        import(&server, &ada, "Good morning, we ship the launch on Friday.").await;
+        tokio::time::timeout(Duration::from_secs(60), requests.recv())
+            .await
+            .expect("ada's delivery was sent")
+            .unwrap();
+
+        // Bob's delivery, due while Ada's attempt is in flight, goes at once.
+        let receiver = Receiver::start().await;
+        let bob = server.token("bob").await;
+        set_hook(&server, &bob, &receiver.url("/hook")).await;
+        import(&server, &bob, "Lunch with Sam on Tuesday at noon.").await;
+        receiver.wait_for(1, Duration::from_secs(20)).await;
+        let waiting = deliveries(&server, &ada).await;
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0]["state"], "pending", "{}", waiting[0]);
+        assert_eq!(
+            waiting[0]["attempts"],
+            json!([]),
+            "ada's first attempt has not ended yet"
+        );
+        holding.abort();
+    }
+);

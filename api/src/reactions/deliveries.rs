@@ -1,10 +1,14 @@
 //! The delivery worker: sends the webhook deliveries that are due, in every server process. What is due is read
 //! from the `webhook_deliveries` read model (so a restart, even after `kill -9`, finds every pending delivery
-//! again), and each attempt is first claimed in `webhook_delivery_leases` (a batch of due deliveries in one
-//! statement): a claim lasts as long as its batch's attempts could take plus a margin, so several processes on one
+//! again), and each attempt is first claimed in `webhook_delivery_leases` (the due deliveries picked at once, in
+//! one statement): a claim lasts as long as an attempt could take plus a margin, so several processes on one
 //! PostgreSQL do not send the same attempt, and a process killed while sending hands the delivery over once its
-//! claim lapses. An attempt is recorded as an event naming its
-//! number; a second recording of the same number is refused.
+//! claim lapses. An attempt is recorded as an event naming its number; a second recording of the same number is
+//! refused.
+//!
+//! Attempts run side by side, at most `CONCURRENCY` per process and `PER_LANE` per receiver (one app's webhook,
+//! or one user's developer webhook of one type), and the worker picks up newly due deliveries while others are
+//! in flight: a receiver that answers slowly, or not at all until the timeout, holds up only its own deliveries.
 //!
 //! A failed attempt is retried after the pauses of `OMI_WEBHOOK_RETRY_SECS` (the last one repeating), each
 //! lengthened by up to a fifth at random. A delivery still failing `OMI_WEBHOOK_GIVE_UP_SECS` (72 h) after it
@@ -18,10 +22,10 @@
 //! its user erased) is abandoned.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use futures::StreamExt;
 use omi_commands::{Actor, Metadata};
 use omi_domain::app::{App, AppCommand};
 use omi_domain::developer_webhook::{DeveloperWebhooks, DeveloperWebhooksCommand, WebhookType};
@@ -30,19 +34,24 @@ use omi_domain::webhook_delivery::{
 };
 use omi_projections::apps::{self, AppRecord};
 use omi_projections::time::micros;
-use omi_projections::webhooks::{self, developer_webhooks, DeliveryRow};
+use omi_projections::webhooks::{self, developer_webhooks, DeliveryRow, Lane};
 use omi_services::webhooks::{Request, Sender};
 use omi_store::{audio_spool, leases, Database};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::config::WebhookSettings;
 use crate::state::AppState;
 
 /// How often the worker looks for due deliveries when nothing wakes it.
 const POLL: Duration = Duration::from_millis(200);
-/// Due deliveries read (and claimed, in one statement) at once.
+/// Due deliveries read at once at most.
 const BATCH: i64 = 256;
 /// Attempts in flight at once per process.
 const CONCURRENCY: usize = 64;
+/// Attempts in flight at once per process to one receiver (a [`Lane`]).
+const PER_LANE: usize = 16;
+/// Free attempts the worker waits for before it reads the due deliveries again.
+const REFILL: usize = 8;
 /// How much longer than its timeout an attempt's claim lasts.
 const CLAIM_MARGIN: Duration = Duration::from_secs(30);
 /// The table of the worker's claims.
@@ -62,12 +71,16 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                 return;
             }
         };
-        let worker = Worker {
+        let worker = Arc::new(Worker {
             holder: uuid::Uuid::new_v4().to_string(),
             settings: state.config.webhooks.clone(),
             sender,
             state,
-        };
+            permits: Arc::new(Semaphore::new(CONCURRENCY)),
+            lanes: Mutex::default(),
+            finished: Mutex::default(),
+            done: Notify::new(),
+        });
         worker.run().await;
     })
 }
@@ -78,10 +91,36 @@ struct Worker {
     settings: WebhookSettings,
     /// This process's name on its claims.
     holder: String,
+    /// One per attempt in flight.
+    permits: Arc<Semaphore>,
+    /// Attempts in flight per lane.
+    lanes: Mutex<HashMap<Lane, usize>>,
+    /// The deliveries whose attempts ended, whose claims the loop releases (in one statement).
+    finished: Mutex<Vec<String>>,
+    /// Told when an attempt ends.
+    done: Notify,
+}
+
+/// An attempt's place in its lane, given back when it is dropped.
+struct InLane {
+    worker: Arc<Worker>,
+    lane: Lane,
+}
+
+impl Drop for InLane {
+    fn drop(&mut self) {
+        let mut lanes = self.worker.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(flying) = lanes.get_mut(&self.lane) {
+            *flying = flying.saturating_sub(1);
+            if *flying == 0 {
+                lanes.remove(&self.lane);
+            }
+        }
+    }
 }
 
 impl Worker {
-    async fn run(&self) {
+    async fn run(self: Arc<Self>) {
         let mut appends = self.state.database.appends();
         let mut swept: Option<std::time::Instant> = None;
         loop {
@@ -89,61 +128,136 @@ impl Worker {
                 swept = Some(std::time::Instant::now());
                 self.sweep_spool().await;
             }
+            self.release_finished().await;
             appends.borrow_and_update();
-            match webhooks::due(&self.state.database, Utc::now(), BATCH).await {
-                Ok(due) if !due.is_empty() => {
-                    if let Err(error) = self.attempt_batch(due).await {
-                        tracing::warn!(%error, "cannot claim the due webhook deliveries");
-                        tokio::time::sleep(POLL).await;
-                    }
-                    continue;
+            // New attempts are taken up a few at a time, not one read of the due deliveries per ended attempt.
+            let free = self.permits.available_permits();
+            if free >= REFILL {
+                let skipped = self.full_lanes();
+                let limit = (free as i64 * 4).min(BATCH);
+                match webhooks::due(&self.state.database, Utc::now(), limit, &skipped).await {
+                    Ok(due) if !due.is_empty() => match self.start(due).await {
+                        Ok(0) => {}
+                        Ok(_) => continue,
+                        Err(error) => {
+                            tracing::warn!(%error, "cannot claim the due webhook deliveries")
+                        }
+                    },
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "cannot read the due webhook deliveries"),
                 }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "cannot read the due webhook deliveries"),
             }
             // An append may be a delivery being scheduled: look again once the read model has had time to show it.
             tokio::select! {
                 _ = appends.changed() => tokio::time::sleep(Duration::from_millis(20)).await,
+                _ = self.done.notified() => {}
                 _ = tokio::time::sleep(POLL) => {}
             }
         }
     }
 
-    /// Claims the due deliveries (one statement), makes the next attempt of each claimed one that is still due,
-    /// and releases the claims (one statement). The claims last as long as the batch could take if every attempt
-    /// ran to its timeout, plus a margin.
-    async fn attempt_batch(&self, due: Vec<(String, DeliveryRow)>) -> anyhow::Result<()> {
-        let longest = due
+    /// The lanes with [`PER_LANE`] attempts in flight: their due deliveries wait.
+    fn full_lanes(&self) -> Vec<Lane> {
+        let lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        lanes
             .iter()
-            .map(|(_, row)| timeout_of(&row.view.payload_kind))
-            .max()
-            .unwrap_or_default();
-        let rounds = due.len().div_ceil(CONCURRENCY) as u32;
-        let ids: Vec<&str> = due.iter().map(|(_, row)| row.view.id.as_str()).collect();
-        let claimed = self.claim(&ids, longest * rounds + CLAIM_MARGIN).await?;
-        let claimed: Vec<&str> = claimed.iter().map(String::as_str).collect();
-        let attempted = self.attempt_claimed_batch(&claimed).await;
-        self.release(&claimed).await?;
-        attempted
+            .filter(|(_, flying)| **flying >= PER_LANE)
+            .map(|(lane, _)| lane.clone())
+            .collect()
     }
 
-    /// Reads the claimed deliveries again (another process may have just made their attempts) and what their
-    /// endpoints look like, once for the batch, then attempts each.
-    async fn attempt_claimed_batch(&self, claimed: &[&str]) -> anyhow::Result<()> {
-        if claimed.is_empty() {
-            return Ok(());
+    /// Picks from `due` as many as there are free attempts (at most [`PER_LANE`] per lane), claims them (one
+    /// statement), reads them again (another process may have just made their attempts) with their endpoints,
+    /// and starts the attempt of each; answers how many started. A claim lasts as long as its attempt could take,
+    /// plus a margin.
+    async fn start(self: &Arc<Self>, due: Vec<(String, DeliveryRow)>) -> anyhow::Result<usize> {
+        let mut picked: HashMap<String, (OwnedSemaphorePermit, InLane, Duration)> = HashMap::new();
+        {
+            let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+            for (uid, row) in &due {
+                let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+                    break;
+                };
+                let lane = Lane::of(uid, row);
+                let flying = lanes.entry(lane.clone()).or_default();
+                if *flying >= PER_LANE {
+                    continue;
+                }
+                *flying += 1;
+                let timeout = timeout_of(&row.view.payload_kind);
+                let in_lane = InLane {
+                    worker: Arc::clone(self),
+                    lane,
+                };
+                picked.insert(row.view.id.clone(), (permit, in_lane, timeout));
+            }
         }
-        let rows = webhooks::deliveries_by_id(&self.state.database, claimed).await?;
-        let endpoints = Endpoints::read(&self.state.database, &rows).await?;
-        let endpoints = &endpoints;
-        futures::stream::iter(rows)
-            .for_each_concurrent(CONCURRENCY, |(uid, row)| async move {
-                if let Err(error) = self.attempt_claimed(&uid, &row, endpoints).await {
+        if picked.is_empty() {
+            return Ok(0);
+        }
+        let longest = picked.values().map(|(_, _, timeout)| *timeout).max();
+        let ids: Vec<&str> = picked.keys().map(String::as_str).collect();
+        let claimed = self
+            .claim(&ids, longest.unwrap_or_default() + CLAIM_MARGIN)
+            .await?;
+        let claimed: Vec<&str> = claimed.iter().map(String::as_str).collect();
+        let read = async {
+            let rows = webhooks::deliveries_by_id(&self.state.database, &claimed).await?;
+            let endpoints = Endpoints::read(&self.state.database, &rows).await?;
+            anyhow::Ok((rows, endpoints))
+        };
+        let (rows, endpoints) = match read.await {
+            Ok(read) => read,
+            Err(error) => {
+                self.release(&claimed).await?;
+                return Err(error);
+            }
+        };
+        let endpoints = Arc::new(endpoints);
+        let mut started = 0;
+        for (uid, row) in rows {
+            let Some((permit, in_lane, _)) = picked.remove(&row.view.id) else {
+                continue;
+            };
+            let (worker, endpoints) = (Arc::clone(self), Arc::clone(&endpoints));
+            tokio::spawn(async move {
+                if let Err(error) = worker.attempt_claimed(&uid, &row, &endpoints).await {
                     tracing::warn!(delivery = %row.view.id, %error, "webhook attempt not recorded; it is tried again");
                 }
-            })
-            .await;
-        Ok(())
+                drop((permit, in_lane));
+                worker.finish(row.view.id);
+            });
+            started += 1;
+        }
+        // Claimed but not found again: released at once; not claimed: another process has them.
+        let unread: Vec<&str> = claimed
+            .iter()
+            .copied()
+            .filter(|id| picked.contains_key(*id))
+            .collect();
+        self.release(&unread).await?;
+        Ok(started)
+    }
+
+    /// Hands the claim of an ended attempt to the loop, and wakes it.
+    fn finish(&self, id: String) {
+        self.finished
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(id);
+        self.done.notify_one();
+    }
+
+    /// Releases the claims of the attempts that ended (one statement); one that cannot be released lapses.
+    async fn release_finished(&self) {
+        let ended = std::mem::take(&mut *self.finished.lock().unwrap_or_else(|e| e.into_inner()));
+        if ended.is_empty() {
+            return;
+        }
+        let ids: Vec<&str> = ended.iter().map(String::as_str).collect();
+        if let Err(error) = self.release(&ids).await {
+            tracing::warn!(%error, "cannot release webhook delivery claims; they lapse");
+        }
     }
 
     async fn attempt_claimed(

@@ -2,7 +2,9 @@
 //! owner reads it as the delivery log; the delivery worker reads the pending rows that are due.
 
 use chrono::{DateTime, Utc};
-use omi_domain::webhook_delivery::{Delivery, DeliveryState, Endpoint, WebhookDeliveryEvent};
+use omi_domain::webhook_delivery::{
+    Delivery, DeliveryState, Endpoint, EndpointKind, WebhookDeliveryEvent,
+};
 use omi_store::Database;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -310,20 +312,64 @@ pub async fn deliveries_by_id(
     Ok(found)
 }
 
-/// Up to `limit` pending deliveries whose next attempt is due at `now`, with their owners, most overdue first.
+/// The deliveries that go to one receiver: to one app's webhook (for all its users), or to one user's developer
+/// webhook of one type. The worker caps the attempts in flight per lane, so a slow receiver holds only its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Lane {
+    /// The user, for a developer webhook (each user has their own URL); none for an app.
+    pub uid: Option<String>,
+    /// The endpoint's key (the `endpoint` column).
+    pub endpoint: String,
+}
+
+impl Lane {
+    /// The lane of the delivery `row` of user `uid`.
+    pub fn of(uid: &str, row: &DeliveryRow) -> Lane {
+        Lane {
+            uid: (row.view.endpoint.kind == EndpointKind::Developer).then(|| uid.to_string()),
+            endpoint: row.endpoint_key(),
+        }
+    }
+}
+
+/// Up to `limit` pending deliveries whose next attempt is due at `now`, with their owners, most overdue first;
+/// none of the lanes `skipped` and none a worker holds a claim on (in `webhook_delivery_leases`, the worker's
+/// table of the store) that lasts past `now`.
 pub async fn due(
     database: &Database,
     now: DateTime<Utc>,
     limit: i64,
+    skipped: &[Lane],
 ) -> Result<Vec<(String, DeliveryRow)>, ProjectionError> {
-    let found: Vec<(String, String)> = sqlx::query_as(
-        "SELECT uid, doc FROM webhook_deliveries WHERE state = 'pending' AND due_at <= $1
-         ORDER BY due_at LIMIT $2",
-    )
-    .bind(micros(&now))
-    .bind(limit)
-    .fetch_all(database.pool())
-    .await?;
+    let mut sql = String::from(
+        "SELECT d.uid, d.doc FROM webhook_deliveries d WHERE d.state = 'pending' AND d.due_at <= $1
+         AND NOT EXISTS (SELECT 1 FROM webhook_delivery_leases l
+                         WHERE l.delivery_id = d.id AND l.expires_at >= $1)",
+    );
+    let mut next = 3;
+    for lane in skipped {
+        if lane.uid.is_some() {
+            sql.push_str(&format!(
+                " AND NOT (d.uid = ${next} AND d.endpoint = ${})",
+                next + 1
+            ));
+            next += 2;
+        } else {
+            sql.push_str(&format!(" AND d.endpoint <> ${next}"));
+            next += 1;
+        }
+    }
+    sql.push_str(" ORDER BY d.due_at LIMIT $2");
+    let mut query = sqlx::query_as::<_, (String, String)>(&sql)
+        .bind(micros(&now))
+        .bind(limit);
+    for lane in skipped {
+        if let Some(uid) = &lane.uid {
+            query = query.bind(uid.clone());
+        }
+        query = query.bind(lane.endpoint.clone());
+    }
+    let found = query.fetch_all(database.pool()).await?;
     found
         .into_iter()
         .map(|(uid, doc)| Ok((uid, serde_json::from_str(&doc)?)))

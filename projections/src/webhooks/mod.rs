@@ -7,6 +7,6 @@ mod developer;
 pub use deliveries::{
     delivered_to_endpoint_since, deliveries_by_id, delivery, due, endpoint_delivered_since,
     endpoint_delivery, list_deliveries, list_endpoint_deliveries, AttemptView, DeliveryRow,
-    DeliveryView, WebhookDeliveriesProjection,
+    DeliveryView, Lane, WebhookDeliveriesProjection,
 };
 pub use developer::{developer_webhooks, DeveloperWebhooksProjection, DeveloperWebhooksRow};
