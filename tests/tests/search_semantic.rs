@@ -177,6 +177,20 @@ async fn reaction_reaches_the_head(data: &TestData, name: &str) {
     }
 }
 
+/// Once the embeddings reaction `reaction` has passed everything `offline` wrote, stops it and starts a server on
+/// its data with an embeddings server.
+async fn with_embeddings(mut offline: TestServer, reaction: &str) -> (TestServer, FakeEmbeddings) {
+    reaction_reaches_the_head(&offline.data(), reaction).await;
+    offline.stop().await;
+    let embeddings = FakeEmbeddings::start().await;
+    let server = TestServer::start_with(
+        offline.store(),
+        embeddings.options(StartOptions::new().reuse_data(offline.data())),
+    )
+    .await;
+    (server, embeddings)
+}
+
 both_stores!(with_store an_edited_title_is_embedded_again, |store| async move {
     let embeddings = FakeEmbeddings::start().await;
     let server = TestServer::start_with(store, embeddings.options(StartOptions::new())).await;
@@ -213,7 +227,7 @@ both_stores!(with_store an_edited_title_is_embedded_again, |store| async move {
 });
 
 both_stores!(with_store conversations_processed_before_a_server_was_configured_are_embedded, |store| async move {
-    let mut offline = TestServer::start(store).await;
+    let offline = TestServer::start(store).await;
     let token = offline.token("alice").await;
     let car = import(&offline, &token, CORPUS[CAR], &started_at(CAR)).await;
     let budget = import(&offline, &token, CORPUS[BUDGET], &started_at(BUDGET)).await;
@@ -221,15 +235,7 @@ both_stores!(with_store conversations_processed_before_a_server_was_configured_a
         assert_eq!(processed(&offline, &token, id).await["status"], "completed");
     }
     // The embeddings reaction (idle without a server) has passed the processing: the two are the backfill's.
-    reaction_reaches_the_head(&offline.data(), "reaction:conversation_embeddings").await;
-    offline.stop().await;
-
-    let embeddings = FakeEmbeddings::start().await;
-    let server = TestServer::start_with(
-        offline.store(),
-        embeddings.options(StartOptions::new().reuse_data(offline.data())),
-    )
-    .await;
+    let (server, embeddings) = with_embeddings(offline, "reaction:conversation_embeddings").await;
     let token = server.token("alice").await;
     let events = embedded(&server, &token, 2).await;
     let mut ids: Vec<&str> = events
@@ -351,7 +357,7 @@ both_stores!(with_store memories_are_found_by_meaning, |store| async move {
 });
 
 both_stores!(with_store memories_written_before_a_server_was_configured_are_embedded, |store| async move {
-    let mut offline = TestServer::start(store).await;
+    let offline = TestServer::start(store).await;
     let token = offline.token("alice").await;
     let created = offline
         .post(
@@ -362,15 +368,7 @@ both_stores!(with_store memories_written_before_a_server_was_configured_are_embe
         .await;
     created.assert_status(200);
     let id = created["id"].as_str().unwrap().to_string();
-    reaction_reaches_the_head(&offline.data(), "reaction:memory_embeddings").await;
-    offline.stop().await;
-
-    let embeddings = FakeEmbeddings::start().await;
-    let server = TestServer::start_with(
-        offline.store(),
-        embeddings.options(StartOptions::new().reuse_data(offline.data())),
-    )
-    .await;
+    let (server, _embeddings) = with_embeddings(offline, "reaction:memory_embeddings").await;
     let token = server.token("alice").await;
     let events = wait_for_events(&server, &token, "MemoryEmbedded", 1).await;
     assert_eq!(events[0]["aggregate_id"], id.as_str());

@@ -15,6 +15,7 @@ use omi_commands::reactions::{ReactFuture, Reaction, ReactionError};
 use omi_commands::{CommandBus, Metadata};
 use omi_domain::conversation::{
     text_fingerprint, Conversation, ConversationCommand, ConversationEvent, ConversationStatus,
+    Embedding,
 };
 use omi_projections::conversations::{self, ConversationView};
 use omi_projections::{search, Projector};
@@ -85,18 +86,8 @@ impl ConversationEmbeddings {
         if view.status != ConversationStatus::Completed {
             return Ok(());
         }
-        let vector = match embedder.embed(&[text_of(&view)]).await {
-            Ok(mut vectors) => match vectors.pop() {
-                Some(vector) => vector,
-                None => return Ok(()),
-            },
-            Err(error) if error.is_transient() => {
-                return Err(ReactionError(format!("embedding failed: {error}")))
-            }
-            Err(error) => {
-                tracing::warn!(conversation = %event.aggregate_id, %error, "the embeddings server refused a conversation; it is found by its words only");
-                return Ok(());
-            }
+        let Some(vector) = embed_one(embedder, text_of(&view), &event.aggregate_id).await? else {
+            return Ok(());
         };
         let command = ConversationCommand::RecordEmbedding {
             uid: uid.to_string(),
@@ -142,6 +133,25 @@ pub(crate) fn text_of(view: &ConversationView) -> String {
         text.push('\n');
     }
     text
+}
+
+/// The vector of one text (of the conversation or memory `id`): `None` when the server refuses it for good (it
+/// is logged; the text is found by its words only), an error to retry when the server is down or busy.
+pub(crate) async fn embed_one(
+    embedder: &dyn Embedder,
+    text: String,
+    id: &str,
+) -> Result<Option<Embedding>, ReactionError> {
+    match embedder.embed(&[text]).await {
+        Ok(mut vectors) => Ok(vectors.pop()),
+        Err(error) if error.is_transient() => {
+            Err(ReactionError(format!("embedding failed: {error}")))
+        }
+        Err(error) => {
+            tracing::warn!(%id, %error, "the embeddings server refused a text; it is found by its words only");
+            Ok(None)
+        }
+    }
 }
 
 /// The [`text_fingerprint`] of the conversation's text as `view` shows it: what the conversation aggregate

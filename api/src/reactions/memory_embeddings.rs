@@ -15,6 +15,7 @@ use omi_domain::memory::{content_fingerprint, Memory, MemoryCommand, MemoryEvent
 use omi_services::embeddings::Embedder;
 use omi_store::{RecordedEvent, StoredEvent};
 
+use super::embeddings::embed_one;
 use super::{event_id, settle};
 
 /// The reaction.
@@ -38,18 +39,9 @@ impl MemoryEmbeddings {
         if uid.is_empty() {
             return Ok(());
         }
-        let vector = match embedder.embed(&[content.to_string()]).await {
-            Ok(mut vectors) => match vectors.pop() {
-                Some(vector) => vector,
-                None => return Ok(()),
-            },
-            Err(error) if error.is_transient() => {
-                return Err(ReactionError(format!("embedding failed: {error}")))
-            }
-            Err(error) => {
-                tracing::warn!(memory = %event.aggregate_id, %error, "the embeddings server refused a memory; it is found by its words only");
-                return Ok(());
-            }
+        let Some(vector) = embed_one(embedder, content.to_string(), &event.aggregate_id).await?
+        else {
+            return Ok(());
         };
         let command = MemoryCommand::RecordEmbedding {
             uid: uid.to_string(),
