@@ -51,7 +51,7 @@ const CONCURRENCY: usize = 64;
 /// Attempts in flight at once per process to one receiver (a [`Lane`]).
 const PER_LANE: usize = 16;
 /// Free attempts the worker waits for before it reads the due deliveries again.
-const REFILL: usize = 8;
+const REFILL: usize = 16;
 /// How much longer than its timeout an attempt's claim lasts.
 const CLAIM_MARGIN: Duration = Duration::from_secs(30);
 /// The table of the worker's claims.
@@ -134,7 +134,7 @@ impl Worker {
             let free = self.permits.available_permits();
             if free >= REFILL {
                 let skipped = self.full_lanes();
-                let limit = (free as i64 * 4).min(BATCH);
+                let limit = (free as i64 * 2).min(BATCH);
                 match webhooks::due(&self.state.database, Utc::now(), limit, &skipped).await {
                     Ok(due) if !due.is_empty() => match self.start(due).await {
                         Ok(0) => {}
