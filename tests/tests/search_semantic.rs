@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use omi_tests::*;
 use search_support::*;
-use sqlx::Connection;
 
 /// The conversation of the corpus about a car's brakes, and the one about a budget.
 const CAR: usize = 7;
@@ -142,45 +141,10 @@ both_stores!(with_store an_unreachable_server_embeds_later, |store| async move {
     assert_eq!(item_ids(&car), [id]);
 });
 
-/// Waits until the checkpoint `name` stands at the last event of the log (10 s at most).
-async fn reaction_reaches_the_head(data: &TestData, name: &str) {
-    const SQL: &str = "SELECT CAST((SELECT COALESCE(MAX(global_position), 0) FROM events)
-                         - COALESCE((SELECT global_position FROM projection_checkpoints WHERE name = $1), 0) AS BIGINT)";
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let behind: i64 = match data.database_url() {
-            Some(url) => {
-                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-                sqlx::query_scalar(SQL)
-                    .bind(name)
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap()
-            }
-            None => {
-                let mut conn = sqlite_connection(data, true).await;
-                sqlx::query_scalar(SQL)
-                    .bind(name)
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap()
-            }
-        };
-        if behind <= 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{name} stays {behind} events behind"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Once the embeddings reaction `reaction` has passed everything `offline` wrote, stops it and starts a server on
-/// its data with an embeddings server.
-async fn with_embeddings(mut offline: TestServer, reaction: &str) -> (TestServer, FakeEmbeddings) {
-    reaction_reaches_the_head(&offline.data(), reaction).await;
+/// Stops `offline` (a server without embeddings, so without embeddings reactions) and starts a server on its
+/// data with an embeddings server: its embeddings reactions begin at the head of the log, the backfill embeds what
+/// came before.
+async fn with_embeddings(mut offline: TestServer) -> (TestServer, FakeEmbeddings) {
     offline.stop().await;
     let embeddings = FakeEmbeddings::start().await;
     let server = TestServer::start_with(
@@ -234,8 +198,7 @@ both_stores!(with_store conversations_processed_before_a_server_was_configured_a
     for id in [&car, &budget] {
         assert_eq!(processed(&offline, &token, id).await["status"], "completed");
     }
-    // The embeddings reaction (idle without a server) has passed the processing: the two are the backfill's.
-    let (server, embeddings) = with_embeddings(offline, "reaction:conversation_embeddings").await;
+    let (server, embeddings) = with_embeddings(offline).await;
     let token = server.token("alice").await;
     let events = embedded(&server, &token, 2).await;
     let mut ids: Vec<&str> = events
@@ -368,7 +331,7 @@ both_stores!(with_store memories_written_before_a_server_was_configured_are_embe
         .await;
     created.assert_status(200);
     let id = created["id"].as_str().unwrap().to_string();
-    let (server, _embeddings) = with_embeddings(offline, "reaction:memory_embeddings").await;
+    let (server, _embeddings) = with_embeddings(offline).await;
     let token = server.token("alice").await;
     let events = wait_for_events(&server, &token, "MemoryEmbedded", 1).await;
     assert_eq!(events[0]["aggregate_id"], id.as_str());

@@ -1,8 +1,8 @@
 //! Semantic search's vectors: when a conversation is processed, its text (title, overview, transcript) goes to the
 //! embeddings server of `OMI_EMBEDDINGS_BASE_URL`, and the vector comes back into the log as
 //! `ConversationEmbedded`, so a replay restores it without asking the server again. An edit of the title, the
-//! overview or a segment's text embeds the conversation again. Without a server the reaction does nothing (search
-//! is full-text only); conversations processed before a server was configured are the backfill's
+//! overview or a segment's text embeds the conversation again. The reaction exists only with a server (without
+//! one, search is full-text only); conversations processed before a server was configured are the backfill's
 //! (`embedding_backfill`).
 //!
 //! A server that is down or busy is asked again (the reaction's retries); one that refuses the text for good is
@@ -32,7 +32,7 @@ pub struct ConversationEmbeddings {
     database: Database,
     commands: CommandBus,
     projector: Arc<Projector>,
-    embedder: Option<Arc<dyn Embedder>>,
+    embedder: Arc<dyn Embedder>,
 }
 
 impl ConversationEmbeddings {
@@ -40,7 +40,7 @@ impl ConversationEmbeddings {
         database: Database,
         commands: CommandBus,
         projector: Arc<Projector>,
-        embedder: Option<Arc<dyn Embedder>>,
+        embedder: Arc<dyn Embedder>,
     ) -> Self {
         Self {
             database,
@@ -176,9 +176,7 @@ impl Reaction for ConversationEmbeddings {
 
     fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a> {
         Box::pin(async move {
-            let Some(embedder) = self.embedder.as_deref() else {
-                return Ok(());
-            };
+            let embedder = self.embedder.as_ref();
             match &event.event {
                 StoredEvent::Conversation(ConversationEvent::ConversationProcessed {
                     run, ..

@@ -1,7 +1,7 @@
 //! Semantic search of memories: when a memory is written or its content edited, the content goes to the
 //! embeddings server of `OMI_EMBEDDINGS_BASE_URL` and the vector comes back into the log as `MemoryEmbedded`, so
-//! a replay restores it without asking the server again. Without a server the reaction does nothing (memories are
-//! found by their words only); memories written before a server was configured are the backfill's
+//! a replay restores it without asking the server again. The reaction exists only with a server (without one,
+//! memories are found by their words only); memories written before a server was configured are the backfill's
 //! (`embedding_backfill`).
 //!
 //! The memory aggregate records a vector only of the content the memory has when it is recorded: the vector of a
@@ -21,11 +21,11 @@ use super::{event_id, settle};
 /// The reaction.
 pub struct MemoryEmbeddings {
     commands: CommandBus,
-    embedder: Option<Arc<dyn Embedder>>,
+    embedder: Arc<dyn Embedder>,
 }
 
 impl MemoryEmbeddings {
-    pub fn new(commands: CommandBus, embedder: Option<Arc<dyn Embedder>>) -> Self {
+    pub fn new(commands: CommandBus, embedder: Arc<dyn Embedder>) -> Self {
         Self { commands, embedder }
     }
 
@@ -71,9 +71,7 @@ impl Reaction for MemoryEmbeddings {
 
     fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a> {
         Box::pin(async move {
-            let Some(embedder) = self.embedder.as_deref() else {
-                return Ok(());
-            };
+            let embedder = self.embedder.as_ref();
             match &event.event {
                 StoredEvent::Memory(MemoryEvent::MemoryCreated { content, .. })
                 | StoredEvent::Memory(MemoryEvent::MemoryEdited {

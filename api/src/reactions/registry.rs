@@ -21,8 +21,9 @@ use super::{
 use crate::state::AppState;
 
 /// Every reaction of the server, built over the store, the bus, the read models it waits on and the language
-/// model (and the embeddings server, when there is one): the processing pipeline and the sync of results written by earlier versions, sharing one publisher;
-/// and the push of notifications through `push` (none: notifications are only recorded).
+/// model: the processing pipeline and the sync of results written by earlier versions, sharing one publisher; the
+/// push of notifications through `push` (none: notifications are only recorded); and, with an embeddings server,
+/// the embedding of conversations and memories.
 pub fn registry(
     database: &Database,
     commands: &CommandBus,
@@ -36,7 +37,7 @@ pub fn registry(
         commands.clone(),
         Arc::clone(projector),
     ));
-    vec![
+    let mut reactions: Vec<Arc<dyn Reaction>> = vec![
         Arc::new(Processing::new(
             database.clone(),
             commands.clone(),
@@ -50,13 +51,6 @@ pub fn registry(
             Arc::clone(projector),
             Arc::clone(&model),
         )),
-        Arc::new(ConversationEmbeddings::new(
-            database.clone(),
-            commands.clone(),
-            Arc::clone(projector),
-            embedder.clone(),
-        )),
-        Arc::new(MemoryEmbeddings::new(commands.clone(), embedder)),
         Arc::new(WrappedGeneration::new(
             database.clone(),
             commands.clone(),
@@ -88,7 +82,19 @@ pub fn registry(
             commands.clone(),
             Arc::clone(projector),
         )),
-    ]
+    ];
+    // Without an embeddings server nothing is embedded, and the log is not read for it. Once one is configured,
+    // these start at the head of the log, and the embeddings backfill embeds what came before.
+    if let Some(embedder) = embedder {
+        reactions.push(Arc::new(ConversationEmbeddings::new(
+            database.clone(),
+            commands.clone(),
+            Arc::clone(projector),
+            Arc::clone(&embedder),
+        )));
+        reactions.push(Arc::new(MemoryEmbeddings::new(commands.clone(), embedder)));
+    }
+    reactions
 }
 
 /// Enrols every reaction of the [`registry()`] (one that has never run starts at the head of the log as it is
