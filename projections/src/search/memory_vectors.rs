@@ -33,8 +33,9 @@ impl MemoryVector {
                 model: model.clone(),
                 vector: vector.clone(),
             }),
-            // A memory written anew after a deletion starts without a vector.
-            MemoryEvent::MemoryCreated { .. } | MemoryEvent::MemoryDeleted { .. } => None,
+            // The deletion drops the row, so a memory written anew starts without a vector (its creation is not
+            // read: every memory written would cost the batch a statement).
+            MemoryEvent::MemoryDeleted { .. } => None,
             _ => current,
         }
     }
@@ -42,9 +43,7 @@ impl MemoryVector {
     fn reads(event: &MemoryEvent) -> bool {
         matches!(
             event,
-            MemoryEvent::MemoryEmbedded { .. }
-                | MemoryEvent::MemoryCreated { .. }
-                | MemoryEvent::MemoryDeleted { .. }
+            MemoryEvent::MemoryEmbedded { .. } | MemoryEvent::MemoryDeleted { .. }
         )
     }
 }
@@ -161,6 +160,23 @@ mod tests {
             updated_at: Utc.timestamp_opt(2, 0).unwrap(),
         };
         assert!(!MemoryVector::reads(&edited));
+        let created = MemoryEvent::MemoryCreated {
+            uid: "u".into(),
+            content: "x".into(),
+            category: omi_domain::memory::MemoryCategory::Interesting,
+            visibility: omi_domain::memory::Visibility::Private,
+            tags: vec![],
+            manually_added: true,
+            reviewed: true,
+            user_review: None,
+            conversation_id: None,
+            app_id: None,
+            created_at: Utc.timestamp_opt(2, 0).unwrap(),
+        };
+        assert!(
+            !MemoryVector::reads(&created),
+            "writing a memory costs its vectors nothing"
+        );
         let deleted = MemoryEvent::MemoryDeleted {
             deleted_at: Utc.timestamp_opt(3, 0).unwrap(),
         };
