@@ -23,15 +23,16 @@ use omi_services::embeddings::{Embedder, EmbeddingError};
 use omi_store::{load_checkpoint, Database};
 use tokio::sync::Mutex;
 
-use super::embeddings::{fingerprint_of, text_of};
+use super::embeddings::{embed_one, fingerprint_of, text_of};
 use super::settle;
 
-/// Conversations looked at per read of the walk.
+/// Conversations or memories looked at per read of a walk.
 const WINDOW: i64 = 500;
 /// Texts sent to the embeddings server in one request.
 const BATCH: usize = 32;
-/// Conversations embedded per tick at most, so one tick does not hold the server for long.
+/// Texts embedded per tick at most, so one tick does not hold the server for long.
 const PER_TICK: usize = 256;
+
 /// Where one walk stands.
 struct Walk {
     kind: BackfillKind,
@@ -203,7 +204,14 @@ impl EmbeddingBackfill {
             Ok(vectors) => vectors.into_iter().map(Some).collect(),
             Err(error) if error.is_transient() => return Err(transient(error)),
             // One text the server refuses must not keep the others of its batch out: each on its own.
-            Err(_) => self.embed_one_by_one(&inputs).await?,
+            Err(_) => {
+                let mut vectors = Vec::with_capacity(texts.len());
+                for text in texts {
+                    let embedder = self.embedder.as_ref();
+                    vectors.push(embed_one(embedder, text.text.clone(), &text.id).await?);
+                }
+                vectors
+            }
         };
         for (text, vector) in texts.iter().zip(vectors) {
             if let Some(vector) = vector {
@@ -211,24 +219,6 @@ impl EmbeddingBackfill {
             }
         }
         Ok(())
-    }
-
-    async fn embed_one_by_one(
-        &self,
-        inputs: &[String],
-    ) -> Result<Vec<Option<Embedding>>, ReactionError> {
-        let mut vectors = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            match self.embedder.embed(std::slice::from_ref(input)).await {
-                Ok(mut one) => vectors.push(one.pop()),
-                Err(error) if error.is_transient() => return Err(transient(error)),
-                Err(error) => {
-                    tracing::warn!(%error, "the embeddings server refused a text; it is found by its words only");
-                    vectors.push(None);
-                }
-            }
-        }
-        Ok(vectors)
     }
 
     async fn record(
