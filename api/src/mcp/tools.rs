@@ -265,14 +265,16 @@ pub fn tools() -> &'static [Tool] {
             ),
             Tool::new(
                 "search_memories",
-                "Find the user's memories that share words with a query, most relevant first, each with a \
+                "Find the user's memories that share words with a query (or, where the server has an \
+                 embeddings model, are close to it in meaning), most relevant first, each with a \
                  relevance_score between 0 and 1.",
                 schema::<SearchMemories>(),
             ),
             Tool::new(
                 "search_conversations",
                 "Find the user's completed conversations whose title, overview or transcript share words with \
-                 a query, most relevant first, optionally within dates. Transcripts are left out: use \
+                 a query (or, where the server has an embeddings model, are close to it in meaning), most \
+                 relevant first, optionally within dates. Transcripts are left out: use \
                  get_conversation_by_id.",
                 schema::<SearchConversations>(),
             ),

@@ -23,8 +23,10 @@ pub fn router() -> ApiRouter<AppState> {
                 op.summary("Search your completed conversations by title, overview and transcript")
                     .description(
                         "Any word of `query` matches; the best matches come first (BM25 on SQLite, \
-                         `ts_rank_cd` on PostgreSQL), the newest among equals. An empty query lists \
-                         newest first. Dates bound `created_at`. Rate limit `conversations:search`.",
+                         `ts_rank_cd` on PostgreSQL), the newest among equals. With an embeddings server \
+                         (`OMI_EMBEDDINGS_BASE_URL`), conversations near the query in meaning are fused in \
+                         (reciprocal rank). An empty query lists newest first. Dates bound `created_at`. \
+                         Rate limit `conversations:search`.",
                     )
                     .tag("conversations")
             }),
@@ -35,8 +37,8 @@ pub fn router() -> ApiRouter<AppState> {
                 op.summary("Search your memories (an extension of this server)")
                     .description(
                         "Not in the reference API: the memories whose content matches any word of \
-                         `query`, best first, each with `relevance_score` in 0..1. An empty query lists \
-                         newest first.",
+                         `query`, and with an embeddings server those near it in meaning, best first, each \
+                         with `relevance_score` in 0..1. An empty query lists newest first.",
                     )
                     .tag("memories")
             }),
