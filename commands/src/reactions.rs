@@ -53,7 +53,7 @@ pub async fn spawn(
     database: Database,
     reaction: Arc<dyn Reaction>,
 ) -> Result<tokio::task::JoinHandle<()>, sqlx::Error> {
-    enroll(&database, &checkpoint_name(reaction.as_ref())).await?;
+    enroll(&database, &checkpoint_name(reaction.name())).await?;
     Ok(tokio::spawn(async move { run(database, reaction).await }))
 }
 
@@ -76,8 +76,9 @@ async fn enroll(database: &Database, name: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-fn checkpoint_name(reaction: &dyn Reaction) -> String {
-    format!("reaction:{}", reaction.name())
+/// The name under which the reaction named `reaction` keeps its checkpoint (beside the read models').
+pub fn checkpoint_name(reaction: &str) -> String {
+    format!("reaction:{reaction}")
 }
 
 /// A lock key per reaction, derived from its name (FNV-1a, stable across builds and processes).
@@ -91,7 +92,7 @@ pub(crate) fn lock_key(name: &str) -> i64 {
 }
 
 async fn run(database: Database, reaction: Arc<dyn Reaction>) {
-    let name = checkpoint_name(reaction.as_ref());
+    let name = checkpoint_name(reaction.name());
     loop {
         // On PostgreSQL only the process holding the reaction's session lock runs it; the lock goes with the
         // connection, so a crashed process hands over to another one.

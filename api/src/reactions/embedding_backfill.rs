@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use omi_commands::reactions::{ReactFuture, ReactionError};
+use omi_commands::reactions::{checkpoint_name, ReactFuture, ReactionError};
 use omi_commands::schedules::Schedule;
 use omi_commands::{Actor, CommandBus, Metadata};
 use omi_domain::conversation::{Conversation, ConversationCommand, ConversationStatus, Embedding};
@@ -25,6 +25,7 @@ use tokio::sync::Mutex;
 
 use super::embeddings::{embed_one, fingerprint_of, text_of};
 use super::settle;
+use super::{ConversationEmbeddings, MemoryEmbeddings};
 
 /// Conversations or memories looked at per read of a walk.
 const WINDOW: i64 = 500;
@@ -36,7 +37,7 @@ const PER_TICK: usize = 256;
 /// Where one walk stands.
 struct Walk {
     kind: BackfillKind,
-    /// The checkpoint of the kind's embeddings reaction (`omi_commands::reactions`).
+    /// The name of the kind's embeddings reaction, whose checkpoint bounds the walk.
     reaction: &'static str,
     /// The position of the log the reaction had passed when the walk began; read at its first window.
     reaction_passed: Option<i64>,
@@ -88,11 +89,8 @@ impl EmbeddingBackfill {
             embedder,
             every,
             walks: Mutex::new(vec![
-                Walk::new(
-                    BackfillKind::Conversations,
-                    "reaction:conversation_embeddings",
-                ),
-                Walk::new(BackfillKind::Memories, "reaction:memory_embeddings"),
+                Walk::new(BackfillKind::Conversations, ConversationEmbeddings::NAME),
+                Walk::new(BackfillKind::Memories, MemoryEmbeddings::NAME),
             ]),
         }
     }
@@ -115,7 +113,7 @@ impl EmbeddingBackfill {
             Some(position) => position,
             None => {
                 let mut conn = self.database.pool().acquire().await.map_err(failed)?;
-                let checkpoint = load_checkpoint(&mut conn, walk.reaction)
+                let checkpoint = load_checkpoint(&mut conn, &checkpoint_name(walk.reaction))
                     .await
                     .map_err(failed)?;
                 walk.reaction_passed = Some(checkpoint.global);

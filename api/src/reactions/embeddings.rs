@@ -36,6 +36,9 @@ pub struct ConversationEmbeddings {
 }
 
 impl ConversationEmbeddings {
+    /// The reaction's name (its checkpoint's is `reaction:conversation_embeddings`).
+    pub(crate) const NAME: &'static str = "conversation_embeddings";
+
     pub fn new(
         database: Database,
         commands: CommandBus,
@@ -52,16 +55,12 @@ impl ConversationEmbeddings {
 
     /// Embeds the conversation of `event` as the read models show it once they include the event: for
     /// processing run `run`, or (`None`) the text an edit changed.
-    async fn handle(
-        &self,
-        embedder: &dyn Embedder,
-        event: &RecordedEvent,
-        run: Option<u32>,
-    ) -> Result<(), ReactionError> {
+    async fn handle(&self, event: &RecordedEvent, run: Option<u32>) -> Result<(), ReactionError> {
         let uid = event.metadata.uid.as_str();
         if uid.is_empty() {
             return Ok(());
         }
+        let embedder = self.embedder.as_ref();
         if !self.projector.wait_for(event.position, CATCH_UP).await {
             return Err(ReactionError(
                 "the read models have not caught up with the event yet".into(),
@@ -167,7 +166,7 @@ pub(crate) fn fingerprint_of(view: &ConversationView) -> u64 {
 
 impl Reaction for ConversationEmbeddings {
     fn name(&self) -> &'static str {
-        "conversation_embeddings"
+        Self::NAME
     }
 
     fn reads(&self) -> &'static [&'static str] {
@@ -176,16 +175,15 @@ impl Reaction for ConversationEmbeddings {
 
     fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a> {
         Box::pin(async move {
-            let embedder = self.embedder.as_ref();
             match &event.event {
                 StoredEvent::Conversation(ConversationEvent::ConversationProcessed {
                     run, ..
-                }) => self.handle(embedder, event, Some(*run)).await,
+                }) => self.handle(event, Some(*run)).await,
                 StoredEvent::Conversation(
                     ConversationEvent::TitleEdited { .. }
                     | ConversationEvent::OverviewEdited { .. }
                     | ConversationEvent::SegmentTextEdited { .. },
-                ) => self.handle(embedder, event, None).await,
+                ) => self.handle(event, None).await,
                 _ => Ok(()),
             }
         })

@@ -25,20 +25,19 @@ pub struct MemoryEmbeddings {
 }
 
 impl MemoryEmbeddings {
+    /// The reaction's name (its checkpoint's is `reaction:memory_embeddings`).
+    pub(crate) const NAME: &'static str = "memory_embeddings";
+
     pub fn new(commands: CommandBus, embedder: Arc<dyn Embedder>) -> Self {
         Self { commands, embedder }
     }
 
-    async fn handle(
-        &self,
-        embedder: &dyn Embedder,
-        event: &RecordedEvent,
-        content: &str,
-    ) -> Result<(), ReactionError> {
+    async fn handle(&self, event: &RecordedEvent, content: &str) -> Result<(), ReactionError> {
         let uid = event.metadata.uid.as_str();
         if uid.is_empty() {
             return Ok(());
         }
+        let embedder = self.embedder.as_ref();
         let Some(vector) = embed_one(embedder, content.to_string(), &event.aggregate_id).await?
         else {
             return Ok(());
@@ -62,7 +61,7 @@ impl MemoryEmbeddings {
 
 impl Reaction for MemoryEmbeddings {
     fn name(&self) -> &'static str {
-        "memory_embeddings"
+        Self::NAME
     }
 
     fn reads(&self) -> &'static [&'static str] {
@@ -71,13 +70,12 @@ impl Reaction for MemoryEmbeddings {
 
     fn react<'a>(&'a self, event: &'a RecordedEvent) -> ReactFuture<'a> {
         Box::pin(async move {
-            let embedder = self.embedder.as_ref();
             match &event.event {
                 StoredEvent::Memory(MemoryEvent::MemoryCreated { content, .. })
                 | StoredEvent::Memory(MemoryEvent::MemoryEdited {
                     content: Some(content),
                     ..
-                }) => self.handle(embedder, event, content).await,
+                }) => self.handle(event, content).await,
                 _ => Ok(()),
             }
         })
