@@ -180,6 +180,13 @@ const MIGRATIONS: &[Migration] = &[
         "memory_vectors",
         include_str!("../../migrations/shared/0031_memory_vectors.sql"),
     ),
+    Migration {
+        version: 32,
+        name: "search_lexemes_from_the_server",
+        // FTS5 analyses its own text.
+        sqlite: "SELECT 1",
+        postgres: include_str!("../../migrations/postgres/0032_search_lexemes_from_the_server.sql"),
+    },
 ];
 
 impl Migration {

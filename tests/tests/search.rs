@@ -6,6 +6,7 @@ use crate::search_support;
 
 use omi_tests::*;
 use search_support::*;
+use sqlx::Connection;
 
 both_stores!(
     the_answering_conversation_ranks_first,
@@ -309,4 +310,36 @@ both_stores!(with_store the_search_rate_limit_holds, |store| async move {
     // Another user has a limit of their own.
     let bob = server.token("bob").await;
     search(&server, &bob, json!({"query": "x"})).await;
+});
+
+both_stores!(other_forms_of_a_word_are_found, |server| async move {
+    let token = server.token("alice").await;
+    let created = server
+        .post(
+            "/v3/memories",
+            &token,
+            json!({"content": "I promised Anna to call"}),
+        )
+        .await;
+    created.assert_status(200);
+    let id = created["id"].as_str().unwrap().to_string();
+    for query in ["promises", "PROMISE", "calling", "annas"] {
+        let found = server
+            .get(&format!("/v3/memories/search?query={query}"), &token)
+            .await;
+        found.assert_status(200);
+        assert_eq!(found[0]["id"], id.as_str(), "{query}: {}", found.text);
+    }
+    // On PostgreSQL the server writes each row's lexemes: stemmed, stop words left out but counted in the
+    // positions, the content's weight A; PostgreSQL reads them back unchanged.
+    if let Some(url) = server.data().database_url() {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        let words: String =
+            sqlx::query_scalar("SELECT CAST(words AS TEXT) FROM search_memories WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(words, "'anna':3A 'call':5A 'promis':2A");
+    }
 });

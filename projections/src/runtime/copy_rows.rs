@@ -66,6 +66,11 @@ impl CopyRows {
         }
     }
 
+    /// A value already in its type's binary form (a `tsvector`'s, say).
+    pub(crate) fn bytes(&mut self, value: &[u8]) -> &mut Self {
+        self.value(value)
+    }
+
     /// A `BOOLEAN` value.
     pub(crate) fn boolean(&mut self, value: bool) -> &mut Self {
         self.value(&[u8::from(value)])

@@ -10,6 +10,7 @@
 //! `memory_vectors`): the embedding recorded for each conversation and memory, compared with a query's when an
 //! embeddings server is configured.
 
+mod lexemes;
 mod memory_vectors;
 mod projection;
 mod queries;
@@ -17,6 +18,7 @@ mod rows;
 mod terms;
 mod vectors;
 
+pub use lexemes::{conversation_words, memory_words};
 pub use memory_vectors::{nearest_memories, MemoryVectorsProjection};
 pub use projection::SearchProjection;
 pub use queries::{conversations, memories, raw_conversations_sql, Found, Hit, SearchFilter};

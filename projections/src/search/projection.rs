@@ -73,6 +73,9 @@ fn touched(events: &[RecordedEvent]) -> (Vec<&str>, Vec<&str>) {
 
 async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
     let (conversations, memories) = touched(events);
+    // PostgreSQL's rows hold their lexemes (`words`), which the server analyses; FTS5 analyses its own.
+    let words = conn.backend_name() == "PostgreSQL";
+    let columns = |all: &'static [&'static str]| if words { all } else { &all[..all.len() - 1] };
     for chunk in conversations.chunks(ROWS_PER_STATEMENT) {
         // Only completed conversations are searchable; the documents of the others are not read.
         let sql = format!(
@@ -99,9 +102,9 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
         upsert(
             conn,
             "search_conversations",
-            CONVERSATION_COLUMNS,
+            columns(CONVERSATION_COLUMNS),
             &rows,
-            |query, row| row.bind(query),
+            |query, row, words| row.bind(query, words),
         )
         .await?;
     }
@@ -129,26 +132,28 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
         upsert(
             conn,
             "search_memories",
-            MEMORY_COLUMNS,
+            columns(MEMORY_COLUMNS),
             &rows,
-            |query, row| row.bind(query),
+            |query, row, words| row.bind(query, words),
         )
         .await?;
     }
     Ok(())
 }
 
-/// Inserts or replaces `rows` (keyed by their first column, `id`).
+/// Inserts or replaces `rows` (keyed by their first column, `id`); with `words`, the last column is the row's
+/// lexemes, bound as text and read as a `tsvector`.
 async fn upsert<T>(
     conn: &mut AnyConnection,
     table: &str,
     columns: &[&str],
     rows: &[T],
-    bind: for<'q> fn(crate::sql::AnyQuery<'q>, &T) -> crate::sql::AnyQuery<'q>,
+    bind: for<'q> fn(crate::sql::AnyQuery<'q>, &T, bool) -> crate::sql::AnyQuery<'q>,
 ) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }
+    let words = columns.last() == Some(&"words");
     let updates = columns[1..]
         .iter()
         .map(|c| format!("{c} = excluded.{c}"))
@@ -157,14 +162,39 @@ async fn upsert<T>(
     let sql = format!(
         "INSERT INTO {table} ({}) VALUES {} ON CONFLICT (id) DO UPDATE SET {updates}",
         columns.join(", "),
-        placeholders(rows.len(), columns.len()),
+        values(rows.len(), columns.len(), words),
     );
     let mut query = sqlx::query(&sql);
     for row in rows {
-        query = bind(query, row);
+        query = bind(query, row, words);
     }
     query.execute(&mut *conn).await?;
     Ok(())
+}
+
+/// `($1, $2, …), (…)` for `rows` rows of `columns` values; with `words`, each row's last value is read as a
+/// `tsvector`.
+fn values(rows: usize, columns: usize, words: bool) -> String {
+    if !words {
+        return placeholders(rows, columns);
+    }
+    (0..rows)
+        .map(|row| {
+            let cells = (1..=columns)
+                .map(|column| {
+                    let n = row * columns + column;
+                    if column == columns {
+                        format!("CAST(${n} AS tsvector)")
+                    } else {
+                        format!("${n}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({cells})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The rebuild: conversations and memories folded from the log with their own read models' rules, then each

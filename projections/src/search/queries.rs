@@ -84,7 +84,7 @@ fn conversation_sql(backend: Backend, words: bool, filters: &str, newest: Option
             "WITH hits AS (
                  SELECT c.id, c.created_at,
                         CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', c.words, q, 1) AS DOUBLE PRECISION) AS score
-                 FROM search_conversations c, to_tsquery('english', $1) q
+                 FROM search_conversations c, CAST($1 AS tsquery) q
                  WHERE c.words @@ q AND c.uid = $2 {filters})
              SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
              ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
@@ -93,13 +93,13 @@ fn conversation_sql(backend: Backend, words: bool, filters: &str, newest: Option
         (true, Backend::Postgres) => format!(
             "WITH newest AS (
                  SELECT c.id, c.created_at, c.words
-                 FROM search_conversations c, to_tsquery('english', $1) q
+                 FROM search_conversations c, CAST($1 AS tsquery) q
                  WHERE c.words @@ q AND c.uid = $2 {filters}
                  {newest_first}),
              hits AS (
                  SELECT n.id, n.created_at,
                         CAST(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', n.words, q, 1) AS DOUBLE PRECISION) AS score
-                 FROM newest n, to_tsquery('english', $1) q)
+                 FROM newest n, CAST($1 AS tsquery) q)
              SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
              ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"
         ),
@@ -205,7 +205,7 @@ pub async fn memories(
             "WITH hits AS (
                  SELECT m.id, m.created_at,
                         CAST(ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.words, q, 1) AS DOUBLE PRECISION) AS score
-                 FROM search_memories m, to_tsquery('english', $1) q
+                 FROM search_memories m, CAST($1 AS tsquery) q
                  WHERE m.words @@ q AND m.uid = $2)
              SELECT id, created_at, score, count(*) OVER (), max(score) OVER () FROM hits
              ORDER BY score DESC, created_at DESC, id LIMIT $3 OFFSET $4"

@@ -2,6 +2,7 @@
 
 use omi_domain::conversation::ConversationStatus;
 
+use super::lexemes::{conversation_lexemes, memory_lexemes, Lexemes};
 use crate::conversations::ConversationView;
 use crate::memories::MemoryView;
 use crate::runtime::CopyRows;
@@ -28,7 +29,8 @@ pub(crate) struct ConversationText {
     pub transcript: String,
 }
 
-/// The columns of `search_conversations` written by the server (its `words`, on PostgreSQL, are generated).
+/// The columns of `search_conversations`: on SQLite all but the last, `words`, which PostgreSQL's rows alone hold
+/// (FTS5 keeps its own index of the text columns).
 pub(crate) const CONVERSATION_COLUMNS: &[&str] = &[
     "id",
     "uid",
@@ -39,6 +41,7 @@ pub(crate) const CONVERSATION_COLUMNS: &[&str] = &[
     "title",
     "overview",
     "transcript",
+    "words",
 ];
 
 impl ConversationText {
@@ -85,8 +88,14 @@ impl ConversationText {
         })
     }
 
-    pub(crate) fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
-        query
+    /// The lexemes PostgreSQL indexes.
+    pub(crate) fn lexemes(&self) -> Lexemes {
+        conversation_lexemes(&self.title, &self.overview, &self.transcript)
+    }
+
+    /// Binds the row's values; on PostgreSQL (`words`) its lexemes too, as a `tsvector` literal.
+    pub(crate) fn bind<'q>(&self, query: AnyQuery<'q>, words: bool) -> AnyQuery<'q> {
+        let query = query
             .bind(self.id.clone())
             .bind(self.uid.clone())
             .bind(self.created_at)
@@ -95,7 +104,12 @@ impl ConversationText {
             .bind(self.speakers.clone())
             .bind(self.title.clone())
             .bind(self.overview.clone())
-            .bind(self.transcript.clone())
+            .bind(self.transcript.clone());
+        if words {
+            query.bind(self.lexemes().literal())
+        } else {
+            query
+        }
     }
 
     pub(crate) fn copy(&self, row: &mut CopyRows) {
@@ -108,7 +122,8 @@ impl ConversationText {
             .text(&self.speakers)
             .text(&self.title)
             .text(&self.overview)
-            .text(&self.transcript);
+            .text(&self.transcript)
+            .bytes(&self.lexemes().binary());
     }
 }
 
@@ -123,8 +138,9 @@ pub(crate) struct MemoryText {
     pub content: String,
 }
 
-/// The columns of `search_memories` written by the server.
-pub(crate) const MEMORY_COLUMNS: &[&str] = &["id", "uid", "created_at", "category", "content"];
+/// The columns of `search_memories`: on SQLite all but the last, `words` (as for conversations).
+pub(crate) const MEMORY_COLUMNS: &[&str] =
+    &["id", "uid", "created_at", "category", "content", "words"];
 
 impl MemoryText {
     pub(crate) fn of(view: &MemoryView) -> MemoryText {
@@ -137,13 +153,24 @@ impl MemoryText {
         }
     }
 
-    pub(crate) fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
-        query
+    /// The lexemes PostgreSQL indexes.
+    pub(crate) fn lexemes(&self) -> Lexemes {
+        memory_lexemes(&self.content)
+    }
+
+    /// Binds the row's values; on PostgreSQL (`words`) its lexemes too, as a `tsvector` literal.
+    pub(crate) fn bind<'q>(&self, query: AnyQuery<'q>, words: bool) -> AnyQuery<'q> {
+        let query = query
             .bind(self.id.clone())
             .bind(self.uid.clone())
             .bind(self.created_at)
             .bind(self.category.clone())
-            .bind(self.content.clone())
+            .bind(self.content.clone());
+        if words {
+            query.bind(self.lexemes().literal())
+        } else {
+            query
+        }
     }
 
     pub(crate) fn copy(&self, row: &mut CopyRows) {
@@ -152,7 +179,8 @@ impl MemoryText {
             .text(&self.uid)
             .bigint(self.created_at)
             .text(&self.category)
-            .text(&self.content);
+            .text(&self.content)
+            .bytes(&self.lexemes().binary());
     }
 }
 

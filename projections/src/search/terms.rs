@@ -2,21 +2,10 @@
 //! digits; every other character separates words), so no quote, operator, `NEAR`, `*` or NUL byte of the input
 //! is ever read as query syntax. Any word matches (OR); the ranking rewards the rows that hold more of them.
 
+use super::lexemes::{is_stopword, stem, words};
+
 /// Words kept from one query: beyond these the rest is ignored.
 const MAX_TERMS: usize = 32;
-/// The longest word kept, in characters (longer ones are cut there).
-const MAX_TERM_CHARS: usize = 64;
-
-/// Common English words that say nothing of what a conversation is about; left out of a query unless the
-/// query holds nothing else.
-const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been", "but",
-    "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her",
-    "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or",
-    "our", "she", "so", "that", "the", "their", "them", "then", "there", "they", "this", "to",
-    "us", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with",
-    "would", "you", "your",
-];
 
 /// The words of a query, lower-cased, each once, in the order given.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,15 +15,7 @@ impl Terms {
     /// The words of `text`; stop words are dropped when other words remain.
     pub fn of(text: &str) -> Terms {
         let mut all: Vec<String> = Vec::new();
-        for word in text.split(|c: char| !c.is_alphanumeric()) {
-            if word.is_empty() {
-                continue;
-            }
-            let word: String = word
-                .chars()
-                .take(MAX_TERM_CHARS)
-                .collect::<String>()
-                .to_lowercase();
+        for word in words(text) {
             if !all.contains(&word) {
                 all.push(word);
             }
@@ -44,7 +25,7 @@ impl Terms {
         }
         let meaningful: Vec<String> = all
             .iter()
-            .filter(|word| !STOPWORDS.contains(&word.as_str()))
+            .filter(|word| !is_stopword(word))
             .cloned()
             .collect();
         let mut terms = if meaningful.is_empty() {
@@ -75,12 +56,19 @@ impl Terms {
             .join(" OR ")
     }
 
-    /// A `to_tsquery` text matching any of the words (`'w1' | 'w2'`); each is a quoted lexeme of letters and
-    /// digits, stemmed by the text search configuration.
+    /// A `tsquery` matching any of the words (`'l1' | 'l2'`): each word's lexeme, stemmed as the index's documents
+    /// are (see [`super::lexemes`]), each once and quoted.
     pub fn tsquery(&self) -> String {
-        self.0
+        let mut lexemes: Vec<String> = Vec::new();
+        for word in &self.0 {
+            let lexeme = stem(word);
+            if !lexemes.contains(&lexeme) {
+                lexemes.push(lexeme);
+            }
+        }
+        lexemes
             .iter()
-            .map(|word| format!("'{word}'"))
+            .map(|lexeme| format!("'{lexeme}'"))
             .collect::<Vec<_>>()
             .join(" | ")
     }
@@ -103,7 +91,7 @@ mod tests {
         );
         assert_eq!(
             terms.tsquery(),
-            "'anna' | 'near' | 'x' | 'y' | 'drop' | 'table' | 'bob' | 's'"
+            "'anna' | 'near' | 'x' | 'y' | 'drop' | 'tabl' | 'bob' | 's'"
         );
     }
 
@@ -118,6 +106,17 @@ mod tests {
     }
 
     #[test]
+    fn query_lexemes_are_the_documents_lexemes() {
+        let terms = Terms::of("promises PROMISED running");
+        assert_eq!(terms.tsquery(), "'promis' | 'run'");
+        let document = super::super::lexemes::Lexemes::of(&[(
+            "She promised to run",
+            super::super::lexemes::Weight::A,
+        )]);
+        assert_eq!(document.literal(), "'promis':2A 'run':4A");
+    }
+
+    #[test]
     fn bounds_huge_input() {
         let huge = format!(
             "{} {}",
@@ -129,7 +128,10 @@ mod tests {
         );
         let terms = Terms::of(&huge);
         assert_eq!(terms.words().len(), MAX_TERMS);
-        assert_eq!(terms.words()[0].chars().count(), MAX_TERM_CHARS);
+        assert_eq!(
+            terms.words()[0].chars().count(),
+            super::super::lexemes::MAX_WORD_CHARS
+        );
     }
 
     #[test]
