@@ -8,8 +8,9 @@
 //! SQLite's FTS5 analyses its own text (`porter unicode61`); the word splitting of queries is shared (see
 //! [`super::Terms`]).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -19,6 +20,12 @@ pub(crate) const MAX_WORD_CHARS: usize = 64;
 const MAX_POSITIONS: usize = 256;
 /// The highest position PostgreSQL stores; words beyond it all stand there.
 const MAX_POSITION: u16 = 16_383;
+/// Words whose lexeme each thread remembers; past this many it forgets them all and starts again.
+const REMEMBERED_WORDS: usize = 65_536;
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// A lexeme's positions, each with its weight.
+type Positions = Vec<(u16, Weight)>;
 
 /// Common English words that say nothing of what a text is about: documents leave them out (they still take
 /// their position), and queries drop them unless nothing else is left.
@@ -37,28 +44,61 @@ pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .map(|word| {
-            if word.len() <= MAX_WORD_CHARS {
-                word.to_lowercase()
-            } else {
-                word.chars()
-                    .take(MAX_WORD_CHARS)
-                    .collect::<String>()
-                    .to_lowercase()
-            }
+            let mut lower = String::new();
+            lower_into(word, &mut lower);
+            lower
         })
 }
 
+/// `word` lower-cased into `out` (emptied first), cut at [`MAX_WORD_CHARS`].
+fn lower_into(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() && word.len() <= MAX_WORD_CHARS {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+    } else if word.len() <= MAX_WORD_CHARS {
+        out.push_str(&word.to_lowercase());
+    } else {
+        let cut: String = word.chars().take(MAX_WORD_CHARS).collect();
+        out.push_str(&cut.to_lowercase());
+    }
+}
+
+/// One of [`STOPWORDS`].
 pub(crate) fn is_stopword(word: &str) -> bool {
     STOPWORDS.contains(&word)
 }
 
 /// The lexeme of a lower-cased word: its English stem.
 pub(crate) fn stem(word: &str) -> String {
+    english().stem(word).into_owned()
+}
+
+fn english() -> &'static Stemmer {
     static ENGLISH: OnceLock<Stemmer> = OnceLock::new();
-    ENGLISH
-        .get_or_init(|| Stemmer::create(Algorithm::English))
-        .stem(word)
-        .into_owned()
+    ENGLISH.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+thread_local! {
+    /// Each lower-cased word's lexeme (`None`: a stop word), remembered: the words of a language are few and much
+    /// repeated, and stemming is most of the analysis's cost.
+    static LEXEMES: RefCell<FastMap<String, Option<Arc<str>>>> = RefCell::new(FastMap::default());
+}
+
+/// The lexeme of a lower-cased word, or `None` for a stop word.
+fn lexeme_of(word: &str) -> Option<Arc<str>> {
+    LEXEMES.with(|cell| {
+        let mut known = cell.borrow_mut();
+        if let Some(lexeme) = known.get(word) {
+            return lexeme.clone();
+        }
+        if known.len() >= REMEMBERED_WORDS {
+            known.clear();
+        }
+        let lexeme = (!is_stopword(word)).then(|| Arc::from(english().stem(word).as_ref()));
+        known.insert(word.to_string(), lexeme.clone());
+        lexeme
+    })
 }
 
 /// PostgreSQL's weights, from the most important: a document's title and a memory's content are `A`.
@@ -93,22 +133,26 @@ impl Weight {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Lexemes {
     /// Sorted by lexeme (bytes), as PostgreSQL keeps them; positions ascending, at most [`MAX_POSITIONS`].
-    entries: Vec<(String, Vec<(u16, Weight)>)>,
+    entries: Vec<(Arc<str>, Positions)>,
 }
 
 impl Lexemes {
     /// The lexemes of `fields`, in order: positions run on from one field to the next.
     pub(crate) fn of(fields: &[(&str, Weight)]) -> Lexemes {
-        let mut at: HashMap<String, usize> = HashMap::new();
-        let mut entries: Vec<(String, Vec<(u16, Weight)>)> = Vec::new();
+        let mut at: FastMap<Arc<str>, usize> = FastMap::default();
+        let mut entries: Vec<(Arc<str>, Positions)> = Vec::new();
         let mut position: u16 = 0;
+        let mut lower = String::new();
         for (text, weight) in fields {
-            for word in words(text) {
-                position = (position + 1).min(MAX_POSITION);
-                if is_stopword(&word) {
+            for word in text.split(|c: char| !c.is_alphanumeric()) {
+                if word.is_empty() {
                     continue;
                 }
-                let lexeme = stem(&word);
+                position = (position + 1).min(MAX_POSITION);
+                lower_into(word, &mut lower);
+                let Some(lexeme) = lexeme_of(&lower) else {
+                    continue;
+                };
                 let entry = match at.get(&lexeme) {
                     Some(&index) => &mut entries[index].1,
                     None => {
@@ -229,13 +273,17 @@ mod tests {
         let long = "word ".repeat(20_000);
         let lexemes = Lexemes::of(&[(&long, Weight::C)]);
         let (lexeme, positions) = &lexemes.entries[0];
-        assert_eq!(lexeme, "word");
+        assert_eq!(&**lexeme, "word");
         assert_eq!(positions.len(), MAX_POSITIONS);
         assert_eq!(positions[255].0, 256);
 
         let words_then_one = format!("{} last", "x ".repeat(20_000));
         let lexemes = Lexemes::of(&[(&words_then_one, Weight::C)]);
-        let last = lexemes.entries.iter().find(|(l, _)| l == "last").unwrap();
+        let last = lexemes
+            .entries
+            .iter()
+            .find(|(l, _)| &**l == "last")
+            .unwrap();
         assert_eq!(last.1, vec![(MAX_POSITION, Weight::C)]);
     }
 
@@ -253,5 +301,12 @@ mod tests {
         assert_eq!(all[0], "café");
         assert_eq!(all[1], "東京");
         assert_eq!(all[2], "x".repeat(MAX_WORD_CHARS));
+        // A document's words are the query's: the same lexemes, whichever way they are written.
+        let document = Lexemes::of(&[("ΟΔΟΣ Café RUNNING", Weight::A)]);
+        let query: Vec<String> = words("οδος CAFÉ running").map(|w| stem(&w)).collect();
+        let stored: Vec<&str> = document.entries.iter().map(|(l, _)| &**l).collect();
+        for lexeme in &query {
+            assert!(stored.contains(&lexeme.as_str()), "{lexeme} in {stored:?}");
+        }
     }
 }

@@ -117,12 +117,14 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
         for id in chunk {
             query = query.bind(*id);
         }
-        let mut rows = Vec::new();
+        let mut views = Vec::new();
         for row in query.fetch_all(&mut *conn).await? {
-            let view: MemoryView = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
-            rows.push(MemoryText::of(&view));
+            views.push(serde_json::from_str::<MemoryView>(
+                &row.try_get::<String, _>(0)?,
+            )?);
         }
-        let kept: HashSet<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+        let rows: Vec<MemoryText> = views.iter().map(MemoryText::of).collect();
+        let kept: HashSet<&str> = rows.iter().map(|row| row.id).collect();
         let gone: Vec<&str> = chunk
             .iter()
             .copied()
@@ -201,8 +203,8 @@ fn values(rows: usize, columns: usize, words: bool) -> String {
 /// searchable one written as its row.
 #[derive(Default)]
 struct SearchRebuild {
-    conversations: HashMap<String, (String, ConversationRow)>,
-    memories: HashMap<String, MemoryView>,
+    conversations: HashMap<String, (String, ConversationRow), foldhash::fast::RandomState>,
+    memories: HashMap<String, MemoryView, foldhash::fast::RandomState>,
 }
 
 impl Rebuild for SearchRebuild {
@@ -236,23 +238,17 @@ impl Rebuild for SearchRebuild {
     }
 
     fn flush(&mut self, sink: &mut CopySink, rows: usize) -> Result<bool, ProjectionError> {
-        let mut left = rows;
         let conversation_columns = CONVERSATION_COLUMNS.join(", ");
-        let ids: Vec<String> = self.conversations.keys().take(left).cloned().collect();
-        for id in ids {
-            if let Some((uid, row)) = self.conversations.remove(&id) {
-                if let Some(text) = ConversationText::of(&uid, &row.view) {
-                    text.copy(sink.table("search_conversations", &conversation_columns));
-                }
+        let mut taken = 0;
+        for (_, (uid, row)) in self.conversations.extract_if(|_, _| true).take(rows) {
+            if let Some(text) = ConversationText::of(&uid, &row.view) {
+                text.copy(sink.table("search_conversations", &conversation_columns));
             }
-            left -= 1;
+            taken += 1;
         }
         let memory_columns = MEMORY_COLUMNS.join(", ");
-        let ids: Vec<String> = self.memories.keys().take(left).cloned().collect();
-        for id in ids {
-            if let Some(view) = self.memories.remove(&id) {
-                MemoryText::of(&view).copy(sink.table("search_memories", &memory_columns));
-            }
+        for (_, view) in self.memories.extract_if(|_, _| true).take(rows - taken) {
+            MemoryText::of(&view).copy(sink.table("search_memories", &memory_columns));
         }
         Ok(!(self.conversations.is_empty() && self.memories.is_empty()))
     }

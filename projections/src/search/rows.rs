@@ -127,45 +127,45 @@ impl ConversationText {
     }
 }
 
-/// The searchable text of one memory.
+/// The searchable text of one memory, borrowed from its view.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct MemoryText {
-    pub id: String,
-    pub uid: String,
+pub(crate) struct MemoryText<'a> {
+    pub id: &'a str,
+    pub uid: &'a str,
     /// Unix microseconds.
     pub created_at: i64,
-    pub category: String,
-    pub content: String,
+    pub category: &'a str,
+    pub content: &'a str,
 }
 
 /// The columns of `search_memories`: on SQLite all but the last, `words` (as for conversations).
 pub(crate) const MEMORY_COLUMNS: &[&str] =
     &["id", "uid", "created_at", "category", "content", "words"];
 
-impl MemoryText {
-    pub(crate) fn of(view: &MemoryView) -> MemoryText {
+impl<'a> MemoryText<'a> {
+    pub(crate) fn of(view: &'a MemoryView) -> MemoryText<'a> {
         MemoryText {
-            id: view.id.clone(),
-            uid: view.uid.clone(),
+            id: &view.id,
+            uid: &view.uid,
             created_at: micros(&view.created_at),
-            category: view.category.as_str().to_string(),
-            content: view.content.clone(),
+            category: view.category.as_str(),
+            content: &view.content,
         }
     }
 
     /// The lexemes PostgreSQL indexes.
     pub(crate) fn lexemes(&self) -> Lexemes {
-        memory_lexemes(&self.content)
+        memory_lexemes(self.content)
     }
 
     /// Binds the row's values; on PostgreSQL (`words`) its lexemes too, as a `tsvector` literal.
     pub(crate) fn bind<'q>(&self, query: AnyQuery<'q>, words: bool) -> AnyQuery<'q> {
         let query = query
-            .bind(self.id.clone())
-            .bind(self.uid.clone())
+            .bind(self.id.to_string())
+            .bind(self.uid.to_string())
             .bind(self.created_at)
-            .bind(self.category.clone())
-            .bind(self.content.clone());
+            .bind(self.category.to_string())
+            .bind(self.content.to_string());
         if words {
             query.bind(self.lexemes().literal())
         } else {
@@ -175,11 +175,11 @@ impl MemoryText {
 
     pub(crate) fn copy(&self, row: &mut CopyRows) {
         row.row(MEMORY_COLUMNS.len())
-            .text(&self.id)
-            .text(&self.uid)
+            .text(self.id)
+            .text(self.uid)
             .bigint(self.created_at)
-            .text(&self.category)
-            .text(&self.content)
+            .text(self.category)
+            .text(self.content)
             .bytes(&self.lexemes().binary());
     }
 }
