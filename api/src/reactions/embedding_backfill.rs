@@ -20,7 +20,7 @@ use omi_domain::memory::{content_fingerprint, Memory, MemoryCommand};
 use omi_projections::search::{self, BackfillCandidate, BackfillKind};
 use omi_projections::{conversations, memories};
 use omi_services::embeddings::{Embedder, EmbeddingError};
-use omi_store::{load_checkpoint, Database};
+use omi_store::{load_checkpoint, Database, LogPosition};
 use tokio::sync::Mutex;
 
 use super::embeddings::{embed_one, fingerprint_of, text_of};
@@ -40,7 +40,7 @@ struct Walk {
     /// The name of the kind's embeddings reaction, whose checkpoint bounds the walk.
     reaction: &'static str,
     /// The position of the log the reaction had passed when the walk began; read at its first window.
-    reaction_passed: Option<i64>,
+    reaction_passed: Option<LogPosition>,
     /// The last id looked at.
     after: String,
     done: bool,
@@ -116,8 +116,8 @@ impl EmbeddingBackfill {
                 let checkpoint = load_checkpoint(&mut conn, &checkpoint_name(walk.reaction))
                     .await
                     .map_err(failed)?;
-                walk.reaction_passed = Some(checkpoint.global);
-                checkpoint.global
+                walk.reaction_passed = Some(checkpoint);
+                checkpoint
             }
         };
         let mut embedded = 0;

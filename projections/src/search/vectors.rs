@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use omi_domain::conversation::{ConversationEvent, Embedding};
-use omi_store::Database;
+use omi_store::{Backend, Database, LogPosition};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
@@ -153,32 +153,38 @@ pub enum BackfillKind {
 }
 
 impl BackfillKind {
-    fn sql(self) -> &'static str {
-        match self {
-            BackfillKind::Conversations => {
-                "SELECT w.id, w.uid,
-                        CAST(CASE WHEN v.id IS NULL AND NOT EXISTS (
-                            SELECT 1 FROM events e
-                            WHERE e.aggregate_type = 'Conversation' AND e.aggregate_id = w.id
-                              AND e.event_type = 'ConversationProcessed' AND e.global_position > $4
-                        ) THEN 1 ELSE 0 END AS BIGINT)
-                 FROM (SELECT id, uid FROM conversations WHERE id > $2 AND status = 'completed'
-                       ORDER BY id LIMIT $3) w
-                 LEFT JOIN search_vectors v ON v.id = w.id AND v.model = $1
-                 ORDER BY w.id"
+    /// The window's statement: parameters model, after, window, and the bound (`$4`, `$5`: transaction and global
+    /// position). An event after the bound in the log's commit order (on PostgreSQL the writing transaction first,
+    /// as the reactions read) is the reaction's.
+    fn sql(self, backend: Backend) -> String {
+        let (table, aggregate, event, vectors, completed) = match self {
+            BackfillKind::Conversations => (
+                "conversations",
+                "Conversation",
+                "ConversationProcessed",
+                "search_vectors",
+                " AND status = 'completed'",
+            ),
+            BackfillKind::Memories => ("memories", "Memory", "MemoryCreated", "memory_vectors", ""),
+        };
+        let after_bound = match backend {
+            Backend::Postgres => {
+                "(e.transaction_id, e.global_position) > (CAST(CAST($4 AS TEXT) AS xid8), $5)"
             }
-            BackfillKind::Memories => {
-                "SELECT w.id, w.uid,
-                        CAST(CASE WHEN v.id IS NULL AND NOT EXISTS (
-                            SELECT 1 FROM events e
-                            WHERE e.aggregate_type = 'Memory' AND e.aggregate_id = w.id
-                              AND e.event_type = 'MemoryCreated' AND e.global_position > $4
-                        ) THEN 1 ELSE 0 END AS BIGINT)
-                 FROM (SELECT id, uid FROM memories WHERE id > $2 ORDER BY id LIMIT $3) w
-                 LEFT JOIN memory_vectors v ON v.id = w.id AND v.model = $1
-                 ORDER BY w.id"
-            }
-        }
+            // One writer at a time: positions are in commit order.
+            Backend::Sqlite => "$4 = $4 AND e.global_position > $5",
+        };
+        format!(
+            "SELECT w.id, w.uid,
+                    CAST(CASE WHEN v.id IS NULL AND NOT EXISTS (
+                        SELECT 1 FROM events e
+                        WHERE e.aggregate_type = '{aggregate}' AND e.aggregate_id = w.id
+                          AND e.event_type = '{event}' AND {after_bound}
+                    ) THEN 1 ELSE 0 END AS BIGINT)
+             FROM (SELECT id, uid FROM {table} WHERE id > $2{completed} ORDER BY id LIMIT $3) w
+             LEFT JOIN {vectors} v ON v.id = w.id AND v.model = $1
+             ORDER BY w.id"
+        )
     }
 }
 
@@ -193,21 +199,22 @@ pub struct BackfillCandidate {
 }
 
 /// The next window of at most `window` conversations or memories (`kind`) of any user after id `after`, in id
-/// order: what the embeddings backfill walks. One processed (or created) at a log position after
-/// `reaction_passed` (where the kind's embeddings reaction stood when the walk began) is the reaction's.
+/// order: what the embeddings backfill walks. One processed (or created) after `reaction_passed` in the log's
+/// commit order (where the kind's embeddings reaction stood when the walk began) is the reaction's.
 pub async fn backfill_window(
     database: &Database,
     kind: BackfillKind,
     model: &str,
     after: &str,
     window: i64,
-    reaction_passed: i64,
+    reaction_passed: LogPosition,
 ) -> Result<Vec<BackfillCandidate>, ProjectionError> {
-    let rows = sqlx::query(kind.sql())
+    let rows = sqlx::query(&kind.sql(database.backend()))
         .bind(model)
         .bind(after)
         .bind(window)
-        .bind(reaction_passed)
+        .bind(reaction_passed.transaction)
+        .bind(reaction_passed.global)
         .fetch_all(database.pool())
         .await?;
     rows.iter()
