@@ -18,6 +18,8 @@
 # PG_PORT (54500), ONLY (p1 or p2 to run one benchmark; p8 runs bench/run-p8.sh, conversation search), NO_BUILD (1: use the binaries already in target/release),
 # QUIET_WAIT (300: before each measurement, wait up to this many seconds for the machine to be idle, so that a
 # shared machine's other work does not land in the numbers; the `other` CPU in the results shows what did),
+# P1_WEBHOOKS (1: also run ours on a fresh database whose users each have their four developer webhooks and one
+# `memory_creation` app enabled, at a receiver the load generator starts: P1 "with webhooks enabled"),
 # P1_NOTIFY_DIAGNOSTIC (1: also run pgbench against a table with the events table's NOTIFY trigger, and ours
 # once more with that trigger dropped),
 # P2_BREAKDOWN (1: also replay each projection alone, to show where replay time goes),
@@ -37,6 +39,7 @@ PG_PORT=${PG_PORT:-54500}
 ONLY=${ONLY:-}
 QUIET_WAIT=${QUIET_WAIT:-300}
 P1_NOTIFY_DIAGNOSTIC=${P1_NOTIFY_DIAGNOSTIC:-1}
+P1_WEBHOOKS=${P1_WEBHOOKS:-1}
 P2_BREAKDOWN=${P2_BREAKDOWN:-1}
 P2_KEEP=${P2_KEEP:-}
 P2_TAMPER=${P2_TAMPER:-}
@@ -162,8 +165,9 @@ start_server() { # start_server DATABASE
   local data="$WORK/server-data"
   mkdir -p "$data"
   # The developer-API run must measure the path, not the limiter refusing: limits are counted but not binding.
+  # Webhooks may call the load generator's receiver on 127.0.0.1.
   DATABASE_URL="$ADMIN_URL/$1" OMI_BIND=127.0.0.1:0 OMI_DATA_DIR="$data" OMI_AUTH_SECRET="$AUTH_SECRET" \
-    OMI_RATE_PER_KEY_PER_MINUTE=1000000000 OMI_RATE_PER_USER_PER_DAY=1000000000 \
+    OMI_RATE_PER_KEY_PER_MINUTE=1000000000 OMI_RATE_PER_USER_PER_DAY=1000000000 OMI_WEBHOOK_ALLOW_PRIVATE=1 \
     "$SERVER" >"$WORK/server.out" 2>"$WORK/server.err" &
   SERVER_PID=$!
   local waited=0
@@ -257,6 +261,25 @@ run_p1() {
   collect "$WORK/p1dev.out"
   stop_server
 
+  if [[ "$P1_WEBHOOKS" == 1 ]]; then
+    # Ours again on a fresh database, every user with its webhooks enabled (see bench/src/p1.rs).
+    sql postgres "CREATE DATABASE omi_p1_hooks"
+    start_server omi_p1_hooks
+    log "P1: ours with webhooks enabled, server $SERVER_URL (pid $SERVER_PID)"
+    : >"$WORK/hook-tokens"
+    for i in $(seq 1 "$P1_CLIENTS"); do
+      DATABASE_URL="$ADMIN_URL/omi_p1_hooks" OMI_DATA_DIR="$WORK/server-data" OMI_AUTH_SECRET="$AUTH_SECRET" \
+        "$SERVER" token --uid "bench-p1-user-$(printf %03d "$i")" >>"$WORK/hook-tokens"
+    done
+    "$BENCH" quiet --max-wait "$QUIET_WAIT"
+    local p1h=("$BENCH" p1 --url "$SERVER_URL" --tokens "$WORK/hook-tokens" --clients "$P1_CLIENTS"
+      --seconds "$P1_SECONDS" --warmup "$P1_WARMUP" --label p1hooks --webhooks true)
+    result p1hooks.command "${p1h[*]}"
+    "$BENCH" cpu --label p1hooks.cpu --pg-pid "$PG_PID" --pid "$SERVER_PID" -- "${p1h[@]}" | tee "$WORK/p1hooks.out"
+    collect "$WORK/p1hooks.out"
+    stop_server
+  fi
+
   # Every successful request of both runs appended exactly one memory event.
   result p1.events_in_log "$(sql omi_p1 "SELECT COUNT(*) FROM events WHERE aggregate_type = 'Memory'")"
   if [[ "$(get p1.events_in_log)" == "$(($(get p1.ok_total) + $(get p1dev.ok_total)))" ]]; then
@@ -296,6 +319,9 @@ run_p1() {
     stop_server
   fi
   result p1.ratio "$(awk -v a="$(get p1.rps)" -v b="$(get pgbench.tps)" 'BEGIN {printf "%.3f", a / b}')"
+  if [[ -n "$(get p1hooks.rps)" ]]; then
+    result p1hooks.ratio "$(awk -v a="$(get p1hooks.rps)" -v b="$(get pgbench.tps)" 'BEGIN {printf "%.3f", a / b}')"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------- P2
@@ -357,6 +383,15 @@ report() {
     fi
     printf '    %-34s %10s         (target >= 0.5: %s)\n' "ratio ours/pgbench" "$(get p1.ratio)" \
       "$(verdict "$(get p1.ratio)" 0.5)"
+    if [[ -n "$(get p1hooks.rps)" ]]; then
+      printf '    %-34s %10s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' "ours, webhooks enabled" \
+        "$(get p1hooks.rps)" "$(get p1hooks.p50_ms)" "$(get p1hooks.p99_ms)" "$(get p1hooks.errors)"
+      printf '    %-34s %10s         (target >= 0.5: %s; %s deliveries caused)\n' "ratio ours with webhooks/pgbench" \
+        "$(get p1hooks.ratio)" "$(verdict "$(get p1hooks.ratio)" 0.5)" "$(get p1hooks.deliveries)"
+      echo "    CPU (cores) during ours with webhooks: server $(get p1hooks.cpu.server_cores)," \
+        "postgres $(get p1hooks.cpu.postgres_cores), load generator $(get p1hooks.cpu.command_cores)," \
+        "other $(get p1hooks.cpu.other_cores), idle $(get p1hooks.cpu.machine_idle_cores)"
+    fi
     echo "    event row $(get p1.event_row_bytes) B (payload+metadata JSON $(get p1.event_json_bytes) B);" \
       "$(get p1.events_in_log) events in the log for $(get p1.ok_total) successful requests ($(get p1.log_check))"
     echo "    CPU (cores) during ours:    server $(get p1.cpu.server_cores), postgres $(get p1.cpu.postgres_cores)," \

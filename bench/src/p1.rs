@@ -3,6 +3,12 @@
 //! would append nothing). Requests during the warm-up are sent but not counted; the rate is the number of
 //! successful responses that completed inside the measured window, divided by its length. The clients speak
 //! HTTP/1.1 through the minimal client of `http1.rs`, all on one thread.
+//!
+//! With `--webhooks true` (a server started with `OMI_WEBHOOK_ALLOW_PRIVATE=1`), every user first gets webhooks
+//! enabled: its four developer webhooks and one `memory_creation` app of its own, all pointing at a receiver the
+//! run starts. A memory written through `POST /v1/memories` causes none of their deliveries (those follow
+//! conversations, live transcripts, audio and daily summaries), so this measures what enabled webhooks cost the
+//! path; the receiver counts what arrives all the same.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -28,6 +34,7 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let label: String = args.or("label", "p1".to_string())?;
     // `/v1/dev/user/memories` with `omi_dev_` keys in the tokens file measures P1 through the developer API.
     let path: String = args.or("path", "/v1/memories".to_string())?;
+    let webhooks: bool = args.or("webhooks", false)?;
     args.finish()?;
 
     let tokens: Vec<String> = std::fs::read_to_string(&tokens_file)
@@ -39,6 +46,14 @@ pub async fn run(mut args: Args) -> Result<(), String> {
         .collect();
     if tokens.is_empty() {
         return Err(format!("{tokens_file} holds no token"));
+    }
+    let delivered = Arc::new(AtomicU64::new(0));
+    if webhooks {
+        enable_webhooks(&url, &tokens[..tokens.len().min(clients)], &delivered).await?;
+        eprintln!(
+            "{label}: {} users with 4 developer webhooks and 1 memory_creation app each",
+            tokens.len().min(clients)
+        );
     }
     // Distinguishes this run's contents from any earlier run against the same database.
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
@@ -165,6 +180,43 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     println!("{label}.ok_total={ok_total}");
     if errors > 0 {
         eprintln!("P1: WARNING: {errors} requests failed; the rate counts successful ones only");
+    }
+    if webhooks {
+        // Anything the run caused has had time to be attempted.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        println!("{label}.webhooks_per_user=5");
+        println!("{label}.deliveries={}", delivered.load(Ordering::Relaxed));
+    }
+    Ok(())
+}
+
+/// For each user of `tokens`: its four developer webhooks and one enabled `memory_creation` app, at a receiver
+/// started here that counts every request in `delivered`.
+async fn enable_webhooks(
+    url: &str,
+    tokens: &[String],
+    delivered: &Arc<AtomicU64>,
+) -> Result<(), String> {
+    let counting = Arc::clone(delivered);
+    let port = crate::p10::start_receiver(Arc::new(move |_, _, _: &[u8]| {
+        counting.fetch_add(1, Ordering::Relaxed);
+    }))
+    .await?;
+    let receiver = format!("http://127.0.0.1:{port}/hook");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| e.to_string())?;
+    for token in tokens {
+        for wtype in [
+            "memory_created",
+            "realtime_transcript",
+            "audio_bytes",
+            "day_summary",
+        ] {
+            crate::p10::set_developer_webhook(&http, url, token, wtype, &receiver).await?;
+        }
+        crate::p10::create_apps(&http, url, token, &receiver, 1).await?;
     }
     Ok(())
 }

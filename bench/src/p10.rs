@@ -51,26 +51,27 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     let expected = count * per_conversation;
 
     let arrivals: Arrivals = Arc::default();
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let receiving = Arc::clone(&arrivals);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let arrivals = Arc::clone(&receiving);
-            tokio::spawn(async move {
-                let _ = receive(stream, arrivals).await;
-            });
+    let port = start_receiver(Arc::new(move |arrived, webhook_id, body: &[u8]| {
+        if let Ok(body) = serde_json::from_slice::<Value>(body) {
+            if let Some(id) = body["id"].as_str() {
+                receiving
+                    .lock()
+                    .unwrap()
+                    .entry(id.to_string())
+                    .or_default()
+                    .push((arrived, webhook_id));
+            }
         }
-    });
+    }))
+    .await?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
         .map_err(|e| e.to_string())?;
     let receiver = format!("http://127.0.0.1:{port}/hook");
     if apps == 0 {
-        set_developer_webhook(&http, &base, &token, &receiver).await?;
+        set_developer_webhook(&http, &base, &token, "memory_created", &receiver).await?;
     } else {
         create_apps(&http, &base, &token, &receiver, apps).await?;
         eprintln!("{label}: {apps} apps created and enabled");
@@ -195,15 +196,16 @@ pub async fn run(mut args: Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Points the user's `memory_created` developer webhook at `receiver`.
-async fn set_developer_webhook(
+/// Points the user's developer webhook of type `wtype` (`memory_created`, `realtime_transcript`, …) at `receiver`.
+pub(crate) async fn set_developer_webhook(
     http: &reqwest::Client,
     base: &str,
     token: &str,
+    wtype: &str,
     receiver: &str,
 ) -> Result<(), String> {
     let set = http
-        .post(format!("{base}/v1/users/developer/webhook/memory_created"))
+        .post(format!("{base}/v1/users/developer/webhook/{wtype}"))
         .bearer_auth(token)
         .header("content-type", "application/json")
         .body(json!({ "url": receiver }).to_string())
@@ -217,7 +219,7 @@ async fn set_developer_webhook(
 }
 
 /// Creates `count` `memory_creation` apps of the user calling `receiver`, and enables each.
-async fn create_apps(
+pub(crate) async fn create_apps(
     http: &reqwest::Client,
     base: &str,
     token: &str,
@@ -348,8 +350,28 @@ async fn scheduled_to_first_attempt_us(
     Ok(found)
 }
 
-/// Reads one request, records its conversation id and `webhook-id`, answers 200.
-async fn receive(mut stream: TcpStream, arrivals: Arrivals) -> std::io::Result<()> {
+/// What a receiver does with each request: its arrival (headers read), its `webhook-id` and its body.
+pub(crate) type Record = Arc<dyn Fn(Instant, String, &[u8]) + Send + Sync>;
+
+/// Starts a receiver on 127.0.0.1 that answers every request 200 after handing it to `record`; returns its port.
+pub(crate) async fn start_receiver(record: Record) -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let record = Arc::clone(&record);
+            tokio::spawn(async move {
+                let _ = receive(stream, record).await;
+            });
+        }
+    });
+    Ok(port)
+}
+
+/// Reads one request, hands it to `record`, answers 200.
+async fn receive(mut stream: TcpStream, record: Record) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 16384];
     let head_end = loop {
@@ -381,16 +403,7 @@ async fn receive(mut stream: TcpStream, arrivals: Arrivals) -> std::io::Result<(
         }
         buffer.extend_from_slice(&chunk[..read]);
     }
-    if let Ok(body) = serde_json::from_slice::<Value>(&buffer[head_end..]) {
-        if let Some(id) = body["id"].as_str() {
-            arrivals
-                .lock()
-                .unwrap()
-                .entry(id.to_string())
-                .or_default()
-                .push((arrived, webhook_id));
-        }
-    }
+    record(arrived, webhook_id, &buffer[head_end..]);
     stream
         .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
         .await?;
