@@ -341,5 +341,20 @@ both_stores!(other_forms_of_a_word_are_found, |server| async move {
                 .await
                 .unwrap();
         assert_eq!(words, "'anna':3A 'call':5A 'promis':2A");
+        // Without stop words, the lexemes are PostgreSQL's own `english` analysis of the same text.
+        let plain = "Running shoes wear quickly near marathon training sessions";
+        let created = server
+            .post("/v3/memories", &token, json!({"content": plain}))
+            .await;
+        created.assert_status(200);
+        let (ours, postgres): (String, String) = sqlx::query_as(
+            "SELECT CAST(words AS TEXT), CAST(setweight(to_tsvector('english', content), 'A') AS TEXT)
+             FROM search_memories WHERE id = $1",
+        )
+        .bind(created["id"].as_str().unwrap())
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(ours, postgres);
     }
 });
