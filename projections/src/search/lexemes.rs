@@ -41,13 +41,17 @@ pub(crate) const STOPWORDS: &[&str] = &[
 /// The words of `text`: runs of letters and digits (every other character separates words), lower-cased, each
 /// cut at [`MAX_WORD_CHARS`].
 pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    raw_words(text).map(|word| {
+        let mut lower = String::new();
+        lower_into(word, &mut lower);
+        lower
+    })
+}
+
+/// The runs of letters and digits of `text`, as written: what documents and queries alike count as words.
+fn raw_words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
-        .map(|word| {
-            let mut lower = String::new();
-            lower_into(word, &mut lower);
-            lower
-        })
 }
 
 /// `word` lower-cased into `out` (emptied first), cut at [`MAX_WORD_CHARS`].
@@ -144,10 +148,7 @@ impl Lexemes {
         let mut position: u16 = 0;
         let mut lower = String::new();
         for (text, weight) in fields {
-            for word in text.split(|c: char| !c.is_alphanumeric()) {
-                if word.is_empty() {
-                    continue;
-                }
+            for word in raw_words(text) {
                 position = (position + 1).min(MAX_POSITION);
                 lower_into(word, &mut lower);
                 let Some(lexeme) = lexeme_of(&lower) else {

@@ -75,7 +75,6 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
     let (conversations, memories) = touched(events);
     // PostgreSQL's rows hold their lexemes (`words`), which the server analyses; FTS5 analyses its own.
     let words = conn.backend_name() == "PostgreSQL";
-    let columns = |all: &'static [&'static str]| if words { all } else { &all[..all.len() - 1] };
     for chunk in conversations.chunks(ROWS_PER_STATEMENT) {
         // Only completed conversations are searchable; the documents of the others are not read.
         let sql = format!(
@@ -102,8 +101,9 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
         upsert(
             conn,
             "search_conversations",
-            columns(CONVERSATION_COLUMNS),
+            CONVERSATION_COLUMNS,
             &rows,
+            words,
             |query, row, words| row.bind(query, words),
         )
         .await?;
@@ -134,8 +134,9 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
         upsert(
             conn,
             "search_memories",
-            columns(MEMORY_COLUMNS),
+            MEMORY_COLUMNS,
             &rows,
+            words,
             |query, row, words| row.bind(query, words),
         )
         .await?;
@@ -143,19 +144,24 @@ async fn apply(conn: &mut AnyConnection, events: &[RecordedEvent]) -> Result<(),
     Ok(())
 }
 
-/// Inserts or replaces `rows` (keyed by their first column, `id`); with `words`, the last column is the row's
-/// lexemes, bound as text and read as a `tsvector`.
+/// Inserts or replaces `rows` (keyed by their first column, `id`). `columns` end with `words`, the row's lexemes:
+/// with `words` (PostgreSQL) they are bound as text and read as a `tsvector`; without, that column is left out.
 async fn upsert<T>(
     conn: &mut AnyConnection,
     table: &str,
     columns: &[&str],
     rows: &[T],
+    words: bool,
     bind: for<'q> fn(crate::sql::AnyQuery<'q>, &T, bool) -> crate::sql::AnyQuery<'q>,
 ) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }
-    let words = columns.last() == Some(&"words");
+    let columns = if words {
+        columns
+    } else {
+        &columns[..columns.len() - 1]
+    };
     let updates = columns[1..]
         .iter()
         .map(|c| format!("{c} = excluded.{c}"))

@@ -153,8 +153,8 @@ pub enum BackfillKind {
 }
 
 impl BackfillKind {
-    /// The window's statement: parameters model, after, window, and the bound (`$4`, `$5`: transaction and global
-    /// position). An event after the bound in the log's commit order (on PostgreSQL the writing transaction first,
+    /// The window's statement: parameters model, after, window, and the bound (on PostgreSQL `$4`, `$5`: its
+    /// transaction and global position; on SQLite `$4`: its global position). An event after the bound in the log's commit order (on PostgreSQL the writing transaction first,
     /// as the reactions read) is the reaction's.
     fn sql(self, backend: Backend) -> String {
         let (table, aggregate, event, vectors, completed) = match self {
@@ -172,7 +172,7 @@ impl BackfillKind {
                 "(e.transaction_id, e.global_position) > (CAST(CAST($4 AS TEXT) AS xid8), $5)"
             }
             // One writer at a time: positions are in commit order.
-            Backend::Sqlite => "$4 = $4 AND e.global_position > $5",
+            Backend::Sqlite => "e.global_position > $4",
         };
         format!(
             "SELECT w.id, w.uid,
@@ -209,14 +209,16 @@ pub async fn backfill_window(
     window: i64,
     reaction_passed: LogPosition,
 ) -> Result<Vec<BackfillCandidate>, ProjectionError> {
-    let rows = sqlx::query(&kind.sql(database.backend()))
-        .bind(model)
-        .bind(after)
-        .bind(window)
-        .bind(reaction_passed.transaction)
-        .bind(reaction_passed.global)
-        .fetch_all(database.pool())
-        .await?;
+    let backend = database.backend();
+    let sql = kind.sql(backend);
+    let query = sqlx::query(&sql).bind(model).bind(after).bind(window);
+    let query = match backend {
+        Backend::Postgres => query
+            .bind(reaction_passed.transaction)
+            .bind(reaction_passed.global),
+        Backend::Sqlite => query.bind(reaction_passed.global),
+    };
+    let rows = query.fetch_all(database.pool()).await?;
     rows.iter()
         .map(|row| {
             Ok(BackfillCandidate {
